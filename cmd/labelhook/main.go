@@ -1,0 +1,71 @@
+// Command labelhook is the labelhook testkit: a mock Label Studio server,
+// a webhook receiver, a payload validator and a scenario runner.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errSilent) {
+			fmt.Fprintln(os.Stderr, "labelhook:", err)
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// env reads one environment variable; tests pass a map-backed one.
+type env func(string) string
+
+// command is one labelhook subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error
+}
+
+// commands is the subcommand table, in the order `labelhook help` lists it.
+func commands() []command {
+	return []command{
+		{"serve", "run the mock Label Studio server", runServe},
+	}
+}
+
+func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		printUsage(stderr)
+		return usageErrorf("no command given")
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		printUsage(stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, args[1:], getenv, stdout, stderr)
+		}
+	}
+	printUsage(stderr)
+	return usageErrorf("unknown command %q", name)
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: labelhook <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "run 'labelhook <command> -h' for the flags of one command")
+}

@@ -1,0 +1,30 @@
+// Package receiver is the webhook endpoint of the labelhook testkit: it
+// stands where an ML pipeline would, records every Label Studio webhook it
+// is sent, checks it against the event contract (schemas.Validate) and lets
+// tests query and wait for what arrived.
+//
+// A *Receiver is an http.Handler. Every POST, to any path, is a webhook.
+// The other methods form the control API, so the two never collide:
+//
+//	GET    /events         records in seq order; filters action, valid, since, path
+//	DELETE /events         forget the records (seq keeps counting)
+//	GET    /events/wait    answer as soon as count records match; 408 on timeout
+//	GET    /health         {"status":"UP"}
+//	GET    /responses      the current response plan
+//	PUT    /responses      plan the answers to the coming webhooks (status, delay, times)
+//	DELETE /responses      back to 200 for every webhook
+//
+// Each webhook becomes one Record. Seq numbers are assigned under a lock
+// once the body has arrived, so records keep arrival order and no record
+// is lost however many senders post at once. A body that is not JSON is
+// recorded as text and answered 400; a body over Config.MaxBodyBytes is
+// recorded without its content and answered 413. With ForwardTo set, every
+// accepted webhook is relayed to the pipeline after it was recorded; the
+// sender's answer waits for the relay, and the record then carries the
+// pipeline's status. With RecordFile set, every record is appended as one
+// JSON line once it is final (after the relay and any planned delay).
+//
+// The receiver is a test double, not a production ingress: records are kept
+// in memory until DELETE /events, and nothing is authenticated.
+// receiver never imports the mock server; the two meet over HTTP.
+package receiver

@@ -1,0 +1,145 @@
+package receiver_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/labelhook/labelhook/receiver"
+)
+
+// TestRecordFile: every webhook, whatever became of it, is one parseable
+// JSON line equal to the record kept in memory, flushed before the answer.
+func TestRecordFile(t *testing.T) {
+	var buf bytes.Buffer
+	bw := bufio.NewWriterSize(&buf, 1<<20) // large enough never to flush by itself
+	rc, srv := start(t, receiver.Config{RecordFile: bw, MaxBodyBytes: 4096, Now: clock})
+	annotation := readTestdata(t, "annotation_created.json")
+	bodies := []string{
+		string(annotation),
+		`{"action":"TASKS_CREATED","tasks":[{"id":"x"}]}`,
+		"not json\nat all",
+		strings.Repeat("x", 5000),
+	}
+	for i, body := range bodies {
+		do(t, http.MethodPost, srv.URL+"/hook", body, nil)
+		if n := bytes.Count(buf.Bytes(), []byte("\n")); n != i+1 {
+			t.Fatalf("after %d webhooks the record file has %d lines: each record must be flushed before the answer", i+1, n)
+		}
+	}
+	rc.Close()
+
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	var fromFile []receiver.Record
+	for i, line := range lines {
+		var r receiver.Record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("line %d is not a JSON record: %v\n%s", i+1, err, line)
+		}
+		fromFile = append(fromFile, r)
+	}
+	if diff := cmp.Diff(rc.Events(receiver.Filter{}), fromFile); diff != "" {
+		t.Errorf("record file vs memory (-memory +file):\n%s", diff)
+	}
+	if !strings.Contains(lines[0], `<View><Text name=\"text\"`) {
+		t.Errorf("label_config is HTML-escaped in the record line; want it as sent:\n%s", lines[0][:300])
+	}
+}
+
+func TestRecordFileOnDisk(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "records.jsonl")
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rc, srv := start(t, receiver.Config{RecordFile: f})
+	for range 3 {
+		do(t, http.MethodPost, srv.URL+"/", `{"action":"TASKS_CREATED"}`, nil)
+	}
+	rc.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(b, []byte("\n")); n != 3 {
+		t.Errorf("%s has %d lines, want 3:\n%s", path, n, b)
+	}
+}
+
+// FuzzReceive: no body crashes the handler, every POST yields exactly one
+// record, and record and answer are always JSON.
+func FuzzReceive(f *testing.F) {
+	for _, name := range []string{"annotation_created.json", "tasks_created.json"} {
+		f.Add(readTestdata(f, name))
+	}
+	for _, s := range []string{"", "{", "null", `"x"`, "[]", `{"action":5}`, "\xff\xfe", `{"action":"TASKS_CREATED","tasks":[{"id":1e400}]}`, strings.Repeat("[", 300)} {
+		f.Add([]byte(s))
+	}
+	const limit = 512
+	f.Fuzz(func(t *testing.T, body []byte) {
+		rc := receiver.New(receiver.Config{MaxBodyBytes: limit})
+		w := httptest.NewRecorder()
+		rc.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/fuzz", bytes.NewReader(body)))
+
+		recs := rc.Events(receiver.Filter{})
+		if len(recs) != 1 || recs[0].Seq != 1 {
+			t.Fatalf("POST %q: %d records, want exactly one with seq 1", body, len(recs))
+		}
+		r := recs[0]
+		if !json.Valid(w.Body.Bytes()) {
+			t.Errorf("POST %q: answer is not JSON: %s", body, w.Body)
+		}
+		line, err := json.Marshal(r)
+		if err != nil || bytes.ContainsRune(line, '\n') {
+			t.Errorf("POST %q: record does not marshal to one line: %v %s", body, err, line)
+		}
+		if r.ResponseStatus != w.Code {
+			t.Errorf("POST %q: answered %d, recorded %d", body, w.Code, r.ResponseStatus)
+		}
+		switch {
+		case len(body) > limit:
+			if w.Code != http.StatusRequestEntityTooLarge || r.Valid || string(r.Body) != "null" {
+				t.Errorf("POST %d bytes over a %d limit: %d, valid %v, body %s; want 413, false, null", len(body), limit, w.Code, r.Valid, r.Body)
+			}
+		case !json.Valid(body):
+			var text string
+			if w.Code != http.StatusBadRequest || r.Valid || len(r.Errors) == 0 || json.Unmarshal(r.Body, &text) != nil {
+				t.Errorf("POST non-JSON %q: %d, valid %v, errors %v, body %s; want 400, false, a reason, a string", body, w.Code, r.Valid, r.Errors, r.Body)
+			}
+		default:
+			var buf bytes.Buffer
+			_ = json.Compact(&buf, body)
+			if w.Code != http.StatusOK || !bytes.Equal(r.Body, buf.Bytes()) || r.Valid != (len(r.Errors) == 0) {
+				t.Errorf("POST JSON %q: %d, body %s, valid %v, errors %v; want 200, the body compacted, valid iff no errors", body, w.Code, r.Body, r.Valid, r.Errors)
+			}
+		}
+	})
+}
+
+// BenchmarkReceive measures one realistic ANNOTATION_CREATED webhook:
+// read, validate, record, answer.
+func BenchmarkReceive(b *testing.B) {
+	body := readTestdata(b, "annotation_created.json")
+	rc := receiver.New(receiver.Config{})
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		rc.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(body)))
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+		if i++; i%4096 == 0 {
+			rc.Clear() // keep memory flat over long runs
+		}
+	}
+}

@@ -1,0 +1,393 @@
+package schemas
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/xeipuuv/gojsonreference"
+	"github.com/xeipuuv/gojsonschema"
+)
+
+//go:embed json/*.json
+var schemaFS embed.FS
+
+const (
+	schemaDir       = "json"
+	definitionsFile = "definitions.json"
+	// schemaBase names the embedded files inside the validator's pool, so
+	// that the files' relative $refs ("definitions.json#/…") resolve to
+	// each other. The files carry no $id: written to disk by
+	// `labelhook schemas`, their refs then resolve beside them.
+	schemaBase = "file:///labelhook/schemas/"
+)
+
+// Problem is one way a body breaks the contract.
+type Problem struct {
+	Path    string `json:"path"`    // JSON path like $.tasks[0].id
+	Message string `json:"message"` // e.g. "expected integer, got string"
+}
+
+// String formats p as "$.tasks[0].id: expected integer, got string".
+func (p Problem) String() string { return p.Path + ": " + p.Message }
+
+// fileName is the schema file of an action: TASKS_CREATED gives tasks_created.json.
+func fileName(a Action) string { return strings.ToLower(string(a)) + ".json" }
+
+// Files returns the schema files by name (for `labelhook schemas --out`):
+// one per action, named like tasks_created.json, plus definitions.json, which they all refer to.
+func Files() map[string][]byte {
+	entries, err := schemaFS.ReadDir(schemaDir)
+	if err != nil {
+		panic(fmt.Sprintf("schemas: read embedded files: %v", err))
+	}
+	files := make(map[string][]byte, len(entries))
+	for _, e := range entries {
+		b, err := schemaFS.ReadFile(path.Join(schemaDir, e.Name()))
+		if err != nil {
+			panic(fmt.Sprintf("schemas: read embedded %s: %v", e.Name(), err))
+		}
+		files[e.Name()] = b
+	}
+	return files
+}
+
+// patternMeanings says in words what the patterns of some definitions
+// require, keyed by definition name; messages use them instead of the regexp.
+var patternMeanings = map[string]string{
+	"timestamp":          "must be a UTC timestamp like 2021-08-17T13:51:02.590839Z",
+	"nullable_timestamp": "must be a UTC timestamp like 2021-08-17T13:51:02.590839Z",
+	"uuid":               "must be a UUID like 9a0c1f8e-3c0a-4c7e-9a55-2f1b1e6d2c11",
+}
+
+// contract is the compiled form of the embedded schema files.
+type contract struct {
+	schemas  map[Action]*gojsonschema.Schema
+	patterns map[string]string // regexp source -> patternMeanings entry
+}
+
+// loadContract compiles the embedded files on first use. They are part of
+// the binary, so a failure is a bug that every test run catches.
+var loadContract = sync.OnceValue(func() *contract {
+	c, err := compile(false)
+	if err != nil {
+		panic(fmt.Sprintf("schemas: %v", err))
+	}
+	return c
+})
+
+// compile builds the contract. checkMeta also validates every file against
+// the draft-07 meta-schema, which tests do and Validate need not.
+func compile(checkMeta bool) (*contract, error) {
+	sl := gojsonschema.NewSchemaLoader()
+	sl.Validate = checkMeta
+	files := Files()
+	for name, b := range files {
+		if err := sl.AddSchema(schemaBase+name, gojsonschema.NewBytesLoader(b)); err != nil {
+			return nil, fmt.Errorf("load %s: %w", name, err)
+		}
+	}
+	c := &contract{
+		schemas:  make(map[Action]*gojsonschema.Schema, len(Catalog)),
+		patterns: make(map[string]string, len(patternMeanings)),
+	}
+	for _, info := range Catalog {
+		name := fileName(info.Action)
+		s, err := sl.Compile(gojsonschema.NewReferenceLoader(schemaBase + name))
+		if err != nil {
+			return nil, fmt.Errorf("compile %s: %w", name, err)
+		}
+		c.schemas[info.Action] = s
+	}
+	var defs struct {
+		Definitions map[string]struct {
+			Pattern string `json:"pattern"`
+		} `json:"definitions"`
+	}
+	if err := json.Unmarshal(files[definitionsFile], &defs); err != nil {
+		return nil, fmt.Errorf("read %s: %w", definitionsFile, err)
+	}
+	for name, meaning := range patternMeanings {
+		p := defs.Definitions[name].Pattern
+		if p == "" {
+			return nil, fmt.Errorf("%s: definition %q has no pattern", definitionsFile, name)
+		}
+		c.patterns[p] = meaning
+	}
+	return c, nil
+}
+
+// Validate checks one webhook body. It returns the action named in the body
+// ("" when absent or not a string) and the problems; no problems = valid.
+// A body that is not JSON gives one Problem at "$".
+//
+// A body that is exactly {"action": X} (a webhook with send_payload=false)
+// is valid for every action X. Problems are sorted by path, then message.
+func Validate(body []byte) (Action, []Problem) {
+	doc, err := decode(body)
+	if err != nil {
+		return "", []Problem{{Path: "$", Message: err.Error()}}
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return "", []Problem{{Path: "$", Message: "expected object, got " + typeName(doc)}}
+	}
+	raw, ok := obj["action"]
+	if !ok {
+		return "", []Problem{{Path: "$", Message: `missing required field "action"`}}
+	}
+	name, ok := raw.(string)
+	if !ok {
+		return "", []Problem{{Path: "$.action", Message: "expected string, got " + typeName(raw)}}
+	}
+	info, ok := Lookup(name)
+	if !ok {
+		msg := fmt.Sprintf("unknown action %q", name)
+		if why := explainUnknown(name); why != "" {
+			msg += " (" + why + ")"
+		}
+		return Action(name), []Problem{{Path: "$.action", Message: msg}}
+	}
+	c := loadContract()
+	res, err := c.schemas[info.Action].Validate(decoded{doc})
+	if err != nil { // decoded.LoadJSON never fails
+		return info.Action, []Problem{{Path: "$", Message: err.Error()}}
+	}
+	var problems []Problem
+	for _, e := range res.Errors() {
+		if p, ok := c.problem(e); ok {
+			problems = append(problems, p)
+		}
+	}
+	problems = append(problems, parallelLists(info, obj)...)
+	slices.SortFunc(problems, func(a, b Problem) int {
+		if n := comparePaths(a.Path, b.Path); n != 0 {
+			return n
+		}
+		return strings.Compare(a.Message, b.Message)
+	})
+	return info.Action, slices.Compact(problems)
+}
+
+// decode parses body once, the way gojsonschema expects documents:
+// numbers stay json.Number so that 64-bit ids keep every digit.
+func decode(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("not JSON: empty body")
+		}
+		return nil, fmt.Errorf("not JSON: %v", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("not JSON: more data after the top-level value")
+	}
+	return doc, nil
+}
+
+// decoded hands an already decoded document to gojsonschema, whose own
+// loaders would parse the body again (NewGoLoader even marshals it first).
+type decoded struct{ doc any }
+
+func (d decoded) JsonSource() any        { return d.doc }
+func (d decoded) LoadJSON() (any, error) { return d.doc, nil }
+func (d decoded) JsonReference() (gojsonreference.JsonReference, error) {
+	return gojsonreference.NewJsonReference("#")
+}
+func (d decoded) LoaderFactory() gojsonschema.JSONLoaderFactory {
+	return &gojsonschema.DefaultJSONLoaderFactory{}
+}
+
+// parallelLists checks what JSON Schema cannot say: a list action with a
+// list nested key (ANNOTATIONS_CREATED) has one nested item per main item.
+func parallelLists(info ActionInfo, obj map[string]any) []Problem {
+	if !info.List || !info.NestedList {
+		return nil
+	}
+	main, ok1 := obj[info.Key].([]any)
+	nested, ok2 := obj[info.Nested].([]any)
+	// An empty list already breaks minItems; one problem says enough.
+	if !ok1 || !ok2 || len(main) == 0 || len(nested) == 0 || len(main) == len(nested) {
+		return nil
+	}
+	return []Problem{{
+		Path: "$." + info.Nested,
+		Message: fmt.Sprintf("expected %d %s, one per item of $.%s, got %d",
+			len(main), plural(len(main), "item"), info.Key, len(nested)),
+	}}
+}
+
+// problem translates one gojsonschema error into a Problem. It reports
+// false for errors that only say a combinator failed (if/then, allOf):
+// gojsonschema adds the errors that made it fail beside them.
+func (c *contract) problem(e gojsonschema.ResultError) (Problem, bool) {
+	d := e.Details()
+	p := Problem{Path: jsonPath(e.Context())}
+	switch e.Type() {
+	case "condition_then", "condition_else", "number_all_of":
+		return Problem{}, false
+	case "required":
+		p.Message = fmt.Sprintf("missing required field %q", d["property"])
+	case "additional_property_not_allowed":
+		p.Message = fmt.Sprintf("unexpected field %q", d["property"])
+	case "invalid_type":
+		expected := strings.Trim(fmt.Sprint(d["expected"]), "[]")
+		p.Message = fmt.Sprintf("expected %s, got %s", strings.ReplaceAll(expected, ",", " or "), d["given"])
+	case "array_min_items":
+		n, _ := d["min"].(int)
+		p.Message = fmt.Sprintf("must be an array with at least %d %s", n, plural(n, "item"))
+	case "enum":
+		p.Message = fmt.Sprintf("must be one of %s, got %s", d["allowed"], show(e.Value()))
+	case "const":
+		p.Message = fmt.Sprintf("must be %s, got %s", d["allowed"], show(e.Value()))
+	case "pattern":
+		src := fmt.Sprint(d["pattern"])
+		if re, ok := d["pattern"].(*regexp.Regexp); ok {
+			src = re.String()
+		}
+		meaning, ok := c.patterns[src]
+		if !ok {
+			meaning = "must match " + src
+		}
+		p.Message = meaning + ", got " + show(e.Value())
+	case "number_gte":
+		p.Message = "must be at least " + bigText(d["min"])
+	case "number_lte":
+		p.Message = "must be at most " + bigText(d["max"])
+	default:
+		p.Message = e.Description()
+	}
+	return p, true
+}
+
+// jsonPath turns a gojsonschema context ("(root)", "tasks", "0", "id") into
+// "$.tasks[0].id". The steps are schema property names, never numeric, or
+// array indexes.
+func jsonPath(ctx *gojsonschema.JsonContext) string {
+	const sep = "\x00" // gojsonschema joins with "." by default; keys may hold dots
+	var b strings.Builder
+	b.WriteString("$")
+	for _, s := range strings.Split(ctx.String(sep), sep)[1:] {
+		switch {
+		case s != "" && digits(s) == len(s):
+			b.WriteString("[" + s + "]")
+		case isIdentifier(s):
+			b.WriteString("." + s)
+		default:
+			b.WriteString("[" + strconv.Quote(s) + "]")
+		}
+	}
+	return b.String()
+}
+
+// isIdentifier reports whether key can follow a dot in a path: letters,
+// digits and "_", not starting with a digit.
+func isIdentifier(key string) bool {
+	if key == "" || ('0' <= key[0] && key[0] <= '9') {
+		return false
+	}
+	for _, r := range key {
+		if r != '_' && !('a' <= r && r <= 'z') && !('A' <= r && r <= 'Z') && !('0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// comparePaths orders paths with indexes compared as numbers, so that
+// $.tasks[2] sorts before $.tasks[10].
+func comparePaths(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digits(a), digits(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if c := len(na) - len(nb); c != 0 {
+				return c
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return int(a[0]) - int(b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) - len(b)
+}
+
+// digits is the length of the run of ASCII digits that starts s.
+func digits(s string) int {
+	n := 0
+	for n < len(s) && '0' <= s[n] && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+// typeName names the JSON type of a decoded value the way JSON Schema does.
+func typeName(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number:
+		if r, ok := new(big.Rat).SetString(string(v)); ok && r.IsInt() {
+			return "integer"
+		}
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// show renders a scalar value for a message; long strings are cut.
+func show(v any) string {
+	switch v := v.(type) {
+	case string:
+		if r := []rune(v); len(r) > 40 {
+			v = string(r[:40]) + "…"
+		}
+		return strconv.Quote(v)
+	case json.Number:
+		return string(v)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return typeName(v)
+}
+
+// bigText prints a gojsonschema bound exactly (they are *big.Float).
+func bigText(v any) string {
+	if f, ok := v.(*big.Float); ok {
+		return f.Text('f', -1)
+	}
+	return fmt.Sprint(v)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}

@@ -1,0 +1,294 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labelhook/labelhook/schemas"
+)
+
+// annotationInput is a validated annotation body.
+type annotationInput struct {
+	result          json.RawMessage
+	hasResult       bool
+	wasCancelled    *bool
+	groundTruth     *bool
+	leadTime        *float64
+	hasLeadTime     bool
+	completedBy     *int
+	hasCompletedBy  bool
+	parentPredict   *int
+	parentAnnotate  *int
+	draftCreatedAt  *time.Time
+	hasDraftCreated bool
+}
+
+// readAnnotationInput validates an annotation body (create, update, import).
+func readAnnotationInput(raw json.RawMessage) (annotationInput, error) {
+	f, err := objectForm(raw)
+	if err != nil {
+		return annotationInput{}, err
+	}
+	return readAnnotationForm(f)
+}
+
+func readAnnotationForm(f form) (annotationInput, error) {
+	var in annotationInput
+	if f.has("result") {
+		switch jsonKind(f.raw["result"]) {
+		case '[':
+			var items []json.RawMessage
+			if json.Unmarshal(f.raw["result"], &items) != nil {
+				f.errs.add("result", "Expected a list of region objects.")
+			}
+			for i, it := range items {
+				if jsonKind(it) != '{' {
+					f.errs.add("result", fmt.Sprintf("Item %d must be a region object, got %s.", i, pyTypeName(it)))
+					break
+				}
+			}
+			in.result, in.hasResult = compact(f.raw["result"]), true
+		case 'n':
+			in.result, in.hasResult = json.RawMessage("[]"), true
+		default:
+			f.errs.add("result", fmt.Sprintf("Expected a list of items but got type %q.", pyTypeName(f.raw["result"])))
+		}
+	}
+	var b bool
+	if f.boolean("was_cancelled", &b) {
+		in.wasCancelled = &b
+	}
+	var gt bool
+	if f.boolean("ground_truth", &gt) {
+		in.groundTruth = &gt
+	}
+	in.hasLeadTime = f.number("lead_time", &in.leadTime)
+	if f.has("completed_by") {
+		var by *int
+		if f.nullInt("completed_by", &by) {
+			if by != nil && *by != userID {
+				f.errs.add("completed_by", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", *by))
+			} else {
+				in.completedBy, in.hasCompletedBy = by, true
+			}
+		}
+	}
+	f.nullInt("parent_prediction", &in.parentPredict)
+	f.nullInt("parent_annotation", &in.parentAnnotate)
+	in.hasDraftCreated = f.datetime("draft_created_at", &in.draftCreatedAt)
+	return in, f.errs.err()
+}
+
+// newAnnotation adds an annotation to t (counters are the caller's to
+// refresh with relabel). Call under st.mu.
+func (s *Server) newAnnotation(t *task, in annotationInput, now time.Time) *annotation {
+	st := s.st
+	st.next.annotation++
+	by := userID
+	a := &annotation{
+		id: st.next.annotation, result: json.RawMessage("[]"), createdAt: now, updatedAt: now,
+		prediction: json.RawMessage("{}"), uniqueID: s.cfg.NewUUID(), taskID: t.id, projectID: t.projectID,
+		completedBy: &by, leadTime: in.leadTime, parentPrediction: in.parentPredict,
+		parentAnnotation: in.parentAnnotate, draftCreatedAt: in.draftCreatedAt,
+	}
+	if in.hasResult {
+		a.result = in.result
+	}
+	a.resultN = resultCount(a.result)
+	if in.wasCancelled != nil {
+		a.wasCancelled = *in.wasCancelled
+	}
+	if in.groundTruth != nil {
+		a.groundTruth = *in.groundTruth
+	}
+	if in.hasCompletedBy {
+		a.completedBy = in.completedBy
+	}
+	st.annotations[a.id] = a
+	t.annIDs = append(t.annIDs, a.id)
+	if a.groundTruth {
+		st.clearGroundTruth(t, a.id)
+	}
+	return a
+}
+
+// clearGroundTruth unsets ground_truth on t's annotations other than keep.
+func (st *store) clearGroundTruth(t *task, keep int) {
+	for _, id := range t.annIDs {
+		if id != keep {
+			st.annotations[id].groundTruth = false
+		}
+	}
+}
+
+// annotation returns an annotation or Label Studio's 404. Call under st.mu.
+func (st *store) annotation(id int) (*annotation, error) {
+	a := st.annotations[id]
+	if a == nil {
+		return nil, errNotFound("No Annotation matches the given query.")
+	}
+	return a, nil
+}
+
+// handleAnnotationCreate serves POST /api/tasks/{id}/annotations. A skip
+// (was_cancelled in the body or ?was_cancelled=1) is a normal create:
+// ANNOTATION_CREATED with was_cancelled true, never ANNOTATION_UPDATED.
+func (s *Server) handleAnnotationCreate(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.readObject(w, r)
+	if err != nil {
+		return err
+	}
+	in, err := readAnnotationForm(f)
+	if err != nil {
+		return err
+	}
+	if queryBool(r, "was_cancelled", false) {
+		t := true
+		in.wasCancelled = &t
+	}
+	st := s.st
+	st.mu.Lock()
+	t, err := st.task(pathID(r, "id"))
+	if err != nil {
+		st.mu.Unlock()
+		return err
+	}
+	now := s.cfg.Now()
+	a := s.newAnnotation(t, in, now)
+	uid := userID
+	t.updatedBy = &uid
+	t.updatedAt = now
+	st.relabel(t, now)
+	obj := s.annotationObjectOf(a, false)
+	ds := s.plan(annotationEvent(st, schemas.AnnotationCreated, a))
+	st.mu.Unlock()
+	s.out.dispatch(ds)
+	writeJSON(w, http.StatusCreated, obj)
+	return nil
+}
+
+// handleAnnotationList serves GET /api/tasks/{id}/annotations: the task's
+// non-cancelled annotations, in id order.
+func (s *Server) handleAnnotationList(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	t, err := st.task(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	out := []annotationObject{}
+	for _, id := range t.annIDs {
+		if a := st.annotations[id]; !a.wasCancelled {
+			out = append(out, s.annotationObjectOf(a, false))
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handleAnnotationGet serves GET /api/annotations/{id}.
+func (s *Server) handleAnnotationGet(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	a, err := st.annotation(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.annotationObjectOf(a, false))
+	return nil
+}
+
+// handleAnnotationUpdate serves PATCH and PUT /api/annotations/{id}: one
+// ANNOTATION_UPDATED per request.
+func (s *Server) handleAnnotationUpdate(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.readObject(w, r)
+	if err != nil {
+		return err
+	}
+	in, err := readAnnotationForm(f)
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	a, err := st.annotation(pathID(r, "id"))
+	if err != nil {
+		st.mu.Unlock()
+		return err
+	}
+	now := s.cfg.Now()
+	if in.hasResult {
+		a.result = in.result
+		a.resultN = resultCount(a.result)
+	}
+	if in.wasCancelled != nil {
+		a.wasCancelled = *in.wasCancelled
+	}
+	if in.groundTruth != nil {
+		a.groundTruth = *in.groundTruth
+	}
+	if in.hasLeadTime {
+		a.leadTime = in.leadTime
+	}
+	if in.hasCompletedBy {
+		a.completedBy = in.completedBy
+	}
+	if f.has("parent_prediction") {
+		a.parentPrediction = in.parentPredict
+	}
+	if f.has("parent_annotation") {
+		a.parentAnnotation = in.parentAnnotate
+	}
+	if in.hasDraftCreated {
+		a.draftCreatedAt = in.draftCreatedAt
+	}
+	uid := userID
+	a.updatedBy = &uid
+	a.updatedAt = now
+	t := st.tasks[a.taskID]
+	if a.groundTruth {
+		st.clearGroundTruth(t, a.id)
+	}
+	t.updatedBy = &uid
+	t.updatedAt = now
+	st.relabel(t, now)
+	obj := s.annotationObjectOf(a, false)
+	ds := s.plan(annotationEvent(st, schemas.AnnotationUpdated, a))
+	st.mu.Unlock()
+	s.out.dispatch(ds)
+	writeJSON(w, http.StatusOK, obj)
+	return nil
+}
+
+// handleAnnotationDelete serves DELETE /api/annotations/{id}: one
+// ANNOTATIONS_DELETED with [{"id": N}] (plural key) and the project.
+func (s *Server) handleAnnotationDelete(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	a, err := st.annotation(pathID(r, "id"))
+	if err != nil {
+		st.mu.Unlock()
+		return err
+	}
+	t := st.tasks[a.taskID]
+	st.deleteAnnotations(t, []int{a.id})
+	st.relabel(t, s.cfg.Now())
+	ds := s.plan(idsEvent(schemas.AnnotationsDeleted, a.projectID, []int{a.id}))
+	st.mu.Unlock()
+	s.out.dispatch(ds)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteAnnotations removes annotations of one task.
+func (st *store) deleteAnnotations(t *task, ids []int) {
+	for _, id := range ids {
+		delete(st.annotations, id)
+	}
+	drop := toSet(ids)
+	t.annIDs = removeIDs(t.annIDs, drop)
+}

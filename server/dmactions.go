@@ -1,0 +1,208 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labelhook/labelhook/schemas"
+)
+
+// dmAction describes one Data Manager action (GET /api/dm/actions).
+type dmAction struct {
+	ID           string         `json:"id"`
+	Title        string         `json:"title"`
+	Order        int            `json:"order"`
+	Permission   string         `json:"permission"`
+	Experimental bool           `json:"experimental"`
+	Dialog       map[string]any `json:"dialog,omitempty"`
+}
+
+// dmActions are the actions the mock runs, in Label Studio's order.
+var dmActions = []dmAction{
+	{ID: "retrieve_tasks_predictions", Title: "Retrieve Predictions", Order: 90, Permission: "projects.change"},
+	{ID: "predictions_to_annotations", Title: "Create Annotations From Predictions", Order: 91, Permission: "tasks.change",
+		Dialog: map[string]any{"text": "Create annotations from predictions using selected predictions set for each selected task.", "type": "confirm"}},
+	{ID: "delete_tasks", Title: "Delete Tasks", Order: 100, Permission: "tasks.delete",
+		Dialog: map[string]any{"text": "You are going to delete the selected tasks. Please confirm your action.", "type": "confirm"}},
+	{ID: "delete_tasks_annotations", Title: "Delete Annotations", Order: 101, Permission: "tasks.delete",
+		Dialog: map[string]any{"text": "You are going to delete all annotations from the selected tasks. Please confirm your action.", "type": "confirm"}},
+	{ID: "delete_tasks_predictions", Title: "Delete Predictions", Order: 102, Permission: "tasks.delete",
+		Dialog: map[string]any{"text": "You are going to delete all predictions from the selected tasks. Please confirm your action.", "type": "confirm"}},
+	{ID: "delete_ground_truths", Title: "Delete Ground Truths", Order: 103, Permission: "tasks.delete",
+		Dialog: map[string]any{"text": "You are going to delete ground truths from the selected tasks. Please confirm your action.", "type": "confirm"}},
+}
+
+// bareError is an error of /api/dm/actions, which answers {"detail": …}
+// without the envelope.
+func bareError(status int, format string, args ...any) error {
+	return &apiError{Status: status, Detail: fmt.Sprintf(format, args...), Bare: true}
+}
+
+// handleDMActionList serves GET /api/dm/actions?project=N.
+func (s *Server) handleDMActionList(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, dmActions)
+	return nil
+}
+
+// dmBody is the body of POST /api/dm/actions.
+type dmBody struct {
+	Selected     *selectedItems `json:"selectedItems"`
+	Filters      *dmFilters     `json:"filters"`
+	Ordering     []string       `json:"ordering"`
+	ModelVersion *string        `json:"model_version"`
+}
+
+// handleDMActionRun serves POST /api/dm/actions?id=<action>&project=<id>.
+// The bulk actions send one event per request (chunked): TASKS_DELETED,
+// ANNOTATIONS_DELETED, ANNOTATIONS_CREATED.
+func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	id := q.Get("id")
+	if id == "" {
+		return bareError(http.StatusUnprocessableEntity, "No action id \"None\", use ?id=<action-id>")
+	}
+	known := false
+	for _, a := range dmActions {
+		known = known || a.ID == id
+	}
+	if !known {
+		return bareError(http.StatusBadRequest, "Can't find '%s' in registered actions", id)
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		err.(*apiError).Bare = true
+		return err
+	}
+	raw, err := parseJSON(body)
+	if err != nil {
+		return bareError(http.StatusBadRequest, "%s", err.(*apiError).Detail)
+	}
+	var b dmBody
+	if jsonKind(raw) != '{' {
+		return bareError(http.StatusBadRequest, "The body must be a JSON object with selectedItems, got %s", pyTypeName(raw))
+	}
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return bareError(http.StatusBadRequest, "Invalid action body: %v", err)
+	}
+	dq := dmQuery{Filters: b.Filters, Ordering: b.Ordering, Selected: b.Selected}
+	if err := dq.check("body"); err != nil {
+		return bareError(http.StatusBadRequest, "%s", fieldErrText(err))
+	}
+	if b.Selected == nil {
+		return bareError(http.StatusBadRequest, "selectedItems is required: {\"all\": true, \"excluded\": []} or {\"all\": false, \"included\": [ids]}")
+	}
+	st := s.st
+	st.mu.Lock()
+	pid, ok := toInt([]byte(q.Get("project")))
+	var p *project
+	if ok {
+		p = st.projects[pid]
+	}
+	if v := q.Get("view"); v != "" {
+		vid, _ := toInt([]byte(v))
+		vw := st.views[vid]
+		if vw == nil {
+			st.mu.Unlock()
+			return bareError(http.StatusNotFound, "View %q not found", v)
+		}
+		vq := viewQuery(vw)
+		dq.Filters, dq.Ordering = vq.Filters, vq.Ordering
+		if p == nil {
+			p = st.projects[vw.projectID]
+		}
+	}
+	if p == nil {
+		st.mu.Unlock()
+		return bareError(http.StatusNotFound, "Project %q not found", q.Get("project"))
+	}
+	ids := s.selectTasks(p, dq, nil)
+	var result map[string]any
+	var ev []event
+	now := s.cfg.Now()
+	switch id {
+	case "delete_tasks":
+		st.deleteTasks(p.id, ids)
+		ev = append(ev, idsEvent(schemas.TasksDeleted, p.id, ids))
+		result = map[string]any{"processed_items": len(ids), "reload": len(p.taskIDs) == 0, "detail": fmt.Sprintf("Deleted %d tasks", len(ids))}
+	case "delete_tasks_annotations":
+		var annIDs []int
+		for _, tid := range ids {
+			t := st.tasks[tid]
+			gone := t.annIDs
+			annIDs = append(annIDs, gone...)
+			st.deleteAnnotations(t, append([]int(nil), gone...))
+			st.relabel(t, now)
+		}
+		ev = append(ev, idsEvent(schemas.AnnotationsDeleted, p.id, annIDs))
+		result = map[string]any{"processed_items": len(annIDs), "detail": fmt.Sprintf("Deleted %d annotations", len(annIDs))}
+	case "predictions_to_annotations":
+		created := s.predictionsToAnnotations(ids, b.ModelVersion, now)
+		ev = append(ev, annotationsCreated(st, p.id, created))
+		result = map[string]any{"processed_items": len(created), "response_code": 200, "detail": fmt.Sprintf("Created %d annotations", len(created))}
+	case "delete_tasks_predictions":
+		n := 0
+		for _, tid := range ids {
+			t := st.tasks[tid]
+			n += len(t.predIDs)
+			st.deletePredictions(t, append([]int(nil), t.predIDs...))
+		}
+		result = map[string]any{"processed_items": n, "detail": fmt.Sprintf("Deleted %d predictions", n)}
+	case "delete_ground_truths":
+		n := 0
+		for _, tid := range ids {
+			for _, aid := range st.tasks[tid].annIDs {
+				if a := st.annotations[aid]; a.groundTruth {
+					a.groundTruth = false
+					n++
+				}
+			}
+		}
+		result = map[string]any{"processed_items": n, "detail": fmt.Sprintf("Deleted %d ground truths", n)}
+	case "retrieve_tasks_predictions":
+		// Without an ML backend there is nothing to retrieve.
+		result = map[string]any{"processed_items": len(ids), "detail": "Retrieved 0 predictions: labelhook has no ML backend"}
+	}
+	ds := s.plan(ev...)
+	st.mu.Unlock()
+	s.out.dispatch(ds)
+	writeJSON(w, http.StatusOK, result)
+	return nil
+}
+
+// predictionsToAnnotations creates one annotation per task from its
+// newest prediction (of model_version, when given) that has no annotation
+// made from it yet. Call under st.mu.
+func (s *Server) predictionsToAnnotations(taskIDs []int, version *string, now time.Time) []int {
+	st := s.st
+	used := map[int]bool{}
+	for _, a := range st.annotations {
+		if a.parentPrediction != nil {
+			used[*a.parentPrediction] = true
+		}
+	}
+	var created []int
+	for _, tid := range taskIDs {
+		t := st.tasks[tid]
+		var src *prediction
+		for _, pid := range t.predIDs {
+			p := st.predictions[pid]
+			if used[p.id] || (version != nil && *version != "" && p.modelVersion != *version) {
+				continue
+			}
+			src = p // ascending ids: the last match is the newest
+		}
+		if src == nil {
+			continue
+		}
+		parent := src.id
+		in := annotationInput{result: src.result, hasResult: jsonKind(src.result) == '[', parentPredict: &parent}
+		a := s.newAnnotation(t, in, now)
+		a.bulkCreated = true
+		t.updatedAt = now
+		st.relabel(t, now)
+		created = append(created, a.id)
+	}
+	return created
+}

@@ -1,0 +1,284 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// importItem is one validated task of an import.
+type importItem struct {
+	data        json.RawMessage
+	meta        json.RawMessage
+	annotations []annotationInput
+	predictions []predictionInput
+}
+
+// importSummary is the Community edition's synchronous import answer.
+// Never an "import" key: that makes clients poll as on Enterprise.
+type importSummary struct {
+	TaskCount        int      `json:"task_count"`
+	AnnotationCount  *int     `json:"annotation_count"`
+	PredictionCount  *int     `json:"prediction_count"`
+	Duration         float64  `json:"duration"`
+	FileUploadIDs    []int    `json:"file_upload_ids"`
+	CouldBeTasksList bool     `json:"could_be_tasks_list"`
+	FoundFormats     []string `json:"found_formats"`
+	DataColumns      []string `json:"data_columns"`
+	TaskIDs          *[]int   `json:"task_ids,omitempty"`
+}
+
+// handleImport serves POST /api/projects/{id}/import: a JSON list or one
+// object; each item is the task data, or {data, annotations, predictions,
+// meta}. One TASKS_CREATED per request (chunked by the batch size); the
+// embedded annotations and predictions send no events.
+func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
+	start := time.Now()
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err == nil && strings.HasPrefix(mt, "multipart/") {
+			return errValidation("file", "labelhook imports JSON bodies only; send the tasks as a JSON list instead of a file upload.")
+		}
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	raw, err := parseJSON(body)
+	if err != nil {
+		return err
+	}
+	var rows []json.RawMessage
+	switch jsonKind(raw) {
+	case '[':
+		if err := json.Unmarshal(raw, &rows); err != nil {
+			return errBadRequest("JSON parse error - " + err.Error())
+		}
+	case '{':
+		if f, _ := objectForm(raw); len(f.raw) == 1 && f.has("url") {
+			return errValidation("url", "labelhook does not fetch tasks from URLs; send the tasks as a JSON list.")
+		}
+		rows = []json.RawMessage{raw}
+	default:
+		return errValidation("non_field_errors", fmt.Sprintf("Invalid data. Expected a list of tasks or one task object, but got %s.", pyTypeName(raw)))
+	}
+	preFields := preannotatedFields(r)
+	commit := queryBool(r, "commit_to_project", true)
+
+	st := s.st
+	st.mu.Lock()
+	p, err := st.project(pathID(r, "id"))
+	if err != nil {
+		st.mu.Unlock()
+		return err
+	}
+	items := make([]importItem, 0, len(rows))
+	for i, row := range rows {
+		it, err := readImportItem(row, i, p.parsed, preFields)
+		if err != nil {
+			st.mu.Unlock()
+			return err
+		}
+		items = append(items, it)
+	}
+	sum := importSummary{TaskCount: len(items), FileUploadIDs: []int{}, FoundFormats: []string{}, DataColumns: []string{}}
+	var ds []delivery
+	ids := []int{}
+	if commit {
+		var nAnn, nPred int
+		now := s.cfg.Now()
+		for _, it := range items {
+			t := s.newTask(p, it.data, it.meta)
+			ids = append(ids, t.id)
+			for _, in := range it.annotations {
+				a := s.newAnnotation(t, in, now)
+				imported := "imported"
+				a.lastAction = &imported
+				nAnn++
+			}
+			for _, in := range it.predictions {
+				s.newPrediction(t, in, now)
+				nPred++
+			}
+			if len(it.annotations) > 0 {
+				st.relabel(t, now)
+			}
+		}
+		sum.AnnotationCount, sum.PredictionCount = &nAnn, &nPred
+		ds = s.plan(tasksCreated(st, p.id, ids))
+	}
+	st.mu.Unlock()
+	s.out.dispatch(ds)
+	if queryBool(r, "return_task_ids", false) {
+		sum.TaskIDs = &ids
+	}
+	sum.Duration = time.Since(start).Seconds()
+	writeJSON(w, http.StatusCreated, sum)
+	return nil
+}
+
+// preannotatedFields reads preannotated_from_fields (comma-separated or repeated).
+func preannotatedFields(r *http.Request) []string {
+	var out []string
+	for _, v := range r.URL.Query()["preannotated_from_fields"] {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// readImportItem validates one import row: an object that holds the task
+// data, or {data, annotations, predictions, meta}. The data must carry
+// every $variable the label config reads.
+func readImportItem(row json.RawMessage, i int, lc *labelConfig, preFields []string) (importItem, error) {
+	itemErr := func(msg string) error {
+		return errValidation("non_field_errors", fmt.Sprintf("Error at item %d: %s", i, msg))
+	}
+	if jsonKind(row) != '{' {
+		return importItem{}, itemErr(fmt.Sprintf("a task must be a JSON object, got %s", pyTypeName(row)))
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(row, &fields); err != nil {
+		return importItem{}, itemErr(err.Error())
+	}
+	it := importItem{meta: json.RawMessage("{}")}
+	if d, ok := fields["data"]; ok {
+		if jsonKind(d) != '{' {
+			return importItem{}, itemErr(fmt.Sprintf("\"data\" must be a JSON object, got %s", pyTypeName(d)))
+		}
+		it.data = compact(d)
+		if m, ok := fields["meta"]; ok {
+			if k := jsonKind(m); k != '{' && k != 'n' {
+				return importItem{}, itemErr(fmt.Sprintf("\"meta\" must be a JSON object, got %s", pyTypeName(m)))
+			}
+			it.meta = compact(m)
+		}
+		if a, ok := fields["annotations"]; ok && jsonKind(a) != 'n' {
+			list, err := readList(a, "annotations")
+			if err != nil {
+				return importItem{}, itemErr(err.Error())
+			}
+			for j, one := range list {
+				in, err := readAnnotationInput(one)
+				if err != nil {
+					return importItem{}, itemErr(fmt.Sprintf("annotations[%d]: %s", j, fieldErrText(err)))
+				}
+				it.annotations = append(it.annotations, in)
+			}
+		}
+		if pr, ok := fields["predictions"]; ok && jsonKind(pr) != 'n' {
+			list, err := readList(pr, "predictions")
+			if err != nil {
+				return importItem{}, itemErr(err.Error())
+			}
+			for j, one := range list {
+				in, err := readPredictionInput(one, false, "undefined")
+				if err != nil {
+					return importItem{}, itemErr(fmt.Sprintf("predictions[%d]: %s", j, fieldErrText(err)))
+				}
+				it.predictions = append(it.predictions, in)
+			}
+		}
+	} else {
+		data := fields
+		if len(preFields) > 0 {
+			data = map[string]json.RawMessage{}
+			for k, v := range fields {
+				data[k] = v
+			}
+			for _, f := range preFields {
+				res, ok := data[f]
+				if !ok {
+					continue
+				}
+				delete(data, f)
+				it.predictions = append(it.predictions, predictionInput{result: compact(res), modelVersion: "undefined"})
+			}
+			it.data, _ = marshal(data)
+		} else {
+			it.data = compact(row)
+		}
+		fields = data
+	}
+	var dataKeys map[string]json.RawMessage
+	_ = json.Unmarshal(it.data, &dataKeys)
+	if miss := lc.missingKeys(dataKeys); len(miss) > 0 {
+		return importItem{}, itemErr(fmt.Sprintf("%q key is expected in task data [assume: item as is = task root with values]  :: %s", miss[0], orderedRepr(it.data)))
+	}
+	return it, nil
+}
+
+func readList(raw json.RawMessage, name string) ([]json.RawMessage, error) {
+	if jsonKind(raw) != '[' {
+		return nil, fmt.Errorf("%q must be a list, got %s", name, pyTypeName(raw))
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, fmt.Errorf("%q: %w", name, err)
+	}
+	return list, nil
+}
+
+// fieldErrText flattens a validation error into "field: message" text.
+func fieldErrText(err error) string {
+	ae, ok := err.(*apiError)
+	if !ok || len(ae.Fields) == 0 {
+		return err.Error()
+	}
+	var parts []string
+	for k, msgs := range ae.Fields {
+		parts = append(parts, k+": "+strings.Join(msgs, " "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// handleImportPredictions serves POST /api/projects/{id}/import/predictions:
+// [{task, result, score?, model_version?}] -> 201 {"created": n}. No webhook.
+func (s *Server) handleImportPredictions(w http.ResponseWriter, r *http.Request) error {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	raw, err := parseJSON(body)
+	if err != nil {
+		return err
+	}
+	rows := []json.RawMessage{raw}
+	if jsonKind(raw) == '[' {
+		if err := json.Unmarshal(raw, &rows); err != nil {
+			return errBadRequest("JSON parse error - " + err.Error())
+		}
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p, err := st.project(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	inputs := make([]predictionInput, 0, len(rows))
+	targets := make([]*task, 0, len(rows))
+	for i, row := range rows {
+		in, err := readPredictionInput(row, true, "undefined")
+		if err != nil {
+			return prefixItem(err, i)
+		}
+		t := st.tasks[in.taskID]
+		if t == nil || t.projectID != p.id {
+			return prefixItem(errValidation("task", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", in.taskID)), i)
+		}
+		inputs = append(inputs, in)
+		targets = append(targets, t)
+	}
+	now := s.cfg.Now()
+	for i, in := range inputs {
+		s.newPrediction(targets[i], in, now)
+	}
+	writeJSON(w, http.StatusCreated, map[string]int{"created": len(inputs)})
+	return nil
+}

@@ -1,0 +1,207 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// predictionInput is a validated prediction body.
+type predictionInput struct {
+	taskID       int
+	result       json.RawMessage
+	hasResult    bool
+	score        *float64
+	hasScore     bool
+	modelVersion string
+	hasVersion   bool
+}
+
+// readPredictionInput validates a prediction body. needTask requires
+// "task"; defVersion is the model_version when none is given.
+func readPredictionInput(raw json.RawMessage, needTask bool, defVersion string) (predictionInput, error) {
+	f, err := objectForm(raw)
+	if err != nil {
+		return predictionInput{}, err
+	}
+	return readPredictionForm(f, needTask, defVersion)
+}
+
+func readPredictionForm(f form, needTask bool, defVersion string) (predictionInput, error) {
+	in := predictionInput{modelVersion: defVersion}
+	if needTask {
+		if !f.has("task") {
+			f.errs.add("task", "This field is required.")
+		} else if id, ok := toInt(f.raw["task"]); !ok {
+			f.errs.add("task", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw["task"])))
+		} else {
+			in.taskID = id
+		}
+	}
+	if f.has("result") {
+		if f.isNull("result") {
+			f.errs.add("result", "This field may not be null.")
+		} else {
+			// Label Studio also takes a bare label or value dict and expands
+			// it; the mock stores what it was given.
+			in.result, in.hasResult = compact(f.raw["result"]), true
+		}
+	} else if needTask {
+		f.errs.add("result", "This field is required.")
+	}
+	in.hasScore = f.number("score", &in.score)
+	var v string
+	if f.str("model_version", &v) {
+		in.modelVersion, in.hasVersion = v, true
+	}
+	return in, f.errs.err()
+}
+
+// newPrediction adds a prediction to t. Call under st.mu.
+func (s *Server) newPrediction(t *task, in predictionInput, now time.Time) *prediction {
+	st := s.st
+	st.next.prediction++
+	p := &prediction{
+		id: st.next.prediction, result: in.result, modelVersion: in.modelVersion, score: in.score,
+		createdAt: now, updatedAt: now, taskID: t.id, projectID: t.projectID,
+	}
+	st.predictions[p.id] = p
+	t.predIDs = append(t.predIDs, p.id)
+	return p
+}
+
+// prediction returns a prediction or Label Studio's 404. Call under st.mu.
+func (st *store) prediction(id int) (*prediction, error) {
+	p := st.predictions[id]
+	if p == nil {
+		return nil, errNotFound("No Prediction matches the given query.")
+	}
+	return p, nil
+}
+
+// handlePredictionCreate serves POST /api/predictions. No webhook.
+func (s *Server) handlePredictionCreate(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.readObject(w, r)
+	if err != nil {
+		return err
+	}
+	in, err := readPredictionForm(f, true, "")
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	t := st.tasks[in.taskID]
+	if t == nil {
+		return errValidation("task", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", in.taskID))
+	}
+	p := s.newPrediction(t, in, s.cfg.Now())
+	writeJSON(w, http.StatusCreated, s.predictionObjectOf(p))
+	return nil
+}
+
+// handlePredictionList serves GET /api/predictions?task=&project=.
+func (s *Server) handlePredictionList(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	filter := func(name string) (int, bool, error) {
+		v := q.Get(name)
+		if v == "" {
+			return 0, false, nil
+		}
+		n, ok := toInt([]byte(v))
+		if !ok {
+			return 0, false, errValidation(name, fmt.Sprintf("Select a valid choice. %q is not one of the available choices.", v))
+		}
+		return n, true, nil
+	}
+	taskID, byTask, err := filter("task")
+	if err != nil {
+		return err
+	}
+	projectID, byProject, err := filter("project")
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := []predictionObject{}
+	for id := 1; id <= st.next.prediction; id++ {
+		p := st.predictions[id]
+		if p == nil || (byTask && p.taskID != taskID) || (byProject && p.projectID != projectID) {
+			continue
+		}
+		out = append(out, s.predictionObjectOf(p))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handlePredictionGet serves GET /api/predictions/{id}.
+func (s *Server) handlePredictionGet(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p, err := st.prediction(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.predictionObjectOf(p))
+	return nil
+}
+
+// handlePredictionUpdate serves PATCH and PUT /api/predictions/{id}. No webhook.
+func (s *Server) handlePredictionUpdate(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.readObject(w, r)
+	if err != nil {
+		return err
+	}
+	in, err := readPredictionForm(f, false, "")
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p, err := st.prediction(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	if in.hasResult {
+		p.result = in.result
+	}
+	if in.hasScore {
+		p.score = in.score
+	}
+	if in.hasVersion {
+		p.modelVersion = in.modelVersion
+	}
+	p.updatedAt = s.cfg.Now()
+	writeJSON(w, http.StatusOK, s.predictionObjectOf(p))
+	return nil
+}
+
+// handlePredictionDelete serves DELETE /api/predictions/{id}. No webhook.
+func (s *Server) handlePredictionDelete(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p, err := st.prediction(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	st.deletePredictions(st.tasks[p.taskID], []int{p.id})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deletePredictions removes predictions of one task.
+func (st *store) deletePredictions(t *task, ids []int) {
+	for _, id := range ids {
+		delete(st.predictions, id)
+	}
+	drop := toSet(ids)
+	t.predIDs = removeIDs(t.predIDs, drop)
+}

@@ -1,0 +1,403 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labelhook/labelhook/schemas"
+)
+
+// Project enums (Label Studio's model choices).
+var (
+	samplingChoices  = []string{"Sequential sampling", "Uniform sampling", "Uncertainty sampling"}
+	skipQueueChoices = []string{"REQUEUE_FOR_ME", "REQUEUE_FOR_OTHERS", "IGNORE_SKIPPED"}
+)
+
+// userObject is the nested user of REST objects (created_by).
+type userObject struct {
+	ID        int     `json:"id"`
+	FirstName string  `json:"first_name"`
+	LastName  string  `json:"last_name"`
+	Email     string  `json:"email"`
+	Avatar    *string `json:"avatar"`
+}
+
+const userEmail = "labelhook@localhost"
+
+func theUser() userObject { return userObject{ID: userID, Email: userEmail} }
+
+// projectObject is the REST API's Project (ProjectSerializer), §6.1.
+type projectObject struct {
+	ID                               int             `json:"id"`
+	Title                            *string         `json:"title"`
+	Description                      *string         `json:"description"`
+	LabelConfig                      string          `json:"label_config"`
+	ExpertInstruction                string          `json:"expert_instruction"`
+	ShowInstruction                  bool            `json:"show_instruction"`
+	ShowSkipButton                   bool            `json:"show_skip_button"`
+	EnableEmptyAnnotation            bool            `json:"enable_empty_annotation"`
+	ShowAnnotationHistory            bool            `json:"show_annotation_history"`
+	Organization                     int             `json:"organization"`
+	Color                            string          `json:"color"`
+	MaximumAnnotations               int             `json:"maximum_annotations"`
+	IsPublished                      bool            `json:"is_published"`
+	ModelVersion                     string          `json:"model_version"`
+	IsDraft                          bool            `json:"is_draft"`
+	CreatedBy                        userObject      `json:"created_by"`
+	CreatedAt                        stamp           `json:"created_at"`
+	MinAnnotationsToStartTraining    int             `json:"min_annotations_to_start_training"`
+	StartTrainingOnAnnotationUpdate  bool            `json:"start_training_on_annotation_update"`
+	ShowCollabPredictions            bool            `json:"show_collab_predictions"`
+	NumTasksWithAnnotations          int             `json:"num_tasks_with_annotations"`
+	TaskNumber                       int             `json:"task_number"`
+	UsefulAnnotationNumber           int             `json:"useful_annotation_number"`
+	GroundTruthNumber                int             `json:"ground_truth_number"`
+	SkippedAnnotationsNumber         int             `json:"skipped_annotations_number"`
+	TotalAnnotationsNumber           int             `json:"total_annotations_number"`
+	TotalPredictionsNumber           int             `json:"total_predictions_number"`
+	Sampling                         string          `json:"sampling"`
+	ShowGroundTruthFirst             bool            `json:"show_ground_truth_first"`
+	ShowOverlapFirst                 bool            `json:"show_overlap_first"`
+	OverlapCohortPercentage          int             `json:"overlap_cohort_percentage"`
+	TaskDataLogin                    *string         `json:"task_data_login"`
+	TaskDataPassword                 *string         `json:"task_data_password"`
+	ControlWeights                   json.RawMessage `json:"control_weights"`
+	ParsedLabelConfig                json.RawMessage `json:"parsed_label_config"`
+	EvaluatePredictionsAutomatically bool            `json:"evaluate_predictions_automatically"`
+	ConfigHasControlTags             bool            `json:"config_has_control_tags"`
+	SkipQueue                        string          `json:"skip_queue"`
+	RevealPreannotations             bool            `json:"reveal_preannotations_interactively"`
+	PinnedAt                         *stamp          `json:"pinned_at"`
+	FinishedTaskNumber               int             `json:"finished_task_number"`
+	QueueTotal                       int             `json:"queue_total"`
+	QueueDone                        int             `json:"queue_done"`
+	ConfigSuitableForBulkAnnotation  bool            `json:"config_suitable_for_bulk_annotation"`
+}
+
+func (st *store) projectObject(p *project) projectObject {
+	c := st.projectCountsOf(p)
+	return projectObject{
+		ID:                               p.id,
+		Title:                            p.title,
+		Description:                      p.description,
+		LabelConfig:                      p.labelConfig,
+		ExpertInstruction:                p.expertInstruction,
+		ShowInstruction:                  p.showInstruction,
+		ShowSkipButton:                   p.showSkipButton,
+		EnableEmptyAnnotation:            p.enableEmptyAnnotation,
+		ShowAnnotationHistory:            p.showAnnotationHistory,
+		Organization:                     orgID,
+		Color:                            p.color,
+		MaximumAnnotations:               p.maximumAnnotations,
+		IsPublished:                      p.isPublished,
+		ModelVersion:                     p.modelVersion,
+		IsDraft:                          p.isDraft,
+		CreatedBy:                        theUser(),
+		CreatedAt:                        stamp(p.createdAt),
+		MinAnnotationsToStartTraining:    p.minAnnotationsToStartTraining,
+		ShowCollabPredictions:            p.showCollabPredictions,
+		NumTasksWithAnnotations:          c.tasksWithAnnotations,
+		TaskNumber:                       c.taskNumber,
+		UsefulAnnotationNumber:           c.usefulAnnotations,
+		GroundTruthNumber:                c.groundTruth,
+		SkippedAnnotationsNumber:         c.skipped,
+		TotalAnnotationsNumber:           c.annotations,
+		TotalPredictionsNumber:           c.predictions,
+		Sampling:                         p.sampling,
+		ShowGroundTruthFirst:             p.showGroundTruthFirst,
+		ShowOverlapFirst:                 p.showOverlapFirst,
+		OverlapCohortPercentage:          p.overlapCohortPercentage,
+		TaskDataLogin:                    p.taskDataLogin,
+		TaskDataPassword:                 p.taskDataPassword,
+		ControlWeights:                   orEmptyObject(p.controlWeights),
+		ParsedLabelConfig:                p.parsed.parsedJSON(),
+		EvaluatePredictionsAutomatically: p.evaluatePredictionsAutomatically,
+		ConfigHasControlTags:             p.parsed.hasControls(),
+		SkipQueue:                        p.skipQueue,
+		RevealPreannotations:             p.revealPreannotationsInteractive,
+		PinnedAt:                         optStamp(p.pinnedAt),
+		FinishedTaskNumber:               c.finishedTasks,
+		QueueTotal:                       c.taskNumber,
+		QueueDone:                        c.finishedTasks,
+	}
+}
+
+// applyProjectFields reads the writable project fields present in f into
+// p. Errors collect in f.errs; the caller commits p only when there are none.
+func applyProjectFields(f form, p *project) {
+	if f.has("title") {
+		var t *string
+		if f.nullStr("title", &t) {
+			if t != nil && *t != "" && utf8.RuneCountInString(*t) < 3 {
+				f.errs.add("title", "Ensure this field has at least 3 characters.")
+			} else if t != nil && utf8.RuneCountInString(*t) > 50 {
+				f.errs.add("title", "Ensure this field has no more than 50 characters.")
+			} else {
+				p.title = t
+			}
+		}
+	}
+	f.nullStr("description", &p.description)
+	var cfg string
+	if f.str("label_config", &cfg) {
+		lc, err := parseLabelConfig(cfg)
+		if err != nil {
+			f.errs.add("label_config", err.Error())
+		} else {
+			p.labelConfig, p.parsed = cfg, lc
+		}
+	}
+	f.str("expert_instruction", &p.expertInstruction)
+	f.boolean("show_instruction", &p.showInstruction)
+	f.boolean("show_skip_button", &p.showSkipButton)
+	f.boolean("enable_empty_annotation", &p.enableEmptyAnnotation)
+	f.boolean("reveal_preannotations_interactively", &p.revealPreannotationsInteractive)
+	f.boolean("show_annotation_history", &p.showAnnotationHistory)
+	f.boolean("show_collab_predictions", &p.showCollabPredictions)
+	f.boolean("evaluate_predictions_automatically", &p.evaluatePredictionsAutomatically)
+	var color string
+	if f.str("color", &color) {
+		if utf8.RuneCountInString(color) > 16 {
+			f.errs.add("color", "Ensure this field has no more than 16 characters.")
+		} else {
+			p.color = color
+		}
+	}
+	var n int
+	if f.integer("maximum_annotations", &n) {
+		if n < 1 {
+			f.errs.add("maximum_annotations", "Ensure this value is greater than or equal to 1.")
+		} else {
+			p.maximumAnnotations = n
+		}
+	}
+	f.integer("min_annotations_to_start_training", &p.minAnnotationsToStartTraining)
+	f.object("control_weights", &p.controlWeights, true)
+	f.str("model_version", &p.modelVersion)
+	f.boolean("is_draft", &p.isDraft)
+	f.boolean("is_published", &p.isPublished)
+	f.choice("sampling", &p.sampling, samplingChoices...)
+	f.choice("skip_queue", &p.skipQueue, skipQueueChoices...)
+	f.boolean("show_ground_truth_first", &p.showGroundTruthFirst)
+	f.boolean("show_overlap_first", &p.showOverlapFirst)
+	if f.integer("overlap_cohort_percentage", &n) {
+		if n < 0 || n > 100 {
+			f.errs.add("overlap_cohort_percentage", "Ensure this value is between 0 and 100.")
+		} else {
+			p.overlapCohortPercentage = n
+		}
+	}
+	f.nullStr("task_data_login", &p.taskDataLogin)
+	f.nullStr("task_data_password", &p.taskDataPassword)
+	f.datetime("pinned_at", &p.pinnedAt)
+}
+
+// handleProjectCreate serves POST /api/projects.
+func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.readObject(w, r)
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	empty := ""
+	defaultCfg, _ := parseLabelConfig(DefaultLabelConfig)
+	p := &project{
+		title: &empty, description: &empty, labelConfig: DefaultLabelConfig, parsed: defaultCfg,
+		showSkipButton: true, enableEmptyAnnotation: true, showCollabPredictions: true,
+		color: "#FFFFFF", maximumAnnotations: 1, controlWeights: json.RawMessage("{}"),
+		createdAt: now, updatedAt: now, sampling: samplingChoices[0], skipQueue: "REQUEUE_FOR_OTHERS",
+		overlapCohortPercentage: 100, nextInnerID: 1,
+		token: strings.ReplaceAll(s.cfg.NewUUID(), "-", "")[:6],
+	}
+	applyProjectFields(f, p)
+	if err := f.errs.err(); err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	st.next.project++
+	p.id = st.next.project
+	st.projects[p.id] = p
+	obj := st.projectObject(p)
+	ds := s.plan(projectEvent(st, schemas.ProjectCreated, p))
+	st.mu.Unlock()
+	s.log.Debug("project created", "project_id", p.id)
+	s.out.dispatch(ds)
+	writeJSON(w, http.StatusCreated, obj)
+	return nil
+}
+
+// handleProjectGet serves GET /api/projects/{id}.
+func (s *Server) handleProjectGet(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	p, err := st.project(pathID(r, "id"))
+	var obj projectObject
+	if err == nil {
+		obj = st.projectObject(p)
+	}
+	st.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, obj)
+	return nil
+}
+
+// handleProjectUpdate serves PATCH and PUT /api/projects/{id}. Both are
+// partial, as Label Studio's ProjectAPI treats them.
+func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.readObject(w, r)
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	p, err := st.project(pathID(r, "id"))
+	if err != nil {
+		st.mu.Unlock()
+		return err
+	}
+	next := *p
+	applyProjectFields(f, &next)
+	if err := f.errs.err(); err != nil {
+		st.mu.Unlock()
+		return err
+	}
+	next.updatedAt = s.cfg.Now()
+	*p = next
+	obj := st.projectObject(p)
+	ds := s.plan(projectEvent(st, schemas.ProjectUpdated, p))
+	st.mu.Unlock()
+	s.out.dispatch(ds)
+	writeJSON(w, http.StatusOK, obj)
+	return nil
+}
+
+// handleProjectDelete serves DELETE /api/projects/{id}: the project goes
+// with its tasks, annotations, predictions, views and project-level
+// webhooks. Only PROJECT_DELETED is sent (no cascade events).
+func (s *Server) handleProjectDelete(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	p, err := st.project(pathID(r, "id"))
+	if err != nil {
+		st.mu.Unlock()
+		return err
+	}
+	st.deleteTasks(p.id, slices.Clone(p.taskIDs))
+	for id, wh := range st.webhooks {
+		if wh.projectID != nil && *wh.projectID == p.id {
+			delete(st.webhooks, id)
+		}
+	}
+	for id, v := range st.views {
+		if v.projectID == p.id {
+			delete(st.views, id)
+		}
+	}
+	delete(st.projects, p.id)
+	ds := s.plan(idsEvent(schemas.ProjectDeleted, 0, []int{p.id}))
+	st.mu.Unlock()
+	s.out.dispatch(ds)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleProjectList serves GET /api/projects: DRF page-number pagination,
+// 30 per page, no page_size cap, 404 past the last page.
+func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var ids map[int]bool
+	if v := q.Get("ids"); v != "" {
+		ids = map[int]bool{}
+		for _, part := range strings.Split(v, ",") {
+			n, ok := toInt([]byte(strings.TrimSpace(part)))
+			if !ok {
+				return errValidation("ids", fmt.Sprintf("%q is not a valid project id.", part))
+			}
+			ids[n] = true
+		}
+	}
+	title := strings.ToLower(q.Get("title"))
+	st := s.st
+	st.mu.Lock()
+	var list []*project
+	for _, p := range st.projects {
+		if ids != nil && !ids[p.id] {
+			continue
+		}
+		if title != "" && (p.title == nil || !strings.Contains(strings.ToLower(*p.title), title)) {
+			continue
+		}
+		list = append(list, p)
+	}
+	sortProjects(list, q.Get("ordering"))
+	pg, err := paginate(r, len(list), 30)
+	if err != nil {
+		st.mu.Unlock()
+		return err
+	}
+	results := make([]json.RawMessage, 0, pg.hi-pg.lo)
+	include := splitFields(q.Get("include"))
+	for _, p := range list[pg.lo:pg.hi] {
+		raw, _ := marshal(st.projectObject(p))
+		results = append(results, pickKeys(raw, include))
+	}
+	st.mu.Unlock()
+	writeJSON(w, http.StatusOK, pageBody{Count: len(list), Next: pg.next, Previous: pg.previous, Results: results})
+	return nil
+}
+
+// sortProjects orders a project list by the DRF ordering parameter
+// (default: ascending id).
+func sortProjects(list []*project, ordering string) {
+	key := strings.TrimSpace(ordering)
+	desc := strings.HasPrefix(key, "-")
+	key = strings.TrimPrefix(key, "-")
+	var cmp func(a, b *project) int
+	switch key {
+	case "", "id":
+		cmp = func(a, b *project) int { return a.id - b.id }
+	case "created_at":
+		cmp = func(a, b *project) int { return a.createdAt.Compare(b.createdAt)*2 + sign(a.id-b.id) }
+	case "title":
+		cmp = func(a, b *project) int { return strings.Compare(deref(a.title), deref(b.title))*2 + sign(a.id-b.id) }
+	default:
+		cmp = func(a, b *project) int { return a.id - b.id }
+	}
+	slices.SortFunc(list, cmp)
+	if desc {
+		slices.Reverse(list)
+	}
+}
+
+func sign(n int) int {
+	switch {
+	case n < 0:
+		return -1
+	case n > 0:
+		return 1
+	}
+	return 0
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// project returns a project or Label Studio's 404. Call under st.mu.
+func (st *store) project(id int) (*project, error) {
+	p := st.projects[id]
+	if p == nil {
+		return nil, errNotFound("No Project matches the given query.")
+	}
+	return p, nil
+}

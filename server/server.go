@@ -1,0 +1,81 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+)
+
+// Server is the mock Label Studio. It is an http.Handler.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	st     *store
+	router *mux.Router
+	auth   *authenticator
+	out    *dispatcher
+}
+
+// New returns a Server with cfg's settings (zero fields take Label
+// Studio's defaults). Close it to stop async delivery.
+func New(cfg Config) *Server {
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:  cfg,
+		log:  cfg.Logger,
+		st:   newStore(),
+		auth: newAuthenticator(cfg.Token, cfg.Now),
+	}
+	s.out = newDispatcher(s)
+	s.router = s.routes()
+	return s
+}
+
+// Config returns the effective configuration (defaults filled in).
+func (s *Server) Config() Config { return s.cfg }
+
+// ServeHTTP serves the API. Paths answer with and without a trailing
+// slash and never redirect, as Label Studio's
+// CommonMiddlewareAppendSlashWithoutRedirect does.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+		r2 := new(http.Request)
+		*r2 = *r
+		u := *r.URL
+		u.Path = strings.TrimRight(p, "/")
+		if u.Path == "" {
+			u.Path = "/"
+		}
+		u.RawPath = ""
+		r2.URL = &u
+		r = r2
+	}
+	s.router.ServeHTTP(w, r)
+}
+
+// Close stops accepting async deliveries and waits, until ctx ends, for
+// the queued ones to be delivered. What is left undelivered is logged.
+func (s *Server) Close(ctx context.Context) error {
+	return s.out.close(ctx)
+}
+
+// handlerFunc is a handler that reports failures as errors; handle turns
+// them into Label Studio's error envelope.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (s *Server) handle(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// pathID reads an integer route variable; the routes only match digits.
+func pathID(r *http.Request, name string) int {
+	n, _ := toInt([]byte(mux.Vars(r)[name]))
+	return n
+}

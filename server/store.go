@@ -1,0 +1,285 @@
+package server
+
+import (
+	"encoding/json"
+	"slices"
+	"sync"
+	"time"
+)
+
+// store is the mock's whole state. One mutex guards it: handlers change
+// state and build webhook bodies under the lock, then deliver outside it.
+type store struct {
+	mu sync.Mutex
+
+	next struct{ project, task, annotation, prediction, webhook, view, drafts int }
+
+	projects    map[int]*project
+	tasks       map[int]*task
+	annotations map[int]*annotation
+	predictions map[int]*prediction
+	webhooks    map[int]*webhook
+	views       map[int]*view
+}
+
+func newStore() *store {
+	return &store{
+		projects:    map[int]*project{},
+		tasks:       map[int]*task{},
+		annotations: map[int]*annotation{},
+		predictions: map[int]*prediction{},
+		webhooks:    map[int]*webhook{},
+		views:       map[int]*view{},
+	}
+}
+
+// The organization and user the mock serves.
+const (
+	orgID  = 1
+	userID = 1
+)
+
+type project struct {
+	id                               int
+	title                            *string
+	description                      *string
+	labelConfig                      string
+	parsed                           *labelConfig
+	expertInstruction                string
+	showInstruction                  bool
+	showSkipButton                   bool
+	enableEmptyAnnotation            bool
+	revealPreannotationsInteractive  bool
+	showAnnotationHistory            bool
+	showCollabPredictions            bool
+	evaluatePredictionsAutomatically bool
+	token                            string
+	color                            string
+	maximumAnnotations               int
+	minAnnotationsToStartTraining    int
+	controlWeights                   json.RawMessage
+	modelVersion                     string
+	isDraft                          bool
+	isPublished                      bool
+	createdAt, updatedAt             time.Time
+	sampling                         string
+	skipQueue                        string
+	showGroundTruthFirst             bool
+	showOverlapFirst                 bool
+	overlapCohortPercentage          int
+	taskDataLogin                    *string
+	taskDataPassword                 *string
+	pinnedAt                         *time.Time
+
+	taskIDs     []int // ascending
+	nextInnerID int
+}
+
+type task struct {
+	id          int
+	projectID   int
+	data        json.RawMessage
+	meta        json.RawMessage // nil = null
+	createdAt   time.Time
+	updatedAt   time.Time
+	completedAt *time.Time
+	isLabeled   bool
+	overlap     int
+	innerID     int
+	updatedBy   *int
+	fileUpload  *int
+
+	annIDs  []int // ascending
+	predIDs []int // ascending
+}
+
+type annotation struct {
+	id               int
+	result           json.RawMessage
+	wasCancelled     bool
+	groundTruth      bool
+	createdAt        time.Time
+	updatedAt        time.Time
+	draftCreatedAt   *time.Time
+	leadTime         *float64
+	prediction       json.RawMessage
+	uniqueID         string
+	importID         *int
+	lastAction       *string
+	taskID           int
+	projectID        int
+	completedBy      *int
+	updatedBy        *int
+	parentPrediction *int
+	parentAnnotation *int
+	lastCreatedBy    *int
+	bulkCreated      bool
+	resultN          int // regions in result, kept with result
+}
+
+type prediction struct {
+	id           int
+	result       json.RawMessage
+	modelVersion string
+	score        *float64
+	cluster      *int
+	neighbors    json.RawMessage
+	mislabeling  float64
+	createdAt    time.Time
+	updatedAt    time.Time
+	taskID       int
+	projectID    int
+}
+
+type webhook struct {
+	id                  int
+	projectID           *int
+	url                 string
+	sendPayload         bool
+	sendForAllActions   bool
+	headers             headerList
+	isActive            bool
+	consecutiveFailures int
+	actions             []string
+	createdAt           time.Time
+	updatedAt           time.Time
+}
+
+type view struct {
+	id        int
+	projectID int
+	data      json.RawMessage
+}
+
+// taskCounts are a task's live counters.
+type taskCounts struct {
+	total, cancelled, predictions, groundTruth int
+}
+
+func (st *store) countsOf(t *task) taskCounts {
+	var c taskCounts
+	for _, id := range t.annIDs {
+		a := st.annotations[id]
+		if a.wasCancelled {
+			c.cancelled++
+		} else {
+			c.total++
+		}
+		if a.groundTruth {
+			c.groundTruth++
+		}
+	}
+	c.predictions = len(t.predIDs)
+	return c
+}
+
+// projectCounts are a project's live counters.
+type projectCounts struct {
+	taskNumber, finishedTasks, predictions, annotations, tasksWithAnnotations,
+	usefulAnnotations, groundTruth, skipped, resultCount int
+}
+
+func (st *store) projectCountsOf(p *project) projectCounts {
+	var c projectCounts
+	c.taskNumber = len(p.taskIDs)
+	for _, tid := range p.taskIDs {
+		t := st.tasks[tid]
+		if t.isLabeled {
+			c.finishedTasks++
+		}
+		c.predictions += len(t.predIDs)
+		withAnn := false
+		for _, aid := range t.annIDs {
+			a := st.annotations[aid]
+			if a.wasCancelled {
+				c.skipped++
+				continue
+			}
+			withAnn = true
+			c.annotations++
+			if a.groundTruth {
+				c.groundTruth++
+			} else {
+				c.usefulAnnotations++
+			}
+			c.resultCount += a.resultN
+		}
+		if withAnn {
+			c.tasksWithAnnotations++
+		}
+	}
+	return c
+}
+
+// relabel recomputes a task's is_labeled and completed_at after its
+// annotations changed: it is labeled once it has at least
+// maximum_annotations (overlap) non-cancelled annotations.
+func (st *store) relabel(t *task, now time.Time) {
+	p := st.projects[t.projectID]
+	need := max(t.overlap, 1)
+	if p != nil && p.maximumAnnotations > need {
+		need = p.maximumAnnotations
+	}
+	labeled := st.countsOf(t).total >= need
+	switch {
+	case labeled && !t.isLabeled:
+		t.isLabeled = true
+		t.completedAt = &now
+	case !labeled && t.isLabeled:
+		t.isLabeled = false
+		t.completedAt = nil
+	}
+}
+
+// deleteTask removes a task with its annotations and predictions.
+func (st *store) deleteTask(t *task) {
+	st.deleteTasks(t.projectID, []int{t.id})
+}
+
+// deleteTasks removes tasks of one project with their annotations and
+// predictions, in one pass over the project's task list.
+func (st *store) deleteTasks(projectID int, ids []int) {
+	drop := make(map[int]bool, len(ids))
+	for _, id := range ids {
+		t := st.tasks[id]
+		if t == nil {
+			continue
+		}
+		for _, aid := range t.annIDs {
+			delete(st.annotations, aid)
+		}
+		for _, pid := range t.predIDs {
+			delete(st.predictions, pid)
+		}
+		delete(st.tasks, id)
+		drop[id] = true
+	}
+	if p := st.projects[projectID]; p != nil {
+		p.taskIDs = removeIDs(p.taskIDs, drop)
+	}
+}
+
+// removeID removes id from an ascending list.
+func removeID(ids []int, id int) []int {
+	if i, ok := slices.BinarySearch(ids, id); ok {
+		return slices.Delete(ids, i, i+1)
+	}
+	return ids
+}
+
+// removeIDs removes every id in drop from an ascending list.
+func removeIDs(ids []int, drop map[int]bool) []int {
+	return slices.DeleteFunc(ids, func(id int) bool { return drop[id] })
+}
+
+// resultCount is the number of regions in an annotation result.
+func resultCount(result json.RawMessage) int {
+	if jsonKind(result) != '[' {
+		return 0
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(result, &items) != nil {
+		return 0
+	}
+	return len(items)
+}

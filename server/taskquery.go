@@ -1,0 +1,463 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dmQuery is the Data Manager's query: filters, ordering and the selection.
+type dmQuery struct {
+	Filters  *dmFilters     `json:"filters"`
+	Ordering []string       `json:"ordering"`
+	Selected *selectedItems `json:"selectedItems"`
+}
+
+type dmFilters struct {
+	Conjunction string     `json:"conjunction"`
+	Items       []dmFilter `json:"items"`
+}
+
+type dmFilter struct {
+	Filter   string          `json:"filter"`
+	Operator string          `json:"operator"`
+	Value    json.RawMessage `json:"value"`
+	Type     string          `json:"type"`
+}
+
+// selectedItems is {"all": true, "excluded": [...]} or
+// {"all": false, "included": [...]}.
+type selectedItems struct {
+	All      bool  `json:"all"`
+	Included []int `json:"included"`
+	Excluded []int `json:"excluded"`
+}
+
+var filterOperators = []string{"contains", "ends_with", "equal", "exists", "greater", "greater_or_equal",
+	"in", "less", "less_or_equal", "not_contains", "not_equal", "not_exists", "not_in", "starts_with", "empty"}
+
+// parseDMQuery decodes and checks a query; where names the parameter for
+// error messages.
+func parseDMQuery(raw []byte, where string) (dmQuery, error) {
+	var q dmQuery
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return q, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&q); err != nil {
+		return q, errValidation(where, "Invalid query JSON: "+err.Error())
+	}
+	if err := q.check(where); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+func (q dmQuery) check(where string) error {
+	if q.Filters != nil {
+		switch strings.ToLower(q.Filters.Conjunction) {
+		case "", "and", "or":
+		default:
+			return errValidation(where, fmt.Sprintf("conjunction must be \"and\" or \"or\", got %q", q.Filters.Conjunction))
+		}
+		for i, it := range q.Filters.Items {
+			if !strings.HasPrefix(it.Filter, "filter:tasks:") {
+				return errValidation(where, fmt.Sprintf("filters.items[%d].filter must start with \"filter:tasks:\", got %q", i, it.Filter))
+			}
+			if !slices.Contains(filterOperators, it.Operator) {
+				return errValidation(where, fmt.Sprintf("filters.items[%d].operator %q is not one of %s", i, it.Operator, strings.Join(filterOperators, ", ")))
+			}
+		}
+	}
+	for i, o := range q.Ordering {
+		if !strings.HasPrefix(strings.TrimPrefix(o, "-"), "tasks:") {
+			return errValidation(where, fmt.Sprintf("ordering[%d] must look like \"tasks:id\" or \"-tasks:id\", got %q", i, o))
+		}
+	}
+	return nil
+}
+
+// selectTasks returns the ids of p's tasks (all projects when p is nil)
+// that match q's filters and selection, in q's order (ascending id by
+// default). keep, when not nil, is one more condition. Call under st.mu.
+func (s *Server) selectTasks(p *project, q dmQuery, keep func(*task) bool) []int {
+	st := s.st
+	var ids []int
+	if p != nil {
+		ids = p.taskIDs
+	} else {
+		ids = make([]int, 0, len(st.tasks))
+		for id := range st.tasks {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+	}
+	var included map[int]bool
+	var excluded map[int]bool
+	if sel := q.Selected; sel != nil {
+		if sel.All {
+			excluded = toSet(sel.Excluded)
+		} else {
+			included = toSet(sel.Included)
+		}
+	}
+	out := make([]int, 0, len(ids))
+	for _, id := range ids {
+		if included != nil && !included[id] {
+			continue
+		}
+		if excluded[id] {
+			continue
+		}
+		if q.Filters != nil && len(q.Filters.Items) > 0 && !s.matchFilters(st.tasks[id], q.Filters) {
+			continue
+		}
+		if keep != nil && !keep(st.tasks[id]) {
+			continue
+		}
+		out = append(out, id)
+	}
+	if len(q.Ordering) > 0 {
+		s.orderTasks(out, q.Ordering[0])
+	}
+	return out
+}
+
+func toSet(ids []int) map[int]bool {
+	m := make(map[int]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
+
+func (s *Server) matchFilters(t *task, f *dmFilters) bool {
+	or := strings.EqualFold(f.Conjunction, "or")
+	for _, it := range f.Items {
+		ok := s.matchFilter(t, it)
+		if or && ok {
+			return true
+		}
+		if !or && !ok {
+			return false
+		}
+	}
+	return !or
+}
+
+// fieldValue returns a task field as a Go value: float64, string, bool,
+// time.Time or nil.
+func (s *Server) fieldValue(t *task, field string) any {
+	st := s.st
+	c := st.countsOf(t)
+	switch field {
+	case "id":
+		return float64(t.id)
+	case "inner_id":
+		return float64(t.innerID)
+	case "total_annotations":
+		return float64(c.total)
+	case "cancelled_annotations":
+		return float64(c.cancelled)
+	case "total_predictions":
+		return float64(c.predictions)
+	case "is_labeled":
+		return t.isLabeled
+	case "completed_at":
+		if t.completedAt == nil {
+			return nil
+		}
+		return *t.completedAt
+	case "created_at":
+		return t.createdAt
+	case "updated_at":
+		return t.updatedAt
+	case "overlap":
+		return float64(t.overlap)
+	case "annotators", "annotations_results", "predictions_results", "predictions_model_versions", "predictions_score", "avg_lead_time":
+		ft := s.fullTaskOf(t, false)
+		switch field {
+		case "annotators":
+			parts := make([]string, len(ft.Annotators))
+			for i, a := range ft.Annotators {
+				parts[i] = strconv.Itoa(a)
+			}
+			return strings.Join(parts, ",")
+		case "annotations_results":
+			return ft.AnnotationsResults
+		case "predictions_results":
+			return ft.PredictionsResults
+		case "predictions_model_versions":
+			return ft.PredictionsModelVersions
+		case "predictions_score":
+			if ft.PredictionsScore == nil {
+				return nil
+			}
+			return *ft.PredictionsScore
+		default:
+			if ft.AvgLeadTime == nil {
+				return nil
+			}
+			return *ft.AvgLeadTime
+		}
+	}
+	if key, ok := strings.CutPrefix(field, "data."); ok {
+		var data map[string]any
+		if json.Unmarshal(t.data, &data) != nil {
+			return nil
+		}
+		v, ok := data[key]
+		if !ok {
+			return missing{}
+		}
+		return v
+	}
+	return nil
+}
+
+// missing marks a data key that is absent (as opposed to null).
+type missing struct{}
+
+func (s *Server) matchFilter(t *task, f dmFilter) bool {
+	field := strings.TrimPrefix(f.Filter, "filter:tasks:")
+	v := s.fieldValue(t, field)
+	_, absent := v.(missing)
+	if absent {
+		v = nil
+	}
+	var want any
+	_ = json.Unmarshal(f.Value, &want)
+	switch f.Operator {
+	case "empty":
+		isEmpty := v == nil || v == "" || v == false
+		wantEmpty, _ := want.(bool)
+		if s, ok := want.(string); ok {
+			wantEmpty, _ = parseBool(s)
+		}
+		return isEmpty == wantEmpty
+	case "exists":
+		return !absent && v != nil
+	case "not_exists":
+		return absent || v == nil
+	case "equal":
+		return compareValues(v, want) == 0
+	case "not_equal":
+		return compareValues(v, want) != 0
+	case "greater":
+		return v != nil && compareValues(v, want) > 0
+	case "greater_or_equal":
+		return v != nil && compareValues(v, want) >= 0
+	case "less":
+		return v != nil && compareValues(v, want) < 0
+	case "less_or_equal":
+		return v != nil && compareValues(v, want) <= 0
+	case "in", "not_in":
+		in := inRange(v, want)
+		if f.Operator == "in" {
+			return in
+		}
+		return !in
+	case "contains", "not_contains", "starts_with", "ends_with":
+		hay := strings.ToLower(fmt.Sprint(v))
+		if v == nil {
+			hay = ""
+		}
+		needle := strings.ToLower(fmt.Sprint(want))
+		switch f.Operator {
+		case "contains":
+			return strings.Contains(hay, needle)
+		case "not_contains":
+			return !strings.Contains(hay, needle)
+		case "starts_with":
+			return strings.HasPrefix(hay, needle)
+		default:
+			return strings.HasSuffix(hay, needle)
+		}
+	}
+	return false
+}
+
+// inRange reads {"min": a, "max": b} (inclusive) or a list of values.
+func inRange(v, want any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		if v == nil {
+			return false
+		}
+		if lo, ok := w["min"]; ok && lo != nil && compareValues(v, lo) < 0 {
+			return false
+		}
+		if hi, ok := w["max"]; ok && hi != nil && compareValues(v, hi) > 0 {
+			return false
+		}
+		return true
+	case []any:
+		for _, x := range w {
+			if compareValues(v, x) == 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// compareValues compares a task value with a filter value: numbers as
+// numbers, datetimes as datetimes, the rest as text. nil sorts first.
+func compareValues(v, want any) int {
+	switch {
+	case v == nil && want == nil:
+		return 0
+	case v == nil:
+		return -1
+	case want == nil:
+		return 1
+	}
+	switch x := v.(type) {
+	case float64:
+		if y, ok := asNumber(want); ok {
+			return cmpFloat(x, y)
+		}
+	case time.Time:
+		if s, ok := want.(string); ok {
+			if y, ok := parseStamp(s); ok {
+				return x.Compare(y)
+			}
+		}
+	case bool:
+		if y, ok := want.(bool); ok {
+			if x == y {
+				return 0
+			}
+			if !x {
+				return -1
+			}
+			return 1
+		}
+	}
+	return strings.Compare(fmt.Sprint(v), fmt.Sprint(want))
+}
+
+func asNumber(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// orderTasks sorts ids by one Data Manager ordering key ("tasks:id",
+// "-tasks:total_annotations", "tasks:data.text"), id breaking ties.
+func (s *Server) orderTasks(ids []int, key string) {
+	desc := strings.HasPrefix(key, "-")
+	field := strings.TrimPrefix(strings.TrimPrefix(key, "-"), "tasks:")
+	vals := make(map[int]any, len(ids))
+	for _, id := range ids {
+		v := s.fieldValue(s.st.tasks[id], field)
+		if _, ok := v.(missing); ok {
+			v = nil
+		}
+		vals[id] = v
+	}
+	slices.SortStableFunc(ids, func(a, b int) int {
+		c := compareValues(vals[a], vals[b])
+		if c == 0 {
+			c = a - b
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
+}
+
+// dmList is the Data Manager task list body.
+type dmList struct {
+	Tasks            []json.RawMessage `json:"tasks"`
+	Total            int               `json:"total"`
+	TotalAnnotations int               `json:"total_annotations"`
+	TotalPredictions int               `json:"total_predictions"`
+}
+
+// handleTaskList serves GET /api/tasks, the Data Manager list: 100 per
+// page, 404 "Invalid page." past the last page (the SDKs stop on it).
+func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
+	qs := r.URL.Query()
+	q, err := parseDMQuery([]byte(qs.Get("query")), "query")
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var p *project
+	if v := qs.Get("project"); v != "" {
+		id, ok := toInt([]byte(v))
+		if !ok {
+			return errValidation("project", fmt.Sprintf("%q is not a valid project id.", v))
+		}
+		if p, err = st.project(id); err != nil {
+			return err
+		}
+	}
+	if v := qs.Get("view"); v != "" {
+		id, ok := toInt([]byte(v))
+		vw := st.views[id]
+		if !ok || vw == nil {
+			return errNotFound("No View matches the given query.")
+		}
+		if p == nil {
+			p = st.projects[vw.projectID]
+		}
+		if q.Filters == nil || q.Ordering == nil {
+			vq := viewQuery(vw)
+			if q.Filters == nil {
+				q.Filters = vq.Filters
+			}
+			if q.Ordering == nil {
+				q.Ordering = vq.Ordering
+			}
+		}
+	}
+	var keep func(*task) bool
+	if queryBool(r, "only_annotated", false) {
+		keep = func(t *task) bool { return st.countsOf(t).total > 0 }
+	}
+	ids := s.selectTasks(p, q, keep)
+	body := dmList{Total: len(ids)}
+	for _, id := range ids {
+		c := st.countsOf(st.tasks[id])
+		body.TotalAnnotations += c.total
+		body.TotalPredictions += c.predictions
+	}
+	pg, err := paginate(r, len(ids), 100)
+	if err != nil {
+		return err
+	}
+	include := splitFields(qs.Get("include"))
+	withRelated := qs.Get("fields") == "all"
+	body.Tasks = make([]json.RawMessage, 0, pg.hi-pg.lo)
+	for _, id := range ids[pg.lo:pg.hi] {
+		raw, _ := marshal(s.fullTaskOf(st.tasks[id], withRelated))
+		body.Tasks = append(body.Tasks, pickKeys(raw, include))
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}

@@ -1,0 +1,305 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/labelhook/labelhook/schemas"
+)
+
+// newTask adds a task to p with data and meta. Call under st.mu.
+func (s *Server) newTask(p *project, data, meta json.RawMessage) *task {
+	st := s.st
+	now := s.cfg.Now()
+	st.next.task++
+	t := &task{
+		id: st.next.task, projectID: p.id, data: data, meta: meta,
+		createdAt: now, updatedAt: now, overlap: 1, innerID: p.nextInnerID,
+	}
+	p.nextInnerID++
+	st.tasks[t.id] = t
+	p.taskIDs = append(p.taskIDs, t.id)
+	return t
+}
+
+// taskInput is one validated task of a create request.
+type taskInput struct {
+	project *project
+	data    json.RawMessage
+	meta    json.RawMessage
+}
+
+// readTaskInput validates one task object of POST /api/tasks or
+// POST /api/projects/{id}/tasks. fixed is the project from the URL, if any.
+func (s *Server) readTaskInput(raw json.RawMessage, fixed *project) (taskInput, error) {
+	f, err := objectForm(raw)
+	if err != nil {
+		return taskInput{}, err
+	}
+	in := taskInput{project: fixed, meta: json.RawMessage("{}")}
+	if fixed == nil {
+		switch {
+		case !f.has("project"):
+			f.errs.add("project", "This field is required.")
+		case f.isNull("project"):
+			f.errs.add("project", "This field may not be null.")
+		default:
+			id, ok := toInt(f.raw["project"])
+			if !ok {
+				f.errs.add("project", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw["project"])))
+			} else if in.project = s.st.projects[id]; in.project == nil {
+				f.errs.add("project", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
+			}
+		}
+	}
+	if !f.has("data") {
+		f.errs.add("data", "This field is required.")
+	} else {
+		f.object("data", &in.data, false)
+	}
+	f.object("meta", &in.meta, true)
+	return in, f.errs.err()
+}
+
+// handleTaskCreate serves POST /api/tasks: one task object, or a list of
+// them. One TASKS_CREATED per project holds every task the request made.
+func (s *Server) handleTaskCreate(w http.ResponseWriter, r *http.Request) error {
+	return s.createTasks(w, r, 0)
+}
+
+// handleProjectTaskCreate serves POST /api/projects/{id}/tasks.
+func (s *Server) handleProjectTaskCreate(w http.ResponseWriter, r *http.Request) error {
+	return s.createTasks(w, r, pathID(r, "id"))
+}
+
+func (s *Server) createTasks(w http.ResponseWriter, r *http.Request, projectID int) error {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	raw, err := parseJSON(body)
+	if err != nil {
+		return err
+	}
+	items := []json.RawMessage{raw}
+	isList := jsonKind(raw) == '['
+	if isList {
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return errBadRequest("JSON parse error - " + err.Error())
+		}
+		if len(items) == 0 {
+			return &apiError{Status: http.StatusBadRequest, Detail: "Validation error",
+				Fields: map[string][]string{"non_field_errors": {"This list may not be empty."}}}
+		}
+	}
+	st := s.st
+	st.mu.Lock()
+	var fixed *project
+	if projectID != 0 {
+		if fixed, err = st.project(projectID); err != nil {
+			st.mu.Unlock()
+			return err
+		}
+	}
+	inputs := make([]taskInput, 0, len(items))
+	for i, item := range items {
+		in, err := s.readTaskInput(item, fixed)
+		if err != nil {
+			st.mu.Unlock()
+			if isList {
+				return prefixItem(err, i)
+			}
+			return err
+		}
+		inputs = append(inputs, in)
+	}
+	byProject := map[int][]int{}
+	var order []int
+	created := make([]simpleTask, 0, len(inputs))
+	for _, in := range inputs {
+		t := s.newTask(in.project, in.data, in.meta)
+		if _, seen := byProject[in.project.id]; !seen {
+			order = append(order, in.project.id)
+		}
+		byProject[in.project.id] = append(byProject[in.project.id], t.id)
+		created = append(created, s.simpleTaskOf(t))
+	}
+	var events []event
+	for _, pid := range order {
+		events = append(events, tasksCreated(st, pid, byProject[pid]))
+	}
+	ds := s.plan(events...)
+	st.mu.Unlock()
+	s.out.dispatch(ds)
+	if isList {
+		writeJSON(w, http.StatusCreated, created)
+	} else {
+		writeJSON(w, http.StatusCreated, created[0])
+	}
+	return nil
+}
+
+// prefixItem names the list item a validation error came from.
+func prefixItem(err error, i int) error {
+	ae, ok := err.(*apiError)
+	if !ok || ae.Fields == nil {
+		return err
+	}
+	fields := map[string][]string{}
+	for k, msgs := range ae.Fields {
+		for _, m := range msgs {
+			fields[k] = append(fields[k], fmt.Sprintf("item %d: %s", i, m))
+		}
+	}
+	return &apiError{Status: ae.Status, Detail: ae.Detail, Fields: fields}
+}
+
+// task returns a task or Label Studio's 404. Call under st.mu.
+func (st *store) task(id int) (*task, error) {
+	t := st.tasks[id]
+	if t == nil {
+		return nil, errNotFound("No Task matches the given query.")
+	}
+	return t, nil
+}
+
+// handleTaskGet serves GET /api/tasks/{id} with the full shape.
+func (s *Server) handleTaskGet(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	t, err := st.task(pathID(r, "id"))
+	var out fullTask
+	if err == nil {
+		out = s.fullTaskOf(t, true)
+	}
+	st.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handleTaskUpdate serves PATCH and PUT /api/tasks/{id}. No webhook:
+// Label Studio has no task-update event.
+func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.readObject(w, r)
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	t, err := st.task(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	next := *t
+	f.object("data", &next.data, false)
+	f.object("meta", &next.meta, true)
+	var labeled bool
+	if f.boolean("is_labeled", &labeled) {
+		next.isLabeled = labeled
+	}
+	var overlap int
+	if f.integer("overlap", &overlap) {
+		if overlap < 1 {
+			f.errs.add("overlap", "Ensure this value is greater than or equal to 1.")
+		} else {
+			next.overlap = overlap
+		}
+	}
+	if err := f.errs.err(); err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	if next.isLabeled != t.isLabeled {
+		if next.isLabeled {
+			next.completedAt = &now
+		} else {
+			next.completedAt = nil
+		}
+	}
+	uid := userID
+	next.updatedBy = &uid
+	next.updatedAt = now
+	*t = next
+	writeJSON(w, http.StatusOK, s.simpleTaskOf(t))
+	return nil
+}
+
+// handleTaskDelete serves DELETE /api/tasks/{id}: one TASKS_DELETED with
+// [{"id": N}] and the project.
+func (s *Server) handleTaskDelete(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	t, err := st.task(pathID(r, "id"))
+	if err != nil {
+		st.mu.Unlock()
+		return err
+	}
+	st.deleteTask(t)
+	ds := s.plan(idsEvent(schemas.TasksDeleted, t.projectID, []int{t.id}))
+	st.mu.Unlock()
+	s.out.dispatch(ds)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleProjectTaskList serves GET /api/projects/{id}/tasks: a plain
+// array of simple tasks, sliced by page/page_size when given.
+func (s *Server) handleProjectTaskList(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	p, err := st.project(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	ids := p.taskIDs
+	if q.Get("page") != "" || q.Get("page_size") != "" {
+		size, num := 100, 1
+		if n, err := strconv.Atoi(q.Get("page_size")); err == nil && n > 0 {
+			size = n
+		}
+		if v := q.Get("page"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return errNotFound("Invalid page.")
+			}
+			num = n
+		}
+		lo := min((num-1)*size, len(ids))
+		ids = ids[lo:min(lo+size, len(ids))]
+	}
+	out := make([]simpleTask, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, s.simpleTaskOf(st.tasks[id]))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handleProjectTasksDelete serves DELETE /api/projects/{id}/tasks ("delete
+// all tasks"). Label Studio emits this TASKS_DELETED with project None, so
+// only organization-level webhooks get it, without a "project" key.
+func (s *Server) handleProjectTasksDelete(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	p, err := st.project(pathID(r, "id"))
+	if err != nil {
+		st.mu.Unlock()
+		return err
+	}
+	ids := slices.Clone(p.taskIDs)
+	st.deleteTasks(p.id, ids)
+	ds := s.plan(idsEvent(schemas.TasksDeleted, 0, ids))
+	st.mu.Unlock()
+	s.out.dispatch(ds)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,162 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// viewObject is a saved Data Manager view.
+type viewObject struct {
+	ID      int             `json:"id"`
+	Project int             `json:"project"`
+	User    int             `json:"user"`
+	Data    json.RawMessage `json:"data"`
+	Order   *int            `json:"order"`
+}
+
+func viewObjectOf(v *view) viewObject {
+	return viewObject{ID: v.id, Project: v.projectID, User: userID, Data: orEmptyObject(v.data)}
+}
+
+// viewQuery reads a view's saved filters and ordering.
+func viewQuery(v *view) dmQuery {
+	var q dmQuery
+	_ = json.Unmarshal(v.data, &q)
+	if q.check("view") != nil {
+		return dmQuery{}
+	}
+	return q
+}
+
+func (st *store) view(id int) (*view, error) {
+	v := st.views[id]
+	if v == nil {
+		return nil, errNotFound("No View matches the given query.")
+	}
+	return v, nil
+}
+
+// readViewData validates a view's data: an object whose filters and
+// ordering, when present, are a valid Data Manager query.
+func readViewData(f form) json.RawMessage {
+	var data json.RawMessage
+	if !f.object("data", &data, false) {
+		return nil
+	}
+	if _, err := parseDMQuery(data, "data"); err != nil {
+		for k, msgs := range err.(*apiError).Fields {
+			for _, m := range msgs {
+				f.errs.add(k, m)
+			}
+		}
+		return nil
+	}
+	return data
+}
+
+// handleViewList serves GET /api/dm/views?project=N.
+func (s *Server) handleViewList(w http.ResponseWriter, r *http.Request) error {
+	var pid int
+	if v := r.URL.Query().Get("project"); v != "" {
+		n, ok := toInt([]byte(v))
+		if !ok {
+			return errValidation("project", fmt.Sprintf("%q is not a valid project id.", v))
+		}
+		pid = n
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := []viewObject{}
+	for id := 1; id <= st.next.view; id++ {
+		if v := st.views[id]; v != nil && (pid == 0 || v.projectID == pid) {
+			out = append(out, viewObjectOf(v))
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handleViewCreate serves POST /api/dm/views {"project": N, "data": {...}}.
+func (s *Server) handleViewCreate(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.readObject(w, r)
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	v := &view{data: json.RawMessage("{}")}
+	if !f.has("project") {
+		f.errs.add("project", "This field is required.")
+	} else if id, ok := toInt(f.raw["project"]); !ok {
+		f.errs.add("project", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw["project"])))
+	} else if st.projects[id] == nil {
+		f.errs.add("project", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
+	} else {
+		v.projectID = id
+	}
+	if d := readViewData(f); d != nil {
+		v.data = d
+	}
+	if err := f.errs.err(); err != nil {
+		return err
+	}
+	st.next.view++
+	v.id = st.next.view
+	st.views[v.id] = v
+	writeJSON(w, http.StatusCreated, viewObjectOf(v))
+	return nil
+}
+
+// handleViewGet serves GET /api/dm/views/{id}.
+func (s *Server) handleViewGet(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	v, err := st.view(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewObjectOf(v))
+	return nil
+}
+
+// handleViewUpdate serves PATCH and PUT /api/dm/views/{id}.
+func (s *Server) handleViewUpdate(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.readObject(w, r)
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	v, err := st.view(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	d := readViewData(f)
+	if err := f.errs.err(); err != nil {
+		return err
+	}
+	if d != nil {
+		v.data = d
+	}
+	writeJSON(w, http.StatusOK, viewObjectOf(v))
+	return nil
+}
+
+// handleViewDelete serves DELETE /api/dm/views/{id}.
+func (s *Server) handleViewDelete(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	v, err := st.view(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	delete(st.views, v.id)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,428 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/labelhook/labelhook/schemas"
+)
+
+// Limits of Label Studio's webhook model.
+const (
+	maxURLLength = 2048
+	maxHeaders   = 10
+)
+
+// headerNameRE is the key pattern of the headers JSON schema.
+var headerNameRE = regexp.MustCompile(`^[a-zA-Z0-9-_]+$`)
+
+// header is one custom header; headerList keeps the order they were given.
+type header struct{ name, value string }
+
+type headerList []header
+
+func (h headerList) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, e := range h {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := marshal(e.name)
+		v, _ := marshal(e.value)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+func (h headerList) equal(o headerList) bool { return slices.Equal(h, o) }
+
+// webhookObject is the webhook as the API shows it.
+type webhookObject struct {
+	ID                  int        `json:"id"`
+	Organization        int        `json:"organization"`
+	Project             *int       `json:"project"`
+	URL                 string     `json:"url"`
+	SendPayload         bool       `json:"send_payload"`
+	SendForAllActions   bool       `json:"send_for_all_actions"`
+	Headers             headerList `json:"headers"`
+	IsActive            bool       `json:"is_active"`
+	ConsecutiveFailures int        `json:"consecutive_failures"`
+	Actions             []string   `json:"actions"`
+	CreatedAt           stamp      `json:"created_at"`
+	UpdatedAt           stamp      `json:"updated_at"`
+}
+
+func webhookObjectOf(w *webhook) webhookObject {
+	return webhookObject{
+		ID: w.id, Organization: orgID, Project: w.projectID, URL: w.url, SendPayload: w.sendPayload,
+		SendForAllActions: w.sendForAllActions, Headers: w.headers, IsActive: w.isActive,
+		ConsecutiveFailures: w.consecutiveFailures, Actions: slices.Clone(w.actions),
+		CreatedAt: stamp(w.createdAt), UpdatedAt: stamp(w.updatedAt),
+	}
+}
+
+// readWebhookFields reads the writable webhook fields present in f into
+// w. Read-only fields (id, organization, consecutive_failures, created_at,
+// updated_at) are ignored; project is the caller's concern.
+func readWebhookFields(f form, w *webhook) {
+	if f.has("url") {
+		var u string
+		if f.str("url", &u) {
+			if msg := checkURL(u); msg != "" {
+				f.errs.add("url", msg)
+			} else {
+				w.url = u
+			}
+		}
+	}
+	f.boolean("send_payload", &w.sendPayload)
+	f.boolean("send_for_all_actions", &w.sendForAllActions)
+	f.boolean("is_active", &w.isActive)
+	if f.has("headers") {
+		if h, ok := readHeaders(f.raw["headers"]); ok {
+			w.headers = h
+		} else {
+			f.errs.add("headers", pyRepr(f.raw["headers"])+" failed JSON schema check")
+		}
+	}
+}
+
+// checkURL applies Django's URLValidator (http, https, ftp, ftps) and the
+// 2048-character limit. It returns the error message, or "".
+func checkURL(raw string) string {
+	if len(raw) > maxURLLength {
+		return fmt.Sprintf("Ensure this field has no more than %d characters.", maxURLLength)
+	}
+	if raw == "" {
+		return "This field may not be blank."
+	}
+	if strings.ContainsAny(raw, " \t\r\n") {
+		return "Enter a valid URL."
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" || u.User != nil && u.User.Username() == "" {
+		return "Enter a valid URL."
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https", "ftp", "ftps":
+	default:
+		return "Enter a valid URL."
+	}
+	host := u.Hostname()
+	if host == "" {
+		return "Enter a valid URL."
+	}
+	if p := u.Port(); p != "" {
+		if len(p) > 5 {
+			return "Enter a valid URL."
+		}
+	}
+	if net.ParseIP(host) != nil {
+		return ""
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return "Enter a valid URL."
+		}
+		for _, r := range label {
+			if !(r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r > 127) {
+				return "Enter a valid URL."
+			}
+		}
+	}
+	return ""
+}
+
+// readHeaders checks the headers JSON schema: an object of at most 10
+// string values whose keys match ^[a-zA-Z0-9-_]+$.
+func readHeaders(raw json.RawMessage) (headerList, bool) {
+	if jsonKind(raw) != '{' {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return nil, false
+	}
+	h := headerList{}
+	seen := map[string]int{}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, false
+		}
+		k := kt.(string)
+		if !headerNameRE.MatchString(k) || jsonKind(v) != '"' {
+			return nil, false
+		}
+		var s string
+		_ = json.Unmarshal(v, &s)
+		if i, dup := seen[k]; dup { // a JSON object keeps the last value
+			h[i].value = s
+			continue
+		}
+		seen[k] = len(h)
+		h = append(h, header{k, s})
+	}
+	if len(h) > maxHeaders {
+		return nil, false
+	}
+	return h, true
+}
+
+// readActions checks the actions list: each one of the 12 names.
+// Duplicates collapse, as the WebhookAction table's unique_together does.
+func readActions(f form) ([]string, bool) {
+	raw, ok := f.raw["actions"]
+	if !ok {
+		return nil, false
+	}
+	if jsonKind(raw) != '[' {
+		f.errs.add("actions", fmt.Sprintf("Expected a list of items but got type %q.", pyTypeName(raw)))
+		return nil, false
+	}
+	var items []json.RawMessage
+	_ = json.Unmarshal(raw, &items)
+	out := []string{}
+	bad := false
+	for _, it := range items {
+		var name string
+		if jsonKind(it) != '"' {
+			f.errs.add("actions", fmt.Sprintf("%q is not a valid choice.", pyRepr(it)))
+			bad = true
+			continue
+		}
+		_ = json.Unmarshal(it, &name)
+		if _, ok := schemas.Lookup(name); !ok {
+			msg := fmt.Sprintf("%q is not a valid choice.", name)
+			if sug := schemas.Suggest(name); sug != "" && string(sug) != name {
+				msg += fmt.Sprintf(" (Label Studio sends %s)", sug)
+			}
+			f.errs.add("actions", msg)
+			bad = true
+			continue
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	if bad {
+		return nil, false
+	}
+	return out, true
+}
+
+func hasOrgOnly(actions []string) bool {
+	for _, a := range actions {
+		if info, _ := schemas.Lookup(a); info.OrgOnly {
+			return true
+		}
+	}
+	return false
+}
+
+// webhook returns a webhook or the 404. Call under st.mu.
+func (st *store) webhook(id int) (*webhook, error) {
+	w := st.webhooks[id]
+	if w == nil {
+		return nil, errNotFound("No Webhook matches the given query.")
+	}
+	return w, nil
+}
+
+// handleWebhookCreate serves POST /api/webhooks. A missing or null project
+// makes an organization-level webhook (older Label Studio and Enterprise;
+// the newest open-source code answers 404 instead).
+func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.readObject(w, r)
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	wh := &webhook{sendPayload: true, sendForAllActions: true, isActive: true, headers: headerList{},
+		actions: []string{}, createdAt: now, updatedAt: now}
+	if !f.has("url") {
+		f.errs.add("url", "This field is required.")
+	}
+	readWebhookFields(f, wh)
+	if acts, ok := readActions(f); ok {
+		wh.actions = acts
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if f.has("project") && !f.isNull("project") {
+		id, ok := toInt(f.raw["project"])
+		switch {
+		case !ok:
+			f.errs.add("project", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw["project"])))
+		case st.projects[id] == nil:
+			f.errs.add("project", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
+		default:
+			wh.projectID = &id
+		}
+	}
+	if err := f.errs.err(); err != nil {
+		return err
+	}
+	if wh.projectID != nil && hasOrgOnly(wh.actions) {
+		return errValidation("non_field_errors", "Project webhook can't contain organization-only action.")
+	}
+	st.next.webhook++
+	wh.id = st.next.webhook
+	st.webhooks[wh.id] = wh
+	s.log.Debug("webhook created", "webhook_id", wh.id, "url", wh.url)
+	writeJSON(w, http.StatusCreated, webhookObjectOf(wh))
+	return nil
+}
+
+// handleWebhookList serves GET /api/webhooks[?project=<id>|isnull]: a
+// plain array, never paginated.
+func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var byProject *int
+	orgOnly := false
+	if v, ok := q["project"]; ok && len(v) > 0 && v[0] != "" {
+		if v[0] == "isnull" {
+			orgOnly = true
+		} else {
+			id, ok := toInt([]byte(v[0]))
+			if !ok {
+				return errValidation("project", "Enter a number.")
+			}
+			byProject = &id
+		}
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := []webhookObject{}
+	for id := 1; id <= st.next.webhook; id++ {
+		wh := st.webhooks[id]
+		if wh == nil {
+			continue
+		}
+		if orgOnly && wh.projectID != nil {
+			continue
+		}
+		if byProject != nil && (wh.projectID == nil || *wh.projectID != *byProject) {
+			continue
+		}
+		out = append(out, webhookObjectOf(wh))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// handleWebhookGet serves GET /api/webhooks/{id}.
+func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	wh, err := st.webhook(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, webhookObjectOf(wh))
+	return nil
+}
+
+// handleWebhookUpdate serves PUT and PATCH /api/webhooks/{id}, with Label
+// Studio's quirks: project is read-only (ignored), a body without
+// "actions" clears the stored actions, the organization-only check does
+// not run, and re-activation or a new url/headers resets the failure count.
+func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) error {
+	f, err := s.readObject(w, r)
+	if err != nil {
+		return err
+	}
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	wh, err := st.webhook(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	next := *wh
+	if r.Method == http.MethodPut && !f.has("url") {
+		f.errs.add("url", "This field is required.")
+	}
+	readWebhookFields(f, &next)
+	next.actions = []string{}
+	if acts, ok := readActions(f); ok {
+		next.actions = acts
+	}
+	if err := f.errs.err(); err != nil {
+		return err
+	}
+	if (!wh.isActive && next.isActive) || next.url != wh.url || !next.headers.equal(wh.headers) {
+		next.consecutiveFailures = 0
+	}
+	next.updatedAt = s.cfg.Now()
+	*wh = next
+	writeJSON(w, http.StatusOK, webhookObjectOf(wh))
+	return nil
+}
+
+// handleWebhookDelete serves DELETE /api/webhooks/{id}.
+func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	wh, err := st.webhook(pathID(r, "id"))
+	if err != nil {
+		return err
+	}
+	delete(st.webhooks, wh.id)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// actionInfo is one entry of GET /api/webhooks/info.
+type actionInfo struct {
+	Name             string `json:"name"`
+	Description      string `json:"description"`
+	Key              string `json:"key"`
+	OrganizationOnly bool   `json:"organization-only"`
+}
+
+// handleWebhookInfo serves GET /api/webhooks/info (no authentication): the
+// action catalogue in table order; ?organization-only=true gives the
+// organization-only actions, any other value the rest.
+func (s *Server) handleWebhookInfo(w http.ResponseWriter, r *http.Request) error {
+	v, filtered := r.URL.Query()["organization-only"]
+	var b bytes.Buffer
+	b.WriteByte('{')
+	first := true
+	for _, a := range schemas.Catalog {
+		if filtered && a.OrgOnly != (len(v) > 0 && v[0] == "true") {
+			continue
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		k, _ := marshal(string(a.Action))
+		val, _ := marshal(actionInfo{Name: a.Name, Description: "", Key: string(a.Action), OrganizationOnly: a.OrgOnly})
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(val)
+	}
+	b.WriteByte('}')
+	writeJSON(w, http.StatusOK, json.RawMessage(b.Bytes()))
+	return nil
+}
