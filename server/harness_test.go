@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -31,7 +32,9 @@ func newAPI(t *testing.T, cfg Config) *apiEnv {
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		ts.Close()
-		_ = srv.Close(t.Context())
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = srv.Close(ctx)
 	})
 	return &apiEnv{t: t, srv: srv, url: ts.URL}
 }

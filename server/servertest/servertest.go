@@ -1,0 +1,59 @@
+// Package servertest starts labelhook's mock Label Studio in-process for
+// tests, the way net/http/httptest starts a server: on 127.0.0.1:0,
+// closed by t.Cleanup.
+package servertest
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/labelhook/labelhook/server"
+)
+
+// Server is a running mock Label Studio.
+type Server struct {
+	// URL is the base URL, e.g. http://127.0.0.1:41234 (no trailing slash).
+	URL string
+	// Token is the API token to send as "Authorization: Token <Token>".
+	Token string
+	// Mock is the server itself.
+	Mock *server.Server
+}
+
+// Option changes the server's Config before it starts.
+type Option func(*server.Config)
+
+// WithConfig replaces the whole Config.
+func WithConfig(cfg server.Config) Option { return func(c *server.Config) { *c = cfg } }
+
+// WithBatchSize sets the most items one list event carries.
+func WithBatchSize(n int) Option { return func(c *server.Config) { c.BatchSize = n } }
+
+// WithAsyncDelivery delivers webhooks from a background queue.
+func WithAsyncDelivery() Option { return func(c *server.Config) { c.AsyncDelivery = true } }
+
+// NewServer starts a mock Label Studio for the test and stops it (draining
+// async deliveries) when the test ends.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	var cfg server.Config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.Token == "" {
+		cfg.Token = server.DefaultToken
+	}
+	mock := server.New(cfg)
+	ts := httptest.NewServer(mock)
+	t.Cleanup(func() {
+		ts.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := mock.Close(ctx); err != nil {
+			t.Errorf("close mock server: %v", err)
+		}
+	})
+	return &Server{URL: ts.URL, Token: cfg.Token, Mock: mock}
+}
