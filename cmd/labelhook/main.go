@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -52,7 +53,11 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 	}
 	for _, c := range commands() {
 		if c.name == name {
-			return c.run(ctx, args[1:], getenv, stdout, stderr)
+			err := c.run(ctx, args[1:], getenv, stdout, stderr)
+			if errors.Is(err, flag.ErrHelp) {
+				return nil // -h: the usage was printed on request
+			}
+			return err
 		}
 	}
 	printUsage(stderr)

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// serveLog is a goroutine-safe stderr that lets a test wait for a line.
+type serveLog struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	cond *sync.Cond
+}
+
+func newServeLog() *serveLog {
+	l := &serveLog{}
+	l.cond = sync.NewCond(&l.mu)
+	return l
+}
+
+func (l *serveLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cond.Broadcast()
+	return l.buf.Write(p)
+}
+
+func (l *serveLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// waitMatch waits until re matches the log and returns the first group.
+func (l *serveLog) waitMatch(t *testing.T, re *regexp.Regexp, within time.Duration) string {
+	t.Helper()
+	timer := time.AfterFunc(within, func() {
+		l.mu.Lock()
+		l.cond.Broadcast()
+		l.mu.Unlock()
+	})
+	defer timer.Stop()
+	deadline := time.Now().Add(within)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for {
+		if m := re.FindStringSubmatch(l.buf.String()); m != nil {
+			return m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log never matched %s:\n%s", re, l.buf.String())
+		}
+		l.cond.Wait()
+	}
+}
+
+var readyURL = regexp.MustCompile(`msg="labelhook mock Label Studio ready" url=(http://\S+)`)
+
+func mapEnv(m map[string]string) env { return func(k string) string { return m[k] } }
+
+// startServe runs `labelhook serve` in the background and returns its URL
+// and a stop function that returns run's error.
+func startServe(t *testing.T, args []string, vars map[string]string) (string, *serveLog, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := newServeLog()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"serve"}, args...), mapEnv(vars), io.Discard, logs) }()
+	url := logs.waitMatch(t, readyURL, 10*time.Second)
+	stopped := false
+	var err error
+	stop := func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			err = <-done
+		}
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return url, logs, stop
+}
+
+func TestServeStartsAnswersAndStops(t *testing.T) {
+	url, logs, stop := startServe(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	resp, err := http.Get(url + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != `{"status":"UP"}` {
+		t.Errorf("/health = %d %s", resp.StatusCode, body)
+	}
+	if !strings.Contains(logs.String(), "token=labelhook-dev-token-0123456789abcdef0123") {
+		t.Errorf("the development token is not printed at start:\n%s", logs.String())
+	}
+	req, _ := http.NewRequest("GET", url+"/api/projects", nil)
+	req.Header.Set("Authorization", "Token labelhook-dev-token-0123456789abcdef0123")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET /api/projects with the default token: %d", resp.StatusCode)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serve returned %v after a graceful stop, want nil", err)
+	}
+	if !strings.Contains(logs.String(), "msg=stopped") {
+		t.Errorf("no stop line in the log:\n%s", logs.String())
+	}
+}
+
+func TestServeReadsEnvironment(t *testing.T) {
+	vars := map[string]string{
+		"LABELHOOK_ADDR":                   "127.0.0.1:0",
+		"LABELHOOK_TOKEN":                  "env-token",
+		"WEBHOOK_TIMEOUT":                  "2.5",
+		"WEBHOOK_BATCH_SIZE":               "7",
+		"WEBHOOK_MAX_CONSECUTIVE_FAILURES": "0",
+		"LABELHOOK_ASYNC_DELIVERY":         "true",
+	}
+	url, logs, _ := startServe(t, nil, vars)
+	for _, want := range []string{"token=env-token", "webhook_timeout=2.5s", "webhook_batch_size=7", "max_consecutive_failures=0", "async_delivery=true"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("ready line lacks %q:\n%s", want, logs.String())
+		}
+	}
+	req, _ := http.NewRequest("GET", url+"/api/version", nil)
+	req.Header.Set("Authorization", "Token env-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&v)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || v["edition"] != "Community" {
+		t.Errorf("GET /api/version with the env token: %d %v", resp.StatusCode, v)
+	}
+}
+
+func TestServeFlagWinsOverEnvironment(t *testing.T) {
+	_, logs, _ := startServe(t, []string{"--addr", "127.0.0.1:0", "--webhook-batch-size", "3"}, map[string]string{"WEBHOOK_BATCH_SIZE": "9"})
+	if !strings.Contains(logs.String(), "webhook_batch_size=3") {
+		t.Errorf("flag did not win over the environment:\n%s", logs.String())
+	}
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		vars map[string]string
+	}{
+		{"unknown flag", []string{"--nope"}, nil},
+		{"bad float", []string{"--webhook-timeout", "soon"}, nil},
+		{"zero timeout", []string{"--webhook-timeout", "0"}, nil},
+		{"zero batch", []string{"--webhook-batch-size", "0"}, nil},
+		{"negative threshold", []string{"--max-consecutive-failures", "-1"}, nil},
+		{"bad env value", nil, map[string]string{"WEBHOOK_BATCH_SIZE": "many"}},
+		{"stray argument", []string{"extra"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := run(context.Background(), append([]string{"serve"}, tc.args...), mapEnv(tc.vars), io.Discard, &stderr)
+			if code := exitCode(err); code != exitUsage {
+				t.Errorf("exit code %d (err %v), want %d", code, err, exitUsage)
+			}
+		})
+	}
+}
+
+func TestServeListenFailureIsExit1(t *testing.T) {
+	url, _, _ := startServe(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	addr := strings.TrimPrefix(url, "http://")
+	err := run(context.Background(), []string{"serve", "--addr", addr}, mapEnv(nil), io.Discard, io.Discard)
+	if code := exitCode(err); code != exitFailed {
+		t.Errorf("exit code %d (err %v), want %d", code, err, exitFailed)
+	}
+}
+
+func TestUnknownCommandAndHelp(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"help"}, mapEnv(nil), &out, io.Discard); err != nil || !strings.Contains(out.String(), "serve") {
+		t.Errorf("help: err %v, output %q", err, out.String())
+	}
+	if code := exitCode(run(context.Background(), []string{"bogus"}, mapEnv(nil), io.Discard, io.Discard)); code != exitUsage {
+		t.Errorf("unknown command exit %d, want %d", code, exitUsage)
+	}
+	if code := exitCode(run(context.Background(), nil, mapEnv(nil), io.Discard, io.Discard)); code != exitUsage {
+		t.Errorf("no command exit %d, want %d", code, exitUsage)
+	}
+}
