@@ -1,0 +1,98 @@
+package server
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+func TestAsyncKeepsOrderPerWebhook(t *testing.T) {
+	a, b := newHookReceiver(t), newHookReceiver(t)
+	e := newAPI(t, Config{AsyncDelivery: true, AsyncQueue: 4})
+	pid := e.project("Async order")
+	e.hookOn(pid, a.URL, nil)
+	e.hookOn(pid, b.URL, nil)
+	const n = 40
+	var want []int
+	for range n {
+		task := e.must("POST", "/api/tasks/", map[string]any{"project": pid, "data": map[string]any{"text": "x"}}, 201)
+		want = append(want, int(task["id"].(float64)))
+	}
+	for _, h := range []*hookReceiver{a, b} {
+		got := h.waitFor(t, n, 20*time.Second)
+		for i, r := range got {
+			if id := ids(t, r.JSON(t)["tasks"])[0]; id != want[i] {
+				t.Fatalf("delivery %d carries task %d, want %d (order lost)", i, id, want[i])
+			}
+		}
+	}
+}
+
+func TestAsyncCloseDrainsQueue(t *testing.T) {
+	h := newHookReceiver(t)
+	release := make(chan struct{})
+	h.setRespond(func(n int) (int, time.Duration) {
+		if n == 1 {
+			<-release
+		}
+		return 200, 0
+	})
+	srv := New(Config{Token: testToken, AsyncDelivery: true})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	e := &apiEnv{t: t, srv: srv, url: ts.URL}
+	pid := e.project("Drain")
+	e.hookOn(pid, h.URL, nil)
+	for range 5 {
+		e.importTasks(pid, 1)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close(context.Background()) }()
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned %v while a delivery was still blocked", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if got := len(h.all()); got != 5 {
+		t.Errorf("receiver got %d deliveries after drain, want 5", got)
+	}
+}
+
+func TestAsyncCloseGivesUpAtDeadline(t *testing.T) {
+	h := newHookReceiver(t)
+	h.setRespond(func(int) (int, time.Duration) { return 200, time.Hour })
+	srv := New(Config{Token: testToken, AsyncDelivery: true})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	e := &apiEnv{t: t, srv: srv, url: ts.URL}
+	pid := e.project("Stuck")
+	e.hookOn(pid, h.URL, nil)
+	e.importTasks(pid, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := srv.Close(ctx); err == nil {
+		t.Fatal("Close returned nil although a delivery could not finish before the deadline")
+	}
+}
+
+func TestAsyncEventsAfterCloseAreStillDelivered(t *testing.T) {
+	h := newHookReceiver(t)
+	srv := New(Config{Token: testToken, AsyncDelivery: true})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	e := &apiEnv{t: t, srv: srv, url: ts.URL}
+	pid := e.project("Late")
+	e.hookOn(pid, h.URL, nil)
+	if err := srv.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.importTasks(pid, 1)
+	if got := len(h.all()); got != 1 {
+		t.Errorf("event after Close: %d deliveries, want 1 (delivered inline, not lost)", got)
+	}
+}
