@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -53,7 +55,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r2.URL = &u
 		r = r2
 	}
+	defer s.recoverPanic(w, r)
 	s.router.ServeHTTP(w, r)
+}
+
+// recoverPanic turns a panic (a bug in the mock) into a logged error and
+// a 400 in the envelope, so no client ever sees a 5xx or a dropped
+// connection from labelhook.
+func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request) {
+	v := recover()
+	if v == nil || v == http.ErrAbortHandler {
+		if v != nil {
+			panic(v)
+		}
+		return
+	}
+	s.log.Error("bug: handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+	s.writeError(w, r, errBadRequest(fmt.Sprintf("labelhook could not handle this request (a bug in the mock, please report it): %v", v)))
 }
 
 // Close stops accepting async deliveries and waits, until ctx ends, for
