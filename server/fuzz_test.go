@@ -2,11 +2,11 @@ package server
 
 import (
 	"fmt"
-	"time"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzImportBody posts arbitrary bodies to the import endpoint: the answer
