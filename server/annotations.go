@@ -148,58 +148,49 @@ func (s *Server) handleAnnotationCreate(w http.ResponseWriter, r *http.Request) 
 		t := true
 		in.wasCancelled = &t
 	}
-	st := s.st
-	st.mu.Lock()
-	t, err := st.task(pathID(r, "id"))
-	if err != nil {
-		st.mu.Unlock()
-		return err
-	}
-	now := s.cfg.Now()
-	a := s.newAnnotation(t, in, now)
-	uid := userID
-	t.updatedBy = &uid
-	t.updatedAt = now
-	st.relabel(t, now)
-	obj := s.annotationObjectOf(a, false)
-	ds := s.plan(annotationEvent(st, schemas.AnnotationCreated, a))
-	st.mu.Unlock()
-	s.out.dispatch(ds)
-	writeJSON(w, http.StatusCreated, obj)
-	return nil
+	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
+		st := s.st
+		t, err := st.task(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		now := s.cfg.Now()
+		a := s.newAnnotation(t, in, now)
+		uid := userID
+		t.updatedBy = &uid
+		t.updatedAt = now
+		st.relabel(t, now)
+		return s.annotationObjectOf(a, false), s.plan(annotationEvent(st, schemas.AnnotationCreated, a)), nil
+	})
 }
 
 // handleAnnotationList serves GET /api/tasks/{id}/annotations: the task's
 // non-cancelled annotations, in id order.
 func (s *Server) handleAnnotationList(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	t, err := st.task(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	out := []annotationObject{}
-	for _, id := range t.annIDs {
-		if a := st.annotations[id]; !a.wasCancelled {
-			out = append(out, s.annotationObjectOf(a, false))
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		t, err := s.st.task(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
 		}
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+		out := []annotationObject{}
+		for _, id := range t.annIDs {
+			if a := s.st.annotations[id]; !a.wasCancelled {
+				out = append(out, s.annotationObjectOf(a, false))
+			}
+		}
+		return out, nil, nil
+	})
 }
 
 // handleAnnotationGet serves GET /api/annotations/{id}.
 func (s *Server) handleAnnotationGet(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	a, err := st.annotation(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s.annotationObjectOf(a, false))
-	return nil
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		a, err := s.st.annotation(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return s.annotationObjectOf(a, false), nil, nil
+	})
 }
 
 // handleAnnotationUpdate serves PATCH and PUT /api/annotations/{id}: one
@@ -213,75 +204,66 @@ func (s *Server) handleAnnotationUpdate(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	a, err := st.annotation(pathID(r, "id"))
-	if err != nil {
-		st.mu.Unlock()
-		return err
-	}
-	now := s.cfg.Now()
-	if in.hasResult {
-		a.result = in.result
-		a.resultN = resultCount(a.result)
-	}
-	if in.wasCancelled != nil {
-		a.wasCancelled = *in.wasCancelled
-	}
-	if in.groundTruth != nil {
-		a.groundTruth = *in.groundTruth
-	}
-	if in.hasLeadTime {
-		a.leadTime = in.leadTime
-	}
-	if in.hasCompletedBy {
-		a.completedBy = in.completedBy
-	}
-	if f.has("parent_prediction") {
-		a.parentPrediction = in.parentPredict
-	}
-	if f.has("parent_annotation") {
-		a.parentAnnotation = in.parentAnnotate
-	}
-	if in.hasDraftCreated {
-		a.draftCreatedAt = in.draftCreatedAt
-	}
-	uid := userID
-	a.updatedBy = &uid
-	a.updatedAt = now
-	t := st.tasks[a.taskID]
-	if a.groundTruth {
-		st.clearGroundTruth(t, a.id)
-	}
-	t.updatedBy = &uid
-	t.updatedAt = now
-	st.relabel(t, now)
-	obj := s.annotationObjectOf(a, false)
-	ds := s.plan(annotationEvent(st, schemas.AnnotationUpdated, a))
-	st.mu.Unlock()
-	s.out.dispatch(ds)
-	writeJSON(w, http.StatusOK, obj)
-	return nil
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		a, err := st.annotation(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		now := s.cfg.Now()
+		if in.hasResult {
+			a.result = in.result
+			a.resultN = resultCount(a.result)
+		}
+		if in.wasCancelled != nil {
+			a.wasCancelled = *in.wasCancelled
+		}
+		if in.groundTruth != nil {
+			a.groundTruth = *in.groundTruth
+		}
+		if in.hasLeadTime {
+			a.leadTime = in.leadTime
+		}
+		if in.hasCompletedBy {
+			a.completedBy = in.completedBy
+		}
+		if f.has("parent_prediction") {
+			a.parentPrediction = in.parentPredict
+		}
+		if f.has("parent_annotation") {
+			a.parentAnnotation = in.parentAnnotate
+		}
+		if in.hasDraftCreated {
+			a.draftCreatedAt = in.draftCreatedAt
+		}
+		uid := userID
+		a.updatedBy = &uid
+		a.updatedAt = now
+		t := st.tasks[a.taskID]
+		if a.groundTruth {
+			st.clearGroundTruth(t, a.id)
+		}
+		t.updatedBy = &uid
+		t.updatedAt = now
+		st.relabel(t, now)
+		return s.annotationObjectOf(a, false), s.plan(annotationEvent(st, schemas.AnnotationUpdated, a)), nil
+	})
 }
 
 // handleAnnotationDelete serves DELETE /api/annotations/{id}: one
 // ANNOTATIONS_DELETED with [{"id": N}] (plural key) and the project.
 func (s *Server) handleAnnotationDelete(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	a, err := st.annotation(pathID(r, "id"))
-	if err != nil {
-		st.mu.Unlock()
-		return err
-	}
-	t := st.tasks[a.taskID]
-	st.deleteAnnotations(t, []int{a.id})
-	st.relabel(t, s.cfg.Now())
-	ds := s.plan(idsEvent(schemas.AnnotationsDeleted, a.projectID, []int{a.id}))
-	st.mu.Unlock()
-	s.out.dispatch(ds)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
+		st := s.st
+		a, err := st.annotation(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		t := st.tasks[a.taskID]
+		st.deleteAnnotations(t, []int{a.id})
+		st.relabel(t, s.cfg.Now())
+		return nil, s.plan(idsEvent(schemas.AnnotationsDeleted, a.projectID, []int{a.id})), nil
+	})
 }
 
 // deleteAnnotations removes annotations of one task.

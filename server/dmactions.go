@@ -93,82 +93,77 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 	if b.Selected == nil {
 		return bareError(http.StatusBadRequest, "selectedItems is required: {\"all\": true, \"excluded\": []} or {\"all\": false, \"included\": [ids]}")
 	}
-	st := s.st
-	st.mu.Lock()
-	pid, ok := toInt([]byte(q.Get("project")))
-	var p *project
-	if ok {
-		p = st.projects[pid]
-	}
-	if v := q.Get("view"); v != "" {
-		vid, _ := toInt([]byte(v))
-		vw := st.views[vid]
-		if vw == nil {
-			st.mu.Unlock()
-			return bareError(http.StatusNotFound, "View %q not found", v)
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		pid, ok := toInt([]byte(q.Get("project")))
+		var p *project
+		if ok {
+			p = st.projects[pid]
 		}
-		vq := viewQuery(vw)
-		dq.Filters, dq.Ordering = vq.Filters, vq.Ordering
-		if p == nil {
-			p = st.projects[vw.projectID]
-		}
-	}
-	if p == nil {
-		st.mu.Unlock()
-		return bareError(http.StatusNotFound, "Project %q not found", q.Get("project"))
-	}
-	ids := s.selectTasks(p, dq, nil)
-	var result map[string]any
-	var ev []event
-	now := s.cfg.Now()
-	switch id {
-	case "delete_tasks":
-		st.deleteTasks(p.id, ids)
-		ev = append(ev, idsEvent(schemas.TasksDeleted, p.id, ids))
-		result = map[string]any{"processed_items": len(ids), "reload": len(p.taskIDs) == 0, "detail": fmt.Sprintf("Deleted %d tasks", len(ids))}
-	case "delete_tasks_annotations":
-		var annIDs []int
-		for _, tid := range ids {
-			t := st.tasks[tid]
-			gone := t.annIDs
-			annIDs = append(annIDs, gone...)
-			st.deleteAnnotations(t, append([]int(nil), gone...))
-			st.relabel(t, now)
-		}
-		ev = append(ev, idsEvent(schemas.AnnotationsDeleted, p.id, annIDs))
-		result = map[string]any{"processed_items": len(annIDs), "detail": fmt.Sprintf("Deleted %d annotations", len(annIDs))}
-	case "predictions_to_annotations":
-		created := s.predictionsToAnnotations(ids, b.ModelVersion, now)
-		ev = append(ev, annotationsCreated(st, p.id, created))
-		result = map[string]any{"processed_items": len(created), "response_code": 200, "detail": fmt.Sprintf("Created %d annotations", len(created))}
-	case "delete_tasks_predictions":
-		n := 0
-		for _, tid := range ids {
-			t := st.tasks[tid]
-			n += len(t.predIDs)
-			st.deletePredictions(t, append([]int(nil), t.predIDs...))
-		}
-		result = map[string]any{"processed_items": n, "detail": fmt.Sprintf("Deleted %d predictions", n)}
-	case "delete_ground_truths":
-		n := 0
-		for _, tid := range ids {
-			for _, aid := range st.tasks[tid].annIDs {
-				if a := st.annotations[aid]; a.groundTruth {
-					a.groundTruth = false
-					n++
-				}
+		if v := q.Get("view"); v != "" {
+			vid, _ := toInt([]byte(v))
+			vw := st.views[vid]
+			if vw == nil {
+				return nil, nil, bareError(http.StatusNotFound, "View %q not found", v)
+			}
+			vq := viewQuery(vw)
+			dq.Filters, dq.Ordering = vq.Filters, vq.Ordering
+			if p == nil {
+				p = st.projects[vw.projectID]
 			}
 		}
-		result = map[string]any{"processed_items": n, "detail": fmt.Sprintf("Deleted %d ground truths", n)}
-	case "retrieve_tasks_predictions":
-		// Without an ML backend there is nothing to retrieve.
-		result = map[string]any{"processed_items": len(ids), "detail": "Retrieved 0 predictions: labelhook has no ML backend"}
-	}
-	ds := s.plan(ev...)
-	st.mu.Unlock()
-	s.out.dispatch(ds)
-	writeJSON(w, http.StatusOK, result)
-	return nil
+		if p == nil {
+			return nil, nil, bareError(http.StatusNotFound, "Project %q not found", q.Get("project"))
+		}
+		ids := s.selectTasks(p, dq, nil)
+		var result map[string]any
+		var ev []event
+		now := s.cfg.Now()
+		switch id {
+		case "delete_tasks":
+			st.deleteTasks(p.id, ids)
+			ev = append(ev, idsEvent(schemas.TasksDeleted, p.id, ids))
+			result = map[string]any{"processed_items": len(ids), "reload": len(p.taskIDs) == 0, "detail": fmt.Sprintf("Deleted %d tasks", len(ids))}
+		case "delete_tasks_annotations":
+			var annIDs []int
+			for _, tid := range ids {
+				t := st.tasks[tid]
+				gone := t.annIDs
+				annIDs = append(annIDs, gone...)
+				st.deleteAnnotations(t, append([]int(nil), gone...))
+				st.relabel(t, now)
+			}
+			ev = append(ev, idsEvent(schemas.AnnotationsDeleted, p.id, annIDs))
+			result = map[string]any{"processed_items": len(annIDs), "detail": fmt.Sprintf("Deleted %d annotations", len(annIDs))}
+		case "predictions_to_annotations":
+			created := s.predictionsToAnnotations(ids, b.ModelVersion, now)
+			ev = append(ev, annotationsCreated(st, p.id, created))
+			result = map[string]any{"processed_items": len(created), "response_code": 200, "detail": fmt.Sprintf("Created %d annotations", len(created))}
+		case "delete_tasks_predictions":
+			n := 0
+			for _, tid := range ids {
+				t := st.tasks[tid]
+				n += len(t.predIDs)
+				st.deletePredictions(t, append([]int(nil), t.predIDs...))
+			}
+			result = map[string]any{"processed_items": n, "detail": fmt.Sprintf("Deleted %d predictions", n)}
+		case "delete_ground_truths":
+			n := 0
+			for _, tid := range ids {
+				for _, aid := range st.tasks[tid].annIDs {
+					if a := st.annotations[aid]; a.groundTruth {
+						a.groundTruth = false
+						n++
+					}
+				}
+			}
+			result = map[string]any{"processed_items": n, "detail": fmt.Sprintf("Deleted %d ground truths", n)}
+		case "retrieve_tasks_predictions":
+			// Without an ML backend there is nothing to retrieve.
+			result = map[string]any{"processed_items": len(ids), "detail": "Retrieved 0 predictions: labelhook has no ML backend"}
+		}
+		return result, s.plan(ev...), nil
+	})
 }
 
 // predictionsToAnnotations creates one annotation per task from its

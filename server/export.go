@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // exportTask is ExportDataSerializer's task.
@@ -92,32 +93,41 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	st := s.st
-	st.mu.Lock()
-	p, err := st.project(pathID(r, "id"))
+	var (
+		out     = []exportTask{}
+		id      int
+		created time.Time
+	)
+	err := func() error {
+		st := s.st
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		p, err := st.project(pathID(r, "id"))
+		if err != nil {
+			return err
+		}
+		for _, tid := range p.taskIDs {
+			t := st.tasks[tid]
+			if only != nil && !only[t.id] {
+				continue
+			}
+			if !all && len(t.annIDs) == 0 {
+				continue
+			}
+			out = append(out, s.exportTaskOf(t))
+		}
+		id, created = p.id, p.createdAt
+		return nil
+	}()
 	if err != nil {
-		st.mu.Unlock()
 		return err
 	}
-	out := []exportTask{}
-	for _, tid := range p.taskIDs {
-		t := st.tasks[tid]
-		if only != nil && !only[t.id] {
-			continue
-		}
-		if !all && len(t.annIDs) == 0 {
-			continue
-		}
-		out = append(out, s.exportTaskOf(t))
-	}
-	created := p.createdAt
-	st.mu.Unlock()
 	body, err := marshal(out)
 	if err != nil {
 		return fmt.Errorf("encode export: %w", err)
 	}
 	now := s.cfg.Now().UTC()
-	name := fmt.Sprintf("project-%d-at-%s-%08x.json", p.id, now.Format("2006-01-02-15-04"), uint32(created.UnixNano()))
+	name := fmt.Sprintf("project-%d-at-%s-%08x.json", id, now.Format("2006-01-02-15-04"), uint32(created.UnixNano()))
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
 	w.WriteHeader(http.StatusOK)

@@ -67,56 +67,53 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	preFields := preannotatedFields(r)
 	commit := queryBool(r, "commit_to_project", true)
 
-	st := s.st
-	st.mu.Lock()
-	p, err := st.project(pathID(r, "id"))
-	if err != nil {
-		st.mu.Unlock()
-		return err
-	}
-	items := make([]importItem, 0, len(rows))
-	for i, row := range rows {
-		it, err := readImportItem(row, i, p.parsed, preFields)
+	returnIDs := queryBool(r, "return_task_ids", false)
+	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
+		st := s.st
+		p, err := st.project(pathID(r, "id"))
 		if err != nil {
-			st.mu.Unlock()
-			return err
+			return nil, nil, err
 		}
-		items = append(items, it)
-	}
-	sum := importSummary{TaskCount: len(items), FileUploadIDs: []int{}, FoundFormats: []string{}, DataColumns: []string{}}
-	var ds []delivery
-	ids := []int{}
-	if commit {
-		var nAnn, nPred int
-		now := s.cfg.Now()
-		for _, it := range items {
-			t := s.newTask(p, it.data, it.meta)
-			ids = append(ids, t.id)
-			for _, in := range it.annotations {
-				a := s.newAnnotation(t, in, now)
-				imported := "imported"
-				a.lastAction = &imported
-				nAnn++
+		items := make([]importItem, 0, len(rows))
+		for i, row := range rows {
+			it, err := readImportItem(row, i, p.parsed, preFields)
+			if err != nil {
+				return nil, nil, err
 			}
-			for _, in := range it.predictions {
-				s.newPrediction(t, in, now)
-				nPred++
-			}
-			if len(it.annotations) > 0 {
-				st.relabel(t, now)
-			}
+			items = append(items, it)
 		}
-		sum.AnnotationCount, sum.PredictionCount = &nAnn, &nPred
-		ds = s.plan(tasksCreated(st, p.id, ids))
-	}
-	st.mu.Unlock()
-	s.out.dispatch(ds)
-	if queryBool(r, "return_task_ids", false) {
-		sum.TaskIDs = &ids
-	}
-	sum.Duration = time.Since(start).Seconds()
-	writeJSON(w, http.StatusCreated, sum)
-	return nil
+		sum := importSummary{TaskCount: len(items), FileUploadIDs: []int{}, FoundFormats: []string{}, DataColumns: []string{}}
+		ids := []int{}
+		var ds []delivery
+		if commit {
+			var nAnn, nPred int
+			now := s.cfg.Now()
+			for _, it := range items {
+				t := s.newTask(p, it.data, it.meta)
+				ids = append(ids, t.id)
+				for _, in := range it.annotations {
+					a := s.newAnnotation(t, in, now)
+					imported := "imported"
+					a.lastAction = &imported
+					nAnn++
+				}
+				for _, in := range it.predictions {
+					s.newPrediction(t, in, now)
+					nPred++
+				}
+				if len(it.annotations) > 0 {
+					st.relabel(t, now)
+				}
+			}
+			sum.AnnotationCount, sum.PredictionCount = &nAnn, &nPred
+			ds = s.plan(tasksCreated(st, p.id, ids))
+		}
+		if returnIDs {
+			sum.TaskIDs = &ids
+		}
+		sum.Duration = time.Since(start).Seconds()
+		return sum, ds, nil
+	})
 }
 
 // preannotatedFields reads preannotated_from_fields (comma-separated or repeated).

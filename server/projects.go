@@ -217,35 +217,25 @@ func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) err
 	if err := f.errs.err(); err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	st.next.project++
-	p.id = st.next.project
-	st.projects[p.id] = p
-	obj := st.projectObject(p)
-	ds := s.plan(projectEvent(st, schemas.ProjectCreated, p))
-	st.mu.Unlock()
-	s.log.Debug("project created", "project_id", p.id)
-	s.out.dispatch(ds)
-	writeJSON(w, http.StatusCreated, obj)
-	return nil
+	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
+		st := s.st
+		st.next.project++
+		p.id = st.next.project
+		st.projects[p.id] = p
+		s.log.Debug("project created", "project_id", p.id)
+		return st.projectObject(p), s.plan(projectEvent(st, schemas.ProjectCreated, p)), nil
+	})
 }
 
 // handleProjectGet serves GET /api/projects/{id}.
 func (s *Server) handleProjectGet(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	p, err := st.project(pathID(r, "id"))
-	var obj projectObject
-	if err == nil {
-		obj = st.projectObject(p)
-	}
-	st.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, obj)
-	return nil
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		p, err := s.st.project(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return s.st.projectObject(p), nil, nil
+	})
 }
 
 // handleProjectUpdate serves PATCH and PUT /api/projects/{id}. Both are
@@ -255,57 +245,47 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	p, err := st.project(pathID(r, "id"))
-	if err != nil {
-		st.mu.Unlock()
-		return err
-	}
-	next := *p
-	applyProjectFields(f, &next)
-	if err := f.errs.err(); err != nil {
-		st.mu.Unlock()
-		return err
-	}
-	next.updatedAt = s.cfg.Now()
-	*p = next
-	obj := st.projectObject(p)
-	ds := s.plan(projectEvent(st, schemas.ProjectUpdated, p))
-	st.mu.Unlock()
-	s.out.dispatch(ds)
-	writeJSON(w, http.StatusOK, obj)
-	return nil
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		p, err := st.project(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		next := *p
+		applyProjectFields(f, &next)
+		if err := f.errs.err(); err != nil {
+			return nil, nil, err
+		}
+		next.updatedAt = s.cfg.Now()
+		*p = next
+		return st.projectObject(p), s.plan(projectEvent(st, schemas.ProjectUpdated, p)), nil
+	})
 }
 
 // handleProjectDelete serves DELETE /api/projects/{id}: the project goes
 // with its tasks, annotations, predictions, views and project-level
 // webhooks. Only PROJECT_DELETED is sent (no cascade events).
 func (s *Server) handleProjectDelete(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	p, err := st.project(pathID(r, "id"))
-	if err != nil {
-		st.mu.Unlock()
-		return err
-	}
-	st.deleteTasks(p.id, slices.Clone(p.taskIDs))
-	for id, wh := range st.webhooks {
-		if wh.projectID != nil && *wh.projectID == p.id {
-			delete(st.webhooks, id)
+	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
+		st := s.st
+		p, err := st.project(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
 		}
-	}
-	for id, v := range st.views {
-		if v.projectID == p.id {
-			delete(st.views, id)
+		st.deleteTasks(p.id, slices.Clone(p.taskIDs))
+		for id, wh := range st.webhooks {
+			if wh.projectID != nil && *wh.projectID == p.id {
+				delete(st.webhooks, id)
+			}
 		}
-	}
-	delete(st.projects, p.id)
-	ds := s.plan(idsEvent(schemas.ProjectDeleted, 0, []int{p.id}))
-	st.mu.Unlock()
-	s.out.dispatch(ds)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+		for id, v := range st.views {
+			if v.projectID == p.id {
+				delete(st.views, id)
+			}
+		}
+		delete(st.projects, p.id)
+		return nil, s.plan(idsEvent(schemas.ProjectDeleted, 0, []int{p.id})), nil
+	})
 }
 
 // handleProjectList serves GET /api/projects: DRF page-number pagination,
@@ -324,33 +304,31 @@ func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) error
 		}
 	}
 	title := strings.ToLower(q.Get("title"))
-	st := s.st
-	st.mu.Lock()
-	var list []*project
-	for _, p := range st.projects {
-		if ids != nil && !ids[p.id] {
-			continue
-		}
-		if title != "" && (p.title == nil || !strings.Contains(strings.ToLower(*p.title), title)) {
-			continue
-		}
-		list = append(list, p)
-	}
-	sortProjects(list, q.Get("ordering"))
-	pg, err := paginate(r, len(list), 30)
-	if err != nil {
-		st.mu.Unlock()
-		return err
-	}
-	results := make([]json.RawMessage, 0, pg.hi-pg.lo)
 	include := splitFields(q.Get("include"))
-	for _, p := range list[pg.lo:pg.hi] {
-		raw, _ := marshal(st.projectObject(p))
-		results = append(results, pickKeys(raw, include))
-	}
-	st.mu.Unlock()
-	writeJSON(w, http.StatusOK, pageBody{Count: len(list), Next: pg.next, Previous: pg.previous, Results: results})
-	return nil
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		var list []*project
+		for _, p := range st.projects {
+			if ids != nil && !ids[p.id] {
+				continue
+			}
+			if title != "" && (p.title == nil || !strings.Contains(strings.ToLower(*p.title), title)) {
+				continue
+			}
+			list = append(list, p)
+		}
+		sortProjects(list, q.Get("ordering"))
+		pg, err := paginate(r, len(list), 30)
+		if err != nil {
+			return nil, nil, err
+		}
+		results := make([]json.RawMessage, 0, pg.hi-pg.lo)
+		for _, p := range list[pg.lo:pg.hi] {
+			raw, _ := marshal(st.projectObject(p))
+			results = append(results, pickKeys(raw, include))
+		}
+		return pageBody{Count: len(list), Next: pg.next, Previous: pg.previous, Results: results}, nil, nil
+	})
 }
 
 // sortProjects orders a project list by the DRF ordering parameter

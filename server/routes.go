@@ -19,65 +19,68 @@ func (s *Server) routes() *mux.Router {
 		return &apiError{Status: http.StatusMethodNotAllowed, Detail: fmt.Sprintf("Method %q not allowed.", r.Method)}
 	})
 
-	r.Handle("/health", s.handle(s.handleHealth)).Methods(http.MethodGet, http.MethodHead)
-
-	// Open routes: no credentials needed.
-	open := r.PathPrefix("/api").Subrouter()
-	open.Handle("/webhooks/info", s.handle(s.handleWebhookInfo)).Methods(http.MethodGet)
-	open.Handle("/token/refresh", s.handle(s.handleTokenRefresh)).Methods(http.MethodPost)
-
-	api := r.PathPrefix("/api").Subrouter()
-	api.Use(s.requireAuth)
+	// Routes are registered on one router (mux loses 405s across
+	// subrouters); api wraps a handler with the credentials check.
+	open := func(path string, h handlerFunc, methods ...string) {
+		r.Handle(path, s.handle(h)).Methods(methods...)
+	}
+	api := func(path string, h handlerFunc, methods ...string) {
+		r.Handle("/api"+path, s.requireAuth(s.handle(h))).Methods(methods...)
+	}
 	id := "{id:[0-9]+}"
 
-	api.Handle("/version", s.handle(s.handleVersion)).Methods(http.MethodGet)
-	api.Handle("/current-user/whoami", s.handle(s.handleWhoami)).Methods(http.MethodGet)
-	api.Handle("/current-user/token", s.handle(s.handleCurrentToken)).Methods(http.MethodGet)
+	open("/health", s.handleHealth, http.MethodGet, http.MethodHead)
+	open("/api/webhooks/info", s.handleWebhookInfo, http.MethodGet)
+	open("/api/token/refresh", s.handleTokenRefresh, http.MethodPost)
 
-	api.Handle("/projects", s.handle(s.handleProjectList)).Methods(http.MethodGet)
-	api.Handle("/projects", s.handle(s.handleProjectCreate)).Methods(http.MethodPost)
-	api.Handle("/projects/"+id, s.handle(s.handleProjectGet)).Methods(http.MethodGet)
-	api.Handle("/projects/"+id, s.handle(s.handleProjectUpdate)).Methods(http.MethodPatch, http.MethodPut)
-	api.Handle("/projects/"+id, s.handle(s.handleProjectDelete)).Methods(http.MethodDelete)
-	api.Handle("/projects/"+id+"/import", s.handle(s.handleImport)).Methods(http.MethodPost)
-	api.Handle("/projects/"+id+"/import/predictions", s.handle(s.handleImportPredictions)).Methods(http.MethodPost)
-	api.Handle("/projects/"+id+"/tasks", s.handle(s.handleProjectTaskList)).Methods(http.MethodGet)
-	api.Handle("/projects/"+id+"/tasks", s.handle(s.handleProjectTaskCreate)).Methods(http.MethodPost)
-	api.Handle("/projects/"+id+"/tasks", s.handle(s.handleProjectTasksDelete)).Methods(http.MethodDelete)
-	api.Handle("/projects/"+id+"/export", s.handle(s.handleExport)).Methods(http.MethodGet)
-	api.Handle("/projects/"+id+"/model-versions", s.handle(s.handleModelVersions)).Methods(http.MethodGet)
+	api("/version", s.handleVersion, http.MethodGet)
+	api("/current-user/whoami", s.handleWhoami, http.MethodGet)
+	api("/current-user/token", s.handleCurrentToken, http.MethodGet)
 
-	api.Handle("/tasks", s.handle(s.handleTaskList)).Methods(http.MethodGet)
-	api.Handle("/tasks", s.handle(s.handleTaskCreate)).Methods(http.MethodPost)
-	api.Handle("/tasks/"+id, s.handle(s.handleTaskGet)).Methods(http.MethodGet)
-	api.Handle("/tasks/"+id, s.handle(s.handleTaskUpdate)).Methods(http.MethodPatch, http.MethodPut)
-	api.Handle("/tasks/"+id, s.handle(s.handleTaskDelete)).Methods(http.MethodDelete)
-	api.Handle("/tasks/"+id+"/annotations", s.handle(s.handleAnnotationList)).Methods(http.MethodGet)
-	api.Handle("/tasks/"+id+"/annotations", s.handle(s.handleAnnotationCreate)).Methods(http.MethodPost)
+	api("/projects", s.handleProjectList, http.MethodGet)
+	api("/projects", s.handleProjectCreate, http.MethodPost)
+	api("/projects/"+id, s.handleProjectGet, http.MethodGet)
+	api("/projects/"+id, s.handleProjectUpdate, http.MethodPatch, http.MethodPut)
+	api("/projects/"+id, s.handleProjectDelete, http.MethodDelete)
+	api("/projects/"+id+"/import", s.handleImport, http.MethodPost)
+	api("/projects/"+id+"/import/predictions", s.handleImportPredictions, http.MethodPost)
+	api("/projects/"+id+"/tasks", s.handleProjectTaskList, http.MethodGet)
+	api("/projects/"+id+"/tasks", s.handleProjectTaskCreate, http.MethodPost)
+	api("/projects/"+id+"/tasks", s.handleProjectTasksDelete, http.MethodDelete)
+	api("/projects/"+id+"/export", s.handleExport, http.MethodGet)
+	api("/projects/"+id+"/model-versions", s.handleModelVersions, http.MethodGet)
 
-	api.Handle("/annotations/"+id, s.handle(s.handleAnnotationGet)).Methods(http.MethodGet)
-	api.Handle("/annotations/"+id, s.handle(s.handleAnnotationUpdate)).Methods(http.MethodPatch, http.MethodPut)
-	api.Handle("/annotations/"+id, s.handle(s.handleAnnotationDelete)).Methods(http.MethodDelete)
+	api("/tasks", s.handleTaskList, http.MethodGet)
+	api("/tasks", s.handleTaskCreate, http.MethodPost)
+	api("/tasks/"+id, s.handleTaskGet, http.MethodGet)
+	api("/tasks/"+id, s.handleTaskUpdate, http.MethodPatch, http.MethodPut)
+	api("/tasks/"+id, s.handleTaskDelete, http.MethodDelete)
+	api("/tasks/"+id+"/annotations", s.handleAnnotationList, http.MethodGet)
+	api("/tasks/"+id+"/annotations", s.handleAnnotationCreate, http.MethodPost)
 
-	api.Handle("/predictions", s.handle(s.handlePredictionList)).Methods(http.MethodGet)
-	api.Handle("/predictions", s.handle(s.handlePredictionCreate)).Methods(http.MethodPost)
-	api.Handle("/predictions/"+id, s.handle(s.handlePredictionGet)).Methods(http.MethodGet)
-	api.Handle("/predictions/"+id, s.handle(s.handlePredictionUpdate)).Methods(http.MethodPatch, http.MethodPut)
-	api.Handle("/predictions/"+id, s.handle(s.handlePredictionDelete)).Methods(http.MethodDelete)
+	api("/annotations/"+id, s.handleAnnotationGet, http.MethodGet)
+	api("/annotations/"+id, s.handleAnnotationUpdate, http.MethodPatch, http.MethodPut)
+	api("/annotations/"+id, s.handleAnnotationDelete, http.MethodDelete)
 
-	api.Handle("/dm/actions", s.handle(s.handleDMActionList)).Methods(http.MethodGet)
-	api.Handle("/dm/actions", s.handle(s.handleDMActionRun)).Methods(http.MethodPost)
-	api.Handle("/dm/views", s.handle(s.handleViewList)).Methods(http.MethodGet)
-	api.Handle("/dm/views", s.handle(s.handleViewCreate)).Methods(http.MethodPost)
-	api.Handle("/dm/views/"+id, s.handle(s.handleViewGet)).Methods(http.MethodGet)
-	api.Handle("/dm/views/"+id, s.handle(s.handleViewUpdate)).Methods(http.MethodPatch, http.MethodPut)
-	api.Handle("/dm/views/"+id, s.handle(s.handleViewDelete)).Methods(http.MethodDelete)
+	api("/predictions", s.handlePredictionList, http.MethodGet)
+	api("/predictions", s.handlePredictionCreate, http.MethodPost)
+	api("/predictions/"+id, s.handlePredictionGet, http.MethodGet)
+	api("/predictions/"+id, s.handlePredictionUpdate, http.MethodPatch, http.MethodPut)
+	api("/predictions/"+id, s.handlePredictionDelete, http.MethodDelete)
 
-	api.Handle("/webhooks", s.handle(s.handleWebhookList)).Methods(http.MethodGet)
-	api.Handle("/webhooks", s.handle(s.handleWebhookCreate)).Methods(http.MethodPost)
-	api.Handle("/webhooks/"+id, s.handle(s.handleWebhookGet)).Methods(http.MethodGet)
-	api.Handle("/webhooks/"+id, s.handle(s.handleWebhookUpdate)).Methods(http.MethodPatch, http.MethodPut)
-	api.Handle("/webhooks/"+id, s.handle(s.handleWebhookDelete)).Methods(http.MethodDelete)
+	api("/dm/actions", s.handleDMActionList, http.MethodGet)
+	api("/dm/actions", s.handleDMActionRun, http.MethodPost)
+	api("/dm/views", s.handleViewList, http.MethodGet)
+	api("/dm/views", s.handleViewCreate, http.MethodPost)
+	api("/dm/views/"+id, s.handleViewGet, http.MethodGet)
+	api("/dm/views/"+id, s.handleViewUpdate, http.MethodPatch, http.MethodPut)
+	api("/dm/views/"+id, s.handleViewDelete, http.MethodDelete)
+
+	api("/webhooks", s.handleWebhookList, http.MethodGet)
+	api("/webhooks", s.handleWebhookCreate, http.MethodPost)
+	api("/webhooks/"+id, s.handleWebhookGet, http.MethodGet)
+	api("/webhooks/"+id, s.handleWebhookUpdate, http.MethodPatch, http.MethodPut)
+	api("/webhooks/"+id, s.handleWebhookDelete, http.MethodDelete)
 
 	return r
 }

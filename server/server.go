@@ -92,6 +92,33 @@ func (s *Server) handle(fn handlerFunc) http.Handler {
 	})
 }
 
+// answer runs fn under the store lock (released even if fn panics), then
+// makes the deliveries fn planned (outside the lock, so a receiver may
+// call the API back) and answers fn's value with status. Label Studio
+// also answers only after its synchronous deliveries.
+func (s *Server) answer(w http.ResponseWriter, status int, fn func() (any, []delivery, error)) error {
+	var (
+		v   any
+		ds  []delivery
+		err error
+	)
+	func() {
+		s.st.mu.Lock()
+		defer s.st.mu.Unlock()
+		v, ds, err = fn()
+	}()
+	if err != nil {
+		return err
+	}
+	s.out.dispatch(ds)
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return nil
+	}
+	writeJSON(w, status, v)
+	return nil
+}
+
 // pathID reads an integer route variable; the routes only match digits.
 func pathID(r *http.Request, name string) int {
 	n, _ := toInt([]byte(mux.Vars(r)[name]))

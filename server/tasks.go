@@ -95,51 +95,45 @@ func (s *Server) createTasks(w http.ResponseWriter, r *http.Request, projectID i
 				Fields: map[string][]string{"non_field_errors": {"This list may not be empty."}}}
 		}
 	}
-	st := s.st
-	st.mu.Lock()
-	var fixed *project
-	if projectID != 0 {
-		if fixed, err = st.project(projectID); err != nil {
-			st.mu.Unlock()
-			return err
-		}
-	}
-	inputs := make([]taskInput, 0, len(items))
-	for i, item := range items {
-		in, err := s.readTaskInput(item, fixed)
-		if err != nil {
-			st.mu.Unlock()
-			if isList {
-				return prefixItem(err, i)
+	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
+		st := s.st
+		var fixed *project
+		if projectID != 0 {
+			if fixed, err = st.project(projectID); err != nil {
+				return nil, nil, err
 			}
-			return err
 		}
-		inputs = append(inputs, in)
-	}
-	byProject := map[int][]int{}
-	var order []int
-	created := make([]simpleTask, 0, len(inputs))
-	for _, in := range inputs {
-		t := s.newTask(in.project, in.data, in.meta)
-		if _, seen := byProject[in.project.id]; !seen {
-			order = append(order, in.project.id)
+		inputs := make([]taskInput, 0, len(items))
+		for i, item := range items {
+			in, err := s.readTaskInput(item, fixed)
+			if err != nil {
+				if isList {
+					return nil, nil, prefixItem(err, i)
+				}
+				return nil, nil, err
+			}
+			inputs = append(inputs, in)
 		}
-		byProject[in.project.id] = append(byProject[in.project.id], t.id)
-		created = append(created, s.simpleTaskOf(t))
-	}
-	var events []event
-	for _, pid := range order {
-		events = append(events, tasksCreated(st, pid, byProject[pid]))
-	}
-	ds := s.plan(events...)
-	st.mu.Unlock()
-	s.out.dispatch(ds)
-	if isList {
-		writeJSON(w, http.StatusCreated, created)
-	} else {
-		writeJSON(w, http.StatusCreated, created[0])
-	}
-	return nil
+		byProject := map[int][]int{}
+		var order []int
+		created := make([]simpleTask, 0, len(inputs))
+		for _, in := range inputs {
+			t := s.newTask(in.project, in.data, in.meta)
+			if _, seen := byProject[in.project.id]; !seen {
+				order = append(order, in.project.id)
+			}
+			byProject[in.project.id] = append(byProject[in.project.id], t.id)
+			created = append(created, s.simpleTaskOf(t))
+		}
+		var events []event
+		for _, pid := range order {
+			events = append(events, tasksCreated(st, pid, byProject[pid]))
+		}
+		if isList {
+			return created, s.plan(events...), nil
+		}
+		return created[0], s.plan(events...), nil
+	})
 }
 
 // prefixItem names the list item a validation error came from.
@@ -168,19 +162,13 @@ func (st *store) task(id int) (*task, error) {
 
 // handleTaskGet serves GET /api/tasks/{id} with the full shape.
 func (s *Server) handleTaskGet(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	t, err := st.task(pathID(r, "id"))
-	var out fullTask
-	if err == nil {
-		out = s.fullTaskOf(t, true)
-	}
-	st.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		t, err := s.st.task(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return s.fullTaskOf(t, true), nil, nil
+	})
 }
 
 // handleTaskUpdate serves PATCH and PUT /api/tasks/{id}. No webhook:
@@ -190,116 +178,101 @@ func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	t, err := st.task(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	next := *t
-	f.object("data", &next.data, false)
-	f.object("meta", &next.meta, true)
-	var labeled bool
-	if f.boolean("is_labeled", &labeled) {
-		next.isLabeled = labeled
-	}
-	var overlap int
-	if f.integer("overlap", &overlap) {
-		if overlap < 1 {
-			f.errs.add("overlap", "Ensure this value is greater than or equal to 1.")
-		} else {
-			next.overlap = overlap
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		t, err := s.st.task(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
 		}
-	}
-	if err := f.errs.err(); err != nil {
-		return err
-	}
-	now := s.cfg.Now()
-	if next.isLabeled != t.isLabeled {
-		if next.isLabeled {
-			next.completedAt = &now
-		} else {
-			next.completedAt = nil
+		next := *t
+		f.object("data", &next.data, false)
+		f.object("meta", &next.meta, true)
+		f.boolean("is_labeled", &next.isLabeled)
+		var overlap int
+		if f.integer("overlap", &overlap) {
+			if overlap < 1 {
+				f.errs.add("overlap", "Ensure this value is greater than or equal to 1.")
+			} else {
+				next.overlap = overlap
+			}
 		}
-	}
-	uid := userID
-	next.updatedBy = &uid
-	next.updatedAt = now
-	*t = next
-	writeJSON(w, http.StatusOK, s.simpleTaskOf(t))
-	return nil
+		if err := f.errs.err(); err != nil {
+			return nil, nil, err
+		}
+		now := s.cfg.Now()
+		if next.isLabeled != t.isLabeled {
+			if next.isLabeled {
+				next.completedAt = &now
+			} else {
+				next.completedAt = nil
+			}
+		}
+		uid := userID
+		next.updatedBy = &uid
+		next.updatedAt = now
+		*t = next
+		return s.simpleTaskOf(t), nil, nil
+	})
 }
 
 // handleTaskDelete serves DELETE /api/tasks/{id}: one TASKS_DELETED with
 // [{"id": N}] and the project.
 func (s *Server) handleTaskDelete(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	t, err := st.task(pathID(r, "id"))
-	if err != nil {
-		st.mu.Unlock()
-		return err
-	}
-	st.deleteTask(t)
-	ds := s.plan(idsEvent(schemas.TasksDeleted, t.projectID, []int{t.id}))
-	st.mu.Unlock()
-	s.out.dispatch(ds)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
+		st := s.st
+		t, err := st.task(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		st.deleteTask(t)
+		return nil, s.plan(idsEvent(schemas.TasksDeleted, t.projectID, []int{t.id})), nil
+	})
 }
 
 // handleProjectTaskList serves GET /api/projects/{id}/tasks: a plain
 // array of simple tasks, sliced by page/page_size when given.
 func (s *Server) handleProjectTaskList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := st.project(pathID(r, "id"))
-	if err != nil {
-		return err
+	size, num, paged := 100, 1, q.Get("page") != "" || q.Get("page_size") != ""
+	if n, err := strconv.Atoi(q.Get("page_size")); err == nil && n > 0 {
+		size = n
 	}
-	ids := p.taskIDs
-	if q.Get("page") != "" || q.Get("page_size") != "" {
-		size, num := 100, 1
-		if n, err := strconv.Atoi(q.Get("page_size")); err == nil && n > 0 {
-			size = n
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return errNotFound("Invalid page.")
 		}
-		if v := q.Get("page"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return errNotFound("Invalid page.")
-			}
-			num = n
+		num = n
+	}
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		p, err := s.st.project(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
 		}
-		lo := min((num-1)*size, len(ids))
-		ids = ids[lo:min(lo+size, len(ids))]
-	}
-	out := make([]simpleTask, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, s.simpleTaskOf(st.tasks[id]))
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+		ids := p.taskIDs
+		if paged {
+			lo := min((num-1)*size, len(ids))
+			ids = ids[lo:min(lo+size, len(ids))]
+		}
+		out := make([]simpleTask, 0, len(ids))
+		for _, id := range ids {
+			out = append(out, s.simpleTaskOf(s.st.tasks[id]))
+		}
+		return out, nil, nil
+	})
 }
 
 // handleProjectTasksDelete serves DELETE /api/projects/{id}/tasks ("delete
 // all tasks"). Label Studio emits this TASKS_DELETED with project None, so
 // only organization-level webhooks get it, without a "project" key.
 func (s *Server) handleProjectTasksDelete(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	p, err := st.project(pathID(r, "id"))
-	if err != nil {
-		st.mu.Unlock()
-		return err
-	}
-	ids := slices.Clone(p.taskIDs)
-	st.deleteTasks(p.id, ids)
-	ds := s.plan(idsEvent(schemas.TasksDeleted, 0, ids))
-	st.mu.Unlock()
-	s.out.dispatch(ds)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
+		st := s.st
+		p, err := st.project(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		ids := slices.Clone(p.taskIDs)
+		st.deleteTasks(p.id, ids)
+		return nil, s.plan(idsEvent(schemas.TasksDeleted, 0, ids)), nil
+	})
 }

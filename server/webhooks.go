@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labelhook/labelhook/schemas"
@@ -45,7 +46,19 @@ func (h headerList) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func (h headerList) equal(o headerList) bool { return slices.Equal(h, o) }
+// equal compares as Python compares dicts: the same names and values, in
+// any order.
+func (h headerList) equal(o headerList) bool {
+	if len(h) != len(o) {
+		return false
+	}
+	for _, e := range h {
+		if !slices.Contains(o, e) {
+			return false
+		}
+	}
+	return true
+}
 
 // webhookObject is the webhook as the API shows it.
 type webhookObject struct {
@@ -90,12 +103,29 @@ func readWebhookFields(f form, w *webhook) {
 	f.boolean("send_for_all_actions", &w.sendForAllActions)
 	f.boolean("is_active", &w.isActive)
 	if f.has("headers") {
-		if h, ok := readHeaders(f.raw["headers"]); ok {
+		switch h, ok := readHeaders(f.raw["headers"]); {
+		case f.isNull("headers"):
+			f.errs.add("headers", "This field may not be null.")
+		case ok:
 			w.headers = h
-		} else {
-			f.errs.add("headers", pyRepr(f.raw["headers"])+" failed JSON schema check")
+		default:
+			f.errs.add("headers", schemaCheckFailed(f.raw["headers"]))
 		}
 	}
+}
+
+// schemaCheckFailed is the message of Label Studio's JSONSchemaValidator,
+// "%(value)s failed JSON schema check": Python's str() of the value, so a
+// string prints bare and anything else as its repr, keys in the order given.
+func schemaCheckFailed(raw json.RawMessage) string {
+	v := orderedRepr(raw)
+	if jsonKind(raw) == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			v = s
+		}
+	}
+	return v + " failed JSON schema check"
 }
 
 // checkURL applies Django's URLValidator (http, https, ftp, ftps) and the
@@ -191,7 +221,12 @@ func readActions(f form) ([]string, bool) {
 	if !ok {
 		return nil, false
 	}
-	if jsonKind(raw) != '[' {
+	switch jsonKind(raw) {
+	case '[':
+	case 'n':
+		f.errs.add("actions", "This field may not be null.")
+		return nil, false
+	default:
 		f.errs.add("actions", fmt.Sprintf("Expected a list of items but got type %q.", pyTypeName(raw)))
 		return nil, false
 	}
@@ -291,25 +326,28 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 }
 
 // handleWebhookList serves GET /api/webhooks[?project=<id>|isnull]: a
-// plain array, never paginated.
+// plain array, never paginated. The filter is django-filter's
+// ModelChoiceFilter: its null value is "null" (labelhook also takes
+// "isnull", its null_label), and an id that is not an existing project is
+// a 400.
 func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var byProject *int
 	orgOnly := false
-	if v, ok := q["project"]; ok && len(v) > 0 && v[0] != "" {
-		if v[0] == "isnull" {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if v := q.Get("project"); v != "" {
+		if v == "null" || v == "isnull" {
 			orgOnly = true
 		} else {
-			id, ok := toInt([]byte(v[0]))
-			if !ok {
-				return errValidation("project", "Enter a number.")
+			id, err := strconv.Atoi(v)
+			if err != nil || st.projects[id] == nil {
+				return errValidation("project", "Select a valid choice. That choice is not one of the available choices.")
 			}
 			byProject = &id
 		}
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	out := []webhookObject{}
 	for id := 1; id <= st.next.webhook; id++ {
 		wh := st.webhooks[id]
@@ -346,11 +384,19 @@ func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) error 
 // "actions" clears the stored actions, the organization-only check does
 // not run, and re-activation or a new url/headers resets the failure count.
 func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) error {
+	st := s.st
+	// DRF looks the webhook up before it reads the body: an unknown id is
+	// a 404 whatever the body holds.
+	st.mu.Lock()
+	_, err := st.webhook(pathID(r, "id"))
+	st.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	f, err := s.readObject(w, r)
 	if err != nil {
 		return err
 	}
-	st := s.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	wh, err := st.webhook(pathID(r, "id"))
@@ -402,7 +448,8 @@ type actionInfo struct {
 
 // handleWebhookInfo serves GET /api/webhooks/info (no authentication): the
 // action catalogue in table order; ?organization-only=true gives the
-// organization-only actions, any other value the rest.
+// organization-only actions, any other value the rest. "key" is the
+// payload key (WebhookAction.ACTIONS[…]['key']), not the action name.
 func (s *Server) handleWebhookInfo(w http.ResponseWriter, r *http.Request) error {
 	v, filtered := r.URL.Query()["organization-only"]
 	var b bytes.Buffer
@@ -417,7 +464,7 @@ func (s *Server) handleWebhookInfo(w http.ResponseWriter, r *http.Request) error
 		}
 		first = false
 		k, _ := marshal(string(a.Action))
-		val, _ := marshal(actionInfo{Name: a.Name, Description: "", Key: string(a.Action), OrganizationOnly: a.OrgOnly})
+		val, _ := marshal(actionInfo{Name: a.Name, Description: "", Key: a.Key, OrganizationOnly: a.OrgOnly})
 		b.Write(k)
 		b.WriteByte(':')
 		b.Write(val)
