@@ -51,6 +51,10 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives lifecycle and delivery logs; nil discards them.
 	Logger *slog.Logger
+	// OnChange, if set, is called (outside the store lock) after every
+	// request that changed state and after every delivery that changed a
+	// webhook's failure count; a state file saver coalesces these.
+	OnChange func()
 }
 
 func (c Config) withDefaults() Config {

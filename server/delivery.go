@@ -109,6 +109,7 @@ func (d *dispatcher) send(ctx context.Context, dl delivery) {
 	live := w != nil && w.isActive
 	s.st.mu.Unlock()
 	if !live {
+		s.log.Info("webhook delivery skipped: the webhook was deleted or disabled after the event", "action", dl.action, "webhook_id", dl.webhookID)
 		return
 	}
 	start := time.Now()
@@ -123,33 +124,38 @@ func (d *dispatcher) send(ctx context.Context, dl delivery) {
 	default:
 		log.Debug("webhook delivered", "status", status)
 	}
-	d.account(dl.webhookID, ok)
+	if d.account(dl.webhookID, ok) && s.cfg.OnChange != nil {
+		s.cfg.OnChange()
+	}
 }
 
 // account applies Label Studio's failure accounting: a 2xx resets the
 // count, a failure adds one, and reaching the threshold disables the
-// webhook. A threshold below zero turns counting off.
-func (d *dispatcher) account(id int, ok bool) {
+// webhook. A threshold below zero turns counting off. It reports whether
+// the webhook changed.
+func (d *dispatcher) account(id int, ok bool) bool {
 	s := d.s
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	w := s.st.webhooks[id]
 	if w == nil {
-		return
+		return false
 	}
 	if ok {
+		changed := w.consecutiveFailures != 0
 		w.consecutiveFailures = 0
-		return
+		return changed
 	}
 	limit := s.cfg.MaxConsecutiveFailures
 	if limit <= 0 {
-		return
+		return false
 	}
 	w.consecutiveFailures++
 	if w.consecutiveFailures >= limit && w.isActive {
 		w.isActive = false
 		s.log.Warn("webhook disabled after consecutive failures", "webhook_id", id, "url", w.url, "failures", w.consecutiveFailures)
 	}
+	return true
 }
 
 // post sends the body and returns the status. The answer's body is read

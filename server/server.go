@@ -56,7 +56,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r2
 	}
 	defer s.recoverPanic(w, r)
-	s.router.ServeHTTP(w, r)
+	if s.cfg.OnChange == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
+		s.router.ServeHTTP(w, r)
+		return
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	s.router.ServeHTTP(sw, r)
+	if sw.status < 400 {
+		s.cfg.OnChange()
+	}
+}
+
+// statusWriter remembers the status a handler answered.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // recoverPanic turns a panic (a bug in the mock) into a logged error and
