@@ -157,6 +157,7 @@ func TestShutdownWaitsForRelays(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			arrived, release := make(chan struct{}), make(chan struct{})
 			pl := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.ReadAll(r.Body) // only then does r.Context notice the relay is cancelled
 				close(arrived)
 				select {
 				case <-release:
