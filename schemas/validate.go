@@ -45,7 +45,8 @@ func (p Problem) String() string { return p.Path + ": " + p.Message }
 func fileName(a Action) string { return strings.ToLower(string(a)) + ".json" }
 
 // Files returns the schema files by name (for `labelhook schemas --out`):
-// one per action, named like tasks_created.json, plus definitions.json, which they all refer to.
+// one per action, named like tasks_created.json, plus definitions.json,
+// which they all refer to by relative $ref.
 func Files() map[string][]byte {
 	entries, err := schemaFS.ReadDir(schemaDir)
 	if err != nil {
@@ -158,6 +159,14 @@ func Validate(body []byte) (Action, []Problem) {
 		}
 		return Action(name), []Problem{{Path: "$.action", Message: msg}}
 	}
+	if huge := hugeNumbers(doc); len(huge) > 0 {
+		problems := make([]Problem, len(huge))
+		for i, p := range huge {
+			problems[i] = Problem{Path: "$" + p, Message: fmt.Sprintf(
+				"number too large to check (over %d characters or an exponent beyond ±%d)", maxNumberLen, maxExponent)}
+		}
+		return info.Action, sortProblems(problems)
+	}
 	c := loadContract()
 	res, err := c.schemas[info.Action].Validate(decoded{doc})
 	if err != nil { // decoded.LoadJSON never fails
@@ -170,13 +179,64 @@ func Validate(body []byte) (Action, []Problem) {
 		}
 	}
 	problems = append(problems, parallelLists(info, obj)...)
+	return info.Action, sortProblems(problems)
+}
+
+// sortProblems sorts by path, then message, and drops duplicates.
+func sortProblems(problems []Problem) []Problem {
 	slices.SortFunc(problems, func(a, b Problem) int {
 		if n := comparePaths(a.Path, b.Path); n != 0 {
 			return n
 		}
 		return strings.Compare(a.Message, b.Message)
 	})
-	return info.Action, slices.Compact(problems)
+	return slices.Compact(problems)
+}
+
+// Bounds on the numbers handed to gojsonschema, which parses every number
+// it type-checks with math/big: 1e999999 alone costs it about 50 ms, so a
+// body full of such numbers would stall the receiver. Label Studio's own
+// numbers (64-bit ids, Python floats) are far inside them.
+const (
+	maxNumberLen = 1000
+	maxExponent  = 1000
+)
+
+// hugeNumbers returns the paths, relative to v, of the numbers in v beyond
+// those bounds. It allocates only when it finds one.
+func hugeNumbers(v any) []string {
+	var paths []string
+	switch v := v.(type) {
+	case json.Number:
+		if isHuge(string(v)) {
+			paths = append(paths, "")
+		}
+	case []any:
+		for i, e := range v {
+			for _, p := range hugeNumbers(e) {
+				paths = append(paths, "["+strconv.Itoa(i)+"]"+p)
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			for _, p := range hugeNumbers(e) {
+				paths = append(paths, pathKey(k)+p)
+			}
+		}
+	}
+	return paths
+}
+
+func isHuge(n string) bool {
+	if len(n) > maxNumberLen {
+		return true
+	}
+	i := strings.IndexAny(n, "eE")
+	if i < 0 {
+		return false
+	}
+	exp, err := strconv.Atoi(strings.TrimPrefix(n[i+1:], "+"))
+	return err != nil || exp > maxExponent || exp < -maxExponent
 }
 
 // decode parses body once, the way gojsonschema expects documents:
@@ -283,13 +343,20 @@ func jsonPath(ctx *gojsonschema.JsonContext) string {
 		switch {
 		case s != "" && digits(s) == len(s):
 			b.WriteString("[" + s + "]")
-		case isIdentifier(s):
-			b.WriteString("." + s)
 		default:
-			b.WriteString("[" + strconv.Quote(s) + "]")
+			b.WriteString(pathKey(s))
 		}
 	}
 	return b.String()
+}
+
+// pathKey is the path step into an object member: .key, or ["key"] when
+// the key is not an identifier.
+func pathKey(key string) string {
+	if isIdentifier(key) {
+		return "." + key
+	}
+	return "[" + strconv.Quote(key) + "]"
 }
 
 // isIdentifier reports whether key can follow a dot in a path: letters,
@@ -347,10 +414,11 @@ func typeName(v any) string {
 	case bool:
 		return "boolean"
 	case json.Number:
-		if r, ok := new(big.Rat).SetString(string(v)); ok && r.IsInt() {
-			return "integer"
+		// By syntax: math/big, as gojsonschema uses, is slow on 1e999999.
+		if strings.ContainsAny(string(v), ".eE") {
+			return "number"
 		}
-		return "number"
+		return "integer"
 	case string:
 		return "string"
 	case []any:

@@ -180,6 +180,7 @@ const (
 	timestampMsg = "must be a UTC timestamp like 2021-08-17T13:51:02.590839Z, got "
 	uuidMsg      = "must be a UUID like 9a0c1f8e-3c0a-4c7e-9a55-2f1b1e6d2c11, got "
 	samplingEnum = `"Sequential sampling", "Uniform sampling", "Uncertainty sampling", null`
+	hugeMsg      = "number too large to check (over 1000 characters or an exponent beyond ±1000)"
 )
 
 func TestValidateRejectsBrokenBodies(t *testing.T) {
@@ -505,6 +506,12 @@ func TestValidateRejectsBrokenBodies(t *testing.T) {
 			want: []Problem{{"$.action", `unknown action "REVIEW_CREATED" (Label Studio Enterprise only)`}}},
 		{name: "ML backend message", raw: `{"action": "START_TRAINING", "project": {"id": 2}}`, action: "START_TRAINING",
 			want: []Problem{{"$.action", `unknown action "START_TRAINING" (sent to ML backends, never to webhooks)`}}},
+		{name: "numbers too large to check", raw: `{"action": "TASKS_DELETED", "tasks": [{"id": 1e999999}, {"id": 2}], "project": {"id": 2, "task_number": -1E+5000}}`,
+			action: TasksDeleted,
+			want:   []Problem{{"$.project.task_number", hugeMsg}, {"$.tasks[0].id", hugeMsg}}},
+		{name: "number with too many digits in task data", raw: `{"action": "TASKS_CREATED", "tasks": [{"id": 1, "data": {"big number": ` + strings.Repeat("7", 1001) + `}, "project": 2}], "project": {"id": 2}}`,
+			action: TasksCreated,
+			want:   []Problem{{`$.tasks[0].data["big number"]`, hugeMsg}}},
 		{name: "task update", raw: `{"action": "TASKS_UPDATED"}`, action: "TASKS_UPDATED",
 			want: []Problem{{"$.action", `unknown action "TASKS_UPDATED" (Label Studio sends no event when a task changes)`}}},
 	}

@@ -38,6 +38,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the mock Label Studio server", runServe},
+		{"receive", "run the webhook receiver (record, validate, forward)", runReceive},
+		{"validate", "check webhook bodies against the event contract", runValidate},
+		{"schemas", "write the JSON Schema files of the event contract", runSchemas},
 	}
 }
 
