@@ -51,6 +51,21 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives lifecycle and delivery logs; nil discards them.
 	Logger *slog.Logger
+	// RetrySchedule, if not empty, retries a failed delivery after each of
+	// these waits (labelhook only; Label Studio makes one attempt). A 429 or
+	// 503 with Retry-After waits that long instead; a 410 disables the webhook.
+	RetrySchedule []time.Duration
+	// SigningSecret, if set ("whsec_<base64>"), signs every delivery as the
+	// Standard Webhooks specification says (labelhook only).
+	SigningSecret string
+	// Faults are deliberate delivery faults (labelhook only; off by default).
+	Faults Faults
+	// SSRFProtection refuses webhook URLs that point at loopback, private
+	// or link-local addresses, at create/update and at send time, as Label
+	// Studio does with SSRF_PROTECTION_ENABLED (off by default there too).
+	SSRFProtection bool
+	// DeliveryLogSize bounds the delivery log. Zero means 100000.
+	DeliveryLogSize int
 	// OnChange, if set, is called (outside the store lock) after every
 	// request that changed state and after every delivery that changed a
 	// webhook's failure count; a state file saver coalesces these.
@@ -84,6 +99,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: c.WebhookTimeout}
+	}
+	if c.DeliveryLogSize <= 0 {
+		c.DeliveryLogSize = DefaultDeliveryLogSize
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

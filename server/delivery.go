@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,11 +17,18 @@ import (
 // sends; a webhook's own User-Agent header replaces it.
 const DefaultUserAgent = "python-requests/2.32.3"
 
+// maxRetryAfter bounds how long a Retry-After answer may make a retry wait.
+const maxRetryAfter = 10 * time.Minute
+
 // dispatcher delivers planned deliveries: inline in the API request (the
 // open-source default), or through one background worker that keeps
-// emission order (--async-delivery, Label Studio with Redis/RQ).
+// emission order (--async-delivery, Label Studio with Redis/RQ). Every
+// attempt goes to the delivery log.
 type dispatcher struct {
-	s *Server
+	s      *Server
+	log    *deliveryLog
+	signer *Signer
+	faults *faultRNG
 
 	mu     sync.RWMutex // guards closed against concurrent enqueue
 	closed bool
@@ -31,7 +39,15 @@ type dispatcher struct {
 }
 
 func newDispatcher(s *Server) *dispatcher {
-	d := &dispatcher{s: s}
+	d := &dispatcher{s: s, log: &deliveryLog{size: s.cfg.DeliveryLogSize}, faults: newFaultRNG(s.cfg.Faults.Seed)}
+	if s.cfg.SigningSecret != "" {
+		signer, err := NewSigner(s.cfg.SigningSecret)
+		if err != nil {
+			// New has no error result; a bad secret must not go unnoticed.
+			panic(fmt.Sprintf("server.New: %v", err))
+		}
+		d.signer = signer
+	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	if s.cfg.AsyncDelivery {
 		d.queue = make(chan []delivery, s.cfg.AsyncQueue)
@@ -49,34 +65,56 @@ func (d *dispatcher) dispatch(ds []delivery) {
 		return
 	}
 	if d.queue == nil {
-		for _, dl := range ds {
-			d.send(d.ctx, dl)
-		}
+		d.run(ds)
 		return
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.closed {
 		// Shutting down: deliver inline rather than lose the events.
-		for _, dl := range ds {
-			d.send(d.ctx, dl)
-		}
+		d.run(ds)
 		return
 	}
 	d.queue <- ds
 }
 
+// work is the async worker: emissions in queue order. With the reorder
+// fault it takes every emission already waiting and shuffles them together.
 func (d *dispatcher) work() {
 	defer close(d.done)
 	for ds := range d.queue {
-		for _, dl := range ds {
-			d.send(d.ctx, dl)
+		if d.s.cfg.Faults.Reorder {
+		more:
+			for {
+				select {
+				case next, ok := <-d.queue:
+					if !ok {
+						break more
+					}
+					ds = append(ds, next...)
+				default:
+					break more
+				}
+			}
 		}
+		d.run(ds)
+	}
+}
+
+// run makes ds's deliveries one after the other, as Label Studio does.
+func (d *dispatcher) run(ds []delivery) {
+	if d.s.cfg.Faults.Reorder && len(ds) > 1 {
+		ds = append([]delivery(nil), ds...)
+		d.faults.shuffle(ds)
+	}
+	for _, dl := range ds {
+		d.deliver(dl)
 	}
 }
 
 // close stops the queue and waits until it is drained or ctx ends; then
-// in-flight deliveries are cancelled and what was left is logged.
+// in-flight deliveries are cancelled and what was left is logged and
+// recorded as undelivered.
 func (d *dispatcher) close(ctx context.Context) error {
 	if d.queue == nil {
 		return nil
@@ -99,40 +137,147 @@ func (d *dispatcher) close(ctx context.Context) error {
 	return fmt.Errorf("drain webhook queue: %w", ctx.Err())
 }
 
-// send makes one delivery attempt (Label Studio never retries) and
-// updates the webhook's consecutive-failure count.
-func (d *dispatcher) send(ctx context.Context, dl delivery) {
+// deliver makes one delivery: the faults, then up to 1+len(RetrySchedule)
+// attempts, then Label Studio's failure accounting for the outcome.
+func (d *dispatcher) deliver(dl delivery) {
 	s := d.s
-	// A webhook deleted or disabled since the event was planned gets nothing.
-	s.st.mu.Lock()
-	w := s.st.webhooks[dl.webhookID]
-	live := w != nil && w.isActive
-	s.st.mu.Unlock()
-	if !live {
+	f := s.cfg.Faults
+	if d.ctx.Err() != nil {
+		d.record(dl, 1, true, OutcomeUndelivered, 0, errors.New("server shut down before the delivery was sent"), 0, "")
+		s.log.Error("webhook left undelivered at shutdown", "action", dl.action, "webhook_id", dl.webhookID, "url", dl.url)
+		return
+	}
+	if !d.live(dl.webhookID) {
+		d.record(dl, 1, true, OutcomeSkipped, 0, errors.New("the webhook was deleted or disabled after the event"), 0, "")
 		s.log.Info("webhook delivery skipped: the webhook was deleted or disabled after the event", "action", dl.action, "webhook_id", dl.webhookID)
 		return
 	}
-	start := time.Now()
-	status, err := d.post(ctx, dl)
-	ok := err == nil && status >= 200 && status < 300
-	log := s.log.With("action", dl.action, "webhook_id", dl.webhookID, "url", dl.url, "duration", time.Since(start))
-	switch {
-	case err != nil:
-		log.Warn("webhook delivery failed", "err", err)
-	case !ok:
-		log.Warn("webhook delivery failed", "status", status)
-	default:
-		log.Debug("webhook delivered", "status", status)
+	if d.faults.chance(f.Drop) {
+		d.record(dl, 1, true, OutcomeDropped, 0, nil, 0, "drop")
+		s.log.Info("webhook delivery dropped on purpose (--fault-drop)", "action", dl.action, "webhook_id", dl.webhookID)
+		return
 	}
+	fault := ""
+	if f.DelayMax > 0 {
+		if !d.sleep(d.faults.between(f.DelayMin, f.DelayMax)) {
+			d.record(dl, 1, true, OutcomeUndelivered, 0, d.ctx.Err(), 0, "delay")
+			return
+		}
+		fault = "delay"
+	}
+	ok := d.attempts(dl, fault)
 	if d.account(dl.webhookID, ok) && s.cfg.OnChange != nil {
 		s.cfg.OnChange()
 	}
+	if d.faults.chance(f.Duplicate) && d.live(dl.webhookID) {
+		start := time.Now()
+		status, _, err := d.post(dl)
+		d.record(dl, 1, true, outcomeOf(status, err), status, err, time.Since(start), "duplicate")
+	}
 }
 
-// account applies Label Studio's failure accounting: a 2xx resets the
-// count, a failure adds one, and reaching the threshold disables the
-// webhook. A threshold below zero turns counting off. It reports whether
-// the webhook changed.
+// attempts tries dl until a 2xx or until the retry schedule is used up.
+func (d *dispatcher) attempts(dl delivery, fault string) bool {
+	s := d.s
+	schedule := s.cfg.RetrySchedule
+	for n := 1; ; n++ {
+		start := time.Now()
+		status, ra, err := d.post(dl)
+		took := time.Since(start)
+		outcome := outcomeOf(status, err)
+		final := outcome == OutcomeDelivered || n > len(schedule) || status == http.StatusGone
+		d.record(dl, n, final, outcome, status, err, took, fault)
+		log := s.log.With("action", dl.action, "webhook_id", dl.webhookID, "url", dl.url, "attempt", n, "duration", took)
+		switch {
+		case err != nil:
+			log.Warn("webhook delivery failed", "err", err)
+		case outcome == OutcomeFailed:
+			log.Warn("webhook delivery failed", "status", status)
+		default:
+			log.Debug("webhook delivered", "status", status)
+		}
+		if outcome == OutcomeDelivered {
+			return true
+		}
+		if status == http.StatusGone && len(schedule) > 0 {
+			d.disable(dl.webhookID, "the receiver answered 410 Gone")
+			return false
+		}
+		if final {
+			return false
+		}
+		wait := schedule[n-1]
+		if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && ra > 0 {
+			wait = ra
+		}
+		if !d.sleep(wait) || !d.live(dl.webhookID) {
+			return false
+		}
+	}
+}
+
+func outcomeOf(status int, err error) string {
+	if err == nil && status >= 200 && status < 300 {
+		return OutcomeDelivered
+	}
+	return OutcomeFailed
+}
+
+// sleep waits d, or less if the server gives up on its queue; it reports
+// whether the whole wait passed.
+func (d *dispatcher) sleep(wait time.Duration) bool {
+	if wait <= 0 {
+		return d.ctx.Err() == nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-d.ctx.Done():
+		return false
+	}
+}
+
+// live reports whether a webhook still exists and is active.
+func (d *dispatcher) live(id int) bool {
+	d.s.st.mu.Lock()
+	defer d.s.st.mu.Unlock()
+	w := d.s.st.webhooks[id]
+	return w != nil && w.isActive
+}
+
+func (d *dispatcher) disable(id int, why string) {
+	d.s.st.mu.Lock()
+	w := d.s.st.webhooks[id]
+	if w != nil {
+		w.isActive = false
+	}
+	d.s.st.mu.Unlock()
+	if w != nil {
+		d.s.log.Warn("webhook disabled", "webhook_id", id, "reason", why)
+		if d.s.cfg.OnChange != nil {
+			d.s.cfg.OnChange()
+		}
+	}
+}
+
+func (d *dispatcher) record(dl delivery, attempt int, final bool, outcome string, status int, err error, took time.Duration, fault string) {
+	a := Attempt{
+		DeliveryID: dl.id, WebhookID: dl.webhookID, Action: dl.action, URL: dl.url, Attempt: attempt,
+		Final: final, Outcome: outcome, Status: status, DurationMS: float64(took.Microseconds()) / 1000,
+		BodyBytes: len(dl.body), At: time.Now().UTC(), Fault: fault,
+	}
+	if err != nil {
+		a.Error = err.Error()
+	}
+	d.log.add(a)
+}
+
+// account applies Label Studio's failure accounting to one delivery's
+// outcome: a 2xx resets the count, a failure adds one, and reaching the
+// threshold disables the webhook. A threshold below zero turns counting
+// off. It reports whether the webhook changed.
 func (d *dispatcher) account(id int, ok bool) bool {
 	s := d.s
 	s.st.mu.Lock()
@@ -158,14 +303,21 @@ func (d *dispatcher) account(id int, ok bool) bool {
 	return true
 }
 
-// post sends the body and returns the status. The answer's body is read
-// (so the connection can be reused) and ignored.
-func (d *dispatcher) post(ctx context.Context, dl delivery) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.s.cfg.WebhookTimeout)
+// post sends the body once and returns the status and the wait a
+// Retry-After header asks for (0 if none). The answer's body is read (so
+// the connection can be reused) and ignored, as Label Studio does.
+func (d *dispatcher) post(dl delivery) (int, time.Duration, error) {
+	s := d.s
+	if s.cfg.SSRFProtection {
+		if err := checkSSRF(dl.url); err != nil {
+			return 0, 0, fmt.Errorf("post %s: %w", dl.url, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(d.ctx, s.cfg.WebhookTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dl.url, bytes.NewReader(dl.body))
 	if err != nil {
-		return 0, fmt.Errorf("build request: %w", err)
+		return 0, 0, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("User-Agent", DefaultUserAgent)
 	req.Header.Set("Accept", "*/*")
@@ -179,14 +331,36 @@ func (d *dispatcher) post(ctx context.Context, dl delivery) (int, error) {
 		req.Header.Del(h.name)
 		req.Header[http.CanonicalHeaderKey(h.name)] = []string{h.value}
 	}
-	resp, err := d.s.cfg.HTTPClient.Do(req)
+	if d.signer != nil {
+		now := time.Now() // receivers check the timestamp against their own clock
+		req.Header.Set("Webhook-Id", dl.id)
+		req.Header.Set("Webhook-Timestamp", strconv.FormatInt(now.Unix(), 10))
+		req.Header.Set("Webhook-Signature", d.signer.Sign(dl.id, now, dl.body))
+	}
+	resp, err := s.cfg.HTTPClient.Do(req)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return 0, fmt.Errorf("post %s: timed out after %s: %w", dl.url, d.s.cfg.WebhookTimeout, err)
+			return 0, 0, fmt.Errorf("post %s: timed out after %s: %w", dl.url, s.cfg.WebhookTimeout, err)
 		}
-		return 0, fmt.Errorf("post %s: %w", dl.url, err)
+		return 0, 0, fmt.Errorf("post %s: %w", dl.url, err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	return resp.StatusCode, nil
+	return resp.StatusCode, retryAfter(resp.Header.Get("Retry-After"), time.Now()), nil
+}
+
+// retryAfter reads a Retry-After value: seconds or an HTTP date, capped
+// at maxRetryAfter; 0 when absent or unreadable.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var wait time.Duration
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		wait = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		wait = t.Sub(now)
+	}
+	return min(max(wait, 0), maxRetryAfter)
 }

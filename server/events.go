@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/labelhook/labelhook/schemas"
 )
@@ -25,6 +26,9 @@ type event struct {
 
 // delivery is one POST to one webhook.
 type delivery struct {
+	// id names this delivery (one event chunk to one webhook); it is the
+	// webhook-id header when signing, the same on every retry.
+	id        string
 	webhookID int
 	action    schemas.Action
 	url       string
@@ -84,7 +88,8 @@ func (s *Server) planOne(ev event) []delivery {
 			if w.sendPayload {
 				body = full
 			}
-			out = append(out, delivery{webhookID: w.id, action: ev.action, url: w.url, headers: w.headers, body: body})
+			out = append(out, delivery{id: "msg_" + strings.ReplaceAll(randomUUID(), "-", ""), webhookID: w.id,
+				action: ev.action, url: w.url, headers: w.headers, body: body})
 		}
 	}
 	return out

@@ -27,6 +27,9 @@ func (s *Server) routes() *mux.Router {
 	api := func(path string, h handlerFunc, methods ...string) {
 		r.Handle("/api"+path, s.requireAuth(s.handle(h))).Methods(methods...)
 	}
+	admin := func(path string, h handlerFunc, methods ...string) {
+		r.Handle("/_labelhook"+path, s.requireAuth(s.handle(h))).Methods(methods...)
+	}
 	id := "{id:[0-9]+}"
 
 	open("/health", s.handleHealth, http.MethodGet, http.MethodHead)
@@ -81,6 +84,10 @@ func (s *Server) routes() *mux.Router {
 	api("/webhooks/"+id, s.handleWebhookGet, http.MethodGet)
 	api("/webhooks/"+id, s.handleWebhookUpdate, http.MethodPatch, http.MethodPut)
 	api("/webhooks/"+id, s.handleWebhookDelete, http.MethodDelete)
+
+	// labelhook's own control routes, beside Label Studio's /api.
+	admin("/deliveries", s.handleDeliveries, http.MethodGet)
+	admin("/reset", s.handleReset, http.MethodPost)
 
 	return r
 }

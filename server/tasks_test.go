@@ -211,14 +211,14 @@ func TestTaskShapes(t *testing.T) {
 	pid := e.project("Shapes")
 	simple := e.must("POST", "/api/tasks", map[string]any{"project": pid, "data": map[string]any{"text": "x"}}, 201)
 	wantSimple := []string{"id", "project", "created_at", "updated_at", "annotations", "predictions", "data", "meta", "updated_by", "is_labeled", "overlap", "file_upload", "total_annotations", "total_predictions", "cancelled_annotations", "inner_id", "comment_authors", "comment_count", "last_comment_updated_at", "unresolved_comment_count"}
-	if diff := cmp.Diff(sortedKeys(wantSimple), sortedKeys(keysOf(simple))); diff != "" {
+	if diff := cmp.Diff(sortedStrings(wantSimple), sortedStrings(keysOf(simple))); diff != "" {
 		t.Errorf("simple task keys (-want +got):\n%s", diff)
 	}
 	tid := itoa(int(simple["id"].(float64)))
 	e.must("POST", "/api/tasks/"+tid+"/annotations", map[string]any{"result": []any{}}, 201)
 	full := e.must("GET", "/api/tasks/"+tid, nil, 200)
 	wantFull := []string{"id", "project", "created_at", "updated_at", "annotations", "predictions", "drafts", "data", "meta", "updated_by", "is_labeled", "overlap", "file_upload", "annotations_ids", "annotations_results", "annotators", "completed_at", "predictions_model_versions", "draft_exists", "predictions_results", "predictions_score", "total_annotations", "total_predictions", "avg_lead_time", "cancelled_annotations", "inner_id", "storage_filename", "comment_authors", "comment_count", "last_comment_updated_at", "unresolved_comment_count"}
-	if diff := cmp.Diff(sortedKeys(wantFull), sortedKeys(keysOf(full))); diff != "" {
+	if diff := cmp.Diff(sortedStrings(wantFull), sortedStrings(keysOf(full))); diff != "" {
 		t.Errorf("full task keys (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]any{map[string]any{"user_id": float64(1)}}, full["updated_by"]); diff != "" {
@@ -248,7 +248,7 @@ func keysOf(m map[string]any) []string {
 	return out
 }
 
-func sortedKeys(k []string) []string {
+func sortedStrings(k []string) []string {
 	out := append([]string(nil), k...)
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0 && out[j] < out[j-1]; j-- {

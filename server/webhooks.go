@@ -174,6 +174,16 @@ func checkURL(raw string) string {
 	return ""
 }
 
+// checkWebhookURL applies SSRF protection, when it is on, to a valid URL.
+func (s *Server) checkWebhookURL(f form, u string) {
+	if !s.cfg.SSRFProtection || u == "" || len(f.errs["url"]) > 0 {
+		return
+	}
+	if err := checkSSRF(u); err != nil {
+		f.errs.add("url", err.Error())
+	}
+}
+
 // readHeaders checks the headers JSON schema: an object of at most 10
 // string values whose keys match ^[a-zA-Z0-9-_]+$.
 func readHeaders(raw json.RawMessage) (headerList, bool) {
@@ -294,6 +304,7 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 		f.errs.add("url", "This field is required.")
 	}
 	readWebhookFields(f, wh)
+	s.checkWebhookURL(f, wh.url)
 	if acts, ok := readActions(f); ok {
 		wh.actions = acts
 	}
@@ -408,6 +419,9 @@ func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) err
 		f.errs.add("url", "This field is required.")
 	}
 	readWebhookFields(f, &next)
+	if next.url != wh.url {
+		s.checkWebhookURL(f, next.url)
+	}
 	next.actions = []string{}
 	if acts, ok := readActions(f); ok {
 		next.actions = acts

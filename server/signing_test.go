@@ -1,0 +1,32 @@
+package server
+
+import (
+	"testing"
+	"time"
+)
+
+// The example published with the Standard Webhooks specification.
+func TestSignerKnownAnswer(t *testing.T) {
+	s, err := NewSigner("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.Sign("msg_p5jXN8AQM9LWM0D4loKWxJek", time.Unix(1614265330, 0), []byte(`{"test": 2432232314}`))
+	if want := "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="; got != want {
+		t.Fatalf("signature %s, want %s", got, want)
+	}
+	if err := s.Verify("msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", "v1,bogus "+got, []byte(`{"test": 2432232314}`)); err != nil {
+		t.Errorf("Verify rejected the published example: %v", err)
+	}
+	if err := s.Verify("msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", got, []byte(`{"test": 2432232315}`)); err == nil {
+		t.Error("Verify accepted a changed body")
+	}
+}
+
+func TestNewSignerRejectsBadSecrets(t *testing.T) {
+	for _, secret := range []string{"", "whsec_", "whsec_!!notbase64", "whsec_c2hvcnQ="} {
+		if _, err := NewSigner(secret); err == nil {
+			t.Errorf("NewSigner(%q) accepted it", secret)
+		}
+	}
+}
