@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/labelhook/labelhook/internal/signing"
 )
 
 // DefaultUserAgent is what python-requests, Label Studio's HTTP client,
@@ -27,7 +29,7 @@ const maxRetryAfter = 10 * time.Minute
 type dispatcher struct {
 	s      *Server
 	log    *deliveryLog
-	signer *Signer
+	signer *signing.Signer
 	faults *faultRNG
 
 	mu     sync.RWMutex // guards closed against concurrent enqueue
@@ -41,7 +43,7 @@ type dispatcher struct {
 func newDispatcher(s *Server) *dispatcher {
 	d := &dispatcher{s: s, log: &deliveryLog{size: s.cfg.DeliveryLogSize}, faults: newFaultRNG(s.cfg.Faults.Seed)}
 	if s.cfg.SigningSecret != "" {
-		signer, err := NewSigner(s.cfg.SigningSecret)
+		signer, err := signing.New(s.cfg.SigningSecret)
 		if err != nil {
 			// New has no error result; a bad secret must not go unnoticed.
 			panic(fmt.Sprintf("server.New: %v", err))
@@ -165,7 +167,10 @@ func (d *dispatcher) deliver(dl delivery) {
 		}
 		fault = "delay"
 	}
-	ok := d.attempts(dl, fault)
+	ok, aborted := d.attempts(dl, fault)
+	if aborted {
+		return
+	}
 	if d.account(dl.webhookID, ok) && s.cfg.OnChange != nil {
 		s.cfg.OnChange()
 	}
@@ -177,13 +182,20 @@ func (d *dispatcher) deliver(dl delivery) {
 }
 
 // attempts tries dl until a 2xx or until the retry schedule is used up.
-func (d *dispatcher) attempts(dl delivery, fault string) bool {
+// aborted reports a shutdown that cut it short (no failure to count).
+func (d *dispatcher) attempts(dl delivery, fault string) (ok, aborted bool) {
 	s := d.s
 	schedule := s.cfg.RetrySchedule
 	for n := 1; ; n++ {
 		start := time.Now()
 		status, ra, err := d.post(dl)
 		took := time.Since(start)
+		if err != nil && d.ctx.Err() != nil {
+			// Cut short by a shutdown that could not wait: not the receiver's fault.
+			d.record(dl, n, true, OutcomeUndelivered, 0, err, took, fault)
+			s.log.Error("webhook delivery cut short at shutdown", "action", dl.action, "webhook_id", dl.webhookID, "url", dl.url)
+			return false, true
+		}
 		outcome := outcomeOf(status, err)
 		final := outcome == OutcomeDelivered || n > len(schedule) || status == http.StatusGone
 		d.record(dl, n, final, outcome, status, err, took, fault)
@@ -197,21 +209,25 @@ func (d *dispatcher) attempts(dl delivery, fault string) bool {
 			log.Debug("webhook delivered", "status", status)
 		}
 		if outcome == OutcomeDelivered {
-			return true
+			return true, false
 		}
 		if status == http.StatusGone && len(schedule) > 0 {
 			d.disable(dl.webhookID, "the receiver answered 410 Gone")
-			return false
+			return false, false
 		}
 		if final {
-			return false
+			return false, false
 		}
 		wait := schedule[n-1]
 		if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && ra > 0 {
 			wait = ra
 		}
-		if !d.sleep(wait) || !d.live(dl.webhookID) {
-			return false
+		if !d.sleep(wait) {
+			d.record(dl, n+1, true, OutcomeUndelivered, 0, errors.New("server shut down while waiting to retry"), 0, fault)
+			return false, true
+		}
+		if !d.live(dl.webhookID) {
+			return false, false
 		}
 	}
 }

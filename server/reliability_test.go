@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/labelhook/labelhook/internal/signing"
 )
 
 // deliveries reads GET /_labelhook/deliveries with a query.
@@ -180,7 +182,7 @@ func TestSigningHeadersVerify(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("attempts %d, want 2", len(got))
 	}
-	signer, _ := NewSigner(secret)
+	signer, _ := signing.New(secret)
 	for _, r := range got {
 		if err := signer.Verify(r.Header.Get("Webhook-Id"), r.Header.Get("Webhook-Timestamp"), r.Header.Get("Webhook-Signature"), r.Body); err != nil {
 			t.Errorf("signature does not verify: %v (%v)", err, r.Header)

@@ -1,4 +1,4 @@
-package server
+package signing
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 
 // The example published with the Standard Webhooks specification.
 func TestSignerKnownAnswer(t *testing.T) {
-	s, err := NewSigner("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	s, err := New("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,10 +23,10 @@ func TestSignerKnownAnswer(t *testing.T) {
 	}
 }
 
-func TestNewSignerRejectsBadSecrets(t *testing.T) {
+func TestNewRejectsBadSecrets(t *testing.T) {
 	for _, secret := range []string{"", "whsec_", "whsec_!!notbase64", "whsec_c2hvcnQ="} {
-		if _, err := NewSigner(secret); err == nil {
-			t.Errorf("NewSigner(%q) accepted it", secret)
+		if _, err := New(secret); err == nil {
+			t.Errorf("New(%q) accepted it", secret)
 		}
 	}
 }

@@ -1,4 +1,8 @@
-package server
+// Package signing signs and verifies webhook deliveries as the Standard
+// Webhooks specification says (https://www.standardwebhooks.com). Label
+// Studio never signs; labelhook's server signs on request and its receiver
+// verifies, so they share this code.
+package signing
 
 import (
 	"crypto/hmac"
@@ -10,16 +14,14 @@ import (
 	"time"
 )
 
-// Signer signs deliveries as the Standard Webhooks specification says
-// (https://www.standardwebhooks.com): webhook-id, webhook-timestamp and
-// webhook-signature "v1,<base64 HMAC-SHA256 of id.timestamp.body>". Label
-// Studio never signs; this is an opt-in labelhook feature.
+// Signer computes webhook-signature values, "v1,<base64 HMAC-SHA256 of
+// id.timestamp.body>", for the headers webhook-id and webhook-timestamp.
 type Signer struct {
 	key []byte
 }
 
-// NewSigner reads a secret "whsec_<base64>" (the prefix is optional).
-func NewSigner(secret string) (*Signer, error) {
+// New reads a secret "whsec_<base64>" (the prefix is optional).
+func New(secret string) (*Signer, error) {
 	raw := strings.TrimPrefix(strings.TrimSpace(secret), "whsec_")
 	if raw == "" {
 		return nil, fmt.Errorf("signing secret is empty")

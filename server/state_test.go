@@ -1,0 +1,212 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// stateConfig makes two servers answer byte for byte alike.
+func stateConfig() Config {
+	var n atomic.Int64
+	return Config{
+		Now: func() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 123456000, time.UTC) },
+		NewUUID: func() string {
+			return fmt.Sprintf("00000000-0000-4000-8000-%012d", n.Add(1))
+		},
+	}
+}
+
+// richState fills a server with one of everything the store keeps, with
+// gaps in the ids (deleted objects), and returns the webhook receiver.
+func richState(t *testing.T, e *apiEnv) *hookReceiver {
+	hooks := newHookReceiver(t)
+	gone := e.project("Deleted later")
+	pid := e.project("Kept")
+	e.must("PATCH", "/api/projects/"+itoa(pid), map[string]any{"description": "d <b>&</b>", "pinned_at": "2026-01-02T03:04:05Z",
+		"task_data_password": "secret", "control_weights": map[string]any{"sentiment": map[string]any{"overall": 1.0}}, "maximum_annotations": 2}, 200)
+	e.hookOn(0, hooks.URL, map[string]any{"headers": map[string]any{"X-B": "2", "X-A": "1"}, "send_for_all_actions": false,
+		"actions": []string{"ANNOTATION_CREATED", "PROJECT_CREATED"}})
+	e.hookOn(pid, hooks.URL, map[string]any{"send_payload": false})
+	e.hookOn(gone, hooks.URL, nil)
+	res := []any{map[string]any{"id": "r1", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": map[string]any{"choices": []string{"Positive"}}}}
+	out := e.must("POST", "/api/projects/"+itoa(pid)+"/import?return_task_ids=1", []any{
+		map[string]any{"data": map[string]any{"text": "ü <p>one</p>"}, "meta": nil,
+			"annotations": []any{map[string]any{"result": res, "lead_time": 2.5}, map[string]any{"result": []any{}, "was_cancelled": true}},
+			"predictions": []any{map[string]any{"result": res, "score": 0.75, "model_version": "m1"}}},
+		map[string]any{"data": map[string]any{"text": "two"}, "meta": map[string]any{"source": "x"}},
+		map[string]any{"text": "three"},
+		map[string]any{"text": "four"},
+	}, 201)
+	ids := out["task_ids"].([]any)
+	t2, t3 := int(ids[1].(float64)), int(ids[2].(float64))
+	e.must("POST", "/api/projects/"+itoa(pid)+"/import", `[{"text": "<i>raw</i> & more"}]`, 201)
+	e.must("POST", "/api/predictions", map[string]any{"task": t2, "result": res, "score": 0.5}, 201)
+	e.must("POST", "/api/dm/actions?id=predictions_to_annotations&project="+itoa(pid), map[string]any{"selectedItems": map[string]any{"all": true}}, 200)
+	a := e.must("POST", "/api/tasks/"+itoa(t3)+"/annotations", map[string]any{"result": res, "ground_truth": true}, 201)
+	e.must("PATCH", "/api/annotations/"+itoa(int(a["id"].(float64))), map[string]any{"lead_time": 9.5}, 200)
+	e.must("DELETE", "/api/tasks/"+itoa(int(ids[3].(float64))), nil, 204)
+	e.must("POST", "/api/dm/views", map[string]any{"project": pid, "data": map[string]any{"filters": map[string]any{"conjunction": "and",
+		"items": []any{map[string]any{"filter": "filter:tasks:completed_at", "operator": "empty", "value": false, "type": "Datetime"}}}}}, 201)
+	e.must("POST", "/api/dm/views", map[string]any{"project": gone}, 201)
+	e.must("DELETE", "/api/projects/"+itoa(gone), nil, 204)
+	hooks.take()
+	return hooks
+}
+
+// reads are the GETs that show the whole state through the API.
+func reads(e *apiEnv) map[string]string {
+	out := map[string]string{}
+	for _, path := range []string{
+		"/api/projects?page_size=100", "/api/projects/2", "/api/tasks?project=2&fields=all", "/api/projects/2/tasks",
+		"/api/projects/2/export?download_all_tasks=true", "/api/predictions", "/api/webhooks", "/api/dm/views",
+		"/api/projects/2/model-versions", "/api/tasks/2/annotations",
+	} {
+		status, body := e.call("GET", path, nil)
+		out[path] = fmt.Sprintf("%d %s", status, body)
+	}
+	return out
+}
+
+func TestSnapshotRestoreRoundTrip(t *testing.T) {
+	orig := newAPI(t, stateConfig())
+	hooks := richState(t, orig)
+	snap, err := orig.srv.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(snap, []byte(`"text":"<i>raw</i> & more"`)) || !bytes.Contains(snap, []byte(`"description":"d <b>&</b>"`)) {
+		t.Errorf("task data is not stored as sent (HTML escaped?):\n%s", snap)
+	}
+
+	restored := newAPI(t, stateConfig())
+	if err := restored.srv.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(reads(orig), reads(restored)); diff != "" {
+		t.Errorf("the API answers differently after a restore (-before +after):\n%s", diff)
+	}
+	again, err := restored.srv.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(snap, again) {
+		t.Errorf("snapshot of the restored server differs:\n%s\n%s", snap, again)
+	}
+
+	// Ids continue after the deleted ones, and webhooks fire again.
+	p := restored.must("POST", "/api/projects", map[string]any{"title": "After"}, 201)
+	if p["id"] != 3.0 {
+		t.Errorf("new project id %v after restore, want 3 (ids are never reused)", p["id"])
+	}
+	restored.must("POST", "/api/tasks/3/annotations", map[string]any{"result": []any{}}, 201)
+	got := actions(hooks.take())
+	if diff := cmp.Diff([]string{"PROJECT_CREATED", "ANNOTATION_CREATED", "ANNOTATION_CREATED"}, got); diff != "" {
+		t.Errorf("webhooks of the restored server (-want +got):\n%s", diff)
+	}
+}
+
+func TestRestoreIntoNonEmptyServer(t *testing.T) {
+	e := newAPI(t, Config{})
+	e.project("One")
+	snap, err := e.srv.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Restore(snap); !errors.Is(err, ErrNotEmpty) {
+		t.Errorf("Restore into a server with a project: %v, want ErrNotEmpty", err)
+	}
+	e.must("DELETE", "/api/projects/1", nil, 204)
+	if err := e.srv.Restore(snap); !errors.Is(err, ErrNotEmpty) {
+		t.Errorf("Restore into a server whose counters moved: %v, want ErrNotEmpty", err)
+	}
+}
+
+func TestRestoreRejectsBrokenState(t *testing.T) {
+	orig := newAPI(t, stateConfig())
+	richState(t, orig)
+	snap, err := orig.srv.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(f func(m map[string]any)) string {
+		var m map[string]any
+		if err := json.Unmarshal(snap, &m); err != nil {
+			t.Fatal(err)
+		}
+		f(m)
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	first := func(m map[string]any, list string) map[string]any { return m[list].([]any)[0].(map[string]any) }
+	for _, tc := range []struct {
+		name, state, want string
+	}{
+		{"empty", "", "the state is empty"},
+		{"not json", `{"format": "labelhook-state",`, "not a labelhook state file"},
+		{"half written", string(snap[:len(snap)/2]), "not a labelhook state file"},
+		{"trailing data", string(snap) + `{}`, "data after the end"},
+		{"other format", `{"format": "something", "version": 1}`, `format is "something"`},
+		{"newer version", edit(func(m map[string]any) { m["version"] = 2 }), "version 2 is not supported"},
+		{"unknown field", edit(func(m map[string]any) { m["surprise"] = true }), `unknown field "surprise"`},
+		{"negative counter", edit(func(m map[string]any) { m["next"].(map[string]any)["view"] = -1 }), "next.view is -1"},
+		{"id above counter", edit(func(m map[string]any) { m["next"].(map[string]any)["task"] = 1 }), "above next.task"},
+		{"duplicate id", edit(func(m map[string]any) { m["tasks"] = append(m["tasks"].([]any), first(m, "tasks")) }), "appears twice"},
+		{"task of a missing project", edit(func(m map[string]any) { first(m, "tasks")["project"] = 9 }), "project 9 does not exist"},
+		{"task data not an object", edit(func(m map[string]any) { first(m, "tasks")["data"] = []any{} }), "data must be a JSON object"},
+		{"bad label config", edit(func(m map[string]any) { first(m, "projects")["label_config"] = "<View>" }), "label_config"},
+		{"annotation in another project", edit(func(m map[string]any) { first(m, "annotations")["project"] = 1 }), "but its task"},
+		{"annotation of a missing task", edit(func(m map[string]any) { first(m, "annotations")["task"] = 99 }), "task 99 does not exist"},
+		{"webhook with an unknown action", edit(func(m map[string]any) { first(m, "webhooks")["actions"] = []any{"TASK_CREATED"} }), `unknown action "TASK_CREATED"`},
+		{"inner id out of range", edit(func(m map[string]any) { first(m, "tasks")["inner_id"] = 50 }), "inner_id 50"},
+		{"view of a missing project", edit(func(m map[string]any) { first(m, "views")["project"] = 1 }), "view 1: project 1 does not exist"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newAPI(t, Config{})
+			err := e.srv.Restore([]byte(tc.state))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Restore = %v, want an error containing %q", err, tc.want)
+			}
+			// Nothing was half loaded: the server is still empty.
+			if err := e.srv.Restore(snap); err != nil {
+				t.Errorf("a good state after a rejected one: %v", err)
+			}
+		})
+	}
+}
+
+// FuzzRestore feeds arbitrary files to Restore: it never panics, and what
+// it accepts snapshots to a file that restores to the same snapshot.
+func FuzzRestore(f *testing.F) {
+	f.Add([]byte(`{"format":"labelhook-state","version":1,"next":{"project":1,"task":1,"annotation":0,"prediction":0,"webhook":0,"view":0,"drafts":0},` +
+		`"projects":[{"id":1,"title":"t","description":null,"label_config":"<View></View>","next_inner_id":2,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","pinned_at":null}],` +
+		`"tasks":[{"id":1,"project":1,"data":{"a":1},"inner_id":1,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}],"annotations":null,"predictions":null,"webhooks":null,"views":null}`))
+	f.Add([]byte(`{"format":"labelhook-state","version":1,"next":{"webhook":1},"webhooks":[{"id":1,"project":null,"url":"http://x","headers":[["A","b"]],"actions":["PROJECT_CREATED"]}]}`))
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := New(Config{})
+		if err := s.Restore(data); err != nil {
+			return
+		}
+		snap, err := s.Snapshot()
+		if err != nil {
+			t.Fatalf("snapshot after an accepted restore: %v", err)
+		}
+		s2 := New(Config{})
+		if err := s2.Restore(snap); err != nil {
+			t.Fatalf("a snapshot does not restore: %v\n%s", err, snap)
+		}
+		snap2, _ := s2.Snapshot()
+		if !bytes.Equal(snap, snap2) {
+			t.Fatalf("snapshot changed across a restore:\n%s\n%s", snap, snap2)
+		}
+	})
+}
