@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/labelhook/labelhook/internal/signing"
 )
 
 // DefaultMaxBodyBytes is the body limit of the zero Config: 64 MiB.
@@ -44,6 +46,19 @@ type Config struct {
 	// HTTPClient relays to ForwardTo. Nil means a client with
 	// DefaultForwardTimeout and Go's default redirect policy.
 	HTTPClient *http.Client
+	// SigningSecret, if set ("whsec_<base64>"), makes the receiver verify
+	// Standard Webhooks signatures (webhook-id, webhook-timestamp,
+	// webhook-signature), as `labelhook serve --signing-secret` sends them.
+	// A missing or bad signature makes the record invalid. Label Studio
+	// itself never signs. New panics on a malformed secret; check it first
+	// with CheckSigningSecret.
+	SigningSecret string
+}
+
+// CheckSigningSecret reports whether secret is a usable signing secret.
+func CheckSigningSecret(secret string) error {
+	_, err := signing.New(secret)
+	return err
 }
 
 // Receiver records webhooks and serves the control API. Create it with New.
@@ -53,6 +68,7 @@ type Receiver struct {
 	now     func() time.Time
 	client  *http.Client
 	maxBody int64
+	signer  *signing.Signer
 	routes  map[string]map[string]http.HandlerFunc
 
 	mu      sync.Mutex
@@ -94,6 +110,13 @@ func New(cfg Config) *Receiver {
 	}
 	if rc.maxBody <= 0 {
 		rc.maxBody = DefaultMaxBodyBytes
+	}
+	if cfg.SigningSecret != "" {
+		signer, err := signing.New(cfg.SigningSecret)
+		if err != nil {
+			panic(fmt.Sprintf("receiver.New: %v", err))
+		}
+		rc.signer = signer
 	}
 	rc.fwdCtx, rc.fwdCancel = context.WithCancel(context.Background())
 	rc.routes = map[string]map[string]http.HandlerFunc{

@@ -115,6 +115,12 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request, rec *Record
 	}
 
 	rec.Action, rec.Errors = schemas.Validate(body)
+	if rc.signer != nil {
+		h := r.Header
+		if err := rc.signer.Verify(h.Get("Webhook-Id"), h.Get("Webhook-Timestamp"), h.Get("Webhook-Signature"), body); err != nil {
+			rec.Errors = append(rec.Errors, schemas.Problem{Path: "headers", Message: "signature: " + err.Error()})
+		}
+	}
 	rec.Valid = len(rec.Errors) == 0
 	if rec.Errors == nil {
 		rec.Errors = []schemas.Problem{}

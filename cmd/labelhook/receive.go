@@ -29,12 +29,14 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	reject := fs.Bool("reject-invalid", false, "answer 400 to bodies that break the event contract (default: record them and answer 200)")
 	maxBody := fs.Int64("max-body-bytes", receiver.DefaultMaxBodyBytes, "largest body read; larger ones are recorded without content and answered 413")
 	verbose := fs.Bool("verbose", false, "log every webhook (debug level)")
+	secret := fs.String("signing-secret", "", "verify Standard Webhooks signatures with this whsec_ secret; a missing or bad one makes the record invalid")
 	fs.bindEnv("addr", "LABELHOOK_RECEIVER_ADDR")
 	fs.bindEnv("record", "LABELHOOK_RECEIVER_RECORD")
 	fs.bindEnv("forward-to", "LABELHOOK_RECEIVER_FORWARD_TO")
 	fs.bindEnv("reject-invalid", "LABELHOOK_RECEIVER_REJECT_INVALID")
 	fs.bindEnv("max-body-bytes", "LABELHOOK_RECEIVER_MAX_BODY_BYTES")
 	fs.bindEnv("verbose", "LABELHOOK_VERBOSE")
+	fs.bindEnv("signing-secret", "LABELHOOK_RECEIVER_SIGNING_SECRET")
 	if err := fs.parse(args, getenv); err != nil {
 		return err
 	}
@@ -50,6 +52,11 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 			return usageErrorf("--forward-to must be an http or https URL, got %q", *forwardTo)
 		}
 	}
+	if *secret != "" {
+		if err := receiver.CheckSigningSecret(*secret); err != nil {
+			return usageErrorf("--signing-secret: %v", err)
+		}
+	}
 	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
@@ -61,6 +68,7 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 		RejectInvalid: *reject,
 		MaxBodyBytes:  *maxBody,
 		Logger:        log,
+		SigningSecret: *secret,
 	}
 	var file *os.File
 	if *record != "" {
