@@ -98,7 +98,7 @@ func (c Config) withDefaults() Config {
 		c.NewUUID = randomUUID
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: c.WebhookTimeout}
+		c.HTTPClient = &http.Client{Timeout: c.WebhookTimeout, CheckRedirect: followLikeRequests}
 	}
 	if c.DeliveryLogSize <= 0 {
 		c.DeliveryLogSize = DefaultDeliveryLogSize
@@ -107,6 +107,14 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
+}
+
+// followLikeRequests follows redirects as python-requests does: up to 30.
+func followLikeRequests(req *http.Request, via []*http.Request) error {
+	if len(via) >= 30 {
+		return fmt.Errorf("stopped after 30 redirects")
+	}
+	return nil
 }
 
 // randomUUID returns a random RFC 4122 version 4 UUID.

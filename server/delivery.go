@@ -149,7 +149,7 @@ func (d *dispatcher) deliver(dl delivery) {
 		s.log.Error("webhook left undelivered at shutdown", "action", dl.action, "webhook_id", dl.webhookID, "url", dl.url)
 		return
 	}
-	if !d.live(dl.webhookID) {
+	if !d.live(dl) {
 		d.record(dl, 1, true, OutcomeSkipped, 0, errors.New("the webhook was deleted or disabled after the event"), 0, "")
 		s.log.Info("webhook delivery skipped: the webhook was deleted or disabled after the event", "action", dl.action, "webhook_id", dl.webhookID)
 		return
@@ -171,10 +171,10 @@ func (d *dispatcher) deliver(dl delivery) {
 	if aborted {
 		return
 	}
-	if d.account(dl.webhookID, ok) && s.cfg.OnChange != nil {
+	if d.account(dl, ok) && s.cfg.OnChange != nil {
 		s.cfg.OnChange()
 	}
-	if d.faults.chance(f.Duplicate) && d.live(dl.webhookID) {
+	if d.faults.chance(f.Duplicate) && d.live(dl) {
 		start := time.Now()
 		status, _, err := d.post(dl)
 		d.record(dl, 1, true, outcomeOf(status, err), status, err, time.Since(start), "duplicate")
@@ -212,7 +212,7 @@ func (d *dispatcher) attempts(dl delivery, fault string) (ok, aborted bool) {
 			return true, false
 		}
 		if status == http.StatusGone && len(schedule) > 0 {
-			d.disable(dl.webhookID, "the receiver answered 410 Gone")
+			d.disable(dl, "the receiver answered 410 Gone")
 			return false, false
 		}
 		if final {
@@ -226,7 +226,7 @@ func (d *dispatcher) attempts(dl delivery, fault string) (ok, aborted bool) {
 			d.record(dl, n+1, true, OutcomeUndelivered, 0, errors.New("server shut down while waiting to retry"), 0, fault)
 			return false, true
 		}
-		if !d.live(dl.webhookID) {
+		if !d.live(dl) {
 			return false, false
 		}
 	}
@@ -255,19 +255,23 @@ func (d *dispatcher) sleep(wait time.Duration) bool {
 	}
 }
 
-// live reports whether a webhook still exists and is active.
-func (d *dispatcher) live(id int) bool {
+// live reports whether dl's webhook still exists, is active, and is the
+// one dl was planned for (no reset since).
+func (d *dispatcher) live(dl delivery) bool {
 	d.s.st.mu.Lock()
 	defer d.s.st.mu.Unlock()
-	w := d.s.st.webhooks[id]
-	return w != nil && w.isActive
+	w := d.s.st.webhooks[dl.webhookID]
+	return w != nil && w.isActive && d.s.st.gen == dl.gen
 }
 
-func (d *dispatcher) disable(id int, why string) {
+func (d *dispatcher) disable(dl delivery, why string) {
+	id := dl.webhookID
 	d.s.st.mu.Lock()
 	w := d.s.st.webhooks[id]
-	if w != nil {
+	if w != nil && d.s.st.gen == dl.gen {
 		w.isActive = false
+	} else {
+		w = nil
 	}
 	d.s.st.mu.Unlock()
 	if w != nil {
@@ -294,14 +298,15 @@ func (d *dispatcher) record(dl delivery, attempt int, final bool, outcome string
 // outcome: a 2xx resets the count, a failure adds one, and reaching the
 // threshold disables the webhook. A threshold below zero turns counting
 // off. It reports whether the webhook changed.
-func (d *dispatcher) account(id int, ok bool) bool {
+func (d *dispatcher) account(dl delivery, ok bool) bool {
 	s := d.s
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
-	w := s.st.webhooks[id]
-	if w == nil {
+	w := s.st.webhooks[dl.webhookID]
+	if w == nil || s.st.gen != dl.gen {
 		return false
 	}
+	id := dl.webhookID
 	if ok {
 		changed := w.consecutiveFailures != 0
 		w.consecutiveFailures = 0

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labelhook/labelhook/schemas"
@@ -48,10 +49,10 @@ func (s *Server) handleDMActionList(w http.ResponseWriter, r *http.Request) erro
 
 // dmBody is the body of POST /api/dm/actions.
 type dmBody struct {
-	Selected     *selectedItems `json:"selectedItems"`
-	Filters      *dmFilters     `json:"filters"`
-	Ordering     []string       `json:"ordering"`
-	ModelVersion *string        `json:"model_version"`
+	Selected     *selectedItems  `json:"selectedItems"`
+	Filters      *dmFilters      `json:"filters"`
+	Ordering     []string        `json:"ordering"`
+	ModelVersion json.RawMessage `json:"model_version"`
 }
 
 // handleDMActionRun serves POST /api/dm/actions?id=<action>&project=<id>.
@@ -91,7 +92,8 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 		return bareError(http.StatusBadRequest, "%s", fieldErrText(err))
 	}
 	if b.Selected == nil {
-		return bareError(http.StatusBadRequest, "selectedItems is required: {\"all\": true, \"excluded\": []} or {\"all\": false, \"included\": [ids]}")
+		// Label Studio's default when the body names no selection: every task.
+		dq.Selected = &selectedItems{All: true}
 	}
 	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
 		st := s.st
@@ -136,7 +138,10 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 			ev = append(ev, idsEvent(schemas.AnnotationsDeleted, p.id, annIDs))
 			result = map[string]any{"processed_items": len(annIDs), "detail": fmt.Sprintf("Deleted %d annotations", len(annIDs))}
 		case "predictions_to_annotations":
-			created := s.predictionsToAnnotations(ids, b.ModelVersion, now)
+			created, err := s.predictionsToAnnotations(ids, b.ModelVersion, now)
+			if err != nil {
+				return nil, nil, err
+			}
 			ev = append(ev, annotationsCreated(st, p.id, created))
 			result = map[string]any{"processed_items": len(created), "response_code": 200, "detail": fmt.Sprintf("Created %d annotations", len(created))}
 		case "delete_tasks_predictions":
@@ -166,10 +171,27 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 	})
 }
 
-// predictionsToAnnotations creates one annotation per task from its
-// newest prediction (of model_version, when given) that has no annotation
-// made from it yet. Call under st.mu.
-func (s *Server) predictionsToAnnotations(taskIDs []int, version *string, now time.Time) []int {
+// predictionsToAnnotations does what Label Studio's action does: every
+// prediction of the selected tasks that has no annotation made from it yet
+// (and whose model_version matches, when one or a list is given) becomes an
+// annotation with last_action "prediction". Call under st.mu.
+func (s *Server) predictionsToAnnotations(taskIDs []int, version json.RawMessage, now time.Time) ([]int, error) {
+	var versions []string
+	filter := len(version) > 0 && jsonKind(version) != 'n'
+	if filter {
+		switch jsonKind(version) {
+		case '"':
+			var v string
+			_ = json.Unmarshal(version, &v)
+			versions = []string{v}
+		case '[':
+			if err := json.Unmarshal(version, &versions); err != nil {
+				return nil, bareError(http.StatusBadRequest, "model_version must be a string or a list of strings")
+			}
+		default:
+			return nil, bareError(http.StatusBadRequest, "model_version must be a string or a list of strings")
+		}
+	}
 	st := s.st
 	used := map[int]bool{}
 	for _, a := range st.annotations {
@@ -180,24 +202,25 @@ func (s *Server) predictionsToAnnotations(taskIDs []int, version *string, now ti
 	var created []int
 	for _, tid := range taskIDs {
 		t := st.tasks[tid]
-		var src *prediction
-		for _, pid := range t.predIDs {
+		touched := false
+		for _, pid := range slices.Clone(t.predIDs) {
 			p := st.predictions[pid]
-			if used[p.id] || (version != nil && *version != "" && p.modelVersion != *version) {
+			if used[p.id] || (filter && !slices.Contains(versions, p.modelVersion)) {
 				continue
 			}
-			src = p // ascending ids: the last match is the newest
+			parent := p.id
+			in := annotationInput{result: p.result, hasResult: jsonKind(p.result) == '[', parentPredict: &parent}
+			a := s.newAnnotation(t, in, now)
+			a.bulkCreated = true
+			last := "prediction"
+			a.lastAction = &last
+			created = append(created, a.id)
+			touched = true
 		}
-		if src == nil {
-			continue
+		if touched {
+			t.updatedAt = now
+			st.relabel(t, now)
 		}
-		parent := src.id
-		in := annotationInput{result: src.result, hasResult: jsonKind(src.result) == '[', parentPredict: &parent}
-		a := s.newAnnotation(t, in, now)
-		a.bulkCreated = true
-		t.updatedAt = now
-		st.relabel(t, now)
-		created = append(created, a.id)
 	}
-	return created
+	return created, nil
 }

@@ -29,6 +29,7 @@ type delivery struct {
 	// id names this delivery (one event chunk to one webhook); it is the
 	// webhook-id header when signing, the same on every retry.
 	id        string
+	gen       int // store generation the event was planned in
 	webhookID int
 	action    schemas.Action
 	url       string
@@ -88,7 +89,7 @@ func (s *Server) planOne(ev event) []delivery {
 			if w.sendPayload {
 				body = full
 			}
-			out = append(out, delivery{id: "msg_" + strings.ReplaceAll(randomUUID(), "-", ""), webhookID: w.id,
+			out = append(out, delivery{id: "msg_" + strings.ReplaceAll(randomUUID(), "-", ""), gen: s.st.gen, webhookID: w.id,
 				action: ev.action, url: w.url, headers: w.headers, body: body})
 		}
 	}

@@ -881,7 +881,7 @@ func TestFact49_EmptyCollectionMakesNoCall(t *testing.T) {
 	pid, _ := hookedProject(t, e, h)
 	e.must("POST", "/api/dm/actions?id=delete_tasks&project="+itoa(pid), map[string]any{"selectedItems": map[string]any{"all": false, "included": []int{}}}, 200)
 	e.must("POST", "/api/dm/actions?id=delete_tasks_annotations&project="+itoa(pid), map[string]any{"selectedItems": map[string]any{"all": true}}, 200)
-	e.must("POST", "/api/projects/"+itoa(pid)+"/import", []any{}, 201)
+	e.must("POST", "/api/projects/"+itoa(pid)+"/import", []any{}, 400)
 	e.must("DELETE", "/api/projects/"+itoa(pid)+"/tasks", nil, 204)
 	if got := h.all(); len(got) != 0 {
 		t.Errorf("empty collections sent %v", actions(got))

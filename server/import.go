@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// maxImportTasks is Label Studio's TASKS_MAX_NUMBER.
+const maxImportTasks = 1000000
+
 // importItem is one validated task of an import.
 type importItem struct {
 	data        json.RawMessage
@@ -38,8 +41,12 @@ type importSummary struct {
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	start := time.Now()
 	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err == nil && strings.HasPrefix(mt, "multipart/") {
+		mt, _, err := mime.ParseMediaType(ct)
+		switch {
+		case err == nil && strings.HasPrefix(mt, "multipart/"):
 			return errValidation("file", "labelhook imports JSON bodies only; send the tasks as a JSON list instead of a file upload.")
+		case err == nil && mt == "application/x-www-form-urlencoded":
+			return errValidation("url", "labelhook does not fetch tasks from URLs; send the tasks as a JSON list.")
 		}
 	}
 	body, err := s.readBody(w, r)
@@ -57,12 +64,15 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 			return errBadRequest("JSON parse error - " + err.Error())
 		}
 	case '{':
-		if f, _ := objectForm(raw); len(f.raw) == 1 && f.has("url") {
-			return errValidation("url", "labelhook does not fetch tasks from URLs; send the tasks as a JSON list.")
-		}
 		rows = []json.RawMessage{raw}
 	default:
-		return errValidation("non_field_errors", fmt.Sprintf("Invalid data. Expected a list of tasks or one task object, but got %s.", pyTypeName(raw)))
+		return errValidation("non_field_errors", fmt.Sprintf("load_tasks: No data found in DATA or in FILES (the body must be a list of tasks or one task object, got %s)", pyTypeName(raw)))
+	}
+	if len(rows) == 0 {
+		return errValidation("non_field_errors", "load_tasks: No tasks added")
+	}
+	if len(rows) > maxImportTasks {
+		return errValidation("non_field_errors", fmt.Sprintf("Maximum task number is %d, current task number is %d", maxImportTasks, len(rows)))
 	}
 	preFields := preannotatedFields(r)
 	commit := queryBool(r, "commit_to_project", true)
@@ -251,31 +261,30 @@ func (s *Server) handleImportPredictions(w http.ResponseWriter, r *http.Request)
 			return errBadRequest("JSON parse error - " + err.Error())
 		}
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := st.project(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	inputs := make([]predictionInput, 0, len(rows))
-	targets := make([]*task, 0, len(rows))
-	for i, row := range rows {
-		in, err := readPredictionInput(row, true, "undefined")
+	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
+		st := s.st
+		p, err := st.project(pathID(r, "id"))
 		if err != nil {
-			return prefixItem(err, i)
+			return nil, nil, err
 		}
-		t := st.tasks[in.taskID]
-		if t == nil || t.projectID != p.id {
-			return prefixItem(errValidation("task", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", in.taskID)), i)
+		inputs := make([]predictionInput, 0, len(rows))
+		targets := make([]*task, 0, len(rows))
+		for i, row := range rows {
+			in, err := readPredictionInput(row, true, "undefined")
+			if err != nil {
+				return nil, nil, prefixItem(err, i)
+			}
+			t := st.tasks[in.taskID]
+			if t == nil || t.projectID != p.id {
+				return nil, nil, prefixItem(errValidation("task", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", in.taskID)), i)
+			}
+			inputs = append(inputs, in)
+			targets = append(targets, t)
 		}
-		inputs = append(inputs, in)
-		targets = append(targets, t)
-	}
-	now := s.cfg.Now()
-	for i, in := range inputs {
-		s.newPrediction(targets[i], in, now)
-	}
-	writeJSON(w, http.StatusCreated, map[string]int{"created": len(inputs)})
-	return nil
+		now := s.cfg.Now()
+		for i, in := range inputs {
+			s.newPrediction(targets[i], in, now)
+		}
+		return map[string]int{"created": len(inputs)}, nil, nil
+	})
 }

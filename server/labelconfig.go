@@ -40,6 +40,10 @@ type parsedInput struct {
 	Value string `json:"value"`
 }
 
+// maxConfigDepth bounds how deeply a label config's tags may nest; real
+// configs stay under 20 levels, and the parser must never exhaust the stack.
+const maxConfigDepth = 256
+
 // xmlNode is one element of a label config.
 type xmlNode struct {
 	name     string
@@ -146,6 +150,9 @@ func parseXML(src string) (*xmlNode, error) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if len(stack) >= maxConfigDepth {
+				return nil, fmt.Errorf("label config nests tags deeper than %d levels", maxConfigDepth)
+			}
 			n := &xmlNode{name: t.Name.Local, attrs: map[string]string{}}
 			for _, a := range t.Attr {
 				n.attrs[a.Name.Local] = a.Value

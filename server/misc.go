@@ -68,19 +68,18 @@ func (s *Server) handleWhoami(w http.ResponseWriter, r *http.Request) error {
 // handleModelVersions serves GET /api/projects/{id}/model-versions: the
 // number of predictions per model_version.
 func (s *Server) handleModelVersions(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := st.project(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	counts := map[string]int{}
-	for _, tid := range p.taskIDs {
-		for _, pid := range st.tasks[tid].predIDs {
-			counts[st.predictions[pid].modelVersion]++
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		p, err := st.project(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
 		}
-	}
-	writeJSON(w, http.StatusOK, counts)
-	return nil
+		counts := map[string]int{}
+		for _, tid := range p.taskIDs {
+			for _, pid := range st.tasks[tid].predIDs {
+				counts[st.predictions[pid].modelVersion]++
+			}
+		}
+		return counts, nil, nil
+	})
 }

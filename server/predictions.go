@@ -90,16 +90,15 @@ func (s *Server) handlePredictionCreate(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	t := st.tasks[in.taskID]
-	if t == nil {
-		return errValidation("task", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", in.taskID))
-	}
-	p := s.newPrediction(t, in, s.cfg.Now())
-	writeJSON(w, http.StatusCreated, s.predictionObjectOf(p))
-	return nil
+	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
+		st := s.st
+		t := st.tasks[in.taskID]
+		if t == nil {
+			return nil, nil, errValidation("task", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", in.taskID))
+		}
+		p := s.newPrediction(t, in, s.cfg.Now())
+		return s.predictionObjectOf(p), nil, nil
+	})
 }
 
 // handlePredictionList serves GET /api/predictions?task=&project=.
@@ -124,32 +123,30 @@ func (s *Server) handlePredictionList(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	out := []predictionObject{}
-	for id := 1; id <= st.next.prediction; id++ {
-		p := st.predictions[id]
-		if p == nil || (byTask && p.taskID != taskID) || (byProject && p.projectID != projectID) {
-			continue
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		out := []predictionObject{}
+		for id := 1; id <= st.next.prediction; id++ {
+			p := st.predictions[id]
+			if p == nil || (byTask && p.taskID != taskID) || (byProject && p.projectID != projectID) {
+				continue
+			}
+			out = append(out, s.predictionObjectOf(p))
 		}
-		out = append(out, s.predictionObjectOf(p))
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+		return out, nil, nil
+	})
 }
 
 // handlePredictionGet serves GET /api/predictions/{id}.
 func (s *Server) handlePredictionGet(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := st.prediction(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s.predictionObjectOf(p))
-	return nil
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		p, err := st.prediction(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return s.predictionObjectOf(p), nil, nil
+	})
 }
 
 // handlePredictionUpdate serves PATCH and PUT /api/predictions/{id}. No webhook.
@@ -162,39 +159,37 @@ func (s *Server) handlePredictionUpdate(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := st.prediction(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	if in.hasResult {
-		p.result = in.result
-	}
-	if in.hasScore {
-		p.score = in.score
-	}
-	if in.hasVersion {
-		p.modelVersion = in.modelVersion
-	}
-	p.updatedAt = s.cfg.Now()
-	writeJSON(w, http.StatusOK, s.predictionObjectOf(p))
-	return nil
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		p, err := st.prediction(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		if in.hasResult {
+			p.result = in.result
+		}
+		if in.hasScore {
+			p.score = in.score
+		}
+		if in.hasVersion {
+			p.modelVersion = in.modelVersion
+		}
+		p.updatedAt = s.cfg.Now()
+		return s.predictionObjectOf(p), nil, nil
+	})
 }
 
 // handlePredictionDelete serves DELETE /api/predictions/{id}. No webhook.
 func (s *Server) handlePredictionDelete(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	p, err := st.prediction(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	st.deletePredictions(st.tasks[p.taskID], []int{p.id})
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
+		st := s.st
+		p, err := st.prediction(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		st.deletePredictions(st.tasks[p.taskID], []int{p.id})
+		return nil, nil, nil
+	})
 }
 
 // deletePredictions removes predictions of one task.

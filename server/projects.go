@@ -256,8 +256,19 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) err
 		if err := f.errs.err(); err != nil {
 			return nil, nil, err
 		}
-		next.updatedAt = s.cfg.Now()
+		now := s.cfg.Now()
+		next.updatedAt = now
+		changedOverlap := next.maximumAnnotations != p.maximumAnnotations
 		*p = next
+		if changedOverlap {
+			// Label Studio rewrites every task's overlap and labeled state
+			// when maximum_annotations changes.
+			for _, tid := range p.taskIDs {
+				t := st.tasks[tid]
+				t.overlap = p.maximumAnnotations
+				st.relabel(t, now)
+			}
+		}
 		return st.projectObject(p), s.plan(projectEvent(st, schemas.ProjectUpdated, p)), nil
 	})
 }
@@ -293,9 +304,14 @@ func (s *Server) handleProjectDelete(w http.ResponseWriter, r *http.Request) err
 func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var ids map[int]bool
-	if v := q.Get("ids"); v != "" {
-		ids = map[int]bool{}
+	for _, v := range q["ids"] { // repeated keys (ids=1&ids=2) or a comma list
+		if ids == nil {
+			ids = map[int]bool{}
+		}
 		for _, part := range strings.Split(v, ",") {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
 			n, ok := toInt([]byte(strings.TrimSpace(part)))
 			if !ok {
 				return errValidation("ids", fmt.Sprintf("%q is not a valid project id.", part))

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/gorilla/mux"
 )
@@ -25,6 +26,9 @@ func (s *Server) routes() *mux.Router {
 		r.Handle(path, s.handle(h)).Methods(methods...)
 	}
 	api := func(path string, h handlerFunc, methods ...string) {
+		if slices.Contains(methods, http.MethodGet) {
+			methods = append(methods, http.MethodHead) // Django answers HEAD like GET
+		}
 		r.Handle("/api"+path, s.requireAuth(s.handle(h))).Methods(methods...)
 	}
 	admin := func(path string, h handlerFunc, methods ...string) {

@@ -47,10 +47,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r2 := new(http.Request)
 		*r2 = *r
 		u := *r.URL
-		u.Path = strings.TrimRight(p, "/")
-		if u.Path == "" {
-			u.Path = "/"
-		}
+		u.Path = strings.TrimSuffix(p, "/") // one slash only: "//" stays unknown, as in Django
 		u.RawPath = ""
 		r2.URL = &u
 		r = r2

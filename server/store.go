@@ -13,6 +13,9 @@ type store struct {
 	mu sync.Mutex
 
 	next struct{ project, task, annotation, prediction, webhook, view, drafts int }
+	// gen counts resets; deliveries planned before a reset carry an older
+	// gen and are skipped, since ids start over.
+	gen int
 
 	projects    map[int]*project
 	tasks       map[int]*task
@@ -212,14 +215,11 @@ func (st *store) projectCountsOf(p *project) projectCounts {
 }
 
 // relabel recomputes a task's is_labeled and completed_at after its
-// annotations changed: it is labeled once it has at least
-// maximum_annotations (overlap) non-cancelled annotations.
+// annotations changed: it is labeled once it has at least overlap
+// non-cancelled annotations (overlap follows the project's
+// maximum_annotations).
 func (st *store) relabel(t *task, now time.Time) {
-	p := st.projects[t.projectID]
 	need := max(t.overlap, 1)
-	if p != nil && p.maximumAnnotations > need {
-		need = p.maximumAnnotations
-	}
 	labeled := st.countsOf(t).total >= need
 	switch {
 	case labeled && !t.isLabeled:

@@ -404,60 +404,59 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var p *project
-	if v := qs.Get("project"); v != "" {
-		id, ok := toInt([]byte(v))
-		if !ok {
-			return errValidation("project", fmt.Sprintf("%q is not a valid project id.", v))
-		}
-		if p, err = st.project(id); err != nil {
-			return err
-		}
-	}
-	if v := qs.Get("view"); v != "" {
-		id, ok := toInt([]byte(v))
-		vw := st.views[id]
-		if !ok || vw == nil {
-			return errNotFound("No View matches the given query.")
-		}
-		if p == nil {
-			p = st.projects[vw.projectID]
-		}
-		if q.Filters == nil || q.Ordering == nil {
-			vq := viewQuery(vw)
-			if q.Filters == nil {
-				q.Filters = vq.Filters
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		var p *project
+		if v := qs.Get("project"); v != "" {
+			id, ok := toInt([]byte(v))
+			if !ok {
+				return nil, nil, errValidation("project", fmt.Sprintf("%q is not a valid project id.", v))
 			}
-			if q.Ordering == nil {
-				q.Ordering = vq.Ordering
+			if p, err = st.project(id); err != nil {
+				return nil, nil, err
 			}
 		}
-	}
-	var keep func(*task) bool
-	if queryBool(r, "only_annotated", false) {
-		keep = func(t *task) bool { return st.countsOf(t).total > 0 }
-	}
-	ids := s.selectTasks(p, q, keep)
-	body := dmList{Total: len(ids)}
-	for _, id := range ids {
-		c := st.countsOf(st.tasks[id])
-		body.TotalAnnotations += c.total
-		body.TotalPredictions += c.predictions
-	}
-	pg, err := paginate(r, len(ids), 100)
-	if err != nil {
-		return err
-	}
-	include := splitFields(qs.Get("include"))
-	withRelated := qs.Get("fields") == "all"
-	body.Tasks = make([]json.RawMessage, 0, pg.hi-pg.lo)
-	for _, id := range ids[pg.lo:pg.hi] {
-		raw, _ := marshal(s.fullTaskOf(st.tasks[id], withRelated))
-		body.Tasks = append(body.Tasks, pickKeys(raw, include))
-	}
-	writeJSON(w, http.StatusOK, body)
-	return nil
+		if v := qs.Get("view"); v != "" {
+			id, ok := toInt([]byte(v))
+			vw := st.views[id]
+			if !ok || vw == nil {
+				return nil, nil, errNotFound("No View matches the given query.")
+			}
+			if p == nil {
+				p = st.projects[vw.projectID]
+			}
+			if q.Filters == nil || q.Ordering == nil {
+				vq := viewQuery(vw)
+				if q.Filters == nil {
+					q.Filters = vq.Filters
+				}
+				if q.Ordering == nil {
+					q.Ordering = vq.Ordering
+				}
+			}
+		}
+		var keep func(*task) bool
+		if queryBool(r, "only_annotated", false) {
+			keep = func(t *task) bool { return st.countsOf(t).total > 0 }
+		}
+		ids := s.selectTasks(p, q, keep)
+		body := dmList{Total: len(ids)}
+		for _, id := range ids {
+			c := st.countsOf(st.tasks[id])
+			body.TotalAnnotations += c.total
+			body.TotalPredictions += c.predictions
+		}
+		pg, err := paginate(r, len(ids), 100)
+		if err != nil {
+			return nil, nil, err
+		}
+		include := splitFields(qs.Get("include"))
+		withRelated := qs.Get("fields") == "all"
+		body.Tasks = make([]json.RawMessage, 0, pg.hi-pg.lo)
+		for _, id := range ids[pg.lo:pg.hi] {
+			raw, _ := marshal(s.fullTaskOf(st.tasks[id], withRelated))
+			body.Tasks = append(body.Tasks, pickKeys(raw, include))
+		}
+		return body, nil, nil
+	})
 }

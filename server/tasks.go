@@ -17,7 +17,7 @@ func (s *Server) newTask(p *project, data, meta json.RawMessage) *task {
 	st.next.task++
 	t := &task{
 		id: st.next.task, projectID: p.id, data: data, meta: meta,
-		createdAt: now, updatedAt: now, overlap: 1, innerID: p.nextInnerID,
+		createdAt: now, updatedAt: now, overlap: max(p.maximumAnnotations, 1), innerID: p.nextInnerID,
 	}
 	p.nextInnerID++
 	st.tasks[t.id] = t
@@ -199,6 +199,9 @@ func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error 
 			return nil, nil, err
 		}
 		now := s.cfg.Now()
+		if f.has("overlap") && !f.has("is_labeled") {
+			s.st.relabel(&next, now)
+		}
 		if next.isLabeled != t.isLabeled {
 			if next.isLabeled {
 				next.completedAt = &now
@@ -250,7 +253,10 @@ func (s *Server) handleProjectTaskList(w http.ResponseWriter, r *http.Request) e
 		}
 		ids := p.taskIDs
 		if paged {
-			lo := min((num-1)*size, len(ids))
+			lo := len(ids)
+			if num-1 < len(ids)/size+1 {
+				lo = min((num-1)*size, len(ids))
+			}
 			ids = ids[lo:min(lo+size, len(ids))]
 		}
 		out := make([]simpleTask, 0, len(ids))

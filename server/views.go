@@ -65,17 +65,16 @@ func (s *Server) handleViewList(w http.ResponseWriter, r *http.Request) error {
 		}
 		pid = n
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	out := []viewObject{}
-	for id := 1; id <= st.next.view; id++ {
-		if v := st.views[id]; v != nil && (pid == 0 || v.projectID == pid) {
-			out = append(out, viewObjectOf(v))
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		out := []viewObject{}
+		for id := 1; id <= st.next.view; id++ {
+			if v := st.views[id]; v != nil && (pid == 0 || v.projectID == pid) {
+				out = append(out, viewObjectOf(v))
+			}
 		}
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+		return out, nil, nil
+	})
 }
 
 // handleViewCreate serves POST /api/dm/views {"project": N, "data": {...}}.
@@ -84,43 +83,41 @@ func (s *Server) handleViewCreate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	v := &view{data: json.RawMessage("{}")}
-	if !f.has("project") {
-		f.errs.add("project", "This field is required.")
-	} else if id, ok := toInt(f.raw["project"]); !ok {
-		f.errs.add("project", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw["project"])))
-	} else if st.projects[id] == nil {
-		f.errs.add("project", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
-	} else {
-		v.projectID = id
-	}
-	if d := readViewData(f); d != nil {
-		v.data = d
-	}
-	if err := f.errs.err(); err != nil {
-		return err
-	}
-	st.next.view++
-	v.id = st.next.view
-	st.views[v.id] = v
-	writeJSON(w, http.StatusCreated, viewObjectOf(v))
-	return nil
+	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
+		st := s.st
+		v := &view{data: json.RawMessage("{}")}
+		if !f.has("project") {
+			f.errs.add("project", "This field is required.")
+		} else if id, ok := toInt(f.raw["project"]); !ok {
+			f.errs.add("project", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw["project"])))
+		} else if st.projects[id] == nil {
+			f.errs.add("project", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
+		} else {
+			v.projectID = id
+		}
+		if d := readViewData(f); d != nil {
+			v.data = d
+		}
+		if err := f.errs.err(); err != nil {
+			return nil, nil, err
+		}
+		st.next.view++
+		v.id = st.next.view
+		st.views[v.id] = v
+		return viewObjectOf(v), nil, nil
+	})
 }
 
 // handleViewGet serves GET /api/dm/views/{id}.
 func (s *Server) handleViewGet(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	v, err := st.view(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, viewObjectOf(v))
-	return nil
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		v, err := st.view(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return viewObjectOf(v), nil, nil
+	})
 }
 
 // handleViewUpdate serves PATCH and PUT /api/dm/views/{id}.
@@ -129,34 +126,32 @@ func (s *Server) handleViewUpdate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	v, err := st.view(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	d := readViewData(f)
-	if err := f.errs.err(); err != nil {
-		return err
-	}
-	if d != nil {
-		v.data = d
-	}
-	writeJSON(w, http.StatusOK, viewObjectOf(v))
-	return nil
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		v, err := st.view(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		d := readViewData(f)
+		if err := f.errs.err(); err != nil {
+			return nil, nil, err
+		}
+		if d != nil {
+			v.data = d
+		}
+		return viewObjectOf(v), nil, nil
+	})
 }
 
 // handleViewDelete serves DELETE /api/dm/views/{id}.
 func (s *Server) handleViewDelete(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	v, err := st.view(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	delete(st.views, v.id)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
+		st := s.st
+		v, err := st.view(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		delete(st.views, v.id)
+		return nil, nil, nil
+	})
 }

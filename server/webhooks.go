@@ -174,14 +174,17 @@ func checkURL(raw string) string {
 	return ""
 }
 
-// checkWebhookURL applies SSRF protection, when it is on, to a valid URL.
-func (s *Server) checkWebhookURL(f form, u string) {
-	if !s.cfg.SSRFProtection || u == "" || len(f.errs["url"]) > 0 {
-		return
+// ssrfProblem applies SSRF protection, when it is on, to the valid URL in
+// the body. It resolves host names, so call it before taking the store lock.
+func (s *Server) ssrfProblem(f form) string {
+	var u string
+	if !s.cfg.SSRFProtection || jsonKind(f.raw["url"]) != '"' || json.Unmarshal(f.raw["url"], &u) != nil || checkURL(u) != "" {
+		return ""
 	}
 	if err := checkSSRF(u); err != nil {
-		f.errs.add("url", err.Error())
+		return err.Error()
 	}
+	return ""
 }
 
 // readHeaders checks the headers JSON schema: an object of at most 10
@@ -304,90 +307,89 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 		f.errs.add("url", "This field is required.")
 	}
 	readWebhookFields(f, wh)
-	s.checkWebhookURL(f, wh.url)
+	if msg := s.ssrfProblem(f); msg != "" {
+		f.errs.add("url", msg)
+	}
 	if acts, ok := readActions(f); ok {
 		wh.actions = acts
 	}
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if f.has("project") && !f.isNull("project") {
-		id, ok := toInt(f.raw["project"])
-		switch {
-		case !ok:
-			f.errs.add("project", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw["project"])))
-		case st.projects[id] == nil:
-			f.errs.add("project", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
-		default:
-			wh.projectID = &id
+	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
+		st := s.st
+		if f.has("project") && !f.isNull("project") {
+			id, ok := toInt(f.raw["project"])
+			switch {
+			case !ok:
+				f.errs.add("project", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw["project"])))
+			case st.projects[id] == nil:
+				f.errs.add("project", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
+			default:
+				wh.projectID = &id
+			}
 		}
-	}
-	if err := f.errs.err(); err != nil {
-		return err
-	}
-	if wh.projectID != nil && hasOrgOnly(wh.actions) {
-		return errValidation("non_field_errors", "Project webhook can't contain organization-only action.")
-	}
-	st.next.webhook++
-	wh.id = st.next.webhook
-	st.webhooks[wh.id] = wh
-	s.log.Debug("webhook created", "webhook_id", wh.id, "url", wh.url)
-	writeJSON(w, http.StatusCreated, webhookObjectOf(wh))
-	return nil
+		if err := f.errs.err(); err != nil {
+			return nil, nil, err
+		}
+		if wh.projectID != nil && hasOrgOnly(wh.actions) {
+			return nil, nil, errValidation("non_field_errors", "Project webhook can't contain organization-only action.")
+		}
+		st.next.webhook++
+		wh.id = st.next.webhook
+		st.webhooks[wh.id] = wh
+		s.log.Debug("webhook created", "webhook_id", wh.id, "url", wh.url)
+		return webhookObjectOf(wh), nil, nil
+	})
 }
 
 // handleWebhookList serves GET /api/webhooks[?project=<id>|isnull]: a
 // plain array, never paginated. The filter is django-filter's
 // ModelChoiceFilter: its null value is "null" (labelhook also takes
-// "isnull", its null_label), and an id that is not an existing project is
-// a 400.
+// "isnull", its null_label) and a value that is not an integer is a 400.
+// An integer that names no project gives [] (Label Studio answers 400).
 func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var byProject *int
 	orgOnly := false
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if v := q.Get("project"); v != "" {
-		if v == "null" || v == "isnull" {
-			orgOnly = true
-		} else {
-			id, err := strconv.Atoi(v)
-			if err != nil || st.projects[id] == nil {
-				return errValidation("project", "Select a valid choice. That choice is not one of the available choices.")
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		if v := q.Get("project"); v != "" {
+			if v == "null" || v == "isnull" {
+				orgOnly = true
+			} else {
+				id, err := strconv.Atoi(v)
+				if err != nil {
+					return nil, nil, errValidation("project", "Select a valid choice. That choice is not one of the available choices.")
+				}
+				byProject = &id
 			}
-			byProject = &id
 		}
-	}
-	out := []webhookObject{}
-	for id := 1; id <= st.next.webhook; id++ {
-		wh := st.webhooks[id]
-		if wh == nil {
-			continue
+		out := []webhookObject{}
+		for id := 1; id <= st.next.webhook; id++ {
+			wh := st.webhooks[id]
+			if wh == nil {
+				continue
+			}
+			if orgOnly && wh.projectID != nil {
+				continue
+			}
+			if byProject != nil && (wh.projectID == nil || *wh.projectID != *byProject) {
+				continue
+			}
+			out = append(out, webhookObjectOf(wh))
 		}
-		if orgOnly && wh.projectID != nil {
-			continue
-		}
-		if byProject != nil && (wh.projectID == nil || *wh.projectID != *byProject) {
-			continue
-		}
-		out = append(out, webhookObjectOf(wh))
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+		return out, nil, nil
+	})
 }
 
 // handleWebhookGet serves GET /api/webhooks/{id}.
 func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	wh, err := st.webhook(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, webhookObjectOf(wh))
-	return nil
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		wh, err := st.webhook(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return webhookObjectOf(wh), nil, nil
+	})
 }
 
 // handleWebhookUpdate serves PUT and PATCH /api/webhooks/{id}, with Label
@@ -408,48 +410,47 @@ func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	wh, err := st.webhook(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	next := *wh
-	if r.Method == http.MethodPut && !f.has("url") {
-		f.errs.add("url", "This field is required.")
-	}
-	readWebhookFields(f, &next)
-	if next.url != wh.url {
-		s.checkWebhookURL(f, next.url)
-	}
-	next.actions = []string{}
-	if acts, ok := readActions(f); ok {
-		next.actions = acts
-	}
-	if err := f.errs.err(); err != nil {
-		return err
-	}
-	if (!wh.isActive && next.isActive) || next.url != wh.url || !next.headers.equal(wh.headers) {
-		next.consecutiveFailures = 0
-	}
-	next.updatedAt = s.cfg.Now()
-	*wh = next
-	writeJSON(w, http.StatusOK, webhookObjectOf(wh))
-	return nil
+	ssrf := s.ssrfProblem(f)
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		wh, err := st.webhook(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		next := *wh
+		if r.Method == http.MethodPut && !f.has("url") {
+			f.errs.add("url", "This field is required.")
+		}
+		readWebhookFields(f, &next)
+		if next.url != wh.url && ssrf != "" {
+			f.errs.add("url", ssrf)
+		}
+		next.actions = []string{}
+		if acts, ok := readActions(f); ok {
+			next.actions = acts
+		}
+		if err := f.errs.err(); err != nil {
+			return nil, nil, err
+		}
+		if (!wh.isActive && next.isActive) || next.url != wh.url || !next.headers.equal(wh.headers) {
+			next.consecutiveFailures = 0
+		}
+		next.updatedAt = s.cfg.Now()
+		*wh = next
+		return webhookObjectOf(wh), nil, nil
+	})
 }
 
 // handleWebhookDelete serves DELETE /api/webhooks/{id}.
 func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request) error {
-	st := s.st
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	wh, err := st.webhook(pathID(r, "id"))
-	if err != nil {
-		return err
-	}
-	delete(st.webhooks, wh.id)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
+		st := s.st
+		wh, err := st.webhook(pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		delete(st.webhooks, wh.id)
+		return nil, nil, nil
+	})
 }
 
 // actionInfo is one entry of GET /api/webhooks/info.
