@@ -1,0 +1,256 @@
+package scenarios
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// stepDef describes one kind of step: the keys it reads, the request it
+// makes, the status Label Studio answers and the variable it saves.
+type stepDef struct {
+	name string
+	// doc is one line for the README and `labelhook run -h`.
+	doc string
+	// scalar is the key a plain value stands for: `delete_task: ${t}`.
+	scalar string
+	// keys are read by the step itself, with their kinds (see checkKind).
+	keys map[string]string
+	// required keys must be given.
+	required []string
+	// ids are keys that default to the variable of the same name.
+	ids []string
+	// body: the other keys are sent in the JSON body.
+	body bool
+	// status is what Label Studio answers on success.
+	status int
+	// save is the variable saved by default, from savePath of the answer.
+	save, savePath string
+	// build makes the request from the evaluated arguments.
+	build func(a map[string]any) (*call, error)
+}
+
+// call is one API request a step makes.
+type call struct {
+	method string
+	path   string
+	query  url.Values
+	body   any
+	// hasBody: body is sent (it may be null).
+	hasBody bool
+	// status is the answer wanted; 0 means any 2xx.
+	status int
+}
+
+// stepDefs are the steps by name. receiver is special: it talks to the
+// receiver, not the API.
+var stepDefs = map[string]*stepDef{}
+
+func init() {
+	for _, d := range []*stepDef{
+		{name: "create_project", doc: "POST /api/projects with the given fields (title, label_config, …)",
+			body: true, status: http.StatusCreated, save: "project", savePath: "id",
+			build: func(a map[string]any) (*call, error) {
+				return &call{method: "POST", path: "/api/projects", body: a, hasBody: true}, nil
+			}},
+		{name: "update_project", doc: "PATCH (or method: PUT) /api/projects/{project} with the other fields",
+			keys: map[string]string{"project": "id", "method": "update"}, ids: []string{"project"}, body: true, status: http.StatusOK,
+			build: func(a map[string]any) (*call, error) {
+				return &call{method: method(a), path: fmt.Sprintf("/api/projects/%s", str(a["project"])), body: rest(a, "project", "method"), hasBody: true}, nil
+			}},
+		{name: "delete_project", doc: "DELETE /api/projects/{project}", scalar: "project",
+			keys: map[string]string{"project": "id"}, ids: []string{"project"}, status: http.StatusNoContent,
+			build: func(a map[string]any) (*call, error) {
+				return &call{method: "DELETE", path: fmt.Sprintf("/api/projects/%s", str(a["project"]))}, nil
+			}},
+		{name: "import_tasks", doc: "POST /api/projects/{project}/import?return_task_ids=true with tasks (a list); query adds parameters",
+			keys: map[string]string{"project": "id", "tasks": "tasks", "query": "map"}, required: []string{"tasks"}, ids: []string{"project"},
+			status: http.StatusCreated, save: "task_ids", savePath: "task_ids",
+			build: func(a map[string]any) (*call, error) {
+				q, err := query(a["query"])
+				if err != nil {
+					return nil, err
+				}
+				if !q.Has("return_task_ids") {
+					q.Set("return_task_ids", "true")
+				}
+				return &call{method: "POST", path: fmt.Sprintf("/api/projects/%s/import", str(a["project"])), query: q, body: a["tasks"], hasBody: true}, nil
+			}},
+		{name: "create_task", doc: "POST /api/tasks with project, data and the other fields",
+			keys: map[string]string{"project": "id", "data": "map"}, required: []string{"data"}, ids: []string{"project"}, body: true,
+			status: http.StatusCreated, save: "task", savePath: "id",
+			build: func(a map[string]any) (*call, error) {
+				return &call{method: "POST", path: "/api/tasks", body: a, hasBody: true}, nil
+			}},
+		{name: "delete_task", doc: "DELETE /api/tasks/{task}", scalar: "task",
+			keys: map[string]string{"task": "id"}, ids: []string{"task"}, status: http.StatusNoContent,
+			build: func(a map[string]any) (*call, error) {
+				return &call{method: "DELETE", path: fmt.Sprintf("/api/tasks/%s", str(a["task"]))}, nil
+			}},
+		{name: "delete_all_tasks", doc: "DELETE /api/projects/{project}/tasks", scalar: "project",
+			keys: map[string]string{"project": "id"}, ids: []string{"project"}, status: http.StatusNoContent,
+			build: func(a map[string]any) (*call, error) {
+				return &call{method: "DELETE", path: fmt.Sprintf("/api/projects/%s/tasks", str(a["project"]))}, nil
+			}},
+		{name: "annotate", doc: "POST /api/tasks/{task}/annotations with result (default []) and the other fields",
+			keys: map[string]string{"task": "id"}, ids: []string{"task"}, body: true,
+			status: http.StatusCreated, save: "annotation", savePath: "id",
+			build: func(a map[string]any) (*call, error) {
+				b := rest(a, "task")
+				if _, ok := b["result"]; !ok {
+					b["result"] = []any{}
+				}
+				return &call{method: "POST", path: fmt.Sprintf("/api/tasks/%s/annotations", str(a["task"])), body: b, hasBody: true}, nil
+			}},
+		{name: "skip", doc: "POST /api/tasks/{task}/annotations?was_cancelled=1 (the UI's Skip)", scalar: "task",
+			keys: map[string]string{"task": "id"}, ids: []string{"task"}, body: true,
+			status: http.StatusCreated, save: "annotation", savePath: "id",
+			build: func(a map[string]any) (*call, error) {
+				b := rest(a, "task")
+				if _, ok := b["result"]; !ok {
+					b["result"] = []any{}
+				}
+				if _, ok := b["was_cancelled"]; !ok {
+					b["was_cancelled"] = true
+				}
+				return &call{method: "POST", path: fmt.Sprintf("/api/tasks/%s/annotations", str(a["task"])),
+					query: url.Values{"was_cancelled": {"1"}}, body: b, hasBody: true}, nil
+			}},
+		{name: "update_annotation", doc: "PATCH (or method: PUT) /api/annotations/{annotation} with the other fields",
+			keys: map[string]string{"annotation": "id", "method": "update"}, ids: []string{"annotation"}, body: true, status: http.StatusOK,
+			build: func(a map[string]any) (*call, error) {
+				return &call{method: method(a), path: fmt.Sprintf("/api/annotations/%s", str(a["annotation"])), body: rest(a, "annotation", "method"), hasBody: true}, nil
+			}},
+		{name: "delete_annotation", doc: "DELETE /api/annotations/{annotation}", scalar: "annotation",
+			keys: map[string]string{"annotation": "id"}, ids: []string{"annotation"}, status: http.StatusNoContent,
+			build: func(a map[string]any) (*call, error) {
+				return &call{method: "DELETE", path: fmt.Sprintf("/api/annotations/%s", str(a["annotation"]))}, nil
+			}},
+		{name: "create_prediction", doc: "POST /api/predictions with task, result (default []) and the other fields",
+			keys: map[string]string{"task": "id"}, ids: []string{"task"}, body: true,
+			status: http.StatusCreated, save: "prediction", savePath: "id",
+			build: func(a map[string]any) (*call, error) {
+				b := rest(a)
+				if _, ok := b["result"]; !ok {
+					b["result"] = []any{}
+				}
+				return &call{method: "POST", path: "/api/predictions", body: b, hasBody: true}, nil
+			}},
+		{name: "dm_action", doc: "POST /api/dm/actions?id={id}&project={project}; selected_items: a list of task ids or {all: true, excluded: […]} (default: all)",
+			keys: map[string]string{"id": "string", "project": "id", "selected_items": "selection"}, required: []string{"id"}, ids: []string{"project"},
+			body: true, status: http.StatusOK,
+			build: func(a map[string]any) (*call, error) {
+				b := rest(a, "id", "project", "selected_items")
+				switch sel := a["selected_items"].(type) {
+				case nil:
+					b["selectedItems"] = map[string]any{"all": true, "excluded": []any{}}
+				case []any:
+					b["selectedItems"] = map[string]any{"all": false, "included": sel}
+				case map[string]any:
+					b["selectedItems"] = sel
+				default:
+					return nil, fmt.Errorf("selected_items: want a list of task ids or an object, got %s", describe(sel))
+				}
+				q := url.Values{"id": {str(a["id"])}, "project": {str(a["project"])}}
+				return &call{method: "POST", path: "/api/dm/actions", query: q, body: b, hasBody: true}, nil
+			}},
+		{name: "create_webhook", doc: "POST /api/webhooks with url and the other fields; no project (or null) makes an organization-level webhook",
+			keys: map[string]string{"url": "string"}, required: []string{"url"}, body: true,
+			status: http.StatusCreated, save: "webhook", savePath: "id",
+			build: func(a map[string]any) (*call, error) {
+				return &call{method: "POST", path: "/api/webhooks", body: a, hasBody: true}, nil
+			}},
+		{name: "update_webhook", doc: "PATCH (or method: PUT) /api/webhooks/{webhook} with the other fields",
+			keys: map[string]string{"webhook": "id", "method": "update"}, ids: []string{"webhook"}, body: true, status: http.StatusOK,
+			build: func(a map[string]any) (*call, error) {
+				return &call{method: method(a), path: fmt.Sprintf("/api/webhooks/%s", str(a["webhook"])), body: rest(a, "webhook", "method"), hasBody: true}, nil
+			}},
+		{name: "delete_webhook", doc: "DELETE /api/webhooks/{webhook}", scalar: "webhook",
+			keys: map[string]string{"webhook": "id"}, ids: []string{"webhook"}, status: http.StatusNoContent,
+			build: func(a map[string]any) (*call, error) {
+				return &call{method: "DELETE", path: fmt.Sprintf("/api/webhooks/%s", str(a["webhook"]))}, nil
+			}},
+		{name: "request", doc: "any API call: method (default GET), path, query, body, status (default: any 2xx)",
+			keys: map[string]string{"method": "method", "path": "path", "query": "map", "body": "any", "status": "status"}, required: []string{"path"},
+			build: func(a map[string]any) (*call, error) {
+				q, err := query(a["query"])
+				if err != nil {
+					return nil, err
+				}
+				m := "GET"
+				if v, ok := a["method"]; ok {
+					m = strings.ToUpper(str(v))
+				}
+				p := str(a["path"])
+				if !strings.HasPrefix(p, "/") {
+					return nil, fmt.Errorf("path %q: want a path that starts with /", p)
+				}
+				c := &call{method: m, path: p, query: q}
+				if b, ok := a["body"]; ok {
+					c.body, c.hasBody = b, true
+				}
+				if s, ok := a["status"].(float64); ok {
+					c.status = int(s)
+				}
+				return c, nil
+			}},
+		{name: "receiver", doc: "set the receiver's answers: {status: 500, times: 3, delay: 1s}, a list of those, or {reset: true}"},
+	} {
+		stepDefs[d.name] = d
+	}
+}
+
+// stepNames lists the step names, sorted.
+func stepNames() []string {
+	out := make([]string, 0, len(stepDefs))
+	for n := range stepDefs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// rest copies a without the given keys.
+func rest(a map[string]any, drop ...string) map[string]any {
+	out := make(map[string]any, len(a))
+	for k, v := range a {
+		out[k] = v
+	}
+	for _, k := range drop {
+		delete(out, k)
+	}
+	return out
+}
+
+// method is the update method: PATCH unless method says PUT.
+func method(a map[string]any) string {
+	if m, ok := a["method"]; ok {
+		return strings.ToUpper(str(m))
+	}
+	return "PATCH"
+}
+
+// query turns an object into query parameters; a list value repeats the
+// parameter.
+func query(v any) (url.Values, error) {
+	q := url.Values{}
+	if v == nil {
+		return q, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("query: want an object of parameters, got %s", describe(v))
+	}
+	for k, val := range m {
+		if list, ok := val.([]any); ok {
+			for _, e := range list {
+				q.Add(k, str(e))
+			}
+			continue
+		}
+		q.Set(k, str(val))
+	}
+	return q, nil
+}
