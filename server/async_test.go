@@ -96,3 +96,31 @@ func TestAsyncEventsAfterCloseAreStillDelivered(t *testing.T) {
 		t.Errorf("event after Close: %d deliveries, want 1 (delivered inline, not lost)", got)
 	}
 }
+
+func TestFlushWaitsForQueuedDeliveries(t *testing.T) {
+	h := newHookReceiver(t)
+	release := make(chan struct{})
+	h.setRespond(func(n int) (int, time.Duration) {
+		if n == 1 {
+			<-release
+		}
+		return 200, 0
+	})
+	e := newAPI(t, Config{AsyncDelivery: true})
+	pid, _ := hookedProject(t, e, h)
+	for range 3 {
+		e.importTasks(pid, 1)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := e.srv.Flush(ctx); err == nil {
+		t.Fatal("Flush returned nil while a delivery was blocked")
+	}
+	close(release)
+	if err := e.srv.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.all()); n != 3 {
+		t.Errorf("after Flush the receiver has %d deliveries, want 3", n)
+	}
+}

@@ -34,6 +34,12 @@ type dispatcher struct {
 
 	mu     sync.RWMutex // guards closed against concurrent enqueue
 	closed bool
+
+	// pending counts emissions queued or being delivered (async mode).
+	pendMu   sync.Mutex
+	pendCond *sync.Cond
+	pending  int
+
 	queue  chan []delivery
 	done   chan struct{}
 	ctx    context.Context // cancelled when Close gives up waiting
@@ -50,6 +56,7 @@ func newDispatcher(s *Server) *dispatcher {
 		}
 		d.signer = signer
 	}
+	d.pendCond = sync.NewCond(&d.pendMu)
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	if s.cfg.AsyncDelivery {
 		d.queue = make(chan []delivery, s.cfg.AsyncQueue)
@@ -77,7 +84,36 @@ func (d *dispatcher) dispatch(ds []delivery) {
 		d.run(ds)
 		return
 	}
+	d.addPending(1)
 	d.queue <- ds
+}
+
+func (d *dispatcher) addPending(n int) {
+	d.pendMu.Lock()
+	d.pending += n
+	if d.pending == 0 {
+		d.pendCond.Broadcast()
+	}
+	d.pendMu.Unlock()
+}
+
+// flush waits until no emission is queued or being delivered, or ctx ends.
+func (d *dispatcher) flush(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		d.pendMu.Lock()
+		d.pendCond.Broadcast()
+		d.pendMu.Unlock()
+	})
+	defer stop()
+	d.pendMu.Lock()
+	defer d.pendMu.Unlock()
+	for d.pending > 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("flush webhook queue (%d emissions left): %w", d.pending, err)
+		}
+		d.pendCond.Wait()
+	}
+	return nil
 }
 
 // work is the async worker: emissions in queue order. With the reorder
@@ -85,6 +121,7 @@ func (d *dispatcher) dispatch(ds []delivery) {
 func (d *dispatcher) work() {
 	defer close(d.done)
 	for ds := range d.queue {
+		n := 1
 		if d.s.cfg.Faults.Reorder {
 		more:
 			for {
@@ -94,12 +131,14 @@ func (d *dispatcher) work() {
 						break more
 					}
 					ds = append(ds, next...)
+					n++
 				default:
 					break more
 				}
 			}
 		}
 		d.run(ds)
+		d.addPending(-n)
 	}
 }
 

@@ -68,12 +68,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return errValidation("non_field_errors", fmt.Sprintf("load_tasks: No data found in DATA or in FILES (the body must be a list of tasks or one task object, got %s)", pyTypeName(raw)))
 	}
-	if len(rows) == 0 {
-		return errValidation("non_field_errors", "load_tasks: No tasks added")
-	}
-	if len(rows) > maxImportTasks {
-		return errValidation("non_field_errors", fmt.Sprintf("Maximum task number is %d, current task number is %d", maxImportTasks, len(rows)))
-	}
+
 	preFields := preannotatedFields(r)
 	commit := queryBool(r, "commit_to_project", true)
 
@@ -83,6 +78,12 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 		p, err := st.project(pathID(r, "id"))
 		if err != nil {
 			return nil, nil, err
+		}
+		if len(rows) == 0 {
+			return nil, nil, errValidation("non_field_errors", "load_tasks: No tasks added")
+		}
+		if len(rows) > maxImportTasks {
+			return nil, nil, errValidation("non_field_errors", fmt.Sprintf("Maximum task number is %d, current task number is %d", maxImportTasks, len(rows)))
 		}
 		items := make([]importItem, 0, len(rows))
 		for i, row := range rows {

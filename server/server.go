@@ -105,6 +105,14 @@ func (s *Server) Close(ctx context.Context) error {
 	return s.out.close(ctx)
 }
 
+// Flush waits until every webhook emission queued so far has been
+// delivered (async mode; in sync mode there is never anything queued), or
+// until ctx ends. Tests and scenario runners use it to wait for the events
+// an API call caused without guessing a time window.
+func (s *Server) Flush(ctx context.Context) error {
+	return s.out.flush(ctx)
+}
+
 // handlerFunc is a handler that reports failures as errors; handle turns
 // them into Label Studio's error envelope.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error

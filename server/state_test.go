@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -209,4 +210,45 @@ func FuzzRestore(f *testing.F) {
 			t.Fatalf("snapshot changed across a restore:\n%s\n%s", snap, snap2)
 		}
 	})
+}
+
+// TestSnapshotCoversEveryField fails when a store struct gains a field:
+// add it to state.go (or, if it is derived, to derived below).
+func TestSnapshotCoversEveryField(t *testing.T) {
+	derived := map[string]bool{"project.parsed": true, "project.taskIDs": true, "task.annIDs": true,
+		"task.predIDs": true, "annotation.resultN": true}
+	for _, tc := range []struct {
+		name  string
+		store any
+		state any
+	}{
+		{"project", project{}, stateProject{}},
+		{"task", task{}, stateTask{}},
+		{"annotation", annotation{}, stateAnnotation{}},
+		{"prediction", prediction{}, statePrediction{}},
+		{"webhook", webhook{}, stateWebhook{}},
+		{"view", view{}, stateView{}},
+	} {
+		saved := map[string]bool{}
+		st := reflect.TypeOf(tc.state)
+		for i := range st.NumField() {
+			saved[strings.ToLower(st.Field(i).Name)] = true
+		}
+		rt := reflect.TypeOf(tc.store)
+		for i := range rt.NumField() {
+			f := rt.Field(i).Name
+			key := strings.ToLower(strings.TrimSuffix(f, "ID"))
+			switch f {
+			case "projectID":
+				key = "project"
+			case "taskID":
+				key = "task"
+			case "revealPreannotationsInteractive":
+				key = "revealpreannotationsinteractive"
+			}
+			if !saved[key] && !saved[strings.ToLower(f)] && !derived[tc.name+"."+f] {
+				t.Errorf("%s.%s is not in the state file; add it to state.go", tc.name, f)
+			}
+		}
+	}
 }

@@ -31,6 +31,22 @@ func WithConfig(cfg server.Config) Option { return func(c *server.Config) { *c =
 // WithBatchSize sets the most items one list event carries.
 func WithBatchSize(n int) Option { return func(c *server.Config) { c.BatchSize = n } }
 
+// WithWebhookTimeout bounds one delivery.
+func WithWebhookTimeout(d time.Duration) Option {
+	return func(c *server.Config) { c.WebhookTimeout = d }
+}
+
+// WithMaxConsecutiveFailures sets the auto-disable threshold; 0 turns
+// auto-disable off (as the --max-consecutive-failures flag does).
+func WithMaxConsecutiveFailures(n int) Option {
+	return func(c *server.Config) {
+		c.MaxConsecutiveFailures = n
+		if n == 0 {
+			c.MaxConsecutiveFailures = -1
+		}
+	}
+}
+
 // WithAsyncDelivery delivers webhooks from a background queue.
 func WithAsyncDelivery() Option { return func(c *server.Config) { c.AsyncDelivery = true } }
 
