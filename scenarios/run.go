@@ -306,6 +306,9 @@ type scenarioRun struct {
 	vars            vars
 	// cursor is the seq of the last record a step has seen.
 	cursor int64
+	// flush, with an in-process mock, waits until its async queue is
+	// delivered, so a step's events never spill into the next step.
+	flush func(context.Context) error
 	// created ids, deleted at the end in external mode.
 	webhooks, projects []int
 	log                []string
@@ -333,6 +336,7 @@ func (s *scenarioRun) startLocal() (stop func(), err error) {
 		return nil, fmt.Errorf("start receiver: %w", err)
 	}
 	s.api, s.token, s.rc, s.hookURL = apiEP.url, srv.Config().Token, rc, rcEP.url
+	s.flush = srv.Flush
 	return func() {
 		rc.Close() // ends planned delays, so the drain below is quick
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -593,6 +597,11 @@ func (s *scenarioRun) rel(path string) string {
 // expectation has its minimum (or one already failed) within the step's
 // window, then for the settle window; then it returns what arrived.
 func (s *scenarioRun) collect(ctx context.Context, st *step, since int64, exps []*liveExpectation) ([]receiver.Record, error) {
+	if s.flush != nil {
+		if err := s.flush(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if !st.checked {
 		evs, _ := s.snapshot(since)
 		return evs, nil

@@ -39,8 +39,11 @@ func commands() []command {
 	return []command{
 		{"serve", "run the mock Label Studio server", runServe},
 		{"receive", "run the webhook receiver (record, validate, forward)", runReceive},
+		{"run", "run scenario files: drive the API, check the webhooks each step causes", runRun},
 		{"validate", "check webhook bodies against the event contract", runValidate},
 		{"schemas", "write the JSON Schema files of the event contract", runSchemas},
+		{"trigger", "send realistic webhooks of one action (or all) to a URL", runTrigger},
+		{"health", "exit 0 if a labelhook server answers GET /health (for container health checks)", runHealth},
 	}
 }
 

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+
+	"github.com/labelhook/labelhook/scenarios"
+)
+
+// runRun runs scenario files: against an in-process mock per scenario, or
+// against an external server with --server.
+func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", "run [flags] PATH...  (scenario files, or folders of *.yaml)", stderr)
+	srv := fs.String("server", "", "base URL of an external Label Studio-compatible server (default: an in-process mock per scenario)")
+	token := fs.String("token", "", "API token of the external server (default: the mock's development token)")
+	recvAddr := fs.String("receiver-addr", "127.0.0.1:0", "with --server: address the webhook receiver listens on")
+	recvURL := fs.String("receiver-url", "", "with --server: the receiver's URL as the server reaches it (default: http:// and the listening address)")
+	runExpr := fs.String("run", "", "run only the scenarios whose name matches this regular expression")
+	junit := fs.String("junit", "", "also write a JUnit XML report to this file")
+	verbose := fs.Bool("v", false, "print every step")
+	settle := fs.Duration("settle", scenarios.DefaultSettle, "how long a step with expect keeps listening for late events; 0 turns it off")
+	parallel := fs.Int("parallel", scenarios.DefaultParallel(), "scenarios run at once in-process, 4 per CPU by default (external mode runs one at a time)")
+	fs.bindEnv("server", "LABELHOOK_SERVER")
+	fs.bindEnv("token", "LABELHOOK_TOKEN")
+	fs.bindEnv("receiver-addr", "LABELHOOK_RECEIVER_ADDR")
+	fs.bindEnv("receiver-url", "LABELHOOK_RECEIVER_URL")
+	if err := fs.parse(args, getenv); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return usageErrorf("run needs at least one scenario file or folder")
+	}
+	if *settle < 0 {
+		return usageErrorf("--settle must be 0 or more, got %v", *settle)
+	}
+	if *parallel < 1 {
+		return usageErrorf("--parallel must be 1 or more, got %d", *parallel)
+	}
+	if *srv == "" && (*recvURL != "" || *recvAddr != "127.0.0.1:0") {
+		return usageErrorf("--receiver-addr and --receiver-url need --server (in-process runs start their own receivers)")
+	}
+	if *srv != "" {
+		if u, err := url.Parse(*srv); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageErrorf("--server %q: want an http:// or https:// URL", *srv)
+		}
+	}
+	if *recvURL != "" {
+		if u, err := url.Parse(*recvURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageErrorf("--receiver-url %q: want an http:// or https:// URL", *recvURL)
+		}
+	}
+
+	all, err := scenarios.Load(fs.Args()...)
+	if err != nil {
+		var list scenarios.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				fmt.Fprintln(stderr, e)
+			}
+			return &usageError{fmt.Errorf("%d problem(s) in scenario files, nothing was run: %w", len(list), errSilent)}
+		}
+		return usageErrorf("%v", err)
+	}
+	scs, err := scenarios.Select(all, *runExpr)
+	if err != nil {
+		return usageErrorf("--run: %v", err)
+	}
+	if len(scs) == 0 {
+		if *runExpr != "" {
+			return usageErrorf("no scenario matches --run %q (%d scenario(s) found)", *runExpr, len(all))
+		}
+		return usageErrorf("no scenario found in %q", fs.Args())
+	}
+
+	var junitFile *os.File
+	if *junit != "" {
+		// Created before the run, so a bad path costs no run.
+		if junitFile, err = os.Create(*junit); err != nil {
+			return usageErrorf("--junit: %v", err)
+		}
+		defer junitFile.Close()
+	}
+
+	opts := scenarios.Options{
+		Server:       *srv,
+		Token:        *token,
+		ReceiverAddr: *recvAddr,
+		ReceiverURL:  *recvURL,
+		Settle:       *settle,
+		Parallel:     *parallel,
+		Verbose:      *verbose,
+		Out:          stdout,
+	}
+	if *settle == 0 {
+		opts.Settle = -1 // the flag's 0 means none; the Options' 0 means the default
+	}
+	rep, err := scenarios.Run(ctx, scs, opts)
+	if err != nil {
+		return fmt.Errorf("run scenarios: %w", err)
+	}
+	if junitFile != nil {
+		if err := rep.WriteJUnit(junitFile); err != nil {
+			return fmt.Errorf("--junit %s: %w", *junit, err)
+		}
+		if err := junitFile.Close(); err != nil {
+			return fmt.Errorf("--junit %s: %w", *junit, err)
+		}
+	}
+	if rep.Failed > 0 {
+		return &checkFailedError{fmt.Errorf("%d scenario(s) failed: %w", rep.Failed, errSilent)}
+	}
+	return nil
+}
