@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/labelhook/labelhook/internal/signing"
 )
 
 // Label Studio's delivery defaults (newest code).
@@ -107,6 +109,13 @@ func (c Config) withDefaults() Config {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
+}
+
+// CheckSigningSecret reports whether secret ("whsec_<base64>") can sign
+// deliveries; New panics on one that cannot.
+func CheckSigningSecret(secret string) error {
+	_, err := signing.New(secret)
+	return err
 }
 
 // followLikeRequests follows redirects as python-requests does: up to 30.

@@ -167,7 +167,12 @@ func TestServeUsageErrors(t *testing.T) {
 		{"bad float", []string{"--webhook-timeout", "soon"}, nil},
 		{"zero timeout", []string{"--webhook-timeout", "0"}, nil},
 		{"zero batch", []string{"--webhook-batch-size", "0"}, nil},
-		{"negative threshold", []string{"--max-consecutive-failures", "-1"}, nil},
+		{"bad retry schedule", []string{"--retry-schedule", "1s,soon"}, nil},
+		{"bad signing secret", []string{"--signing-secret", "whsec_!!"}, nil},
+		{"duplicate probability", []string{"--fault-duplicate", "1.5"}, nil},
+		{"drop probability", []string{"--fault-drop", "-0.1"}, nil},
+		{"delay range", []string{"--fault-delay", "2s-1s"}, nil},
+		{"bad fault env", nil, map[string]string{"LABELHOOK_FAULT_DELAY": "soon"}},
 		{"bad env value", nil, map[string]string{"WEBHOOK_BATCH_SIZE": "many"}},
 		{"stray argument", []string{"extra"}, nil},
 	} {
@@ -178,6 +183,33 @@ func TestServeUsageErrors(t *testing.T) {
 				t.Errorf("exit code %d (err %v), want %d", code, err, exitUsage)
 			}
 		})
+	}
+}
+
+func TestServeNegativeThresholdMeansOff(t *testing.T) {
+	_, logs, _ := startServe(t, []string{"--addr", "127.0.0.1:0", "--max-consecutive-failures", "-1"}, nil)
+	if !strings.Contains(logs.String(), "max_consecutive_failures=0") {
+		t.Errorf("a negative threshold is not reported as off (0):\n%s", logs.String())
+	}
+}
+
+func TestServeOptInDeliveryFlags(t *testing.T) {
+	_, logs, _ := startServe(t, []string{"--addr", "127.0.0.1:0", "--retry-schedule", "1s,5s", "--signing-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+		"--fault-delay", "1ms-2ms", "--ssrf-protection"}, nil)
+	for _, want := range []string{"retry_schedule=1s,5s", "signing=true", "ssrf_protection=true", "faults=true"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("ready line lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+func TestServeWarnsWhenExposedWithDefaultToken(t *testing.T) {
+	if !exposed("0.0.0.0:8080") || !exposed("10.0.0.1:80") || exposed("127.0.0.1:8080") || exposed("[::1]:8080") || exposed("localhost:1") {
+		t.Fatal("exposed() misjudges an address")
+	}
+	_, logs, _ := startServe(t, []string{"--addr", "127.0.0.1:0"}, nil)
+	if strings.Contains(logs.String(), "LISTENING BEYOND LOOPBACK") {
+		t.Errorf("warned on loopback:\n%s", logs.String())
 	}
 }
 
