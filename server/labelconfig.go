@@ -2,13 +2,11 @@ package server
 
 import (
 	"encoding/json"
-	"encoding/xml"
-	"errors"
-	"fmt"
 	"hash/fnv"
-	"io"
 	"sort"
 	"strings"
+
+	"github.com/labelhook/labelhook/internal/labelconfig"
 )
 
 // DefaultLabelConfig is a new project's label config when none is given.
@@ -40,76 +38,42 @@ type parsedInput struct {
 	Value string `json:"value"`
 }
 
-// maxConfigDepth bounds how deeply a label config's tags may nest; real
-// configs stay under 20 levels, and the parser must never exhaust the stack.
-const maxConfigDepth = 256
-
-// xmlNode is one element of a label config.
-type xmlNode struct {
-	name     string
-	attrs    map[string]string
-	children []*xmlNode
-}
-
 // parseLabelConfig parses and checks a label config the way Label Studio's
-// validation does at the level clients notice: well-formed XML whose root
-// is <View>, every control naming existing object tags.
+// validation does at the level clients notice (internal/labelconfig), and
+// derives parsed_label_config, data_types and the data keys an import needs.
 func parseLabelConfig(src string) (*labelConfig, error) {
-	root, err := parseXML(src)
+	cfg, err := labelconfig.Parse(src)
 	if err != nil {
 		return nil, err
 	}
-	if root.name != "View" {
-		return nil, fmt.Errorf("the root tag must be <View>, got <%s>", root.name)
-	}
 	lc := &labelConfig{controls: map[string]parsedControl{}, dataTypes: map[string]string{}}
-	objects := map[string]*xmlNode{}
-	var controls []*xmlNode
-	var walk func(n *xmlNode)
-	walk = func(n *xmlNode) {
-		_, isControl := n.attrs["toName"]
-		switch {
-		case isControl:
-			controls = append(controls, n)
-		case strings.HasPrefix(n.attrs["value"], "$"):
-			if name := n.attrs["name"]; name != "" {
-				objects[name] = n
-			}
-			key := strings.TrimPrefix(n.attrs["value"], "$")
-			if key != "" {
-				if _, seen := lc.dataTypes[key]; !seen {
-					lc.dataKeys = append(lc.dataKeys, key)
-				}
-				lc.dataTypes[key] = n.name
-			}
+	for _, o := range cfg.Objects {
+		key := labelconfig.DataKey(o)
+		if key == "" {
+			continue
 		}
-		for _, c := range n.children {
-			walk(c)
+		if _, seen := lc.dataTypes[key]; !seen {
+			lc.dataKeys = append(lc.dataKeys, key)
 		}
+		lc.dataTypes[key] = o.Name
 	}
-	walk(root)
-	for _, c := range controls {
-		name := c.attrs["name"]
-		if name == "" {
-			return nil, fmt.Errorf("control tag <%s> has no name attribute", c.name)
-		}
-		if _, dup := lc.controls[name]; dup {
-			return nil, fmt.Errorf("control tag name %q is used twice", name)
-		}
-		pc := parsedControl{Type: c.name, ToName: []string{}, Inputs: []parsedInput{}, Labels: []string{}, LabelsAttrs: json.RawMessage("{}")}
-		for _, to := range strings.Split(c.attrs["toName"], ",") {
-			to = strings.TrimSpace(to)
-			if to == "" {
-				continue
-			}
-			obj, ok := objects[to]
-			if !ok {
-				return nil, fmt.Errorf("toName=%q of control %q does not name an object tag", to, name)
-			}
+	for _, c := range cfg.Controls {
+		name := c.Attrs["name"]
+		pc := parsedControl{Type: c.Name, ToName: []string{}, Inputs: []parsedInput{}, Labels: []string{}, LabelsAttrs: json.RawMessage("{}")}
+		for _, to := range labelconfig.ToNames(c) {
+			obj := cfg.Object(to)
 			pc.ToName = append(pc.ToName, to)
-			pc.Inputs = append(pc.Inputs, parsedInput{Type: obj.name, Value: strings.TrimPrefix(obj.attrs["value"], "$")})
+			pc.Inputs = append(pc.Inputs, parsedInput{Type: obj.Name, Value: labelconfig.DataKey(obj)})
 		}
-		collectLabels(c, &pc.Labels)
+		for _, ch := range c.Children {
+			ch.Walk(func(n *labelconfig.Node) {
+				if v, ok := n.Attrs["value"]; ok && !strings.HasPrefix(v, "$") {
+					pc.Labels = append(pc.Labels, v)
+				} else if v, ok := n.Attrs["alias"]; ok {
+					pc.Labels = append(pc.Labels, v)
+				}
+			})
+		}
 		lc.controls[name] = pc
 		lc.order = append(lc.order, name)
 	}
@@ -117,68 +81,6 @@ func parseLabelConfig(src string) (*labelConfig, error) {
 	h.Write([]byte(src))
 	lc.hash = int64(h.Sum64())
 	return lc, nil
-}
-
-// collectLabels gathers the value of every label-like descendant
-// (Choice, Label, …) of a control tag.
-func collectLabels(n *xmlNode, out *[]string) {
-	for _, c := range n.children {
-		if v, ok := c.attrs["value"]; ok && !strings.HasPrefix(v, "$") {
-			*out = append(*out, v)
-		} else if v, ok := c.attrs["alias"]; ok {
-			*out = append(*out, v)
-		}
-		collectLabels(c, out)
-	}
-}
-
-func parseXML(src string) (*xmlNode, error) {
-	if strings.TrimSpace(src) == "" {
-		return nil, errors.New("label config is empty")
-	}
-	dec := xml.NewDecoder(strings.NewReader(src))
-	dec.Strict = true
-	var stack []*xmlNode
-	var root *xmlNode
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("label config is not valid XML: %w", err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if len(stack) >= maxConfigDepth {
-				return nil, fmt.Errorf("label config nests tags deeper than %d levels", maxConfigDepth)
-			}
-			n := &xmlNode{name: t.Name.Local, attrs: map[string]string{}}
-			for _, a := range t.Attr {
-				n.attrs[a.Name.Local] = a.Value
-			}
-			if len(stack) == 0 {
-				if root != nil {
-					return nil, errors.New("label config is not valid XML: more than one root element")
-				}
-				root = n
-			} else {
-				p := stack[len(stack)-1]
-				p.children = append(p.children, n)
-			}
-			stack = append(stack, n)
-		case xml.EndElement:
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) == 0 && strings.TrimSpace(string(t)) != "" {
-				return nil, errors.New("label config is not valid XML: text outside the root element")
-			}
-		}
-	}
-	if root == nil {
-		return nil, errors.New("label config is not valid XML: no root element")
-	}
-	return root, nil
 }
 
 // parsedJSON renders parsed_label_config, controls in config order.

@@ -1,11 +1,10 @@
 package fakedata
 
 import (
-	"encoding/xml"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
+
+	"github.com/labelhook/labelhook/internal/labelconfig"
 )
 
 // Config is what a generator needs from a label config: the object tags
@@ -79,70 +78,32 @@ func (c *Config) Control(name string) (Control, bool) {
 }
 
 // node is one element of a label config.
-type node struct {
-	name     string
-	attrs    map[string]string
-	children []*node
-}
+type node = labelconfig.Node
 
 // ParseConfig parses a label config. It fails where the mock server (and
-// Label Studio) answers 400: not XML, a root other than <View>, a control
-// without a name or with a name used twice, a toName that names no object
-// tag.
+// Label Studio) answers 400 — both use internal/labelconfig: not XML, a
+// root other than <View>, a control without a name or with a name used
+// twice, a toName that names no object tag, tags nested too deeply.
 func ParseConfig(src string) (*Config, error) {
-	root, err := parseXML(src)
+	lc, err := labelconfig.Parse(src)
 	if err != nil {
-		return nil, err
-	}
-	if root.name != "View" {
-		return nil, fmt.Errorf("parse label config: the root tag must be <View>, got <%s>", root.name)
+		return nil, fmt.Errorf("parse label config: %w", err)
 	}
 	c := &Config{}
-	var controls []*node
-	var walk func(n *node)
-	walk = func(n *node) {
-		_, isControl := n.attrs["toName"]
-		switch {
-		case isControl:
-			controls = append(controls, n)
-		case strings.HasPrefix(n.attrs["value"], "$"):
-			o := Object{Name: n.attrs["name"], Tag: n.name, Key: n.attrs["value"][1:], Attrs: n.attrs}
-			if n.name == "TimeSeries" {
-				for _, ch := range n.children {
-					if col := ch.attrs["column"]; ch.name == "Channel" && col != "" {
-						o.Columns = append(o.Columns, col)
-					}
+	for _, n := range lc.Objects {
+		o := Object{Name: n.Attrs["name"], Tag: n.Name, Key: labelconfig.DataKey(n), Attrs: n.Attrs}
+		if n.Name == "TimeSeries" {
+			for _, ch := range n.Children {
+				if col := ch.Attrs["column"]; ch.Name == "Channel" && col != "" {
+					o.Columns = append(o.Columns, col)
 				}
 			}
-			c.Objects = append(c.Objects, o)
 		}
-		for _, ch := range n.children {
-			walk(ch)
-		}
+		c.Objects = append(c.Objects, o)
 	}
-	walk(root)
-	names := map[string]bool{}
-	for _, n := range controls {
-		name := n.attrs["name"]
-		if name == "" {
-			return nil, fmt.Errorf("parse label config: control tag <%s> has no name attribute", n.name)
-		}
-		if names[name] {
-			return nil, fmt.Errorf("parse label config: control tag name %q is used twice", name)
-		}
-		names[name] = true
-		ct := Control{Name: name, Tag: n.name, Attrs: n.attrs}
-		for _, to := range strings.Split(n.attrs["toName"], ",") {
-			to = strings.TrimSpace(to)
-			if to == "" {
-				continue
-			}
-			if _, ok := c.Object(to); !ok {
-				return nil, fmt.Errorf("parse label config: toName=%q of control %q does not name an object tag", to, name)
-			}
-			ct.ToName = append(ct.ToName, to)
-		}
-		if n.name == "Taxonomy" {
+	for _, n := range lc.Controls {
+		ct := Control{Name: n.Attrs["name"], Tag: n.Name, Attrs: n.Attrs, ToName: labelconfig.ToNames(n)}
+		if n.Name == "Taxonomy" {
 			collectPaths(n, nil, &ct.Paths)
 			for _, p := range ct.Paths {
 				ct.Labels = append(ct.Labels, p[len(p)-1])
@@ -158,20 +119,20 @@ func ParseConfig(src string) (*Config, error) {
 // labelOf is what a Choice or Label contributes to results: its alias,
 // else its value; "" for elements that are neither.
 func labelOf(n *node) string {
-	if n.name != "Choice" && n.name != "Label" {
+	if n.Name != "Choice" && n.Name != "Label" {
 		return ""
 	}
-	if a := n.attrs["alias"]; a != "" {
+	if a := n.Attrs["alias"]; a != "" {
 		return a
 	}
-	if v := n.attrs["value"]; !strings.HasPrefix(v, "$") {
+	if v := n.Attrs["value"]; !strings.HasPrefix(v, "$") {
 		return v
 	}
 	return ""
 }
 
 func collectLabels(n *node, out *[]string) {
-	for _, ch := range n.children {
+	for _, ch := range n.Children {
 		if l := labelOf(ch); l != "" {
 			*out = append(*out, l)
 		}
@@ -181,7 +142,7 @@ func collectLabels(n *node, out *[]string) {
 
 // collectPaths lists every Choice of a Taxonomy as its path from the top.
 func collectPaths(n *node, prefix []string, out *[][]string) {
-	for _, ch := range n.children {
+	for _, ch := range n.Children {
 		l := labelOf(ch)
 		if l == "" {
 			collectPaths(ch, prefix, out)
@@ -191,50 +152,4 @@ func collectPaths(n *node, prefix []string, out *[][]string) {
 		*out = append(*out, p)
 		collectPaths(ch, p, out)
 	}
-}
-
-func parseXML(src string) (*node, error) {
-	if strings.TrimSpace(src) == "" {
-		return nil, errors.New("parse label config: it is empty")
-	}
-	dec := xml.NewDecoder(strings.NewReader(src))
-	dec.Strict = true
-	var stack []*node
-	var root *node
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("parse label config: not valid XML: %w", err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			n := &node{name: t.Name.Local, attrs: map[string]string{}}
-			for _, a := range t.Attr {
-				n.attrs[a.Name.Local] = a.Value
-			}
-			if len(stack) == 0 {
-				if root != nil {
-					return nil, errors.New("parse label config: not valid XML: more than one root element")
-				}
-				root = n
-			} else {
-				p := stack[len(stack)-1]
-				p.children = append(p.children, n)
-			}
-			stack = append(stack, n)
-		case xml.EndElement:
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) == 0 && strings.TrimSpace(string(t)) != "" {
-				return nil, errors.New("parse label config: not valid XML: text outside the root element")
-			}
-		}
-	}
-	if root == nil {
-		return nil, errors.New("parse label config: not valid XML: no root element")
-	}
-	return root, nil
 }
