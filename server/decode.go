@@ -118,7 +118,8 @@ func (f form) has(k string) bool { _, ok := f.raw[k]; return ok }
 
 func (f form) isNull(k string) bool { return jsonKind(f.raw[k]) == 'n' }
 
-// str reads a string field. DRF's CharField also takes numbers.
+// str reads a string field. Like DRF's CharField it takes numbers too and
+// trims surrounding whitespace (trim_whitespace is on by default).
 func (f form) str(k string, dst *string) bool {
 	raw, ok := f.raw[k]
 	if !ok {
@@ -128,7 +129,7 @@ func (f form) str(k string, dst *string) bool {
 	case '"':
 		var v string
 		_ = json.Unmarshal(raw, &v)
-		*dst = v
+		*dst = strings.TrimSpace(v)
 		return true
 	case 'n':
 		f.errs.add(k, "This field may not be null.")
