@@ -85,6 +85,7 @@ func readAnnotationForm(f form) (annotationInput, error) {
 // refresh with relabel). Call under st.mu.
 func (s *Server) newAnnotation(t *task, in annotationInput, now time.Time) *annotation {
 	st := s.st
+	st.touch(t.id)
 	st.next.annotation++
 	by := userID
 	a := &annotation{
@@ -116,6 +117,7 @@ func (s *Server) newAnnotation(t *task, in annotationInput, now time.Time) *anno
 
 // clearGroundTruth unsets ground_truth on t's annotations other than keep.
 func (st *store) clearGroundTruth(t *task, keep int) {
+	st.touch(t.id)
 	for _, id := range t.annIDs {
 		if id != keep {
 			st.annotations[id].groundTruth = false
@@ -211,6 +213,7 @@ func (s *Server) handleAnnotationUpdate(w http.ResponseWriter, r *http.Request) 
 			return nil, nil, err
 		}
 		now := s.cfg.Now()
+		st.touch(a.taskID)
 		if in.hasResult {
 			a.result = in.result
 			a.resultN = resultCount(a.result)
@@ -268,6 +271,7 @@ func (s *Server) handleAnnotationDelete(w http.ResponseWriter, r *http.Request) 
 
 // deleteAnnotations removes annotations of one task.
 func (st *store) deleteAnnotations(t *task, ids []int) {
+	st.touch(t.id)
 	for _, id := range ids {
 		delete(st.annotations, id)
 	}

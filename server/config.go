@@ -74,6 +74,10 @@ type Config struct {
 	OnChange func()
 }
 
+// deliveryIdleConns is how many idle connections the default delivery
+// client keeps per receiver host.
+const deliveryIdleConns = 64
+
 func (c Config) withDefaults() Config {
 	if c.Token == "" {
 		c.Token = DefaultToken
@@ -100,7 +104,12 @@ func (c Config) withDefaults() Config {
 		c.NewUUID = randomUUID
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: c.WebhookTimeout, CheckRedirect: followLikeRequests}
+		// Its own transport: http.DefaultTransport keeps 2 idle connections
+		// per host, so concurrent sync deliveries to one receiver (the usual
+		// case) opened and closed a connection almost every time.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = deliveryIdleConns
+		c.HTTPClient = &http.Client{Timeout: c.WebhookTimeout, CheckRedirect: followLikeRequests, Transport: tr}
 	}
 	if c.DeliveryLogSize <= 0 {
 		c.DeliveryLogSize = DefaultDeliveryLogSize

@@ -130,6 +130,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
 	s.st.gen++
 	s.st.projects, s.st.tasks, s.st.annotations = fresh.projects, fresh.tasks, fresh.annotations
 	s.st.predictions, s.st.webhooks, s.st.views = fresh.predictions, fresh.webhooks, fresh.views
+	clear(s.st.dirty) // ids start over: a stale touch would count a new task twice
 	s.st.mu.Unlock()
 	s.out.log.clear()
 	s.log.Info("state reset")

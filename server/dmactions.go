@@ -157,6 +157,7 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 			for _, tid := range ids {
 				for _, aid := range st.tasks[tid].annIDs {
 					if a := st.annotations[aid]; a.groundTruth {
+						st.touch(tid)
 						a.groundTruth = false
 						n++
 					}

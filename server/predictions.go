@@ -61,6 +61,7 @@ func readPredictionForm(f form, needTask bool, defVersion string) (predictionInp
 // newPrediction adds a prediction to t. Call under st.mu.
 func (s *Server) newPrediction(t *task, in predictionInput, now time.Time) *prediction {
 	st := s.st
+	st.touch(t.id)
 	st.next.prediction++
 	p := &prediction{
 		id: st.next.prediction, result: in.result, modelVersion: in.modelVersion, score: in.score,
@@ -194,6 +195,7 @@ func (s *Server) handlePredictionDelete(w http.ResponseWriter, r *http.Request) 
 
 // deletePredictions removes predictions of one task.
 func (st *store) deletePredictions(t *task, ids []int) {
+	st.touch(t.id)
 	for _, id := range ids {
 		delete(st.predictions, id)
 	}

@@ -19,17 +19,22 @@ type Server struct {
 	router *mux.Router
 	auth   *authenticator
 	out    *dispatcher
+	// ownClient reports that the delivery client is the default one New
+	// made, whose idle connections Close closes.
+	ownClient bool
 }
 
 // New returns a Server with cfg's settings (zero fields take Label
 // Studio's defaults). Close it to stop async delivery.
 func New(cfg Config) *Server {
+	own := cfg.HTTPClient == nil
 	cfg = cfg.withDefaults()
 	s := &Server{
-		cfg:  cfg,
-		log:  cfg.Logger,
-		st:   newStore(),
-		auth: newAuthenticator(cfg.Token, cfg.Now),
+		ownClient: own,
+		cfg:       cfg,
+		log:       cfg.Logger,
+		st:        newStore(),
+		auth:      newAuthenticator(cfg.Token, cfg.Now),
 	}
 	s.out = newDispatcher(s)
 	s.router = s.routes()
@@ -102,7 +107,11 @@ func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request) {
 // Close stops accepting async deliveries and waits, until ctx ends, for
 // the queued ones to be delivered. What is left undelivered is logged.
 func (s *Server) Close(ctx context.Context) error {
-	return s.out.close(ctx)
+	err := s.out.close(ctx)
+	if s.ownClient {
+		s.cfg.HTTPClient.CloseIdleConnections()
+	}
+	return err
 }
 
 // Flush waits until every webhook emission queued so far has been

@@ -260,6 +260,7 @@ func (s *Server) Restore(data []byte) error {
 	cur.next = st.next
 	cur.projects, cur.tasks, cur.annotations = st.projects, st.tasks, st.annotations
 	cur.predictions, cur.webhooks, cur.views = st.predictions, st.webhooks, st.views
+	cur.recountAll()
 	return nil
 }
 

@@ -20,6 +20,7 @@ func (s *Server) newTask(p *project, data, meta json.RawMessage) *task {
 		createdAt: now, updatedAt: now, overlap: max(p.maximumAnnotations, 1), innerID: p.nextInnerID,
 	}
 	p.nextInnerID++
+	st.touch(t.id)
 	st.tasks[t.id] = t
 	p.taskIDs = append(p.taskIDs, t.id)
 	return t
@@ -212,6 +213,7 @@ func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error 
 		uid := userID
 		next.updatedBy = &uid
 		next.updatedAt = now
+		s.st.touch(t.id) // is_labeled may change
 		*t = next
 		return s.simpleTaskOf(t), nil, nil
 	})

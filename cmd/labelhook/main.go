@@ -44,6 +44,7 @@ func commands() []command {
 		{"schemas", "write the JSON Schema files of the event contract", runSchemas},
 		{"trigger", "send realistic webhooks of one action (or all) to a URL", runTrigger},
 		{"health", "exit 0 if a labelhook server answers GET /health (for container health checks)", runHealth},
+		{"bench", "measure startup, throughput and import cost against baselines run on the same machine", runBench},
 	}
 }
 

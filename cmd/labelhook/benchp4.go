@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/labelhook/labelhook/receiver"
+	"github.com/labelhook/labelhook/schemas"
+	"github.com/labelhook/labelhook/server"
+)
+
+// p4Clients is how many senders post to the receiver at once in P4 and
+// read the API at once in P5.
+const p4Clients = 16
+
+// capturedBodies returns n ANNOTATION_CREATED bodies exactly as the mock
+// sends them: realistic tasks, annotated through the API, each webhook
+// caught by a sink.
+func capturedBodies(ctx context.Context, n int) ([][]byte, error) {
+	var mu sync.Mutex
+	var bodies [][]byte
+	sink := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, b)
+		mu.Unlock()
+	})
+	sinkURL, stopSink, err := benchLoopback(sink)
+	if err != nil {
+		return nil, err
+	}
+	defer stopSink()
+	m, err := startBenchMock(ctx, server.Config{})
+	if err != nil {
+		return nil, err
+	}
+	defer m.stop()
+	rows, err := realisticTasks(n, false)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := m.importRows(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.hook(ctx, sinkURL+"/hook", schemas.AnnotationCreated); err != nil {
+		return nil, err
+	}
+	anns, err := annotationBodies(rows)
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range ids {
+		if err := benchPost(ctx, m.api.hc, m.api.base+"/api/tasks/"+strconv.Itoa(id)+"/annotations", m.api.token, anns[i], http.StatusCreated); err != nil {
+			return nil, err
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != n {
+		return nil, fmt.Errorf("captured %d ANNOTATION_CREATED bodies, want %d", len(bodies), n)
+	}
+	return bodies, nil
+}
+
+// benchValidation is P4: p4Clients senders POST realistic
+// ANNOTATION_CREATED bodies to a labelhook receiver (read, validate
+// against the schema, record, answer). Baseline: the same senders and
+// bodies against a handler that reads the body and decodes the JSON.
+func benchValidation(ctx context.Context, plan benchPlan) (benchResult, error) {
+	r := benchResult{Name: "P4 receiver validation", Unit: "records/s", BaseUnit: "req/s", Goal: "≥ 0.5", goalAbove: true, goalRatio: 0.5}
+	bodies, err := capturedBodies(ctx, 256)
+	if err != nil {
+		return r, err
+	}
+	rc := receiver.New(receiver.Config{})
+	defer rc.Close()
+	recvURL, stopRecv, err := benchLoopback(rc)
+	if err != nil {
+		return r, err
+	}
+	defer stopRecv()
+	c := benchClient(p4Clients)
+	var clearMu sync.Mutex
+	value, _, err := rateOf(ctx, plan, p4Clients, func(i int) error {
+		if i%8192 == 8191 {
+			clearMu.Lock()
+			rc.Clear() // a long run would otherwise keep every record in memory
+			clearMu.Unlock()
+		}
+		return benchPost(ctx, c, recvURL+"/hook", "", bodies[i%len(bodies)], http.StatusOK)
+	})
+	c.CloseIdleConnections()
+	if err != nil {
+		return r, err
+	}
+	for _, rec := range rc.Events(receiver.Filter{}) {
+		if !rec.Valid {
+			return r, fmt.Errorf("record %d invalid: %v", rec.Seq, rec.Errors)
+		}
+	}
+	decodeOnly := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var v any
+		if err := json.NewDecoder(r.Body).Decode(&v); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	})
+	baseURL, stopBase, err := benchLoopback(decodeOnly)
+	if err != nil {
+		return r, err
+	}
+	defer stopBase()
+	c = benchClient(p4Clients)
+	base, _, err := rateOf(ctx, plan, p4Clients, func(i int) error {
+		return benchPost(ctx, c, baseURL+"/hook", "", bodies[i%len(bodies)], http.StatusOK)
+	})
+	c.CloseIdleConnections()
+	if err != nil {
+		return r, err
+	}
+	r.Value, r.Base = value, base
+	r.judge()
+	r.Note = fmt.Sprintf("%d senders, %d-byte bodies over HTTP", p4Clients, len(bodies[0]))
+	return r, nil
+}

@@ -1,0 +1,173 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labelhook/labelhook/schemas"
+)
+
+// The hot paths of the mock, in-process. `labelhook bench` measures the
+// same paths end to end over HTTP against baselines.
+
+const benchConfig = `<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices></View>`
+
+// benchRows is an import body of n tasks with paragraph-sized text.
+func benchRows(n int) []byte {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"data": {"text": "Review %d: the delivery was late, the box was dented and support took three days to answer, but the product itself works as described.", "source": "shop-%d"}}`, i, i%7)
+	}
+	b.WriteByte(']')
+	return []byte(b.String())
+}
+
+// benchServer is a mock with one project of n tasks and, if hook is not
+// empty, one project webhook for every action to hook.
+func benchServer(b *testing.B, n int, hook string) (*Server, int, []int) {
+	b.Helper()
+	// The tests' recount check would make every payload O(tasks) again.
+	verifyCounts = false
+	b.Cleanup(func() { verifyCounts = true })
+	s := New(Config{Token: testToken})
+	b.Cleanup(func() { _ = s.Close(b.Context()) })
+	var p struct {
+		ID int `json:"id"`
+	}
+	benchCall(b, s, "POST", "/api/projects", fmt.Sprintf(`{"title":"Bench","label_config":%q}`, benchConfig), &p)
+	if hook != "" {
+		benchCall(b, s, "POST", "/api/webhooks", fmt.Sprintf(`{"url":%q,"project":%d}`, hook, p.ID), nil)
+	}
+	var imp struct {
+		TaskIDs []int `json:"task_ids"`
+	}
+	benchCall(b, s, "POST", fmt.Sprintf("/api/projects/%d/import?return_task_ids=1", p.ID), string(benchRows(n)), &imp)
+	return s, p.ID, imp.TaskIDs
+}
+
+func benchCall(b *testing.B, s *Server, method, path, body string, out any) {
+	b.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Token "+testToken)
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, req)
+	if w.Code/100 != 2 {
+		b.Fatalf("%s %s: %d %s", method, path, w.Code, w.Body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(w.Body.Bytes(), out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// sink is a receiver that reads and drops every webhook.
+func sink(b *testing.B) string {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	b.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// BenchmarkPlanTasksCreated serialises one TASKS_CREATED chunk of 5000
+// tasks (the payload of a big import), per task.
+func BenchmarkPlanTasksCreated(b *testing.B) {
+	s, pid, ids := benchServer(b, DefaultBatchSize, "http://127.0.0.1:1/hook")
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		s.st.mu.Lock()
+		ds := s.plan(tasksCreated(s.st, pid, ids))
+		s.st.mu.Unlock()
+		if len(ds) != 1 {
+			b.Fatalf("%d deliveries, want 1", len(ds))
+		}
+		size = len(ds[0].body)
+	}
+	b.SetBytes(int64(size))
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ids)), "ns/task")
+}
+
+// BenchmarkPlanAnnotationCreated serialises one ANNOTATION_CREATED (the
+// annotation, its task and the project with its counters) in a project of
+// 10 000 tasks: its cost must not grow with the project.
+func BenchmarkPlanAnnotationCreated(b *testing.B) {
+	s, _, ids := benchServer(b, 10000, "http://127.0.0.1:1/hook")
+	var a struct {
+		ID int `json:"id"`
+	}
+	benchCall(b, s, "POST", fmt.Sprintf("/api/tasks/%d/annotations", ids[0]),
+		`{"result":[{"id":"r1","from_name":"sentiment","to_name":"text","type":"choices","value":{"choices":["Positive"]}}],"lead_time":3.5}`, &a)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.st.mu.Lock()
+		s.st.touch(ids[0]) // as a change to the task would
+		ds := s.plan(annotationEvent(s.st, schemas.AnnotationCreated, s.st.annotations[a.ID]))
+		s.st.mu.Unlock()
+		if len(ds) != 1 {
+			b.Fatalf("%d deliveries, want 1", len(ds))
+		}
+	}
+}
+
+// BenchmarkImportParse validates the rows of a 10 000-task import body
+// (what happens between reading the body and creating the tasks).
+func BenchmarkImportParse(b *testing.B) {
+	body := benchRows(10000)
+	lc, err := parseLabelConfig(benchConfig)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		raw, err := parseJSON(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var rows []json.RawMessage
+		if err := json.Unmarshal(raw, &rows); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := readImportItems(rows, lc, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDeliver makes one ANNOTATION_CREATED-sized delivery to a
+// loopback receiver that drops it: request, headers, answer, log and
+// failure accounting.
+func BenchmarkDeliver(b *testing.B) {
+	url := sink(b)
+	s, _, ids := benchServer(b, 10, url)
+	var a struct {
+		ID int `json:"id"`
+	}
+	benchCall(b, s, "POST", fmt.Sprintf("/api/tasks/%d/annotations", ids[0]), `{"result":[],"lead_time":1}`, &a)
+	s.st.mu.Lock()
+	ds := s.plan(annotationEvent(s.st, schemas.AnnotationCreated, s.st.annotations[a.ID]))
+	s.st.mu.Unlock()
+	if len(ds) != 1 {
+		b.Fatalf("%d deliveries, want 1", len(ds))
+	}
+	b.SetBytes(int64(len(ds[0].body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.out.deliver(ds[0])
+	}
+	if got := s.Deliveries(func(a Attempt) bool { return a.Outcome != OutcomeDelivered }); len(got) > 0 {
+		b.Fatalf("failed deliveries: %+v", got[0])
+	}
+}
