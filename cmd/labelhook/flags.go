@@ -45,15 +45,33 @@ func (fs *flagSet) bindEnv(name, envName string) {
 	fs.env[name] = envName
 }
 
-// parse parses args, then fills every flag not given on the command line
-// from its environment variable. Errors are usage errors.
+// parse parses args, with flags before, between or after the positional
+// arguments (labelhook run DIR --junit x.xml), then fills every flag not
+// given on the command line from its environment variable. After "--"
+// everything is positional. Errors are usage errors.
 func (fs *flagSet) parse(args []string, getenv env) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var pos []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return &usageError{err}
 		}
-		return &usageError{err}
+		left := fs.FlagSet.Args()
+		if used := len(rest) - len(left); used > 0 && rest[used-1] == "--" {
+			pos = append(pos, left...)
+			break
+		}
+		if len(left) == 0 {
+			break
+		}
+		pos = append(pos, left[0])
+		rest = left[1:]
 	}
+	// Leave exactly the positional arguments in Args (flags set so far stay set).
+	_ = fs.Parse(append([]string{"--"}, pos...))
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	names := make([]string, 0, len(fs.env))
