@@ -1,6 +1,7 @@
 package receiver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,6 +60,23 @@ type Record struct {
 	// and when nothing was relayed.
 	ForwardStatus int    `json:"forward_status,omitempty"`
 	ForwardError  string `json:"forward_error,omitempty"`
+}
+
+// MarshalJSON writes received_at as Label Studio writes datetimes: UTC,
+// six fraction digits, Z. HTML is not escaped, so label configs stay readable.
+func (r Record) MarshalJSON() ([]byte, error) {
+	type plain Record
+	v := struct {
+		plain
+		ReceivedAt string `json:"received_at"`
+	}{plain(r), r.ReceivedAt.UTC().Format("2006-01-02T15:04:05.000000Z")}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // Filter selects records, in the Go API and in the query string of

@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/labelhook/labelhook/internal/signing"
 	"github.com/labelhook/labelhook/schemas"
 )
 
@@ -117,7 +119,7 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request, rec *Record
 	rec.Action, rec.Errors = schemas.Validate(body)
 	if rc.signer != nil {
 		h := r.Header
-		if err := rc.signer.Verify(h.Get("Webhook-Id"), h.Get("Webhook-Timestamp"), h.Get("Webhook-Signature"), body); err != nil {
+		if err := rc.signer.VerifyAt(h.Get("Webhook-Id"), h.Get("Webhook-Timestamp"), h.Get("Webhook-Signature"), body, rc.now(), signing.DefaultTolerance); err != nil {
 			rec.Errors = append(rec.Errors, schemas.Problem{Path: "headers", Message: "signature: " + err.Error()})
 		}
 	}
@@ -126,7 +128,12 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request, rec *Record
 		rec.Errors = []schemas.Problem{}
 	}
 	var compact bytes.Buffer
-	if err := json.Compact(&compact, body); err != nil {
+	err = json.Compact(&compact, body)
+	if err == nil && !utf8.Valid(body) {
+		// Compact passes bad bytes through; records must stay UTF-8 JSON.
+		err = errors.New("the body is not valid UTF-8")
+	}
+	if err != nil {
 		rec.Valid = false
 		if len(rec.Errors) == 0 { // schemas should have said so; never record non-JSON as valid
 			rec.Errors = []schemas.Problem{{Path: "$", Message: fmt.Sprintf("body is not JSON: %v", err)}}

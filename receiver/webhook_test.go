@@ -8,8 +8,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/labelhook/labelhook/receiver"
@@ -141,5 +143,26 @@ func BenchmarkReceive(b *testing.B) {
 		if i++; i%4096 == 0 {
 			rc.Clear() // keep memory flat over long runs
 		}
+	}
+}
+
+func TestInvalidUTF8IsNotJSON(t *testing.T) {
+	rc := receiver.New(receiver.Config{})
+	req := httptest.NewRequest(http.MethodPost, "/u", strings.NewReader("{\"action\":\"TASKS_DELETED\",\"tasks\":[{\"id\":1}],\"x\":\"\xff\xfe\"}"))
+	rec := httptest.NewRecorder()
+	rc.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest {
+		t.Errorf("status %d, want 400", rec.Code)
+	}
+	got := rc.Events(receiver.Filter{})
+	if len(got) != 1 || got[0].Valid || !utf8.Valid(got[0].Body) {
+		t.Fatalf("record %+v: want one invalid record whose body is valid UTF-8", got)
+	}
+	line, err := json.Marshal(got[0])
+	if err != nil || !utf8.Valid(line) {
+		t.Errorf("record line is not UTF-8 JSON: %v", err)
+	}
+	if !regexp.MustCompile(`"received_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"`).Match(line) {
+		t.Errorf("received_at is not UTC with six fraction digits: %s", line)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/xeipuuv/gojsonreference"
 	"github.com/xeipuuv/gojsonschema"
@@ -242,6 +243,11 @@ func isHuge(n string) bool {
 // decode parses body once, the way gojsonschema expects documents:
 // numbers stay json.Number so that 64-bit ids keep every digit.
 func decode(body []byte) (any, error) {
+	if !utf8.Valid(body) {
+		// encoding/json would quietly turn the bad bytes into U+FFFD;
+		// JSON text is UTF-8 (RFC 8259), and Label Studio sends nothing else.
+		return nil, errors.New("not JSON: the body is not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var doc any

@@ -146,7 +146,20 @@ func (d *dispatcher) work() {
 func (d *dispatcher) run(ds []delivery) {
 	if d.s.cfg.Faults.Reorder && len(ds) > 1 {
 		ds = append([]delivery(nil), ds...)
+		for i := range ds {
+			ds[i].planned = i
+		}
 		d.faults.shuffle(ds)
+		moved := 0
+		for i := range ds {
+			if ds[i].planned != i {
+				ds[i].reordered = true
+				moved++
+			}
+		}
+		if moved > 0 {
+			d.s.log.Info("webhook deliveries reordered on purpose (--fault-reorder)", "deliveries", len(ds), "moved", moved)
+		}
 	}
 	for _, dl := range ds {
 		d.deliver(dl)
@@ -198,14 +211,18 @@ func (d *dispatcher) deliver(dl delivery) {
 		s.log.Info("webhook delivery dropped on purpose (--fault-drop)", "action", dl.action, "webhook_id", dl.webhookID)
 		return
 	}
-	fault := ""
+	var faults []string
+	if dl.reordered {
+		faults = append(faults, "reorder")
+	}
 	if f.DelayMax > 0 {
+		faults = append(faults, "delay")
 		if !d.sleep(d.faults.between(f.DelayMin, f.DelayMax)) {
-			d.record(dl, 1, true, OutcomeUndelivered, 0, d.ctx.Err(), 0, "delay")
+			d.record(dl, 1, true, OutcomeUndelivered, 0, d.ctx.Err(), 0, strings.Join(faults, "+"))
 			return
 		}
-		fault = "delay"
 	}
+	fault := strings.Join(faults, "+")
 	ok, aborted := d.attempts(dl, fault)
 	if aborted {
 		return
@@ -258,7 +275,7 @@ func (d *dispatcher) attempts(dl delivery, fault string) (ok, aborted bool) {
 			return false, false
 		}
 		wait := schedule[n-1]
-		if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && ra > 0 {
+		if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && ra >= 0 {
 			wait = ra
 		}
 		if !d.sleep(wait) {
@@ -364,7 +381,7 @@ func (d *dispatcher) account(dl delivery, ok bool) bool {
 }
 
 // post sends the body once and returns the status and the wait a
-// Retry-After header asks for (0 if none). The answer's body is read (so
+// Retry-After header asks for (-1 if none). The answer's body is read (so
 // the connection can be reused) and ignored, as Label Studio does.
 func (d *dispatcher) post(dl delivery) (int, time.Duration, error) {
 	s := d.s
@@ -410,17 +427,20 @@ func (d *dispatcher) post(dl delivery) (int, time.Duration, error) {
 }
 
 // retryAfter reads a Retry-After value: seconds or an HTTP date, capped
-// at maxRetryAfter; 0 when absent or unreadable.
+// at maxRetryAfter; -1 when absent or unreadable (0 is a real answer:
+// retry at once).
 func retryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0
+		return -1
 	}
 	var wait time.Duration
 	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 		wait = time.Duration(n) * time.Second
 	} else if t, err := http.ParseTime(v); err == nil {
 		wait = t.Sub(now)
+	} else {
+		return -1
 	}
 	return min(max(wait, 0), maxRetryAfter)
 }

@@ -32,8 +32,11 @@ type event struct {
 type delivery struct {
 	// id names this delivery (one event chunk to one webhook); it is the
 	// webhook-id header when signing, the same on every retry.
-	id        string
-	gen       int // store generation the event was planned in
+	id  string
+	gen int // store generation the event was planned in
+	// planned and reordered: --fault-reorder moved it from its place.
+	planned   int
+	reordered bool
 	webhookID int
 	action    schemas.Action
 	url       string

@@ -68,10 +68,13 @@ func ParseDelayRange(v string) (time.Duration, time.Duration, error) {
 // ParseRetrySchedule reads "1s,5s,30s"; an empty string is no retries.
 func ParseRetrySchedule(v string) ([]time.Duration, error) {
 	var out []time.Duration
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
 	for _, part := range strings.Split(v, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
-			continue
+			return nil, fmt.Errorf("retry schedule %q has an empty entry", v)
 		}
 		d, err := time.ParseDuration(part)
 		if err != nil {

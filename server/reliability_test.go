@@ -161,8 +161,14 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 	if got := retryAfter("999999", now); got != maxRetryAfter {
 		t.Errorf("Retry-After is not capped: %s", got)
 	}
-	if got := retryAfter("soon", now); got != 0 {
-		t.Errorf("unreadable Retry-After = %s", got)
+	if got := retryAfter("soon", now); got != -1 {
+		t.Errorf("unreadable Retry-After = %s, want -1 (none)", got)
+	}
+	if got := retryAfter("", now); got != -1 {
+		t.Errorf("absent Retry-After = %s, want -1", got)
+	}
+	if got := retryAfter("0", now); got != 0 {
+		t.Errorf("Retry-After 0 = %s, want 0 (retry at once)", got)
 	}
 }
 
@@ -253,6 +259,13 @@ func TestFaultReorderShufflesSeeded(t *testing.T) {
 			got = append(got, ids(t, r.JSON(t)["tasks"])[0])
 		}
 		return got
+	}
+	h := newHookReceiver(t)
+	e := newAPI(t, Config{BatchSize: 1, Faults: Faults{Reorder: true, Seed: 3}})
+	pid, _ := hookedProject(t, e, h)
+	e.importTasks(pid, 8)
+	if moved := e.deliveries(""); len(moved) != 8 || !slices.ContainsFunc(moved, func(a Attempt) bool { return a.Fault == "reorder" }) {
+		t.Errorf("reordered deliveries are not marked in the log: %+v", moved)
 	}
 	a, b := order(3), order(3)
 	if diff := cmp.Diff(a, b); diff != "" {

@@ -93,9 +93,10 @@ type webhookBody struct {
 }
 
 // splitBodies cuts a file into bodies. A file that is one JSON value, or
-// that does not start with a complete JSON object on its first line, is a
-// single body (so a broken pretty-printed body gives one "not JSON"
-// problem). Otherwise it is JSON Lines: every non-blank line is a body.
+// none of whose lines is a complete JSON object on its own, is a single
+// body (so a broken pretty-printed body gives one "not JSON" problem).
+// Otherwise it is JSON Lines: every non-blank line is a body, so a broken
+// line is reported with its number and the others are still checked.
 func splitBodies(data []byte) []webhookBody {
 	lines := bytes.Split(data, []byte("\n"))
 	first := -1
@@ -108,8 +109,14 @@ func splitBodies(data []byte) []webhookBody {
 	if first < 0 || json.Valid(data) {
 		return []webhookBody{{body: data}}
 	}
-	head := bytes.TrimSpace(lines[first])
-	if head[0] != '{' || !json.Valid(head) {
+	jsonLines := false
+	for _, l := range lines {
+		if l = bytes.TrimSpace(l); len(l) > 0 && l[0] == '{' && json.Valid(l) {
+			jsonLines = true
+			break
+		}
+	}
+	if !jsonLines {
 		return []webhookBody{{body: data}}
 	}
 	var bodies []webhookBody

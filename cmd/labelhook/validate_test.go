@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,5 +124,23 @@ func TestValidateReadsStdin(t *testing.T) {
 				t.Errorf("stdout (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestValidateJSONLinesWithABrokenFirstLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	data := "{\"action\":\n{\"action\":\"TASK_CREATED\"}\n{\"action\":\"PROJECT_CREATED\"}\n"
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"validate", path}, mapEnv(nil), &out, io.Discard)
+	if exitCode(err) != exitFailed {
+		t.Errorf("exit %d, want %d", exitCode(err), exitFailed)
+	}
+	for _, want := range []string{path + ":1: $: not JSON", path + ":2: $.action: unknown action \"TASK_CREATED\"", "3 bodies checked: 1 valid, 2 invalid"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -36,32 +36,59 @@ func New(secret string) (*Signer, error) {
 	return &Signer{key: key}, nil
 }
 
+// DefaultTolerance is how far a webhook-timestamp may be from the
+// verifier's clock, as the Standard Webhooks libraries default to.
+const DefaultTolerance = 5 * time.Minute
+
 // Sign returns the webhook-signature value for one message.
 func (s *Signer) Sign(id string, ts time.Time, body []byte) string {
+	return s.sign(id, strconv.FormatInt(ts.Unix(), 10), body)
+}
+
+// sign signs the timestamp text exactly as it appears in the header.
+func (s *Signer) sign(id, timestamp string, body []byte) string {
 	mac := hmac.New(sha256.New, s.key)
 	mac.Write([]byte(id))
 	mac.Write([]byte{'.'})
-	mac.Write([]byte(strconv.FormatInt(ts.Unix(), 10)))
+	mac.Write([]byte(timestamp))
 	mac.Write([]byte{'.'})
 	mac.Write(body)
 	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
 // Verify checks the webhook-signature header value (space-separated
-// signatures, any v1 one may match) for id, timestamp and body.
+// signatures, any v1 one may match) for id, timestamp and body. It does
+// not look at the timestamp's age; VerifyAt does.
 func (s *Signer) Verify(id, timestamp, signatures string, body []byte) error {
 	if id == "" || timestamp == "" || signatures == "" {
 		return fmt.Errorf("missing webhook-id, webhook-timestamp or webhook-signature header")
 	}
-	sec, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil {
-		return fmt.Errorf("webhook-timestamp %q is not a unix time", timestamp)
+	for _, r := range timestamp {
+		if r < '0' || r > '9' {
+			return fmt.Errorf("webhook-timestamp %q is not a unix time in seconds", timestamp)
+		}
 	}
-	want := s.Sign(id, time.Unix(sec, 0), body)
+	want := s.sign(id, timestamp, body)
 	for _, sig := range strings.Fields(signatures) {
 		if hmac.Equal([]byte(sig), []byte(want)) {
 			return nil
 		}
 	}
 	return fmt.Errorf("no webhook-signature matches the body")
+}
+
+// VerifyAt is Verify plus the replay check: the timestamp must be within
+// tolerance of now.
+func (s *Signer) VerifyAt(id, timestamp, signatures string, body []byte, now time.Time, tolerance time.Duration) error {
+	if err := s.Verify(id, timestamp, signatures, body); err != nil {
+		return err
+	}
+	sec, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return fmt.Errorf("webhook-timestamp %q is not a unix time in seconds", timestamp)
+	}
+	if age := now.Sub(time.Unix(sec, 0)); age > tolerance || age < -tolerance {
+		return fmt.Errorf("webhook-timestamp is %s away from now, more than the %s tolerance", age.Round(time.Second), tolerance)
+	}
+	return nil
 }

@@ -30,3 +30,22 @@ func TestNewRejectsBadSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyAtChecksTheTimestamp(t *testing.T) {
+	s, _ := New("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	body := []byte(`{"a":1}`)
+	now := time.Unix(1800000000, 0)
+	sig := s.Sign("msg_1", now, body)
+	if err := s.VerifyAt("msg_1", "1800000000", sig, body, now.Add(time.Minute), DefaultTolerance); err != nil {
+		t.Errorf("fresh signature refused: %v", err)
+	}
+	if err := s.VerifyAt("msg_1", "1800000000", sig, body, now.Add(time.Hour), DefaultTolerance); err == nil {
+		t.Error("an hour-old signature accepted (replay)")
+	}
+	if err := s.VerifyAt("msg_1", "1800000000", sig, body, now.Add(-time.Hour), DefaultTolerance); err == nil {
+		t.Error("a signature from the future accepted")
+	}
+	if err := s.Verify("msg_1", "+1800000000", sig, body); err == nil {
+		t.Error("a timestamp spelled differently from the signed one accepted")
+	}
+}
