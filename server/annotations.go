@@ -20,7 +20,9 @@ type annotationInput struct {
 	completedBy     *int
 	hasCompletedBy  bool
 	parentPredict   *int
+	hasParentPred   bool
 	parentAnnotate  *int
+	hasParentAnn    bool
 	draftCreatedAt  *time.Time
 	hasDraftCreated bool
 }
@@ -75,10 +77,39 @@ func readAnnotationForm(f form) (annotationInput, error) {
 			}
 		}
 	}
-	f.nullInt("parent_prediction", &in.parentPredict)
-	f.nullInt("parent_annotation", &in.parentAnnotate)
+	in.hasParentPred = f.nullInt("parent_prediction", &in.parentPredict)
+	in.hasParentAnn = f.nullInt("parent_annotation", &in.parentAnnotate)
 	in.hasDraftCreated = f.datetime("draft_created_at", &in.draftCreatedAt)
 	return in, f.errs.err()
+}
+
+// applyTo sets the fields the body gave on a.
+func (in annotationInput) applyTo(a *annotation) {
+	if in.hasResult {
+		a.result = in.result
+		a.resultN = resultCount(a.result)
+	}
+	if in.wasCancelled != nil {
+		a.wasCancelled = *in.wasCancelled
+	}
+	if in.groundTruth != nil {
+		a.groundTruth = *in.groundTruth
+	}
+	if in.hasLeadTime {
+		a.leadTime = in.leadTime
+	}
+	if in.hasCompletedBy {
+		a.completedBy = in.completedBy
+	}
+	if in.hasParentPred {
+		a.parentPrediction = in.parentPredict
+	}
+	if in.hasParentAnn {
+		a.parentAnnotation = in.parentAnnotate
+	}
+	if in.hasDraftCreated {
+		a.draftCreatedAt = in.draftCreatedAt
+	}
 }
 
 // newAnnotation adds an annotation to t (counters are the caller's to
@@ -91,22 +122,9 @@ func (s *Server) newAnnotation(t *task, in annotationInput, now time.Time) *anno
 	a := &annotation{
 		id: st.next.annotation, result: json.RawMessage("[]"), createdAt: now, updatedAt: now,
 		prediction: json.RawMessage("{}"), uniqueID: s.cfg.NewUUID(), taskID: t.id, projectID: t.projectID,
-		completedBy: &by, leadTime: in.leadTime, parentPrediction: in.parentPredict,
-		parentAnnotation: in.parentAnnotate, draftCreatedAt: in.draftCreatedAt,
+		completedBy: &by,
 	}
-	if in.hasResult {
-		a.result = in.result
-	}
-	a.resultN = resultCount(a.result)
-	if in.wasCancelled != nil {
-		a.wasCancelled = *in.wasCancelled
-	}
-	if in.groundTruth != nil {
-		a.groundTruth = *in.groundTruth
-	}
-	if in.hasCompletedBy {
-		a.completedBy = in.completedBy
-	}
+	in.applyTo(a)
 	st.annotations[a.id] = a
 	t.annIDs = append(t.annIDs, a.id)
 	if a.groundTruth {
@@ -214,31 +232,7 @@ func (s *Server) handleAnnotationUpdate(w http.ResponseWriter, r *http.Request) 
 		}
 		now := s.cfg.Now()
 		st.touch(a.taskID)
-		if in.hasResult {
-			a.result = in.result
-			a.resultN = resultCount(a.result)
-		}
-		if in.wasCancelled != nil {
-			a.wasCancelled = *in.wasCancelled
-		}
-		if in.groundTruth != nil {
-			a.groundTruth = *in.groundTruth
-		}
-		if in.hasLeadTime {
-			a.leadTime = in.leadTime
-		}
-		if in.hasCompletedBy {
-			a.completedBy = in.completedBy
-		}
-		if f.has("parent_prediction") {
-			a.parentPrediction = in.parentPredict
-		}
-		if f.has("parent_annotation") {
-			a.parentAnnotation = in.parentAnnotate
-		}
-		if in.hasDraftCreated {
-			a.draftCreatedAt = in.draftCreatedAt
-		}
+		in.applyTo(a)
 		uid := userID
 		a.updatedBy = &uid
 		a.updatedAt = now

@@ -210,7 +210,7 @@ func (s *Server) predictionsToAnnotations(taskIDs []int, version json.RawMessage
 				continue
 			}
 			parent := p.id
-			in := annotationInput{result: p.result, hasResult: jsonKind(p.result) == '[', parentPredict: &parent}
+			in := annotationInput{result: p.result, hasResult: jsonKind(p.result) == '[', parentPredict: &parent, hasParentPred: true}
 			a := s.newAnnotation(t, in, now)
 			a.bulkCreated = true
 			last := "prediction"
