@@ -111,7 +111,7 @@ func FuzzReceive(f *testing.F) {
 			if w.Code != http.StatusRequestEntityTooLarge || r.Valid || string(r.Body) != "null" {
 				t.Errorf("POST %d bytes over a %d limit: %d, valid %v, body %s; want 413, false, null", len(body), limit, w.Code, r.Valid, r.Body)
 			}
-		case !json.Valid(body):
+		case !json.Valid(body) || !utf8.Valid(body): // JSON text is UTF-8 (RFC 8259)
 			var text string
 			if w.Code != http.StatusBadRequest || r.Valid || len(r.Errors) == 0 || json.Unmarshal(r.Body, &text) != nil {
 				t.Errorf("POST non-JSON %q: %d, valid %v, errors %v, body %s; want 400, false, a reason, a string", body, w.Code, r.Valid, r.Errors, r.Body)
