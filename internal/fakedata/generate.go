@@ -319,11 +319,16 @@ func (g *Generator) spans(ct Control, text string, decorate func(v map[string]an
 		}
 		prevEnd = last
 		rs, re := words[first][0], words[last][1]
+		span := string(runes[rs:re])
+		label, ok := labelFor(ct.Labels, span) // a person's name gets PER, not ORG
+		if !ok {
+			label = ct.Labels[g.f.Rand.Intn(len(ct.Labels))]
+		}
 		v := map[string]any{
 			"start":   float64(off[rs]),
 			"end":     float64(off[re]),
-			"text":    string(runes[rs:re]),
-			ct.Type(): []any{ct.Labels[g.f.Rand.Intn(len(ct.Labels))]},
+			"text":    span,
+			ct.Type(): []any{label},
 		}
 		decorate(v, off[rs], off[re])
 		out = append(out, v)
