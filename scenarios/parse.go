@@ -246,10 +246,14 @@ func (p *parser) expand(n *yaml.Node, depth int) (*yaml.Node, bool) {
 	}
 	c := *n
 	c.Content = make([]*yaml.Node, 0, len(n.Content))
-	for i, sub := range n.Content {
+	for i := 0; i < len(n.Content); i++ {
+		sub := n.Content[i]
 		if n.Kind == yaml.MappingNode && i%2 == 0 && sub.ShortTag() == "!!merge" {
+			// Report it and leave the pair out, so the rest of the file is
+			// still checked and its problems reported too.
 			p.errorf(sub, "merge keys (<<) are not supported: repeat the keys")
-			return nil, false
+			i++
+			continue
 		}
 		e, ok := p.expand(sub, depth+1)
 		if !ok {

@@ -368,7 +368,7 @@ steps: [{create_project: {title: abc}
 		{"merge keys", `base: &b {title: abc}
 name: x
 steps: [{create_project: {<<: *b}}]
-`, `t.yaml:3: merge keys (<<) are not supported: repeat the keys`},
+`, "t.yaml:3: merge keys (<<) are not supported: repeat the keys\nt.yaml:1: unknown key \"base\" in the scenario (did you mean name?)"},
 		{"values JSON cannot hold", `name: x
 steps:
   - create_project: {title: abc, n: .inf, t: !custom x}
