@@ -157,6 +157,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // received is one POST a test receiver got.
 type received struct {
+	Method string
 	Path   string
 	Header http.Header
 	Body   []byte
@@ -201,7 +202,7 @@ func newHookReceiver(t *testing.T) *hookReceiver {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		h.mu.Lock()
-		h.got = append(h.got, received{Path: r.URL.Path, Header: r.Header.Clone(), Body: body, At: time.Now()})
+		h.got = append(h.got, received{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body, At: time.Now()})
 		n := len(h.got)
 		respond := h.respond
 		h.cond.Broadcast()

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -39,7 +40,7 @@ func benchServer(b *testing.B, n int, hook string) (*Server, int, []int) {
 	verifyCounts = false
 	b.Cleanup(func() { verifyCounts = true })
 	s := New(Config{Token: testToken})
-	b.Cleanup(func() { _ = s.Close(b.Context()) })
+	b.Cleanup(func() { _ = s.Close(context.Background()) }) // b.Context() is already cancelled in Cleanup
 	var p struct {
 		ID int `json:"id"`
 	}

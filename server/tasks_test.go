@@ -2,7 +2,9 @@ package server
 
 import (
 	"encoding/json"
+	"maps"
 	"net/url"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -240,23 +242,9 @@ func TestTaskShapes(t *testing.T) {
 	}
 }
 
-func keysOf(m map[string]any) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
+func keysOf(m map[string]any) []string { return slices.Collect(maps.Keys(m)) }
 
-func sortedStrings(k []string) []string {
-	out := append([]string(nil), k...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
+func sortedStrings(k []string) []string { return slices.Sorted(slices.Values(k)) }
 
 func TestInnerIDsPerProjectAndGlobalIDs(t *testing.T) {
 	e := newAPI(t, Config{})

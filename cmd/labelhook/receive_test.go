@@ -13,39 +13,16 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/labelhook/labelhook/receiver"
 )
 
 var receiverReadyURL = regexp.MustCompile(`msg="receiver ready" url=(http://\S+)`)
 
-// startReceive runs `labelhook receive` in the background and returns its
-// URL, its log and a stop function that cancels it and returns run's error.
-// The log helpers are serve_test.go's.
+// startReceive runs `labelhook receive` in the background.
 func startReceive(t *testing.T, args []string, vars map[string]string) (string, *serveLog, func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := newServeLog()
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, append([]string{"receive"}, args...), mapEnv(vars), io.Discard, logs) }()
-	url := logs.waitMatch(t, receiverReadyURL, 10*time.Second)
-	stopped := false
-	var err error
-	stop := func() error {
-		if !stopped {
-			stopped = true
-			cancel()
-			select {
-			case err = <-done:
-			case <-time.After(30 * time.Second):
-				t.Fatal("receive did not return within 30s of cancellation")
-			}
-		}
-		return err
-	}
-	t.Cleanup(func() { _ = stop() })
-	return url, logs, stop
+	return startCommand(t, "receive", receiverReadyURL, args, vars)
 }
 
 func postBody(t *testing.T, url, body string) int {

@@ -66,27 +66,39 @@ var readyURL = regexp.MustCompile(`msg="labelhook mock Label Studio ready" url=(
 
 func mapEnv(m map[string]string) env { return func(k string) string { return m[k] } }
 
-// startServe runs `labelhook serve` in the background and returns its URL
-// and a stop function that returns run's error.
-func startServe(t *testing.T, args []string, vars map[string]string) (string, *serveLog, func() error) {
+// startCommand runs `labelhook NAME args...` in the background until its
+// ready line matches ready, and returns the URL the line names, the log
+// and a stop function that cancels it and returns run's error (failing
+// the test if it does not return within 30 s).
+func startCommand(t *testing.T, name string, ready *regexp.Regexp, args []string, vars map[string]string) (string, *serveLog, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := newServeLog()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, append([]string{"serve"}, args...), mapEnv(vars), io.Discard, logs) }()
-	url := logs.waitMatch(t, readyURL, 10*time.Second)
+	go func() { done <- run(ctx, append([]string{name}, args...), mapEnv(vars), io.Discard, logs) }()
+	url := logs.waitMatch(t, ready, 10*time.Second)
 	stopped := false
 	var err error
 	stop := func() error {
 		if !stopped {
 			stopped = true
 			cancel()
-			err = <-done
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("%s did not return within 30s of cancellation", name)
+			}
 		}
 		return err
 	}
 	t.Cleanup(func() { _ = stop() })
 	return url, logs, stop
+}
+
+// startServe runs `labelhook serve` in the background.
+func startServe(t *testing.T, args []string, vars map[string]string) (string, *serveLog, func() error) {
+	t.Helper()
+	return startCommand(t, "serve", readyURL, args, vars)
 }
 
 func TestServeStartsAnswersAndStops(t *testing.T) {
