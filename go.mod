@@ -1,6 +1,6 @@
 module github.com/labelhook/labelhook
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/brianvoe/gofakeit/v6 v6.28.0
@@ -12,4 +12,8 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 )
 
-require github.com/xeipuuv/gojsonpointer v0.0.0-20180127040702-4e3ac2762d5f // indirect
+require (
+	github.com/gofrs/flock v0.13.2 // indirect
+	github.com/xeipuuv/gojsonpointer v0.0.0-20180127040702-4e3ac2762d5f // indirect
+	golang.org/x/sys v0.49.0 // indirect
+)

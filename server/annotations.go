@@ -86,29 +86,29 @@ func readAnnotationForm(f form) (annotationInput, error) {
 // applyTo sets the fields the body gave on a.
 func (in annotationInput) applyTo(a *annotation) {
 	if in.hasResult {
-		a.result = in.result
-		a.resultN = resultCount(a.result)
+		a.Result = in.result
+		a.resultN = resultCount(a.Result)
 	}
 	if in.wasCancelled != nil {
-		a.wasCancelled = *in.wasCancelled
+		a.WasCancelled = *in.wasCancelled
 	}
 	if in.groundTruth != nil {
-		a.groundTruth = *in.groundTruth
+		a.GroundTruth = *in.groundTruth
 	}
 	if in.hasLeadTime {
-		a.leadTime = in.leadTime
+		a.LeadTime = in.leadTime
 	}
 	if in.hasCompletedBy {
-		a.completedBy = in.completedBy
+		a.CompletedBy = in.completedBy
 	}
 	if in.hasParentPred {
-		a.parentPrediction = in.parentPredict
+		a.ParentPrediction = in.parentPredict
 	}
 	if in.hasParentAnn {
-		a.parentAnnotation = in.parentAnnotate
+		a.ParentAnnotation = in.parentAnnotate
 	}
 	if in.hasDraftCreated {
-		a.draftCreatedAt = in.draftCreatedAt
+		a.DraftCreatedAt = in.draftCreatedAt
 	}
 }
 
@@ -116,29 +116,29 @@ func (in annotationInput) applyTo(a *annotation) {
 // refresh with relabel). Call under st.mu.
 func (s *Server) newAnnotation(t *task, in annotationInput, now time.Time) *annotation {
 	st := s.st
-	st.touch(t.id)
-	st.next.annotation++
+	st.touch(t.ID)
+	st.next.Annotation++
 	by := userID
 	a := &annotation{
-		id: st.next.annotation, result: json.RawMessage("[]"), createdAt: now, updatedAt: now,
-		prediction: json.RawMessage("{}"), uniqueID: s.cfg.NewUUID(), taskID: t.id, projectID: t.projectID,
-		completedBy: &by,
+		ID: st.next.Annotation, Result: json.RawMessage("[]"), CreatedAt: now, UpdatedAt: now,
+		Prediction: json.RawMessage("{}"), UniqueID: s.cfg.NewUUID(), TaskID: t.ID, ProjectID: t.ProjectID,
+		CompletedBy: &by,
 	}
 	in.applyTo(a)
-	st.annotations[a.id] = a
-	t.annIDs = append(t.annIDs, a.id)
-	if a.groundTruth {
-		st.clearGroundTruth(t, a.id)
+	st.annotations[a.ID] = a
+	t.annIDs = append(t.annIDs, a.ID)
+	if a.GroundTruth {
+		st.clearGroundTruth(t, a.ID)
 	}
 	return a
 }
 
 // clearGroundTruth unsets ground_truth on t's annotations other than keep.
 func (st *store) clearGroundTruth(t *task, keep int) {
-	st.touch(t.id)
+	st.touch(t.ID)
 	for _, id := range t.annIDs {
 		if id != keep {
-			st.annotations[id].groundTruth = false
+			st.annotations[id].GroundTruth = false
 		}
 	}
 }
@@ -177,8 +177,8 @@ func (s *Server) handleAnnotationCreate(w http.ResponseWriter, r *http.Request) 
 		now := s.cfg.Now()
 		a := s.newAnnotation(t, in, now)
 		uid := userID
-		t.updatedBy = &uid
-		t.updatedAt = now
+		t.UpdatedBy = &uid
+		t.UpdatedAt = now
 		st.relabel(t, now)
 		return s.annotationObjectOf(a, false), s.plan(annotationEvent(st, schemas.AnnotationCreated, a)), nil
 	})
@@ -194,7 +194,7 @@ func (s *Server) handleAnnotationList(w http.ResponseWriter, r *http.Request) er
 		}
 		out := []annotationObject{}
 		for _, id := range t.annIDs {
-			if a := s.st.annotations[id]; !a.wasCancelled {
+			if a := s.st.annotations[id]; !a.WasCancelled {
 				out = append(out, s.annotationObjectOf(a, false))
 			}
 		}
@@ -231,17 +231,17 @@ func (s *Server) handleAnnotationUpdate(w http.ResponseWriter, r *http.Request) 
 			return nil, nil, err
 		}
 		now := s.cfg.Now()
-		st.touch(a.taskID)
+		st.touch(a.TaskID)
 		in.applyTo(a)
 		uid := userID
-		a.updatedBy = &uid
-		a.updatedAt = now
-		t := st.tasks[a.taskID]
-		if a.groundTruth {
-			st.clearGroundTruth(t, a.id)
+		a.UpdatedBy = &uid
+		a.UpdatedAt = now
+		t := st.tasks[a.TaskID]
+		if a.GroundTruth {
+			st.clearGroundTruth(t, a.ID)
 		}
-		t.updatedBy = &uid
-		t.updatedAt = now
+		t.UpdatedBy = &uid
+		t.UpdatedAt = now
 		st.relabel(t, now)
 		return s.annotationObjectOf(a, false), s.plan(annotationEvent(st, schemas.AnnotationUpdated, a)), nil
 	})
@@ -256,16 +256,16 @@ func (s *Server) handleAnnotationDelete(w http.ResponseWriter, r *http.Request) 
 		if err != nil {
 			return nil, nil, err
 		}
-		t := st.tasks[a.taskID]
-		st.deleteAnnotations(t, []int{a.id})
+		t := st.tasks[a.TaskID]
+		st.deleteAnnotations(t, []int{a.ID})
 		st.relabel(t, s.cfg.Now())
-		return nil, s.plan(idsEvent(schemas.AnnotationsDeleted, a.projectID, []int{a.id})), nil
+		return nil, s.plan(idsEvent(schemas.AnnotationsDeleted, a.ProjectID, []int{a.ID})), nil
 	})
 }
 
 // deleteAnnotations removes annotations of one task.
 func (st *store) deleteAnnotations(t *task, ids []int) {
-	st.touch(t.id)
+	st.touch(t.ID)
 	for _, id := range ids {
 		delete(st.annotations, id)
 	}

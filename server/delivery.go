@@ -317,7 +317,7 @@ func (d *dispatcher) live(dl delivery) bool {
 	d.s.st.mu.Lock()
 	defer d.s.st.mu.Unlock()
 	w := d.s.st.webhooks[dl.webhookID]
-	return w != nil && w.isActive && d.s.st.gen == dl.gen
+	return w != nil && w.IsActive && d.s.st.gen == dl.gen
 }
 
 func (d *dispatcher) disable(dl delivery, why string) {
@@ -325,7 +325,7 @@ func (d *dispatcher) disable(dl delivery, why string) {
 	d.s.st.mu.Lock()
 	w := d.s.st.webhooks[id]
 	if w != nil && d.s.st.gen == dl.gen {
-		w.isActive = false
+		w.IsActive = false
 	} else {
 		w = nil
 	}
@@ -364,18 +364,18 @@ func (d *dispatcher) account(dl delivery, ok bool) bool {
 	}
 	id := dl.webhookID
 	if ok {
-		changed := w.consecutiveFailures != 0
-		w.consecutiveFailures = 0
+		changed := w.ConsecutiveFailures != 0
+		w.ConsecutiveFailures = 0
 		return changed
 	}
 	limit := s.cfg.MaxConsecutiveFailures
 	if limit <= 0 {
 		return false
 	}
-	w.consecutiveFailures++
-	if w.consecutiveFailures >= limit && w.isActive {
-		w.isActive = false
-		s.log.Warn("webhook disabled after consecutive failures", "webhook_id", id, "url", w.url, "failures", w.consecutiveFailures)
+	w.ConsecutiveFailures++
+	if w.ConsecutiveFailures >= limit && w.IsActive {
+		w.IsActive = false
+		s.log.Warn("webhook disabled after consecutive failures", "webhook_id", id, "url", w.URL, "failures", w.ConsecutiveFailures)
 	}
 	return true
 }

@@ -111,7 +111,7 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 			vq := viewQuery(vw)
 			dq.Filters, dq.Ordering = vq.Filters, vq.Ordering
 			if p == nil {
-				p = st.projects[vw.projectID]
+				p = st.projects[vw.ProjectID]
 			}
 		}
 		if p == nil {
@@ -123,8 +123,8 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 		now := s.cfg.Now()
 		switch id {
 		case "delete_tasks":
-			st.deleteTasks(p.id, ids)
-			ev = append(ev, idsEvent(schemas.TasksDeleted, p.id, ids))
+			st.deleteTasks(p.ID, ids)
+			ev = append(ev, idsEvent(schemas.TasksDeleted, p.ID, ids))
 			result = map[string]any{"processed_items": len(ids), "reload": len(p.taskIDs) == 0, "detail": fmt.Sprintf("Deleted %d tasks", len(ids))}
 		case "delete_tasks_annotations":
 			var annIDs []int
@@ -135,14 +135,14 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 				st.deleteAnnotations(t, append([]int(nil), gone...))
 				st.relabel(t, now)
 			}
-			ev = append(ev, idsEvent(schemas.AnnotationsDeleted, p.id, annIDs))
+			ev = append(ev, idsEvent(schemas.AnnotationsDeleted, p.ID, annIDs))
 			result = map[string]any{"processed_items": len(annIDs), "detail": fmt.Sprintf("Deleted %d annotations", len(annIDs))}
 		case "predictions_to_annotations":
 			created, err := s.predictionsToAnnotations(ids, b.ModelVersion, now)
 			if err != nil {
 				return nil, nil, err
 			}
-			ev = append(ev, annotationsCreated(st, p.id, created))
+			ev = append(ev, annotationsCreated(st, p.ID, created))
 			result = map[string]any{"processed_items": len(created), "response_code": 200, "detail": fmt.Sprintf("Created %d annotations", len(created))}
 		case "delete_tasks_predictions":
 			n := 0
@@ -156,9 +156,9 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 			n := 0
 			for _, tid := range ids {
 				for _, aid := range st.tasks[tid].annIDs {
-					if a := st.annotations[aid]; a.groundTruth {
+					if a := st.annotations[aid]; a.GroundTruth {
 						st.touch(tid)
-						a.groundTruth = false
+						a.GroundTruth = false
 						n++
 					}
 				}
@@ -196,8 +196,8 @@ func (s *Server) predictionsToAnnotations(taskIDs []int, version json.RawMessage
 	st := s.st
 	used := map[int]bool{}
 	for _, a := range st.annotations {
-		if a.parentPrediction != nil {
-			used[*a.parentPrediction] = true
+		if a.ParentPrediction != nil {
+			used[*a.ParentPrediction] = true
 		}
 	}
 	var created []int
@@ -206,20 +206,20 @@ func (s *Server) predictionsToAnnotations(taskIDs []int, version json.RawMessage
 		touched := false
 		for _, pid := range slices.Clone(t.predIDs) {
 			p := st.predictions[pid]
-			if used[p.id] || (filter && !slices.Contains(versions, p.modelVersion)) {
+			if used[p.ID] || (filter && !slices.Contains(versions, p.ModelVersion)) {
 				continue
 			}
-			parent := p.id
-			in := annotationInput{result: p.result, hasResult: jsonKind(p.result) == '[', parentPredict: &parent, hasParentPred: true}
+			parent := p.ID
+			in := annotationInput{result: p.Result, hasResult: jsonKind(p.Result) == '[', parentPredict: &parent, hasParentPred: true}
 			a := s.newAnnotation(t, in, now)
-			a.bulkCreated = true
+			a.BulkCreated = true
 			last := "prediction"
-			a.lastAction = &last
-			created = append(created, a.id)
+			a.LastAction = &last
+			created = append(created, a.ID)
 			touched = true
 		}
 		if touched {
-			t.updatedAt = now
+			t.UpdatedAt = now
 			st.relabel(t, now)
 		}
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -32,6 +33,13 @@ func (e *apiError) Error() string {
 	}
 	sort.Strings(keys)
 	return fmt.Sprintf("%d %s: %s: %v", e.Status, e.Detail, keys[0], e.Fields[keys[0]])
+}
+
+// asAPIError finds the *apiError in err's chain.
+func asAPIError(err error) (*apiError, bool) {
+	var ae *apiError
+	ok := errors.As(err, &ae)
+	return ae, ok
 }
 
 func errNotFound(detail string) *apiError {
@@ -74,7 +82,7 @@ type envelope struct {
 // is not an *apiError is a bug in the mock; it is logged and answered 400,
 // never 5xx, because clients retry 5xx.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	ae, ok := err.(*apiError)
+	ae, ok := asAPIError(err)
 	if !ok {
 		s.log.Error("unexpected error", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = errBadRequest(err.Error())

@@ -71,7 +71,7 @@ func (s *Server) planOne(ev event) []delivery {
 	if len(hooks) == 0 {
 		return nil
 	}
-	anyPayload := slices.ContainsFunc(hooks, func(w *webhook) bool { return w.sendPayload })
+	anyPayload := slices.ContainsFunc(hooks, func(w *webhook) bool { return w.SendPayload })
 	actionOnly, _ := marshal(map[string]string{"action": string(ev.action)})
 
 	var projectJSON []byte
@@ -96,11 +96,11 @@ func (s *Server) planOne(ev event) []delivery {
 		}
 		for _, w := range hooks {
 			body := actionOnly
-			if w.sendPayload {
+			if w.SendPayload {
 				body = full
 			}
-			out = append(out, delivery{id: "msg_" + strings.ReplaceAll(randomUUID(), "-", ""), gen: s.st.gen, webhookID: w.id,
-				action: ev.action, url: w.url, headers: w.headers, body: body})
+			out = append(out, delivery{id: "msg_" + strings.ReplaceAll(randomUUID(), "-", ""), gen: s.st.gen, webhookID: w.ID,
+				action: ev.action, url: w.URL, headers: w.Headers, body: body})
 		}
 	}
 	return out
@@ -194,18 +194,18 @@ func writeValue(b *bytes.Buffer, v any) {
 func (s *Server) matching(action schemas.Action, projectID int) []*webhook {
 	var hooks []*webhook
 	for _, w := range s.st.webhooks {
-		if !w.isActive {
+		if !w.IsActive {
 			continue
 		}
-		if w.projectID != nil && (projectID == 0 || *w.projectID != projectID) {
+		if w.ProjectID != nil && (projectID == 0 || *w.ProjectID != projectID) {
 			continue
 		}
-		if !w.sendForAllActions && !slices.Contains(w.actions, string(action)) {
+		if !w.SendForAllActions && !slices.Contains(w.Actions, string(action)) {
 			continue
 		}
 		hooks = append(hooks, w)
 	}
-	slices.SortFunc(hooks, func(a, b *webhook) int { return a.id - b.id })
+	slices.SortFunc(hooks, func(a, b *webhook) int { return a.ID - b.ID })
 	return hooks
 }
 
@@ -222,21 +222,21 @@ func idsEvent(action schemas.Action, projectID int, ids []int) event {
 }
 
 func annotationEvent(st *store, action schemas.Action, a *annotation) event {
-	return event{action: action, projectID: a.projectID, n: 1,
+	return event{action: action, projectID: a.ProjectID, n: 1,
 		item:   func(int) any { return annotationPayloadOf(a) },
-		nested: func(int) any { return st.taskPayload(st.tasks[a.taskID]) }}
+		nested: func(int) any { return st.taskPayload(st.tasks[a.TaskID]) }}
 }
 
 func annotationsCreated(st *store, projectID int, ids []int) event {
 	return event{action: schemas.AnnotationsCreated, projectID: projectID, n: len(ids),
 		item:   func(i int) any { return annotationPayloadOf(st.annotations[ids[i]]) },
-		nested: func(i int) any { return st.taskPayload(st.tasks[st.annotations[ids[i]].taskID]) }}
+		nested: func(i int) any { return st.taskPayload(st.tasks[st.annotations[ids[i]].TaskID]) }}
 }
 
 func projectEvent(st *store, action schemas.Action, p *project) event {
 	ev := event{action: action, n: 1, item: func(int) any { return st.projectPayload(p) }}
 	if action == schemas.ProjectUpdated {
-		ev.projectID = p.id
+		ev.projectID = p.ID
 	}
 	return ev
 }

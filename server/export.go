@@ -108,7 +108,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		}
 		for _, tid := range p.taskIDs {
 			t := st.tasks[tid]
-			if only != nil && !only[t.id] {
+			if only != nil && !only[t.ID] {
 				continue
 			}
 			if !all && len(t.annIDs) == 0 {
@@ -116,7 +116,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 			}
 			out = append(out, s.exportTaskOf(t))
 		}
-		id, created = p.id, p.createdAt
+		id, created = p.ID, p.CreatedAt
 		return nil
 	}()
 	if err != nil {
@@ -139,25 +139,25 @@ func (s *Server) exportTaskOf(t *task) exportTask {
 	st := s.st
 	c := st.countsOf(t)
 	out := exportTask{
-		ID: t.id, Annotations: []exportAnnotation{}, FileUpload: t.fileUpload, Drafts: []any{},
-		Predictions: []predictionObject{}, Data: t.data, Meta: orNull(t.meta), CreatedAt: stamp(t.createdAt),
-		UpdatedAt: stamp(t.updatedAt), InnerID: t.innerID, TotalAnnotations: c.total,
-		CancelledAnnotations: c.cancelled, TotalPredictions: c.predictions, Project: t.projectID,
-		UpdatedBy: t.updatedBy, CommentAuthors: []int{},
+		ID: t.ID, Annotations: []exportAnnotation{}, FileUpload: t.FileUpload, Drafts: []any{},
+		Predictions: []predictionObject{}, Data: t.Data, Meta: orNull(t.Meta), CreatedAt: stamp(t.CreatedAt),
+		UpdatedAt: stamp(t.UpdatedAt), InnerID: t.InnerID, TotalAnnotations: c.total,
+		CancelledAnnotations: c.cancelled, TotalPredictions: c.predictions, Project: t.ProjectID,
+		UpdatedBy: t.UpdatedBy, CommentAuthors: []int{},
 	}
 	for _, aid := range t.annIDs {
 		a := st.annotations[aid]
 		var by any
-		if a.completedBy != nil {
+		if a.CompletedBy != nil {
 			by = exportUser{ID: userID, Email: userEmail}
 		}
 		out.Annotations = append(out.Annotations, exportAnnotation{
-			ID: a.id, CompletedBy: by, Result: orEmptyList(a.result), WasCancelled: a.wasCancelled,
-			GroundTruth: a.groundTruth, CreatedAt: stamp(a.createdAt), UpdatedAt: stamp(a.updatedAt),
-			DraftCreatedAt: optStamp(a.draftCreatedAt), LeadTime: a.leadTime, Prediction: orEmptyObject(a.prediction),
-			ResultCount: a.resultN, UniqueID: a.uniqueID, ImportID: a.importID, LastAction: a.lastAction,
-			BulkCreated: a.bulkCreated, Task: a.taskID, Project: a.projectID, UpdatedBy: a.updatedBy,
-			ParentPrediction: a.parentPrediction, ParentAnnotation: a.parentAnnotation, LastCreatedBy: a.lastCreatedBy,
+			ID: a.ID, CompletedBy: by, Result: orEmptyList(a.Result), WasCancelled: a.WasCancelled,
+			GroundTruth: a.GroundTruth, CreatedAt: stamp(a.CreatedAt), UpdatedAt: stamp(a.UpdatedAt),
+			DraftCreatedAt: optStamp(a.DraftCreatedAt), LeadTime: a.LeadTime, Prediction: orEmptyObject(a.Prediction),
+			ResultCount: a.resultN, UniqueID: a.UniqueID, ImportID: a.ImportID, LastAction: a.LastAction,
+			BulkCreated: a.BulkCreated, Task: a.TaskID, Project: a.ProjectID, UpdatedBy: a.UpdatedBy,
+			ParentPrediction: a.ParentPrediction, ParentAnnotation: a.ParentAnnotation, LastCreatedBy: a.LastCreatedBy,
 		})
 	}
 	for _, pid := range t.predIDs {

@@ -99,11 +99,11 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 			now := s.cfg.Now()
 			for _, it := range items {
 				t := s.newTask(p, it.data, it.meta)
-				ids = append(ids, t.id)
+				ids = append(ids, t.ID)
 				for _, in := range it.annotations {
 					a := s.newAnnotation(t, in, now)
 					imported := "imported"
-					a.lastAction = &imported
+					a.LastAction = &imported
 					nAnn++
 				}
 				for _, in := range it.predictions {
@@ -115,7 +115,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 				}
 			}
 			sum.AnnotationCount, sum.PredictionCount = &nAnn, &nPred
-			ds = s.plan(tasksCreated(st, p.id, ids))
+			ds = s.plan(tasksCreated(st, p.ID, ids))
 		}
 		if returnIDs {
 			sum.TaskIDs = &ids
@@ -308,7 +308,7 @@ func (s *Server) handleImportPredictions(w http.ResponseWriter, r *http.Request)
 				return nil, nil, prefixItem(err, i)
 			}
 			t := st.tasks[in.taskID]
-			if t == nil || t.projectID != p.id {
+			if t == nil || t.ProjectID != p.ID {
 				return nil, nil, prefixItem(errValidation("task", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", in.taskID)), i)
 			}
 			inputs = append(inputs, in)

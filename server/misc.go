@@ -77,7 +77,7 @@ func (s *Server) handleModelVersions(w http.ResponseWriter, r *http.Request) err
 		counts := map[string]int{}
 		for _, tid := range p.taskIDs {
 			for _, pid := range st.tasks[tid].predIDs {
-				counts[st.predictions[pid].modelVersion]++
+				counts[st.predictions[pid].ModelVersion]++
 			}
 		}
 		return counts, nil, nil

@@ -36,32 +36,32 @@ type annotationObject struct {
 // annotationObjectOf renders an annotation; expand turns completed_by
 // into a user object (as the full task shape does).
 func (s *Server) annotationObjectOf(a *annotation, expand bool) annotationObject {
-	pid := a.projectID
-	var by any = a.completedBy
-	if expand && a.completedBy != nil {
+	pid := a.ProjectID
+	var by any = a.CompletedBy
+	if expand && a.CompletedBy != nil {
 		by = theUser()
 	}
 	return annotationObject{
-		ID:               a.id,
-		Result:           orEmptyList(a.result),
+		ID:               a.ID,
+		Result:           orEmptyList(a.Result),
 		CreatedUsername:  " " + userEmail + ", " + strconv.Itoa(userID),
-		CreatedAgo:       ago(s.cfg.Now(), a.createdAt),
+		CreatedAgo:       ago(s.cfg.Now(), a.CreatedAt),
 		CompletedBy:      by,
-		WasCancelled:     a.wasCancelled,
-		GroundTruth:      a.groundTruth,
-		CreatedAt:        stamp(a.createdAt),
-		UpdatedAt:        stamp(a.updatedAt),
-		DraftCreatedAt:   optStamp(a.draftCreatedAt),
-		LeadTime:         a.leadTime,
-		ImportID:         a.importID,
-		LastAction:       a.lastAction,
-		BulkCreated:      a.bulkCreated,
-		Task:             a.taskID,
+		WasCancelled:     a.WasCancelled,
+		GroundTruth:      a.GroundTruth,
+		CreatedAt:        stamp(a.CreatedAt),
+		UpdatedAt:        stamp(a.UpdatedAt),
+		DraftCreatedAt:   optStamp(a.DraftCreatedAt),
+		LeadTime:         a.LeadTime,
+		ImportID:         a.ImportID,
+		LastAction:       a.LastAction,
+		BulkCreated:      a.BulkCreated,
+		Task:             a.TaskID,
 		Project:          &pid,
-		UpdatedBy:        a.updatedBy,
-		ParentPrediction: a.parentPrediction,
-		ParentAnnotation: a.parentAnnotation,
-		LastCreatedBy:    a.lastCreatedBy,
+		UpdatedBy:        a.UpdatedBy,
+		ParentPrediction: a.ParentPrediction,
+		ParentAnnotation: a.ParentAnnotation,
+		LastCreatedBy:    a.LastCreatedBy,
 	}
 }
 
@@ -85,18 +85,18 @@ type predictionObject struct {
 
 func (s *Server) predictionObjectOf(p *prediction) predictionObject {
 	return predictionObject{
-		ID:           p.id,
-		Result:       orEmptyList(p.result),
-		ModelVersion: p.modelVersion,
-		CreatedAgo:   ago(s.cfg.Now(), p.createdAt),
-		Score:        p.score,
-		Cluster:      p.cluster,
-		Neighbors:    orNull(p.neighbors),
-		Mislabeling:  p.mislabeling,
-		CreatedAt:    stamp(p.createdAt),
-		UpdatedAt:    stamp(p.updatedAt),
-		Task:         p.taskID,
-		Project:      p.projectID,
+		ID:           p.ID,
+		Result:       orEmptyList(p.Result),
+		ModelVersion: p.ModelVersion,
+		CreatedAgo:   ago(s.cfg.Now(), p.CreatedAt),
+		Score:        p.Score,
+		Cluster:      p.Cluster,
+		Neighbors:    orNull(p.Neighbors),
+		Mislabeling:  p.Mislabeling,
+		CreatedAt:    stamp(p.CreatedAt),
+		UpdatedAt:    stamp(p.UpdatedAt),
+		Task:         p.TaskID,
+		Project:      p.ProjectID,
 	}
 }
 
@@ -146,15 +146,15 @@ func (s *Server) fullTaskOf(t *task, withRelated bool) fullTask {
 	st := s.st
 	c := st.countsOf(t)
 	ft := fullTask{
-		ID: t.id, Project: t.projectID, CreatedAt: stamp(t.createdAt), UpdatedAt: stamp(t.updatedAt),
+		ID: t.ID, Project: t.ProjectID, CreatedAt: stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
 		Annotations: []annotationObject{}, Predictions: []predictionObject{}, Drafts: []any{},
-		Data: t.data, Meta: orNull(t.meta), UpdatedBy: []taskUpdatedBy{}, IsLabeled: t.isLabeled,
-		Overlap: t.overlap, FileUpload: t.fileUpload, Annotators: []int{}, CompletedAt: optStamp(t.completedAt),
+		Data: t.Data, Meta: orNull(t.Meta), UpdatedBy: []taskUpdatedBy{}, IsLabeled: t.IsLabeled,
+		Overlap: t.Overlap, FileUpload: t.FileUpload, Annotators: []int{}, CompletedAt: optStamp(t.CompletedAt),
 		TotalAnnotations: c.total, TotalPredictions: c.predictions, CancelledAnnotations: c.cancelled,
-		InnerID: t.innerID, CommentAuthors: []int{},
+		InnerID: t.InnerID, CommentAuthors: []int{},
 	}
-	if t.updatedBy != nil {
-		ft.UpdatedBy = append(ft.UpdatedBy, taskUpdatedBy{UserID: *t.updatedBy})
+	if t.UpdatedBy != nil {
+		ft.UpdatedBy = append(ft.UpdatedBy, taskUpdatedBy{UserID: *t.UpdatedBy})
 	}
 	var ids, results, versions, presults []string
 	var leadSum, scoreSum float64
@@ -165,14 +165,14 @@ func (s *Server) fullTaskOf(t *task, withRelated bool) fullTask {
 		if withRelated {
 			ft.Annotations = append(ft.Annotations, s.annotationObjectOf(a, true))
 		}
-		ids = append(ids, strconv.Itoa(a.id))
-		results = append(results, string(orEmptyList(a.result)))
-		if a.completedBy != nil && !seen[*a.completedBy] {
-			seen[*a.completedBy] = true
-			ft.Annotators = append(ft.Annotators, *a.completedBy)
+		ids = append(ids, strconv.Itoa(a.ID))
+		results = append(results, string(orEmptyList(a.Result)))
+		if a.CompletedBy != nil && !seen[*a.CompletedBy] {
+			seen[*a.CompletedBy] = true
+			ft.Annotators = append(ft.Annotators, *a.CompletedBy)
 		}
-		if a.leadTime != nil {
-			leadSum += *a.leadTime
+		if a.LeadTime != nil {
+			leadSum += *a.LeadTime
 			leadN++
 		}
 	}
@@ -181,10 +181,10 @@ func (s *Server) fullTaskOf(t *task, withRelated bool) fullTask {
 		if withRelated {
 			ft.Predictions = append(ft.Predictions, s.predictionObjectOf(p))
 		}
-		versions = append(versions, p.modelVersion)
-		presults = append(presults, string(orEmptyList(p.result)))
-		if p.score != nil {
-			scoreSum += *p.score
+		versions = append(versions, p.ModelVersion)
+		presults = append(presults, string(orEmptyList(p.Result)))
+		if p.Score != nil {
+			scoreSum += *p.Score
 			scoreN++
 		}
 	}
@@ -232,11 +232,11 @@ func (s *Server) simpleTaskOf(t *task) simpleTask {
 	st := s.st
 	c := st.countsOf(t)
 	out := simpleTask{
-		ID: t.id, Project: t.projectID, CreatedAt: stamp(t.createdAt), UpdatedAt: stamp(t.updatedAt),
+		ID: t.ID, Project: t.ProjectID, CreatedAt: stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
 		Annotations: []annotationObject{}, Predictions: []predictionObject{},
-		Data: t.data, Meta: orNull(t.meta), UpdatedBy: t.updatedBy, IsLabeled: t.isLabeled,
-		Overlap: t.overlap, FileUpload: t.fileUpload, TotalAnnotations: c.total,
-		TotalPredictions: c.predictions, CancelledAnnotations: c.cancelled, InnerID: t.innerID,
+		Data: t.Data, Meta: orNull(t.Meta), UpdatedBy: t.UpdatedBy, IsLabeled: t.IsLabeled,
+		Overlap: t.Overlap, FileUpload: t.FileUpload, TotalAnnotations: c.total,
+		TotalPredictions: c.predictions, CancelledAnnotations: c.cancelled, InnerID: t.InnerID,
 		CommentAuthors: []int{},
 	}
 	for _, aid := range t.annIDs {

@@ -61,14 +61,14 @@ func readPredictionForm(f form, needTask bool, defVersion string) (predictionInp
 // newPrediction adds a prediction to t. Call under st.mu.
 func (s *Server) newPrediction(t *task, in predictionInput, now time.Time) *prediction {
 	st := s.st
-	st.touch(t.id)
-	st.next.prediction++
+	st.touch(t.ID)
+	st.next.Prediction++
 	p := &prediction{
-		id: st.next.prediction, result: in.result, modelVersion: in.modelVersion, score: in.score,
-		createdAt: now, updatedAt: now, taskID: t.id, projectID: t.projectID,
+		ID: st.next.Prediction, Result: in.result, ModelVersion: in.modelVersion, Score: in.score,
+		CreatedAt: now, UpdatedAt: now, TaskID: t.ID, ProjectID: t.ProjectID,
 	}
-	st.predictions[p.id] = p
-	t.predIDs = append(t.predIDs, p.id)
+	st.predictions[p.ID] = p
+	t.predIDs = append(t.predIDs, p.ID)
 	return p
 }
 
@@ -127,9 +127,9 @@ func (s *Server) handlePredictionList(w http.ResponseWriter, r *http.Request) er
 	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
 		st := s.st
 		out := []predictionObject{}
-		for id := 1; id <= st.next.prediction; id++ {
+		for id := 1; id <= st.next.Prediction; id++ {
 			p := st.predictions[id]
-			if p == nil || (byTask && p.taskID != taskID) || (byProject && p.projectID != projectID) {
+			if p == nil || (byTask && p.TaskID != taskID) || (byProject && p.ProjectID != projectID) {
 				continue
 			}
 			out = append(out, s.predictionObjectOf(p))
@@ -167,15 +167,15 @@ func (s *Server) handlePredictionUpdate(w http.ResponseWriter, r *http.Request) 
 			return nil, nil, err
 		}
 		if in.hasResult {
-			p.result = in.result
+			p.Result = in.result
 		}
 		if in.hasScore {
-			p.score = in.score
+			p.Score = in.score
 		}
 		if in.hasVersion {
-			p.modelVersion = in.modelVersion
+			p.ModelVersion = in.modelVersion
 		}
-		p.updatedAt = s.cfg.Now()
+		p.UpdatedAt = s.cfg.Now()
 		return s.predictionObjectOf(p), nil, nil
 	})
 }
@@ -188,14 +188,14 @@ func (s *Server) handlePredictionDelete(w http.ResponseWriter, r *http.Request) 
 		if err != nil {
 			return nil, nil, err
 		}
-		st.deletePredictions(st.tasks[p.taskID], []int{p.id})
+		st.deletePredictions(st.tasks[p.TaskID], []int{p.ID})
 		return nil, nil, nil
 	})
 }
 
 // deletePredictions removes predictions of one task.
 func (st *store) deletePredictions(t *task, ids []int) {
-	st.touch(t.id)
+	st.touch(t.ID)
 	for _, id := range ids {
 		delete(st.predictions, id)
 	}

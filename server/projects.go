@@ -81,25 +81,25 @@ type projectObject struct {
 func (st *store) projectObject(p *project) projectObject {
 	c := st.projectCountsOf(p)
 	return projectObject{
-		ID:                               p.id,
-		Title:                            p.title,
-		Description:                      p.description,
-		LabelConfig:                      p.labelConfig,
-		ExpertInstruction:                p.expertInstruction,
-		ShowInstruction:                  p.showInstruction,
-		ShowSkipButton:                   p.showSkipButton,
-		EnableEmptyAnnotation:            p.enableEmptyAnnotation,
-		ShowAnnotationHistory:            p.showAnnotationHistory,
+		ID:                               p.ID,
+		Title:                            p.Title,
+		Description:                      p.Description,
+		LabelConfig:                      p.LabelConfig,
+		ExpertInstruction:                p.ExpertInstruction,
+		ShowInstruction:                  p.ShowInstruction,
+		ShowSkipButton:                   p.ShowSkipButton,
+		EnableEmptyAnnotation:            p.EnableEmptyAnnotation,
+		ShowAnnotationHistory:            p.ShowAnnotationHistory,
 		Organization:                     orgID,
-		Color:                            p.color,
-		MaximumAnnotations:               p.maximumAnnotations,
-		IsPublished:                      p.isPublished,
-		ModelVersion:                     p.modelVersion,
-		IsDraft:                          p.isDraft,
+		Color:                            p.Color,
+		MaximumAnnotations:               p.MaximumAnnotations,
+		IsPublished:                      p.IsPublished,
+		ModelVersion:                     p.ModelVersion,
+		IsDraft:                          p.IsDraft,
 		CreatedBy:                        theUser(),
-		CreatedAt:                        stamp(p.createdAt),
-		MinAnnotationsToStartTraining:    p.minAnnotationsToStartTraining,
-		ShowCollabPredictions:            p.showCollabPredictions,
+		CreatedAt:                        stamp(p.CreatedAt),
+		MinAnnotationsToStartTraining:    p.MinAnnotationsToStartTraining,
+		ShowCollabPredictions:            p.ShowCollabPredictions,
 		NumTasksWithAnnotations:          c.tasksWithAnnotations,
 		TaskNumber:                       c.taskNumber,
 		UsefulAnnotationNumber:           c.usefulAnnotations,
@@ -107,19 +107,19 @@ func (st *store) projectObject(p *project) projectObject {
 		SkippedAnnotationsNumber:         c.skipped,
 		TotalAnnotationsNumber:           c.annotations,
 		TotalPredictionsNumber:           c.predictions,
-		Sampling:                         p.sampling,
-		ShowGroundTruthFirst:             p.showGroundTruthFirst,
-		ShowOverlapFirst:                 p.showOverlapFirst,
-		OverlapCohortPercentage:          p.overlapCohortPercentage,
-		TaskDataLogin:                    p.taskDataLogin,
-		TaskDataPassword:                 p.taskDataPassword,
-		ControlWeights:                   orEmptyObject(p.controlWeights),
+		Sampling:                         p.Sampling,
+		ShowGroundTruthFirst:             p.ShowGroundTruthFirst,
+		ShowOverlapFirst:                 p.ShowOverlapFirst,
+		OverlapCohortPercentage:          p.OverlapCohortPercentage,
+		TaskDataLogin:                    p.TaskDataLogin,
+		TaskDataPassword:                 p.TaskDataPassword,
+		ControlWeights:                   orEmptyObject(p.ControlWeights),
 		ParsedLabelConfig:                p.parsed.parsedJSON(),
-		EvaluatePredictionsAutomatically: p.evaluatePredictionsAutomatically,
+		EvaluatePredictionsAutomatically: p.EvaluatePredictionsAutomatically,
 		ConfigHasControlTags:             p.parsed.hasControls(),
-		SkipQueue:                        p.skipQueue,
-		RevealPreannotations:             p.revealPreannotationsInteractive,
-		PinnedAt:                         optStamp(p.pinnedAt),
+		SkipQueue:                        p.SkipQueue,
+		RevealPreannotations:             p.RevealPreannotationsInteractive,
+		PinnedAt:                         optStamp(p.PinnedAt),
 		FinishedTaskNumber:               c.finishedTasks,
 		QueueTotal:                       c.taskNumber,
 		QueueDone:                        c.finishedTasks,
@@ -137,34 +137,34 @@ func applyProjectFields(f form, p *project) {
 			} else if t != nil && utf8.RuneCountInString(*t) > 50 {
 				f.errs.add("title", "Ensure this field has no more than 50 characters.")
 			} else {
-				p.title = t
+				p.Title = t
 			}
 		}
 	}
-	f.nullStr("description", &p.description)
+	f.nullStr("description", &p.Description)
 	var cfg string
 	if f.str("label_config", &cfg) {
 		lc, err := parseLabelConfig(cfg)
 		if err != nil {
 			f.errs.add("label_config", err.Error())
 		} else {
-			p.labelConfig, p.parsed = cfg, lc
+			p.LabelConfig, p.parsed = cfg, lc
 		}
 	}
-	f.str("expert_instruction", &p.expertInstruction)
-	f.boolean("show_instruction", &p.showInstruction)
-	f.boolean("show_skip_button", &p.showSkipButton)
-	f.boolean("enable_empty_annotation", &p.enableEmptyAnnotation)
-	f.boolean("reveal_preannotations_interactively", &p.revealPreannotationsInteractive)
-	f.boolean("show_annotation_history", &p.showAnnotationHistory)
-	f.boolean("show_collab_predictions", &p.showCollabPredictions)
-	f.boolean("evaluate_predictions_automatically", &p.evaluatePredictionsAutomatically)
+	f.str("expert_instruction", &p.ExpertInstruction)
+	f.boolean("show_instruction", &p.ShowInstruction)
+	f.boolean("show_skip_button", &p.ShowSkipButton)
+	f.boolean("enable_empty_annotation", &p.EnableEmptyAnnotation)
+	f.boolean("reveal_preannotations_interactively", &p.RevealPreannotationsInteractive)
+	f.boolean("show_annotation_history", &p.ShowAnnotationHistory)
+	f.boolean("show_collab_predictions", &p.ShowCollabPredictions)
+	f.boolean("evaluate_predictions_automatically", &p.EvaluatePredictionsAutomatically)
 	var color string
 	if f.str("color", &color) {
 		if utf8.RuneCountInString(color) > 16 {
 			f.errs.add("color", "Ensure this field has no more than 16 characters.")
 		} else {
-			p.color = color
+			p.Color = color
 		}
 	}
 	var n int
@@ -172,28 +172,28 @@ func applyProjectFields(f form, p *project) {
 		if n < 1 {
 			f.errs.add("maximum_annotations", "Ensure this value is greater than or equal to 1.")
 		} else {
-			p.maximumAnnotations = n
+			p.MaximumAnnotations = n
 		}
 	}
-	f.integer("min_annotations_to_start_training", &p.minAnnotationsToStartTraining)
-	f.object("control_weights", &p.controlWeights, true)
-	f.str("model_version", &p.modelVersion)
-	f.boolean("is_draft", &p.isDraft)
-	f.boolean("is_published", &p.isPublished)
-	f.choice("sampling", &p.sampling, samplingChoices...)
-	f.choice("skip_queue", &p.skipQueue, skipQueueChoices...)
-	f.boolean("show_ground_truth_first", &p.showGroundTruthFirst)
-	f.boolean("show_overlap_first", &p.showOverlapFirst)
+	f.integer("min_annotations_to_start_training", &p.MinAnnotationsToStartTraining)
+	f.object("control_weights", &p.ControlWeights, true)
+	f.str("model_version", &p.ModelVersion)
+	f.boolean("is_draft", &p.IsDraft)
+	f.boolean("is_published", &p.IsPublished)
+	f.choice("sampling", &p.Sampling, samplingChoices...)
+	f.choice("skip_queue", &p.SkipQueue, skipQueueChoices...)
+	f.boolean("show_ground_truth_first", &p.ShowGroundTruthFirst)
+	f.boolean("show_overlap_first", &p.ShowOverlapFirst)
 	if f.integer("overlap_cohort_percentage", &n) {
 		if n < 0 || n > 100 {
 			f.errs.add("overlap_cohort_percentage", "Ensure this value is between 0 and 100.")
 		} else {
-			p.overlapCohortPercentage = n
+			p.OverlapCohortPercentage = n
 		}
 	}
-	f.nullStr("task_data_login", &p.taskDataLogin)
-	f.nullStr("task_data_password", &p.taskDataPassword)
-	f.datetime("pinned_at", &p.pinnedAt)
+	f.nullStr("task_data_login", &p.TaskDataLogin)
+	f.nullStr("task_data_password", &p.TaskDataPassword)
+	f.datetime("pinned_at", &p.PinnedAt)
 }
 
 // handleProjectCreate serves POST /api/projects.
@@ -206,12 +206,12 @@ func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) err
 	empty := ""
 	defaultCfg, _ := parseLabelConfig(DefaultLabelConfig)
 	p := &project{
-		title: &empty, description: &empty, labelConfig: DefaultLabelConfig, parsed: defaultCfg,
-		showSkipButton: true, enableEmptyAnnotation: true, showCollabPredictions: true,
-		color: "#FFFFFF", maximumAnnotations: 1, controlWeights: json.RawMessage("{}"),
-		createdAt: now, updatedAt: now, sampling: samplingChoices[0], skipQueue: "REQUEUE_FOR_OTHERS",
-		overlapCohortPercentage: 100, nextInnerID: 1,
-		token: strings.ReplaceAll(s.cfg.NewUUID(), "-", "")[:6],
+		Title: &empty, Description: &empty, LabelConfig: DefaultLabelConfig, parsed: defaultCfg,
+		ShowSkipButton: true, EnableEmptyAnnotation: true, ShowCollabPredictions: true,
+		Color: "#FFFFFF", MaximumAnnotations: 1, ControlWeights: json.RawMessage("{}"),
+		CreatedAt: now, UpdatedAt: now, Sampling: samplingChoices[0], SkipQueue: "REQUEUE_FOR_OTHERS",
+		OverlapCohortPercentage: 100, NextInnerID: 1,
+		Token: strings.ReplaceAll(s.cfg.NewUUID(), "-", "")[:6],
 	}
 	applyProjectFields(f, p)
 	if err := f.errs.err(); err != nil {
@@ -219,10 +219,10 @@ func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) err
 	}
 	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
 		st := s.st
-		st.next.project++
-		p.id = st.next.project
-		st.projects[p.id] = p
-		s.log.Debug("project created", "project_id", p.id)
+		st.next.Project++
+		p.ID = st.next.Project
+		st.projects[p.ID] = p
+		s.log.Debug("project created", "project_id", p.ID)
 		return st.projectObject(p), s.plan(projectEvent(st, schemas.ProjectCreated, p)), nil
 	})
 }
@@ -257,15 +257,15 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) err
 			return nil, nil, err
 		}
 		now := s.cfg.Now()
-		next.updatedAt = now
-		changedOverlap := next.maximumAnnotations != p.maximumAnnotations
+		next.UpdatedAt = now
+		changedOverlap := next.MaximumAnnotations != p.MaximumAnnotations
 		*p = next
 		if changedOverlap {
 			// Label Studio rewrites every task's overlap and labeled state
 			// when maximum_annotations changes.
 			for _, tid := range p.taskIDs {
 				t := st.tasks[tid]
-				t.overlap = p.maximumAnnotations
+				t.Overlap = p.MaximumAnnotations
 				st.relabel(t, now)
 			}
 		}
@@ -283,19 +283,19 @@ func (s *Server) handleProjectDelete(w http.ResponseWriter, r *http.Request) err
 		if err != nil {
 			return nil, nil, err
 		}
-		st.deleteTasks(p.id, slices.Clone(p.taskIDs))
+		st.deleteTasks(p.ID, slices.Clone(p.taskIDs))
 		for id, wh := range st.webhooks {
-			if wh.projectID != nil && *wh.projectID == p.id {
+			if wh.ProjectID != nil && *wh.ProjectID == p.ID {
 				delete(st.webhooks, id)
 			}
 		}
 		for id, v := range st.views {
-			if v.projectID == p.id {
+			if v.ProjectID == p.ID {
 				delete(st.views, id)
 			}
 		}
-		delete(st.projects, p.id)
-		return nil, s.plan(idsEvent(schemas.ProjectDeleted, 0, []int{p.id})), nil
+		delete(st.projects, p.ID)
+		return nil, s.plan(idsEvent(schemas.ProjectDeleted, 0, []int{p.ID})), nil
 	})
 }
 
@@ -325,10 +325,10 @@ func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) error
 		st := s.st
 		var list []*project
 		for _, p := range st.projects {
-			if ids != nil && !ids[p.id] {
+			if ids != nil && !ids[p.ID] {
 				continue
 			}
-			if title != "" && (p.title == nil || !strings.Contains(strings.ToLower(*p.title), title)) {
+			if title != "" && (p.Title == nil || !strings.Contains(strings.ToLower(*p.Title), title)) {
 				continue
 			}
 			list = append(list, p)
@@ -356,13 +356,13 @@ func sortProjects(list []*project, ordering string) {
 	var cmp func(a, b *project) int
 	switch key {
 	case "", "id":
-		cmp = func(a, b *project) int { return a.id - b.id }
+		cmp = func(a, b *project) int { return a.ID - b.ID }
 	case "created_at":
-		cmp = func(a, b *project) int { return a.createdAt.Compare(b.createdAt)*2 + sign(a.id-b.id) }
+		cmp = func(a, b *project) int { return a.CreatedAt.Compare(b.CreatedAt)*2 + sign(a.ID-b.ID) }
 	case "title":
-		cmp = func(a, b *project) int { return strings.Compare(deref(a.title), deref(b.title))*2 + sign(a.id-b.id) }
+		cmp = func(a, b *project) int { return strings.Compare(deref(a.Title), deref(b.Title))*2 + sign(a.ID-b.ID) }
 	default:
-		cmp = func(a, b *project) int { return a.id - b.id }
+		cmp = func(a, b *project) int { return a.ID - b.ID }
 	}
 	slices.SortFunc(list, cmp)
 	if desc {

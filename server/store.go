@@ -13,7 +13,7 @@ import (
 type store struct {
 	mu sync.Mutex
 
-	next struct{ project, task, annotation, prediction, webhook, view, drafts int }
+	next counters
 	// gen counts resets; deliveries planned before a reset carry an older
 	// gen and are skipped, since ids start over.
 	gen int
@@ -48,121 +48,6 @@ const (
 	userID = 1
 )
 
-type project struct {
-	id                               int
-	title                            *string
-	description                      *string
-	labelConfig                      string
-	parsed                           *labelConfig
-	expertInstruction                string
-	showInstruction                  bool
-	showSkipButton                   bool
-	enableEmptyAnnotation            bool
-	revealPreannotationsInteractive  bool
-	showAnnotationHistory            bool
-	showCollabPredictions            bool
-	evaluatePredictionsAutomatically bool
-	token                            string
-	color                            string
-	maximumAnnotations               int
-	minAnnotationsToStartTraining    int
-	controlWeights                   json.RawMessage
-	modelVersion                     string
-	isDraft                          bool
-	isPublished                      bool
-	createdAt, updatedAt             time.Time
-	sampling                         string
-	skipQueue                        string
-	showGroundTruthFirst             bool
-	showOverlapFirst                 bool
-	overlapCohortPercentage          int
-	taskDataLogin                    *string
-	taskDataPassword                 *string
-	pinnedAt                         *time.Time
-
-	taskIDs     []int // ascending
-	nextInnerID int
-	// counts are the project's counters without the share of dirty tasks;
-	// projectCountsOf settles them first.
-	counts projectCounts
-}
-
-type task struct {
-	id          int
-	projectID   int
-	data        json.RawMessage
-	meta        json.RawMessage // nil = null
-	createdAt   time.Time
-	updatedAt   time.Time
-	completedAt *time.Time
-	isLabeled   bool
-	overlap     int
-	innerID     int
-	updatedBy   *int
-	fileUpload  *int
-
-	annIDs  []int // ascending
-	predIDs []int // ascending
-}
-
-type annotation struct {
-	id               int
-	result           json.RawMessage
-	wasCancelled     bool
-	groundTruth      bool
-	createdAt        time.Time
-	updatedAt        time.Time
-	draftCreatedAt   *time.Time
-	leadTime         *float64
-	prediction       json.RawMessage
-	uniqueID         string
-	importID         *int
-	lastAction       *string
-	taskID           int
-	projectID        int
-	completedBy      *int
-	updatedBy        *int
-	parentPrediction *int
-	parentAnnotation *int
-	lastCreatedBy    *int
-	bulkCreated      bool
-	resultN          int // regions in result, kept with result
-}
-
-type prediction struct {
-	id           int
-	result       json.RawMessage
-	modelVersion string
-	score        *float64
-	cluster      *int
-	neighbors    json.RawMessage
-	mislabeling  float64
-	createdAt    time.Time
-	updatedAt    time.Time
-	taskID       int
-	projectID    int
-}
-
-type webhook struct {
-	id                  int
-	projectID           *int
-	url                 string
-	sendPayload         bool
-	sendForAllActions   bool
-	headers             headerList
-	isActive            bool
-	consecutiveFailures int
-	actions             []string
-	createdAt           time.Time
-	updatedAt           time.Time
-}
-
-type view struct {
-	id        int
-	projectID int
-	data      json.RawMessage
-}
-
 // taskCounts are a task's live counters.
 type taskCounts struct {
 	total, cancelled, predictions, groundTruth int
@@ -172,12 +57,12 @@ func (st *store) countsOf(t *task) taskCounts {
 	var c taskCounts
 	for _, id := range t.annIDs {
 		a := st.annotations[id]
-		if a.wasCancelled {
+		if a.WasCancelled {
 			c.cancelled++
 		} else {
 			c.total++
 		}
-		if a.groundTruth {
+		if a.GroundTruth {
 			c.groundTruth++
 		}
 	}
@@ -201,7 +86,7 @@ func (st *store) projectCountsOf(p *project) projectCounts {
 	st.settle()
 	if verifyCounts {
 		if full := st.recount(p); full != p.counts {
-			panic(fmt.Sprintf("project %d: incremental counts %+v, recount %+v", p.id, p.counts, full))
+			panic(fmt.Sprintf("project %d: incremental counts %+v, recount %+v", p.ID, p.counts, full))
 		}
 	}
 	return p.counts
@@ -220,7 +105,7 @@ func (st *store) touch(id int) {
 	}
 	st.dirty[id] = struct{}{}
 	if t := st.tasks[id]; t != nil {
-		if p := st.projects[t.projectID]; p != nil {
+		if p := st.projects[t.ProjectID]; p != nil {
 			p.counts.add(st.share(t), -1)
 		}
 	}
@@ -233,7 +118,7 @@ func (st *store) settle() {
 	}
 	for id := range st.dirty {
 		if t := st.tasks[id]; t != nil {
-			if p := st.projects[t.projectID]; p != nil {
+			if p := st.projects[t.ProjectID]; p != nil {
 				p.counts.add(st.share(t), 1)
 			}
 		}
@@ -273,19 +158,19 @@ func (st *store) recount(p *project) projectCounts {
 // share is one task's part of its project's counters.
 func (st *store) share(t *task) projectCounts {
 	c := projectCounts{taskNumber: 1, predictions: len(t.predIDs)}
-	if t.isLabeled {
+	if t.IsLabeled {
 		c.finishedTasks = 1
 	}
 	withAnn := false
 	for _, aid := range t.annIDs {
 		a := st.annotations[aid]
-		if a.wasCancelled {
+		if a.WasCancelled {
 			c.skipped++
 			continue
 		}
 		withAnn = true
 		c.annotations++
-		if a.groundTruth {
+		if a.GroundTruth {
 			c.groundTruth++
 		} else {
 			c.usefulAnnotations++
@@ -303,22 +188,22 @@ func (st *store) share(t *task) projectCounts {
 // non-cancelled annotations (overlap follows the project's
 // maximum_annotations).
 func (st *store) relabel(t *task, now time.Time) {
-	st.touch(t.id)
-	need := max(t.overlap, 1)
+	st.touch(t.ID)
+	need := max(t.Overlap, 1)
 	labeled := st.countsOf(t).total >= need
 	switch {
-	case labeled && !t.isLabeled:
-		t.isLabeled = true
-		t.completedAt = &now
-	case !labeled && t.isLabeled:
-		t.isLabeled = false
-		t.completedAt = nil
+	case labeled && !t.IsLabeled:
+		t.IsLabeled = true
+		t.CompletedAt = &now
+	case !labeled && t.IsLabeled:
+		t.IsLabeled = false
+		t.CompletedAt = nil
 	}
 }
 
 // deleteTask removes a task with its annotations and predictions.
 func (st *store) deleteTask(t *task) {
-	st.deleteTasks(t.projectID, []int{t.id})
+	st.deleteTasks(t.ProjectID, []int{t.ID})
 }
 
 // deleteTasks removes tasks of one project with their annotations and

@@ -157,9 +157,9 @@ func (s *Server) fieldValue(t *task, field string) any {
 	c := st.countsOf(t)
 	switch field {
 	case "id":
-		return float64(t.id)
+		return float64(t.ID)
 	case "inner_id":
-		return float64(t.innerID)
+		return float64(t.InnerID)
 	case "total_annotations":
 		return float64(c.total)
 	case "cancelled_annotations":
@@ -167,18 +167,18 @@ func (s *Server) fieldValue(t *task, field string) any {
 	case "total_predictions":
 		return float64(c.predictions)
 	case "is_labeled":
-		return t.isLabeled
+		return t.IsLabeled
 	case "completed_at":
-		if t.completedAt == nil {
+		if t.CompletedAt == nil {
 			return nil
 		}
-		return *t.completedAt
+		return *t.CompletedAt
 	case "created_at":
-		return t.createdAt
+		return t.CreatedAt
 	case "updated_at":
-		return t.updatedAt
+		return t.UpdatedAt
 	case "overlap":
-		return float64(t.overlap)
+		return float64(t.Overlap)
 	case "annotators", "annotations_results", "predictions_results", "predictions_model_versions", "predictions_score", "avg_lead_time":
 		ft := s.fullTaskOf(t, false)
 		switch field {
@@ -208,7 +208,7 @@ func (s *Server) fieldValue(t *task, field string) any {
 	}
 	if key, ok := strings.CutPrefix(field, "data."); ok {
 		var data map[string]any
-		if json.Unmarshal(t.data, &data) != nil {
+		if json.Unmarshal(t.Data, &data) != nil {
 			return nil
 		}
 		v, ok := data[key]
@@ -423,7 +423,7 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 				return nil, nil, errNotFound("No View matches the given query.")
 			}
 			if p == nil {
-				p = st.projects[vw.projectID]
+				p = st.projects[vw.ProjectID]
 			}
 			if q.Filters == nil || q.Ordering == nil {
 				vq := viewQuery(vw)

@@ -14,15 +14,15 @@ import (
 func (s *Server) newTask(p *project, data, meta json.RawMessage) *task {
 	st := s.st
 	now := s.cfg.Now()
-	st.next.task++
+	st.next.Task++
 	t := &task{
-		id: st.next.task, projectID: p.id, data: data, meta: meta,
-		createdAt: now, updatedAt: now, overlap: max(p.maximumAnnotations, 1), innerID: p.nextInnerID,
+		ID: st.next.Task, ProjectID: p.ID, Data: data, Meta: meta,
+		CreatedAt: now, UpdatedAt: now, Overlap: max(p.MaximumAnnotations, 1), InnerID: p.NextInnerID,
 	}
-	p.nextInnerID++
-	st.touch(t.id)
-	st.tasks[t.id] = t
-	p.taskIDs = append(p.taskIDs, t.id)
+	p.NextInnerID++
+	st.touch(t.ID)
+	st.tasks[t.ID] = t
+	p.taskIDs = append(p.taskIDs, t.ID)
 	return t
 }
 
@@ -120,10 +120,10 @@ func (s *Server) createTasks(w http.ResponseWriter, r *http.Request, projectID i
 		created := make([]simpleTask, 0, len(inputs))
 		for _, in := range inputs {
 			t := s.newTask(in.project, in.data, in.meta)
-			if _, seen := byProject[in.project.id]; !seen {
-				order = append(order, in.project.id)
+			if _, seen := byProject[in.project.ID]; !seen {
+				order = append(order, in.project.ID)
 			}
-			byProject[in.project.id] = append(byProject[in.project.id], t.id)
+			byProject[in.project.ID] = append(byProject[in.project.ID], t.ID)
 			created = append(created, s.simpleTaskOf(t))
 		}
 		var events []event
@@ -185,15 +185,15 @@ func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error 
 			return nil, nil, err
 		}
 		next := *t
-		f.object("data", &next.data, false)
-		f.object("meta", &next.meta, true)
-		f.boolean("is_labeled", &next.isLabeled)
+		f.object("data", &next.Data, false)
+		f.object("meta", &next.Meta, true)
+		f.boolean("is_labeled", &next.IsLabeled)
 		var overlap int
 		if f.integer("overlap", &overlap) {
 			if overlap < 1 {
 				f.errs.add("overlap", "Ensure this value is greater than or equal to 1.")
 			} else {
-				next.overlap = overlap
+				next.Overlap = overlap
 			}
 		}
 		if err := f.errs.err(); err != nil {
@@ -203,17 +203,17 @@ func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error 
 		if f.has("overlap") && !f.has("is_labeled") {
 			s.st.relabel(&next, now)
 		}
-		if next.isLabeled != t.isLabeled {
-			if next.isLabeled {
-				next.completedAt = &now
+		if next.IsLabeled != t.IsLabeled {
+			if next.IsLabeled {
+				next.CompletedAt = &now
 			} else {
-				next.completedAt = nil
+				next.CompletedAt = nil
 			}
 		}
 		uid := userID
-		next.updatedBy = &uid
-		next.updatedAt = now
-		s.st.touch(t.id) // is_labeled may change
+		next.UpdatedBy = &uid
+		next.UpdatedAt = now
+		s.st.touch(t.ID) // is_labeled may change
 		*t = next
 		return s.simpleTaskOf(t), nil, nil
 	})
@@ -229,7 +229,7 @@ func (s *Server) handleTaskDelete(w http.ResponseWriter, r *http.Request) error 
 			return nil, nil, err
 		}
 		st.deleteTask(t)
-		return nil, s.plan(idsEvent(schemas.TasksDeleted, t.projectID, []int{t.id})), nil
+		return nil, s.plan(idsEvent(schemas.TasksDeleted, t.ProjectID, []int{t.ID})), nil
 	})
 }
 
@@ -280,7 +280,7 @@ func (s *Server) handleProjectTasksDelete(w http.ResponseWriter, r *http.Request
 			return nil, nil, err
 		}
 		ids := slices.Clone(p.taskIDs)
-		st.deleteTasks(p.id, ids)
+		st.deleteTasks(p.ID, ids)
 		return nil, s.plan(idsEvent(schemas.TasksDeleted, 0, ids)), nil
 	})
 }

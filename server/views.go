@@ -16,13 +16,13 @@ type viewObject struct {
 }
 
 func viewObjectOf(v *view) viewObject {
-	return viewObject{ID: v.id, Project: v.projectID, User: userID, Data: orEmptyObject(v.data)}
+	return viewObject{ID: v.ID, Project: v.ProjectID, User: userID, Data: orEmptyObject(v.Data)}
 }
 
 // viewQuery reads a view's saved filters and ordering.
 func viewQuery(v *view) dmQuery {
 	var q dmQuery
-	_ = json.Unmarshal(v.data, &q)
+	_ = json.Unmarshal(v.Data, &q)
 	if q.check("view") != nil {
 		return dmQuery{}
 	}
@@ -68,8 +68,8 @@ func (s *Server) handleViewList(w http.ResponseWriter, r *http.Request) error {
 	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
 		st := s.st
 		out := []viewObject{}
-		for id := 1; id <= st.next.view; id++ {
-			if v := st.views[id]; v != nil && (pid == 0 || v.projectID == pid) {
+		for id := 1; id <= st.next.View; id++ {
+			if v := st.views[id]; v != nil && (pid == 0 || v.ProjectID == pid) {
 				out = append(out, viewObjectOf(v))
 			}
 		}
@@ -85,7 +85,7 @@ func (s *Server) handleViewCreate(w http.ResponseWriter, r *http.Request) error 
 	}
 	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
 		st := s.st
-		v := &view{data: json.RawMessage("{}")}
+		v := &view{Data: json.RawMessage("{}")}
 		if !f.has("project") {
 			f.errs.add("project", "This field is required.")
 		} else if id, ok := toInt(f.raw["project"]); !ok {
@@ -93,17 +93,17 @@ func (s *Server) handleViewCreate(w http.ResponseWriter, r *http.Request) error 
 		} else if st.projects[id] == nil {
 			f.errs.add("project", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
 		} else {
-			v.projectID = id
+			v.ProjectID = id
 		}
 		if d := readViewData(f); d != nil {
-			v.data = d
+			v.Data = d
 		}
 		if err := f.errs.err(); err != nil {
 			return nil, nil, err
 		}
-		st.next.view++
-		v.id = st.next.view
-		st.views[v.id] = v
+		st.next.View++
+		v.ID = st.next.View
+		st.views[v.ID] = v
 		return viewObjectOf(v), nil, nil
 	})
 }
@@ -137,7 +137,7 @@ func (s *Server) handleViewUpdate(w http.ResponseWriter, r *http.Request) error 
 			return nil, nil, err
 		}
 		if d != nil {
-			v.data = d
+			v.Data = d
 		}
 		return viewObjectOf(v), nil, nil
 	})
@@ -151,7 +151,7 @@ func (s *Server) handleViewDelete(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return nil, nil, err
 		}
-		delete(st.views, v.id)
+		delete(st.views, v.ID)
 		return nil, nil, nil
 	})
 }

@@ -24,9 +24,8 @@ const (
 // headerNameRE is the key pattern of the headers JSON schema.
 var headerNameRE = regexp.MustCompile(`^[a-zA-Z0-9-_]+$`)
 
-// header is one custom header; headerList keeps the order they were given.
-type header struct{ name, value string }
-
+// headerList is a webhook's headers as the API shows them: an object, in
+// the order they were given.
 type headerList []header
 
 func (h headerList) MarshalJSON() ([]byte, error) {
@@ -78,10 +77,10 @@ type webhookObject struct {
 
 func webhookObjectOf(w *webhook) webhookObject {
 	return webhookObject{
-		ID: w.id, Organization: orgID, Project: w.projectID, URL: w.url, SendPayload: w.sendPayload,
-		SendForAllActions: w.sendForAllActions, Headers: w.headers, IsActive: w.isActive,
-		ConsecutiveFailures: w.consecutiveFailures, Actions: slices.Clone(w.actions),
-		CreatedAt: stamp(w.createdAt), UpdatedAt: stamp(w.updatedAt),
+		ID: w.ID, Organization: orgID, Project: w.ProjectID, URL: w.URL, SendPayload: w.SendPayload,
+		SendForAllActions: w.SendForAllActions, Headers: w.Headers, IsActive: w.IsActive,
+		ConsecutiveFailures: w.ConsecutiveFailures, Actions: slices.Clone(w.Actions),
+		CreatedAt: stamp(w.CreatedAt), UpdatedAt: stamp(w.UpdatedAt),
 	}
 }
 
@@ -95,19 +94,19 @@ func readWebhookFields(f form, w *webhook) {
 			if msg := checkURL(u); msg != "" {
 				f.errs.add("url", msg)
 			} else {
-				w.url = u
+				w.URL = u
 			}
 		}
 	}
-	f.boolean("send_payload", &w.sendPayload)
-	f.boolean("send_for_all_actions", &w.sendForAllActions)
-	f.boolean("is_active", &w.isActive)
+	f.boolean("send_payload", &w.SendPayload)
+	f.boolean("send_for_all_actions", &w.SendForAllActions)
+	f.boolean("is_active", &w.IsActive)
 	if f.has("headers") {
 		switch h, ok := readHeaders(f.raw["headers"]); {
 		case f.isNull("headers"):
 			f.errs.add("headers", "This field may not be null.")
 		case ok:
-			w.headers = h
+			w.Headers = h
 		default:
 			f.errs.add("headers", schemaCheckFailed(f.raw["headers"]))
 		}
@@ -301,8 +300,8 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	now := s.cfg.Now()
-	wh := &webhook{sendPayload: true, sendForAllActions: true, isActive: true, headers: headerList{},
-		actions: []string{}, createdAt: now, updatedAt: now}
+	wh := &webhook{SendPayload: true, SendForAllActions: true, IsActive: true, Headers: headerList{},
+		Actions: []string{}, CreatedAt: now, UpdatedAt: now}
 	if !f.has("url") {
 		f.errs.add("url", "This field is required.")
 	}
@@ -311,7 +310,7 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 		f.errs.add("url", msg)
 	}
 	if acts, ok := readActions(f); ok {
-		wh.actions = acts
+		wh.Actions = acts
 	}
 	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
 		st := s.st
@@ -323,19 +322,19 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 			case st.projects[id] == nil:
 				f.errs.add("project", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
 			default:
-				wh.projectID = &id
+				wh.ProjectID = &id
 			}
 		}
 		if err := f.errs.err(); err != nil {
 			return nil, nil, err
 		}
-		if wh.projectID != nil && hasOrgOnly(wh.actions) {
+		if wh.ProjectID != nil && hasOrgOnly(wh.Actions) {
 			return nil, nil, errValidation("non_field_errors", "Project webhook can't contain organization-only action.")
 		}
-		st.next.webhook++
-		wh.id = st.next.webhook
-		st.webhooks[wh.id] = wh
-		s.log.Debug("webhook created", "webhook_id", wh.id, "url", wh.url)
+		st.next.Webhook++
+		wh.ID = st.next.Webhook
+		st.webhooks[wh.ID] = wh
+		s.log.Debug("webhook created", "webhook_id", wh.ID, "url", wh.URL)
 		return webhookObjectOf(wh), nil, nil
 	})
 }
@@ -363,15 +362,15 @@ func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error
 			}
 		}
 		out := []webhookObject{}
-		for id := 1; id <= st.next.webhook; id++ {
+		for id := 1; id <= st.next.Webhook; id++ {
 			wh := st.webhooks[id]
 			if wh == nil {
 				continue
 			}
-			if orgOnly && wh.projectID != nil {
+			if orgOnly && wh.ProjectID != nil {
 				continue
 			}
-			if byProject != nil && (wh.projectID == nil || *wh.projectID != *byProject) {
+			if byProject != nil && (wh.ProjectID == nil || *wh.ProjectID != *byProject) {
 				continue
 			}
 			out = append(out, webhookObjectOf(wh))
@@ -421,20 +420,20 @@ func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) err
 			f.errs.add("url", "This field is required.")
 		}
 		readWebhookFields(f, &next)
-		if next.url != wh.url && ssrf != "" {
+		if next.URL != wh.URL && ssrf != "" {
 			f.errs.add("url", ssrf)
 		}
-		next.actions = []string{}
+		next.Actions = []string{}
 		if acts, ok := readActions(f); ok {
-			next.actions = acts
+			next.Actions = acts
 		}
 		if err := f.errs.err(); err != nil {
 			return nil, nil, err
 		}
-		if (!wh.isActive && next.isActive) || next.url != wh.url || !next.headers.equal(wh.headers) {
-			next.consecutiveFailures = 0
+		if (!wh.IsActive && next.IsActive) || next.URL != wh.URL || !headerList(next.Headers).equal(wh.Headers) {
+			next.ConsecutiveFailures = 0
 		}
-		next.updatedAt = s.cfg.Now()
+		next.UpdatedAt = s.cfg.Now()
 		*wh = next
 		return webhookObjectOf(wh), nil, nil
 	})
@@ -448,7 +447,7 @@ func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request) err
 		if err != nil {
 			return nil, nil, err
 		}
-		delete(st.webhooks, wh.id)
+		delete(st.webhooks, wh.ID)
 		return nil, nil, nil
 	})
 }

@@ -276,7 +276,8 @@ func TestServeStateSurvivesRestart(t *testing.T) {
 
 func TestServeCorruptStateIsUsageError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
-	corrupt := []byte(`{"format":"labelhook-state","version":1,"next":{"task":1},"tasks":[{"id":1,"project":7,"data":{}}]}`)
+	corrupt := []byte(`{"format":"labelhook-state","version":1,"next":{"task":1},"projects":[],"tasks":[{"id":1,"project":7,"data":{}}],` +
+		`"annotations":[],"predictions":[],"webhooks":[],"views":[]}`)
 	if err := os.WriteFile(path, corrupt, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,351 @@
+// Package journal is an append-only file of records with group commit:
+// the write-ahead log behind `labelhook serve --state`.
+//
+// Each record is one line, "SEQ\tPAYLOAD\tCRC\n": a sequence number that
+// grows by one per record, an opaque payload without newlines (the
+// server's JSON), and the CRC-32C of "SEQ\tPAYLOAD" in hex. A record is
+// durable once Sync has returned for its sequence number; Sync batches
+// every record appended while the previous fsync ran into the next one
+// (group commit), so concurrent writers share fsyncs.
+//
+// A crash can leave the last record torn (cut short, or with a checksum
+// that does not match); Read reports where the whole records end and the
+// file is cut there when it is opened for appending. A bad record followed
+// by good ones is corruption, and Read refuses the file.
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrCorrupt is returned by Read for a file whose records cannot all be
+// trusted.
+var ErrCorrupt = errors.New("journal is corrupt")
+
+// Journal is an open journal file. Its methods are safe for concurrent use.
+type Journal struct {
+	path string
+
+	mu   sync.Mutex
+	cond *sync.Cond
+	f    *os.File
+	w    *bufio.Writer
+	seq  uint64 // last appended
+	size int64  // bytes appended, buffered ones included
+	// synced is the last sequence number known durable; syncing says a
+	// Sync leader is at work; err is sticky: once a write or fsync failed,
+	// nothing later can be promised durable.
+	synced  uint64
+	syncing bool
+	err     error
+}
+
+// Read calls fn for every whole record of the file at path, in order, and
+// returns the offset where the whole records end and the last sequence
+// number. A missing file has no records. A torn last record is left out;
+// a bad record before good ones, or sequence numbers that do not grow by
+// one, is ErrCorrupt. fn's error stops the reading and is returned.
+func Read(path string, fn func(seq uint64, payload []byte) error) (end int64, last uint64, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("open journal: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	var (
+		off     int64
+		badAt   = int64(-1) // offset of a bad record, if one was seen
+		badWhy  string
+		lineNum int
+	)
+	for {
+		line, rerr := r.ReadBytes('\n')
+		if len(line) == 0 && rerr == io.EOF {
+			break
+		}
+		if rerr != nil && rerr != io.EOF {
+			return 0, 0, fmt.Errorf("read journal: %w", rerr)
+		}
+		lineNum++
+		whole := rerr == nil // ends with a newline
+		seq, payload, why := parseLine(line, whole)
+		if why == "" && last != 0 && seq != last+1 {
+			why = fmt.Sprintf("record %d follows record %d", seq, last)
+		}
+		if why != "" {
+			if badAt < 0 {
+				badAt, badWhy = off, fmt.Sprintf("line %d: %s", lineNum, why)
+			}
+			off += int64(len(line))
+			continue
+		}
+		if badAt >= 0 {
+			return 0, 0, fmt.Errorf("%w: %s, but whole records follow it", ErrCorrupt, badWhy)
+		}
+		if err := fn(seq, payload); err != nil {
+			return 0, 0, err
+		}
+		last = seq
+		off += int64(len(line))
+	}
+	if badAt >= 0 {
+		return badAt, last, nil // a torn tail: cut when opened for appending
+	}
+	return off, last, nil
+}
+
+// parseLine checks one line; why says what is wrong with it, if anything.
+func parseLine(line []byte, whole bool) (seq uint64, payload []byte, why string) {
+	if !whole {
+		return 0, nil, "cut short (no newline)"
+	}
+	line = line[:len(line)-1]
+	tab := bytes.IndexByte(line, '\t')
+	last := bytes.LastIndexByte(line, '\t')
+	if tab < 0 || last == tab {
+		return 0, nil, "not a journal record"
+	}
+	seq, err := strconv.ParseUint(string(line[:tab]), 10, 64)
+	if err != nil || seq == 0 {
+		return 0, nil, "bad sequence number"
+	}
+	sum, err := strconv.ParseUint(string(line[last+1:]), 16, 32)
+	if err != nil {
+		return 0, nil, "bad checksum field"
+	}
+	if crc32.Checksum(line[:last], castagnoli) != uint32(sum) {
+		return 0, nil, "checksum mismatch"
+	}
+	return seq, line[tab+1 : last], ""
+}
+
+// Open opens the journal at path for appending after Read: the file is cut
+// at end (dropping a torn tail) and the next record is last+1. The file is
+// created if it does not exist.
+func Open(path string, end int64, last uint64) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if err := f.Truncate(end); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cut the journal's torn tail: %w", err)
+	}
+	if _, err := f.Seek(end, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if err := syncDir(path); err != nil {
+		f.Close()
+		return nil, err
+	}
+	j := &Journal{path: path, f: f, w: bufio.NewWriterSize(f, 256<<10), seq: last, synced: last, size: end}
+	j.cond = sync.NewCond(&j.mu)
+	return j, nil
+}
+
+// Append writes one record whose payload write produces, and returns its
+// sequence number. The record is durable once Sync(seq) has returned nil.
+// Records are numbered in the order Append is called, so a caller that
+// appends under its own lock gets its own order. The payload must not
+// contain a newline; write's error, or a newline, breaks the journal (the
+// half-written record would be torn), and every later call fails.
+func (j *Journal) Append(write func(w io.Writer) error) (uint64, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return 0, j.err
+	}
+	seq := j.seq + 1
+	hw := &recordWriter{w: j.w, h: crc32.New(castagnoli)}
+	fmt.Fprintf(hw, "%d\t", seq)
+	err := write(hw)
+	if err == nil && hw.newline {
+		err = errors.New("a record payload has a newline")
+	}
+	if err == nil {
+		err = hw.err
+	}
+	if err == nil {
+		_, err = fmt.Fprintf(j.w, "\t%08x\n", hw.h.Sum32())
+	}
+	if err != nil {
+		j.err = fmt.Errorf("append journal record %d: %w", seq, err)
+		j.cond.Broadcast()
+		return 0, j.err
+	}
+	j.seq = seq
+	j.size += hw.n + 10
+	return seq, nil
+}
+
+// recordWriter writes through to the buffer, hashing what it writes and
+// noting a newline.
+type recordWriter struct {
+	w       io.Writer
+	h       hash.Hash32
+	n       int64
+	newline bool
+	err     error
+}
+
+func (r *recordWriter) Write(p []byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	if bytes.IndexByte(p, '\n') >= 0 {
+		r.newline = true
+	}
+	r.h.Write(p)
+	n, err := r.w.Write(p)
+	r.n += int64(n)
+	r.err = err
+	return n, err
+}
+
+// Sync returns once every record up to seq is on disk (fsync), or with
+// the error that made that impossible. Concurrent callers share one fsync.
+func (j *Journal) Sync(seq uint64) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.synced < seq && j.err == nil {
+		if j.syncing {
+			j.cond.Wait()
+			continue
+		}
+		j.syncing = true
+		target := j.seq
+		err := j.w.Flush()
+		f := j.f
+		j.mu.Unlock()
+		if err == nil {
+			err = f.Sync()
+		}
+		j.mu.Lock()
+		j.syncing = false
+		if err != nil {
+			j.err = fmt.Errorf("sync journal: %w", err)
+		} else if target > j.synced {
+			j.synced = target
+		}
+		j.cond.Broadcast()
+	}
+	if j.synced >= seq {
+		return nil
+	}
+	return j.err
+}
+
+// Mark returns the last sequence number appended and the journal's size
+// after it: what a snapshot taken now covers, and where the records it
+// does not cover start.
+func (j *Journal) Mark() (seq uint64, off int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.seq, j.size
+}
+
+// Size is the journal's size in bytes, buffered records included.
+func (j *Journal) Size() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.size
+}
+
+// DropBefore rewrites the journal without its first off bytes (the
+// records a durable snapshot now holds; off comes from Mark). The new file
+// replaces the old one atomically, so a crash leaves one or the other,
+// and the snapshot's sequence number tells which records to skip.
+func (j *Journal) DropBefore(off int64) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.syncing {
+		j.cond.Wait()
+	}
+	if j.err != nil {
+		return j.err
+	}
+	if err := j.w.Flush(); err != nil {
+		j.err = fmt.Errorf("flush journal: %w", err)
+		return j.err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(j.path), "."+filepath.Base(j.path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("compact journal: %w", err)
+	}
+	keep := io.NewSectionReader(j.f, off, j.size-off)
+	_, err = io.Copy(tmp, keep)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), j.path)
+	}
+	if err == nil {
+		err = syncDir(j.path)
+	}
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("compact journal: %w", err)
+	}
+	if _, err := tmp.Seek(0, io.SeekEnd); err != nil {
+		tmp.Close()
+		j.err = fmt.Errorf("compact journal: %w", err)
+		return j.err
+	}
+	old := j.f
+	j.f, j.w, j.size = tmp, bufio.NewWriterSize(tmp, 256<<10), j.size-off
+	j.synced = j.seq // everything kept was synced by the copy's fsync
+	old.Close()
+	return nil
+}
+
+// Close flushes and syncs what was appended and closes the file.
+func (j *Journal) Close() error {
+	serr := j.Sync(j.lastSeq())
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	cerr := j.f.Close()
+	if serr != nil {
+		return serr
+	}
+	if cerr != nil {
+		return fmt.Errorf("close journal: %w", cerr)
+	}
+	return nil
+}
+
+func (j *Journal) lastSeq() uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.seq
+}
+
+// syncDir makes a file's creation or rename in its directory durable.
+func syncDir(path string) error {
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return fmt.Errorf("sync directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync directory: %w", err)
+	}
+	return nil
+}

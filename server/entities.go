@@ -1,0 +1,159 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// The store's entities. Each is the one home of its object's stored
+// fields: the exported fields, with their JSON keys, are also what the
+// state file and the journal hold (labelhook's own format, state.go), and
+// the REST answers and webhook payloads are views over them (objects.go,
+// payloads.go, projects.go, webhooks.go). Unexported fields are derived
+// again when a state is loaded.
+//
+// Adding a stored Label Studio field: a field here, and a line in each
+// view that shows it.
+
+// project is a Label Studio project.
+type project struct {
+	ID                               int             `json:"id"`
+	Title                            *string         `json:"title"`
+	Description                      *string         `json:"description"`
+	LabelConfig                      string          `json:"label_config"`
+	ExpertInstruction                string          `json:"expert_instruction"`
+	ShowInstruction                  bool            `json:"show_instruction"`
+	ShowSkipButton                   bool            `json:"show_skip_button"`
+	EnableEmptyAnnotation            bool            `json:"enable_empty_annotation"`
+	RevealPreannotationsInteractive  bool            `json:"reveal_preannotations_interactively"`
+	ShowAnnotationHistory            bool            `json:"show_annotation_history"`
+	ShowCollabPredictions            bool            `json:"show_collab_predictions"`
+	EvaluatePredictionsAutomatically bool            `json:"evaluate_predictions_automatically"`
+	Token                            string          `json:"token"`
+	Color                            string          `json:"color"`
+	MaximumAnnotations               int             `json:"maximum_annotations"`
+	MinAnnotationsToStartTraining    int             `json:"min_annotations_to_start_training"`
+	ControlWeights                   json.RawMessage `json:"control_weights,omitempty"`
+	ModelVersion                     string          `json:"model_version"`
+	IsDraft                          bool            `json:"is_draft"`
+	IsPublished                      bool            `json:"is_published"`
+	CreatedAt                        time.Time       `json:"created_at"`
+	UpdatedAt                        time.Time       `json:"updated_at"`
+	Sampling                         string          `json:"sampling"`
+	SkipQueue                        string          `json:"skip_queue"`
+	ShowGroundTruthFirst             bool            `json:"show_ground_truth_first"`
+	ShowOverlapFirst                 bool            `json:"show_overlap_first"`
+	OverlapCohortPercentage          int             `json:"overlap_cohort_percentage"`
+	TaskDataLogin                    *string         `json:"task_data_login"`
+	TaskDataPassword                 *string         `json:"task_data_password"`
+	PinnedAt                         *time.Time      `json:"pinned_at"`
+	// NextInnerID is the inner_id the project's next task gets.
+	NextInnerID int `json:"next_inner_id"`
+
+	parsed  *labelConfig // LabelConfig, parsed
+	taskIDs []int        // ascending
+	// counts are the project's counters without the share of dirty tasks;
+	// projectCountsOf settles them first.
+	counts projectCounts
+}
+
+// task is a task of a project.
+type task struct {
+	ID          int             `json:"id"`
+	ProjectID   int             `json:"project"`
+	Data        json.RawMessage `json:"data"`
+	Meta        json.RawMessage `json:"meta,omitempty"` // nil = null
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+	CompletedAt *time.Time      `json:"completed_at"`
+	IsLabeled   bool            `json:"is_labeled"`
+	Overlap     int             `json:"overlap"`
+	InnerID     int             `json:"inner_id"`
+	UpdatedBy   *int            `json:"updated_by"`
+	FileUpload  *int            `json:"file_upload"`
+
+	annIDs  []int // ascending
+	predIDs []int // ascending
+}
+
+// annotation is an annotation (or a skip: WasCancelled) of a task.
+type annotation struct {
+	ID               int             `json:"id"`
+	TaskID           int             `json:"task"`
+	ProjectID        int             `json:"project"`
+	Result           json.RawMessage `json:"result,omitempty"`
+	WasCancelled     bool            `json:"was_cancelled"`
+	GroundTruth      bool            `json:"ground_truth"`
+	CreatedAt        time.Time       `json:"created_at"`
+	UpdatedAt        time.Time       `json:"updated_at"`
+	DraftCreatedAt   *time.Time      `json:"draft_created_at"`
+	LeadTime         *float64        `json:"lead_time"`
+	Prediction       json.RawMessage `json:"prediction,omitempty"`
+	UniqueID         string          `json:"unique_id"`
+	ImportID         *int            `json:"import_id"`
+	LastAction       *string         `json:"last_action"`
+	CompletedBy      *int            `json:"completed_by"`
+	UpdatedBy        *int            `json:"updated_by"`
+	ParentPrediction *int            `json:"parent_prediction"`
+	ParentAnnotation *int            `json:"parent_annotation"`
+	LastCreatedBy    *int            `json:"last_created_by"`
+	BulkCreated      bool            `json:"bulk_created"`
+
+	resultN int // regions in Result, kept with it
+}
+
+// prediction is a model's prediction for a task.
+type prediction struct {
+	ID           int             `json:"id"`
+	TaskID       int             `json:"task"`
+	ProjectID    int             `json:"project"`
+	Result       json.RawMessage `json:"result,omitempty"`
+	ModelVersion string          `json:"model_version"`
+	Score        *float64        `json:"score"`
+	Cluster      *int            `json:"cluster"`
+	Neighbors    json.RawMessage `json:"neighbors,omitempty"`
+	Mislabeling  float64         `json:"mislabeling"`
+	CreatedAt    time.Time       `json:"created_at"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+}
+
+// webhook is a project webhook, or an organization webhook (ProjectID nil).
+type webhook struct {
+	ID                  int       `json:"id"`
+	ProjectID           *int      `json:"project"`
+	URL                 string    `json:"url"`
+	SendPayload         bool      `json:"send_payload"`
+	SendForAllActions   bool      `json:"send_for_all_actions"`
+	Headers             []header  `json:"headers"` // in the order given
+	IsActive            bool      `json:"is_active"`
+	ConsecutiveFailures int       `json:"consecutive_failures"`
+	Actions             []string  `json:"actions"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
+}
+
+// header is one custom header of a webhook. It is stored as a
+// [name, value] pair, so the order survives; the API shows a webhook's
+// headers as an object (headerList).
+type header struct{ name, value string }
+
+func (h header) MarshalJSON() ([]byte, error) {
+	return marshal([2]string{h.name, h.value})
+}
+
+func (h *header) UnmarshalJSON(b []byte) error {
+	var pair [2]string
+	if err := json.Unmarshal(b, &pair); err != nil {
+		return fmt.Errorf("a header is a [name, value] pair: %w", err)
+	}
+	h.name, h.value = pair[0], pair[1]
+	return nil
+}
+
+// view is a saved Data Manager view (tab) of a project.
+type view struct {
+	ID        int             `json:"id"`
+	ProjectID int             `json:"project"`
+	Data      json.RawMessage `json:"data,omitempty"`
+}

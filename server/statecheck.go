@@ -1,0 +1,299 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/labelhook/labelhook/schemas"
+)
+
+// check verifies every invariant of a loaded state that the API keeps, so
+// a state that loads is one the API could have made: counters in range,
+// ids positive and below their counters, references that resolve, values
+// the API would accept. The first problem is returned, naming the object.
+// Projects and webhooks go through the API's own field validation.
+func (l *loaded) check() error {
+	if err := checkCounters(l.next); err != nil {
+		return err
+	}
+	for _, id := range idsOf(l.projects) {
+		if err := checkID("project", id, l.next.Project); err != nil {
+			return err
+		}
+		if err := checkProject(l.projects[id]); err != nil {
+			return fmt.Errorf("project %d: %w", id, err)
+		}
+	}
+	inner := map[[2]int]int{} // project, inner_id -> task
+	for _, id := range idsOf(l.tasks) {
+		if err := checkID("task", id, l.next.Task); err != nil {
+			return err
+		}
+		t := l.tasks[id]
+		if err := checkTask(t, l.projects[t.ProjectID]); err != nil {
+			return fmt.Errorf("task %d: %w", id, err)
+		}
+		k := [2]int{t.ProjectID, t.InnerID}
+		if other, dup := inner[k]; dup {
+			return fmt.Errorf("task %d: inner_id %d is also task %d's (project %d)", id, t.InnerID, other, t.ProjectID)
+		}
+		inner[k] = id
+	}
+	for _, id := range idsOf(l.annotations) {
+		if err := checkID("annotation", id, l.next.Annotation); err != nil {
+			return err
+		}
+		a := l.annotations[id]
+		if err := checkAnnotation(a, l.tasks); err != nil {
+			return fmt.Errorf("annotation %d: %w", id, err)
+		}
+	}
+	for _, id := range idsOf(l.predictions) {
+		if err := checkID("prediction", id, l.next.Prediction); err != nil {
+			return err
+		}
+		if err := checkPrediction(l.predictions[id], l.tasks); err != nil {
+			return fmt.Errorf("prediction %d: %w", id, err)
+		}
+	}
+	for _, id := range idsOf(l.webhooks) {
+		if err := checkID("webhook", id, l.next.Webhook); err != nil {
+			return err
+		}
+		if err := checkWebhook(l.webhooks[id], l.projects); err != nil {
+			return fmt.Errorf("webhook %d: %w", id, err)
+		}
+	}
+	for _, id := range idsOf(l.views) {
+		if err := checkID("view", id, l.next.View); err != nil {
+			return err
+		}
+		if err := checkView(l.views[id], l.projects); err != nil {
+			return fmt.Errorf("view %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func checkCounters(c counters) error {
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"project", c.Project}, {"task", c.Task}, {"annotation", c.Annotation}, {"prediction", c.Prediction},
+		{"webhook", c.Webhook}, {"view", c.View}, {"drafts", c.Drafts}} {
+		if n.v < 0 {
+			return fmt.Errorf("next.%s is %d, below zero", n.name, n.v)
+		}
+		if n.v > maxID {
+			return fmt.Errorf("next.%s is %d, above %d: new ids would overflow", n.name, n.v, maxID)
+		}
+	}
+	return nil
+}
+
+// checkID: ids are positive and at most their counter, so a new object
+// never reuses one.
+func checkID(kind string, id, last int) error {
+	switch {
+	case id <= 0:
+		return fmt.Errorf("%s id %d is not positive", kind, id)
+	case id > last:
+		return fmt.Errorf("%s %d is above next.%s = %d, so a new %s would reuse its id", kind, id, kind, last, kind)
+	}
+	return nil
+}
+
+// checkProject runs the API's own validation of the writable fields over
+// the stored project, then what the API sets itself.
+func checkProject(p *project) error {
+	raw, err := marshal(p)
+	if err != nil {
+		return err
+	}
+	f, err := objectForm(raw)
+	if err != nil {
+		return err
+	}
+	scratch := *p
+	applyProjectFields(f, &scratch)
+	if err := f.errs.err(); err != nil {
+		return stateFieldError(err)
+	}
+	p.parsed = scratch.parsed
+	if p.parsed == nil {
+		return fmt.Errorf("label_config: is empty")
+	}
+	if p.NextInnerID < 1 {
+		return fmt.Errorf("next_inner_id is %d, want 1 or more", p.NextInnerID)
+	}
+	if err := checkStamps(p.CreatedAt, p.UpdatedAt); err != nil {
+		return err
+	}
+	if len(p.ControlWeights) == 0 {
+		p.ControlWeights = json.RawMessage("{}")
+	}
+	return nil
+}
+
+func checkTask(t *task, p *project) error {
+	if p == nil {
+		return fmt.Errorf("project %d does not exist", t.ProjectID)
+	}
+	if jsonKind(t.Data) != '{' || !json.Valid(t.Data) {
+		return fmt.Errorf("data must be a JSON object")
+	}
+	if len(t.Meta) > 0 && (!json.Valid(t.Meta) || (jsonKind(t.Meta) != '{' && jsonKind(t.Meta) != 'n')) {
+		return fmt.Errorf("meta must be a JSON object or null")
+	}
+	if t.InnerID < 1 || t.InnerID >= p.NextInnerID {
+		return fmt.Errorf("inner_id %d is outside 1..%d (project %d's next_inner_id - 1)", t.InnerID, p.NextInnerID-1, p.ID)
+	}
+	if t.Overlap < 1 {
+		return fmt.Errorf("overlap is %d, want 1 or more", t.Overlap)
+	}
+	if t.IsLabeled != (t.CompletedAt != nil) {
+		return fmt.Errorf("is_labeled is %v but completed_at is %v", t.IsLabeled, t.CompletedAt)
+	}
+	return checkStamps(t.CreatedAt, t.UpdatedAt)
+}
+
+func checkAnnotation(a *annotation, tasks map[int]*task) error {
+	if err := belongs(a.TaskID, a.ProjectID, tasks); err != nil {
+		return err
+	}
+	var err error
+	if a.Result, err = rawOr(a.Result, "[]", '['); err != nil {
+		return fmt.Errorf("result: %w", err)
+	}
+	if a.Prediction, err = rawOr(a.Prediction, "{}", '{'); err != nil {
+		return fmt.Errorf("prediction: %w", err)
+	}
+	if a.LeadTime != nil && (math.IsNaN(*a.LeadTime) || math.IsInf(*a.LeadTime, 0)) {
+		return fmt.Errorf("lead_time is not a number")
+	}
+	a.resultN = resultCount(a.Result)
+	return checkStamps(a.CreatedAt, a.UpdatedAt)
+}
+
+func checkPrediction(p *prediction, tasks map[int]*task) error {
+	if err := belongs(p.TaskID, p.ProjectID, tasks); err != nil {
+		return err
+	}
+	if len(p.Result) > 0 && !json.Valid(p.Result) {
+		return fmt.Errorf("result is not valid JSON")
+	}
+	if len(p.Neighbors) > 0 && !json.Valid(p.Neighbors) {
+		return fmt.Errorf("neighbors is not valid JSON")
+	}
+	if p.Score != nil && (math.IsNaN(*p.Score) || math.IsInf(*p.Score, 0)) {
+		return fmt.Errorf("score is not a number")
+	}
+	return checkStamps(p.CreatedAt, p.UpdatedAt)
+}
+
+// belongs checks that an object of a task names the task's project.
+func belongs(taskID, projectID int, tasks map[int]*task) error {
+	t := tasks[taskID]
+	if t == nil {
+		return fmt.Errorf("task %d does not exist", taskID)
+	}
+	if t.ProjectID != projectID {
+		return fmt.Errorf("project is %d, but its task %d is in project %d", projectID, taskID, t.ProjectID)
+	}
+	return nil
+}
+
+// checkWebhook runs the API's own validation over the webhook as the API
+// shows it, then the rules on its project and failure count.
+func checkWebhook(w *webhook, projects map[int]*project) error {
+	if w.ProjectID != nil && projects[*w.ProjectID] == nil {
+		return fmt.Errorf("project %d does not exist", *w.ProjectID)
+	}
+	if w.URL == "" {
+		return fmt.Errorf("url is empty")
+	}
+	for _, a := range w.Actions {
+		if _, ok := schemas.Lookup(a); !ok {
+			return fmt.Errorf("unknown action %q", a)
+		}
+	}
+	raw, err := marshal(webhookObjectOf(w))
+	if err != nil {
+		return err
+	}
+	f, err := objectForm(raw)
+	if err != nil {
+		return err
+	}
+	scratch := *w
+	readWebhookFields(f, &scratch)
+	if err := f.errs.err(); err != nil {
+		return stateFieldError(err)
+	}
+	if w.ProjectID != nil && hasOrgOnly(w.Actions) {
+		return fmt.Errorf("a project webhook cannot have an organization-only action")
+	}
+	if w.ConsecutiveFailures < 0 {
+		return fmt.Errorf("consecutive_failures is %d, below zero", w.ConsecutiveFailures)
+	}
+	if w.Headers == nil {
+		w.Headers = []header{}
+	}
+	if w.Actions == nil {
+		w.Actions = []string{}
+	}
+	return checkStamps(w.CreatedAt, w.UpdatedAt)
+}
+
+func checkView(v *view, projects map[int]*project) error {
+	if projects[v.ProjectID] == nil {
+		return fmt.Errorf("project %d does not exist", v.ProjectID)
+	}
+	var err error
+	if v.Data, err = rawOr(v.Data, "{}", '{'); err != nil {
+		return fmt.Errorf("data: %w", err)
+	}
+	if _, err := parseDMQuery(v.Data, "data"); err != nil {
+		return stateFieldError(err)
+	}
+	return nil
+}
+
+// checkStamps refuses a missing (zero) created_at or updated_at.
+func checkStamps(created, updated time.Time) error {
+	if created.IsZero() {
+		return fmt.Errorf("created_at is missing")
+	}
+	if updated.IsZero() {
+		return fmt.Errorf("updated_at is missing")
+	}
+	return nil
+}
+
+// stateFieldError turns the API's validation error into one line for a
+// state file problem: "title: Ensure this field has ...".
+func stateFieldError(err error) error {
+	ae, ok := asAPIError(err)
+	if !ok || len(ae.Fields) == 0 {
+		return err
+	}
+	keys := slices.Sorted(maps.Keys(ae.Fields))
+	return fmt.Errorf("%s: %s", keys[0], ae.Fields[keys[0]][0])
+}
+
+// rawOr returns raw, or def when raw is absent; raw must be valid JSON
+// starting with kind.
+func rawOr(raw json.RawMessage, def string, kind byte) (json.RawMessage, error) {
+	if len(raw) == 0 {
+		return json.RawMessage(def), nil
+	}
+	if !json.Valid(raw) || jsonKind(raw) != kind {
+		want := map[byte]string{'{': "a JSON object", '[': "a JSON list"}[kind]
+		return nil, fmt.Errorf("want %s, got %.40s", want, raw)
+	}
+	return raw, nil
+}
