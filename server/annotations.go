@@ -266,6 +266,7 @@ func (s *Server) handleAnnotationDelete(w http.ResponseWriter, r *http.Request) 
 // deleteAnnotations removes annotations of one task.
 func (st *store) deleteAnnotations(t *task, ids []int) {
 	st.touch(t.ID)
+	st.changedIDs(kindAnnotation, ids)
 	for _, id := range ids {
 		delete(st.annotations, id)
 	}

@@ -68,10 +68,6 @@ type Config struct {
 	SSRFProtection bool
 	// DeliveryLogSize bounds the delivery log. Zero means 100000.
 	DeliveryLogSize int
-	// OnChange, if set, is called (outside the store lock) after every
-	// request that changed state and after every delivery that changed a
-	// webhook's failure count; a state file saver coalesces these.
-	OnChange func()
 }
 
 // deliveryIdleConns is how many idle connections the default delivery

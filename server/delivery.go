@@ -227,9 +227,7 @@ func (d *dispatcher) deliver(dl delivery) {
 	if aborted {
 		return
 	}
-	if d.account(dl, ok) && s.cfg.OnChange != nil {
-		s.cfg.OnChange()
-	}
+	d.account(dl, ok)
 	if d.faults.chance(f.Duplicate) && d.live(dl) {
 		start := time.Now()
 		status, _, err := d.post(dl)
@@ -322,19 +320,12 @@ func (d *dispatcher) live(dl delivery) bool {
 
 func (d *dispatcher) disable(dl delivery, why string) {
 	id := dl.webhookID
-	d.s.st.mu.Lock()
-	w := d.s.st.webhooks[id]
-	if w != nil && d.s.st.gen == dl.gen {
+	changed := d.s.changeWebhook(id, dl.gen, func(w *webhook) bool {
 		w.IsActive = false
-	} else {
-		w = nil
-	}
-	d.s.st.mu.Unlock()
-	if w != nil {
+		return true
+	})
+	if changed {
 		d.s.log.Warn("webhook disabled", "webhook_id", id, "reason", why)
-		if d.s.cfg.OnChange != nil {
-			d.s.cfg.OnChange()
-		}
 	}
 }
 
@@ -353,31 +344,26 @@ func (d *dispatcher) record(dl delivery, attempt int, final bool, outcome string
 // account applies Label Studio's failure accounting to one delivery's
 // outcome: a 2xx resets the count, a failure adds one, and reaching the
 // threshold disables the webhook. A threshold below zero turns counting
-// off. It reports whether the webhook changed.
-func (d *dispatcher) account(dl delivery, ok bool) bool {
+// off.
+func (d *dispatcher) account(dl delivery, ok bool) {
 	s := d.s
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	w := s.st.webhooks[dl.webhookID]
-	if w == nil || s.st.gen != dl.gen {
-		return false
-	}
-	id := dl.webhookID
-	if ok {
-		changed := w.ConsecutiveFailures != 0
-		w.ConsecutiveFailures = 0
-		return changed
-	}
 	limit := s.cfg.MaxConsecutiveFailures
-	if limit <= 0 {
-		return false
-	}
-	w.ConsecutiveFailures++
-	if w.ConsecutiveFailures >= limit && w.IsActive {
-		w.IsActive = false
-		s.log.Warn("webhook disabled after consecutive failures", "webhook_id", id, "url", w.URL, "failures", w.ConsecutiveFailures)
-	}
-	return true
+	s.changeWebhook(dl.webhookID, dl.gen, func(w *webhook) bool {
+		if ok {
+			changed := w.ConsecutiveFailures != 0
+			w.ConsecutiveFailures = 0
+			return changed
+		}
+		if limit <= 0 {
+			return false
+		}
+		w.ConsecutiveFailures++
+		if w.ConsecutiveFailures >= limit && w.IsActive {
+			w.IsActive = false
+			s.log.Warn("webhook disabled after consecutive failures", "webhook_id", w.ID, "url", w.URL, "failures", w.ConsecutiveFailures)
+		}
+		return true
+	})
 }
 
 // post sends the body once and returns the status and the wait a

@@ -124,14 +124,31 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error 
 // the delivery log is cleared, so an external scenario run starts clean.
 // No webhook is sent.
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
-	s.st.mu.Lock()
-	fresh := newStore()
-	s.st.next = fresh.next
-	s.st.gen++
-	s.st.projects, s.st.tasks, s.st.annotations = fresh.projects, fresh.tasks, fresh.annotations
-	s.st.predictions, s.st.webhooks, s.st.views = fresh.predictions, fresh.webhooks, fresh.views
-	clear(s.st.dirty) // ids start over: a stale touch would count a new task twice
-	s.st.mu.Unlock()
+	var (
+		seq uint64
+		err error
+	)
+	func() {
+		s.st.mu.Lock()
+		defer s.st.mu.Unlock()
+		fresh := newStore()
+		s.st.next = fresh.next
+		s.st.gen++
+		s.st.projects, s.st.tasks, s.st.annotations = fresh.projects, fresh.tasks, fresh.annotations
+		s.st.predictions, s.st.webhooks, s.st.views = fresh.predictions, fresh.webhooks, fresh.views
+		clear(s.st.dirty) // ids start over: a stale touch would count a new task twice
+		if s.st.changes != nil {
+			clear(s.st.changes)
+			s.st.wasReset = true
+		}
+		seq, err = s.record()
+	}()
+	if err == nil {
+		err = s.durable(seq)
+	}
+	if err != nil {
+		return errNotSaved(err)
+	}
 	s.out.log.clear()
 	s.log.Info("state reset")
 	writeJSON(w, http.StatusOK, map[string]string{"detail": "labelhook state cleared"})

@@ -176,6 +176,7 @@ func (s *Server) handlePredictionUpdate(w http.ResponseWriter, r *http.Request) 
 			p.ModelVersion = in.modelVersion
 		}
 		p.UpdatedAt = s.cfg.Now()
+		st.changed(kindPrediction, p.ID)
 		return s.predictionObjectOf(p), nil, nil
 	})
 }
@@ -196,6 +197,7 @@ func (s *Server) handlePredictionDelete(w http.ResponseWriter, r *http.Request) 
 // deletePredictions removes predictions of one task.
 func (st *store) deletePredictions(t *task, ids []int) {
 	st.touch(t.ID)
+	st.changedIDs(kindPrediction, ids)
 	for _, id := range ids {
 		delete(st.predictions, id)
 	}

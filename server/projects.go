@@ -222,6 +222,7 @@ func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) err
 		st.next.Project++
 		p.ID = st.next.Project
 		st.projects[p.ID] = p
+		st.changed(kindProject, p.ID)
 		s.log.Debug("project created", "project_id", p.ID)
 		return st.projectObject(p), s.plan(projectEvent(st, schemas.ProjectCreated, p)), nil
 	})
@@ -260,6 +261,7 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) err
 		next.UpdatedAt = now
 		changedOverlap := next.MaximumAnnotations != p.MaximumAnnotations
 		*p = next
+		st.changed(kindProject, p.ID)
 		if changedOverlap {
 			// Label Studio rewrites every task's overlap and labeled state
 			// when maximum_annotations changes.
@@ -287,14 +289,17 @@ func (s *Server) handleProjectDelete(w http.ResponseWriter, r *http.Request) err
 		for id, wh := range st.webhooks {
 			if wh.ProjectID != nil && *wh.ProjectID == p.ID {
 				delete(st.webhooks, id)
+				st.changed(kindWebhook, id)
 			}
 		}
 		for id, v := range st.views {
 			if v.ProjectID == p.ID {
 				delete(st.views, id)
+				st.changed(kindView, id)
 			}
 		}
 		delete(st.projects, p.ID)
+		st.changed(kindProject, p.ID)
 		return nil, s.plan(idsEvent(schemas.ProjectDeleted, 0, []int{p.ID})), nil
 	})
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,11 @@ type Server struct {
 	router *mux.Router
 	auth   *authenticator
 	out    *dispatcher
+	// persist keeps the state in files (OpenState); nil in memory only.
+	persist *persister
+	// shadow is the state rebuilt from journal records alone
+	// (verifyJournal).
+	shadow *loaded
 	// ownClient reports that the delivery client is the default one New
 	// made, whose idle connections Close closes.
 	ownClient bool
@@ -38,6 +44,10 @@ func New(cfg Config) *Server {
 	}
 	s.out = newDispatcher(s)
 	s.router = s.routes()
+	if verifyJournal {
+		s.st.trackChanges()
+		s.shadow = newLoaded()
+	}
 	return s
 }
 
@@ -58,35 +68,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r2
 	}
 	defer s.recoverPanic(w, r)
-	if s.cfg.OnChange == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
-		s.router.ServeHTTP(w, r)
+	if err := s.persist.broken(); err != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		s.writeError(w, r, errNotSaved(err))
 		return
 	}
-	sw := &statusWriter{ResponseWriter: w}
-	s.router.ServeHTTP(sw, r)
-	if sw.status < 400 {
-		s.cfg.OnChange()
-	}
-}
-
-// statusWriter remembers the status a handler answered.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
+	s.router.ServeHTTP(w, r)
 }
 
 // recoverPanic turns a panic (a bug in the mock) into a logged error and
@@ -110,6 +96,12 @@ func (s *Server) Close(ctx context.Context) error {
 	err := s.out.close(ctx)
 	if s.ownClient {
 		s.cfg.HTTPClient.CloseIdleConnections()
+	}
+	if s.persist != nil {
+		if perr := s.persist.close(s); perr != nil {
+			err = errors.Join(err, fmt.Errorf("save state: %w", perr))
+		}
+		s.persist = nil
 	}
 	return err
 }
@@ -140,15 +132,24 @@ func (s *Server) handle(fn handlerFunc) http.Handler {
 // also answers only after its synchronous deliveries.
 func (s *Server) answer(w http.ResponseWriter, status int, fn func() (any, []delivery, error)) error {
 	var (
-		v   any
-		ds  []delivery
-		err error
+		v    any
+		ds   []delivery
+		err  error
+		seq  uint64
+		serr error
 	)
 	func() {
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
 		v, ds, err = fn()
+		seq, serr = s.record()
 	}()
+	if serr == nil {
+		serr = s.durable(seq)
+	}
+	if serr != nil {
+		return errNotSaved(serr)
+	}
 	if err != nil {
 		return err
 	}

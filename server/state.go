@@ -164,6 +164,16 @@ func (s *Server) install(l *loaded) error {
 	cur.projects, cur.tasks, cur.annotations = st.projects, st.tasks, st.annotations
 	cur.predictions, cur.webhooks, cur.views = st.predictions, st.webhooks, st.views
 	cur.recountAll()
+	cur.recorded = cur.next
+	if s.shadow != nil {
+		var buf bytes.Buffer
+		if err := cur.writeState(&buf, 0); err != nil {
+			panic(err)
+		}
+		if s.shadow, err = readState(&buf); err != nil {
+			panic(err)
+		}
+	}
 	return nil
 }
 

@@ -28,6 +28,13 @@ type store struct {
 	// dirty holds the ids of tasks whose share of their project's counts
 	// is out of project.counts (see touch and settle).
 	dirty map[int]struct{}
+
+	// changes are the objects changed since the last journal record (nil:
+	// not kept; changes.go); wasReset says the store was emptied since;
+	// recorded are the counters the last record holds.
+	changes  map[ref]struct{}
+	wasReset bool
+	recorded counters
 }
 
 func newStore() *store {
@@ -100,6 +107,7 @@ var verifyCounts = false
 // changes (or before a task is created or deleted): it takes the task's
 // current share out of the counts, once, until settle adds it back.
 func (st *store) touch(id int) {
+	st.changed(kindTask, id)
 	if _, ok := st.dirty[id]; ok {
 		return
 	}
@@ -222,20 +230,14 @@ func (st *store) deleteTasks(projectID int, ids []int) {
 		for _, pid := range t.predIDs {
 			delete(st.predictions, pid)
 		}
+		st.changedIDs(kindAnnotation, t.annIDs)
+		st.changedIDs(kindPrediction, t.predIDs)
 		delete(st.tasks, id)
 		drop[id] = true
 	}
 	if p := st.projects[projectID]; p != nil {
 		p.taskIDs = removeIDs(p.taskIDs, drop)
 	}
-}
-
-// removeID removes id from an ascending list.
-func removeID(ids []int, id int) []int {
-	if i, ok := slices.BinarySearch(ids, id); ok {
-		return slices.Delete(ids, i, i+1)
-	}
-	return ids
 }
 
 // removeIDs removes every id in drop from an ascending list.

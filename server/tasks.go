@@ -20,6 +20,7 @@ func (s *Server) newTask(p *project, data, meta json.RawMessage) *task {
 		CreatedAt: now, UpdatedAt: now, Overlap: max(p.MaximumAnnotations, 1), InnerID: p.NextInnerID,
 	}
 	p.NextInnerID++
+	st.changed(kindProject, p.ID)
 	st.touch(t.ID)
 	st.tasks[t.ID] = t
 	p.taskIDs = append(p.taskIDs, t.ID)

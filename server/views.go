@@ -104,6 +104,7 @@ func (s *Server) handleViewCreate(w http.ResponseWriter, r *http.Request) error 
 		st.next.View++
 		v.ID = st.next.View
 		st.views[v.ID] = v
+		st.changed(kindView, v.ID)
 		return viewObjectOf(v), nil, nil
 	})
 }
@@ -138,6 +139,7 @@ func (s *Server) handleViewUpdate(w http.ResponseWriter, r *http.Request) error 
 		}
 		if d != nil {
 			v.Data = d
+			st.changed(kindView, v.ID)
 		}
 		return viewObjectOf(v), nil, nil
 	})
@@ -152,6 +154,7 @@ func (s *Server) handleViewDelete(w http.ResponseWriter, r *http.Request) error 
 			return nil, nil, err
 		}
 		delete(st.views, v.ID)
+		st.changed(kindView, v.ID)
 		return nil, nil, nil
 	})
 }

@@ -334,6 +334,7 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 		st.next.Webhook++
 		wh.ID = st.next.Webhook
 		st.webhooks[wh.ID] = wh
+		st.changed(kindWebhook, wh.ID)
 		s.log.Debug("webhook created", "webhook_id", wh.ID, "url", wh.URL)
 		return webhookObjectOf(wh), nil, nil
 	})
@@ -435,6 +436,7 @@ func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) err
 		}
 		next.UpdatedAt = s.cfg.Now()
 		*wh = next
+		st.changed(kindWebhook, wh.ID)
 		return webhookObjectOf(wh), nil, nil
 	})
 }
@@ -448,6 +450,7 @@ func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request) err
 			return nil, nil, err
 		}
 		delete(st.webhooks, wh.ID)
+		st.changed(kindWebhook, wh.ID)
 		return nil, nil, nil
 	})
 }

@@ -23,9 +23,6 @@ const shutdownGrace = 30 * time.Second
 const (
 	sampleTasksPerProject = 20
 	sampleModelVersion    = "labelhook-sample-v1"
-	// stateSaveEvery is the least time between two state file writes;
-	// changes in between are coalesced into the next write.
-	stateSaveEvery = 500 * time.Millisecond
 )
 
 // serveOptions are serve's flags, checked.
@@ -213,11 +210,6 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 			log.Warn("LISTENING BEYOND LOOPBACK WITH THE PUBLIC DEVELOPMENT TOKEN: anyone who can reach this address can use the API; set --token or LABELHOOK_TOKEN", "addr", o.addr)
 		}
 	}
-	var saver *stateSaver
-	if o.stateFile != "" {
-		saver = newStateSaver(o.stateFile, log)
-		cfg.OnChange = saver.changed
-	}
 	srv := server.New(cfg)
 	// closeServer stops async delivery; every return below runs it once.
 	closeServer := func() error {
@@ -227,19 +219,11 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	}
 
 	restored := false
-	if saver != nil {
-		saver.srv = srv
-		restored, err = loadState(srv, o.stateFile)
-		if err == nil {
-			// Write at once, so an unwritable path fails now, not at the
-			// first change.
-			err = saver.save()
-		}
-		if err != nil {
+	if o.stateFile != "" {
+		// Opening creates the journal, so an unwritable path fails now,
+		// not at the first change.
+		if restored, err = srv.OpenState(o.stateFile); err != nil {
 			return errors.Join(&usageError{err}, closeServer())
-		}
-		if restored {
-			log.Info("state loaded", "file", o.stateFile)
 		}
 	}
 
@@ -251,11 +235,8 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	baseURL := "http://" + ln.Addr().String()
-	if saver != nil {
-		saver.start()
-	}
 	// shutdown stops what started, in order: annotators, the HTTP server,
-	// queued deliveries, then the last state save.
+	// queued deliveries and the state (folded into one snapshot file).
 	var sim *annotators
 	shutdown := func() error {
 		if sim != nil {
@@ -264,12 +245,7 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
 		herr := hs.Shutdown(sctx)
-		derr := srv.Close(sctx)
-		var serr error
-		if saver != nil {
-			serr = saver.close()
-		}
-		return errors.Join(herr, derr, serr)
+		return errors.Join(herr, srv.Close(sctx))
 	}
 
 	api := newAPIClient(baseURL, cfg.Token)

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -206,35 +206,23 @@ func TestServeSimulatedAnnotatorsAreDeterministic(t *testing.T) {
 	}
 }
 
-// waitStateHas waits, save by save (the log's "state saved" lines), until
-// the state file holds want.
-func waitStateHas(t *testing.T, logs *serveLog, path, want string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for n := 1; time.Now().Before(deadline); n++ {
-		nth := regexp.MustCompile(fmt.Sprintf(`(?s)((?:.*?msg="state saved"){%d})`, n))
-		logs.waitMatch(t, nth, time.Until(deadline))
-		if b, err := os.ReadFile(path); err == nil && bytes.Contains(b, []byte(want)) {
-			return
-		}
-	}
-	t.Fatalf("the state file never held %q", want)
-}
-
 func TestServeStateSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sandbox.json")
 	rc := receivertest.NewReceiver(t)
 	args := []string{"--addr", "127.0.0.1:0", "--state", path, "--verbose", "--webhook", rc.URL}
 
-	url, logs, stop := startServe(t, args, nil)
+	url, _, stop := startServe(t, args, nil)
 	apiJSON(t, url, "POST", "/api/projects", map[string]any{"title": "Kept across restarts"}, nil)
-	waitStateHas(t, logs, path, "Kept across restarts") // saved after the change, before shutdown
+	// Journaled before the answer: on disk already, before any shutdown.
+	if b, _ := os.ReadFile(path + ".journal"); !bytes.Contains(b, []byte("Kept across restarts")) {
+		t.Errorf("the journal lacks the acknowledged change:\n%s", b)
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 
-	url, logs, stop = startServe(t, append(args, "--sample-data"), nil)
+	url, logs, stop := startServe(t, append(args, "--sample-data"), nil)
 	var page projectPage
 	apiJSON(t, url, "GET", "/api/projects", nil, &page)
 	if page.Count != 1 || page.Results[0].Title != "Kept across restarts" {
@@ -264,13 +252,16 @@ func TestServeStateSurvivesRestart(t *testing.T) {
 	if !bytes.Contains(b, []byte(`"title":"Second"`)) {
 		t.Errorf("the shutdown save lacks the last change:\n%s", b)
 	}
+	var names []string
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		var names []string
-		for _, e := range entries {
-			names = append(names, e.Name())
-		}
-		t.Errorf("state directory holds %v, want only the state file (no temporary files)", names)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"sandbox.json", "sandbox.json.journal", "sandbox.json.lock"}; !slices.Equal(names, want) {
+		t.Errorf("state directory holds %v, want %v (no temporary files)", names, want)
+	}
+	if b, _ := os.ReadFile(path + ".journal"); len(b) != 0 {
+		t.Errorf("after a clean stop the journal holds %d bytes, want 0 (folded into the state file)", len(b))
 	}
 }
 
@@ -327,34 +318,5 @@ func TestServeSandboxUsageErrors(t *testing.T) {
 				t.Errorf("exit %d (err %v), want %d", code, err, exitUsage)
 			}
 		})
-	}
-}
-
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "s.json")
-	for _, content := range []string{"first", "second, longer than the first"} {
-		if err := writeFileAtomic(path, []byte(content)); err != nil {
-			t.Fatal(err)
-		}
-		if b, _ := os.ReadFile(path); string(b) != content {
-			t.Errorf("file holds %q, want %q", b, content)
-		}
-	}
-	// A failed replace (the target is a non-empty directory) leaves no
-	// temporary file behind.
-	target := filepath.Join(dir, "taken")
-	if err := os.MkdirAll(filepath.Join(target, "x"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := writeFileAtomic(target, []byte("x")); err == nil {
-		t.Error("replacing a directory worked; want an error")
-	}
-	entries, _ := os.ReadDir(dir)
-	if len(entries) != 2 {
-		t.Errorf("directory after a failed write: %d entries, want 2 (no temporary file)", len(entries))
-	}
-	if err := writeFileAtomic(filepath.Join(dir, "missing", "s.json"), []byte("x")); err == nil || !strings.Contains(err.Error(), "write state file") {
-		t.Errorf("write into a missing directory: %v", err)
 	}
 }

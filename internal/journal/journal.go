@@ -85,7 +85,8 @@ func Read(path string, fn func(seq uint64, payload []byte) error) (end int64, la
 		whole := rerr == nil // ends with a newline
 		seq, payload, why := parseLine(line, whole)
 		if why == "" && last != 0 && seq != last+1 {
-			why = fmt.Sprintf("record %d follows record %d", seq, last)
+			// A whole record out of sequence is not a torn write.
+			return 0, 0, fmt.Errorf("%w: line %d: record %d follows record %d", ErrCorrupt, lineNum, seq, last)
 		}
 		if why != "" {
 			if badAt < 0 {

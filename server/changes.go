@@ -1,0 +1,201 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// Change tracking: every place that creates, changes or deletes a stored
+// object calls st.changed for it, under st.mu. What one request changed
+// becomes one journal record (persist.go): the objects as they are now,
+// and the ids of those that are gone. Saying too much is harmless (the
+// object is written as it is); saying too little loses a change on
+// restart, which the package's tests catch by replaying every record into
+// a shadow copy and comparing it with the store (verifyJournal).
+
+// kind names a kind of stored object.
+type kind uint8
+
+const (
+	kindProject kind = iota
+	kindTask
+	kindAnnotation
+	kindPrediction
+	kindWebhook
+	kindView
+	kinds
+)
+
+// ref names one stored object.
+type ref struct {
+	kind kind
+	id   int
+}
+
+// changed notes that object id of kind k was created, changed or deleted.
+// It costs nothing when nothing keeps the changes.
+func (st *store) changed(k kind, id int) {
+	if st.changes != nil {
+		st.changes[ref{k, id}] = struct{}{}
+	}
+}
+
+// changedIDs notes many objects of one kind.
+func (st *store) changedIDs(k kind, ids []int) {
+	if st.changes == nil {
+		return
+	}
+	for _, id := range ids {
+		st.changes[ref{k, id}] = struct{}{}
+	}
+}
+
+// trackChanges turns change tracking on.
+func (st *store) trackChanges() {
+	if st.changes == nil {
+		st.changes = map[ref]struct{}{}
+	}
+}
+
+// pending reports whether anything changed since the last takeChanges.
+func (st *store) pending() bool {
+	return st.wasReset || len(st.changes) > 0 || st.next != st.recorded
+}
+
+// changeSet is one journal record: what one request changed.
+type changeSet struct {
+	// Reset empties the store first (POST /_labelhook/reset).
+	Reset       bool          `json:"reset,omitempty"`
+	Next        counters      `json:"next"`
+	Projects    []*project    `json:"projects,omitempty"`
+	Tasks       []*task       `json:"tasks,omitempty"`
+	Annotations []*annotation `json:"annotations,omitempty"`
+	Predictions []*prediction `json:"predictions,omitempty"`
+	Webhooks    []*webhook    `json:"webhooks,omitempty"`
+	Views       []*view       `json:"views,omitempty"`
+	Deleted     *deletions    `json:"deleted,omitempty"`
+}
+
+// deletions are the ids of the objects a change removed.
+type deletions struct {
+	Projects    []int `json:"projects,omitempty"`
+	Tasks       []int `json:"tasks,omitempty"`
+	Annotations []int `json:"annotations,omitempty"`
+	Predictions []int `json:"predictions,omitempty"`
+	Webhooks    []int `json:"webhooks,omitempty"`
+	Views       []int `json:"views,omitempty"`
+}
+
+// writeChanges writes what changed since the last call as one record (a
+// changeSet's JSON, streamed object by object) and forgets it. Call under
+// st.mu, only when pending.
+func (st *store) writeChanges(w io.Writer) error {
+	// A changed task brings its annotations and predictions: whatever
+	// changes one of them touches the task first (its counts change).
+	for r := range st.changes {
+		if t := st.tasks[r.id]; r.kind == kindTask && t != nil {
+			st.changedIDs(kindAnnotation, t.annIDs)
+			st.changedIDs(kindPrediction, t.predIDs)
+		}
+	}
+	byKind := make([][]int, kinds)
+	for r := range st.changes {
+		byKind[r.kind] = append(byKind[r.kind], r.id)
+	}
+	for _, ids := range byKind {
+		slices.Sort(ids)
+	}
+	ew := newEntityWriter(w)
+	ew.raw("{")
+	if st.wasReset {
+		ew.raw(`"reset":true,`)
+	}
+	ew.raw(`"next":`)
+	ew.value(st.next)
+	var gone deletions
+	gone.Projects = writeChanged(ew, "projects", st.projects, byKind[kindProject])
+	gone.Tasks = writeChanged(ew, "tasks", st.tasks, byKind[kindTask])
+	gone.Annotations = writeChanged(ew, "annotations", st.annotations, byKind[kindAnnotation])
+	gone.Predictions = writeChanged(ew, "predictions", st.predictions, byKind[kindPrediction])
+	gone.Webhooks = writeChanged(ew, "webhooks", st.webhooks, byKind[kindWebhook])
+	gone.Views = writeChanged(ew, "views", st.views, byKind[kindView])
+	if len(gone.Projects)+len(gone.Tasks)+len(gone.Annotations)+len(gone.Predictions)+len(gone.Webhooks)+len(gone.Views) > 0 {
+		ew.raw(`,"deleted":`)
+		ew.value(gone)
+	}
+	ew.raw("}")
+	clear(st.changes)
+	st.wasReset = false
+	st.recorded = st.next
+	return ew.flush()
+}
+
+// writeChanged writes `,"key":[...]` with the objects of ids that exist
+// and returns the ids that are gone.
+func writeChanged[T any](ew *entityWriter, key string, m map[int]*T, ids []int) (gone []int) {
+	n := 0
+	for _, id := range ids {
+		v := m[id]
+		if v == nil {
+			gone = append(gone, id)
+			continue
+		}
+		if n == 0 {
+			ew.raw(`,"` + key + `":[`)
+		} else {
+			ew.raw(",")
+		}
+		ew.value(v)
+		n++
+	}
+	if n > 0 {
+		ew.raw("]")
+	}
+	return gone
+}
+
+// apply replays one journal record onto a loaded state.
+func (l *loaded) apply(payload []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	var cs changeSet
+	if err := dec.Decode(&cs); err != nil {
+		return fmt.Errorf("not a labelhook journal record: %w", err)
+	}
+	if cs.Reset {
+		j := l.journal
+		*l = *newLoaded()
+		l.journal = j
+	}
+	l.next = cs.Next
+	if d := cs.Deleted; d != nil {
+		drop(l.projects, d.Projects)
+		drop(l.tasks, d.Tasks)
+		drop(l.annotations, d.Annotations)
+		drop(l.predictions, d.Predictions)
+		drop(l.webhooks, d.Webhooks)
+		drop(l.views, d.Views)
+	}
+	put(l.projects, cs.Projects, func(p *project) int { return p.ID })
+	put(l.tasks, cs.Tasks, func(t *task) int { return t.ID })
+	put(l.annotations, cs.Annotations, func(a *annotation) int { return a.ID })
+	put(l.predictions, cs.Predictions, func(p *prediction) int { return p.ID })
+	put(l.webhooks, cs.Webhooks, func(w *webhook) int { return w.ID })
+	put(l.views, cs.Views, func(v *view) int { return v.ID })
+	return nil
+}
+
+func drop[T any](m map[int]*T, ids []int) {
+	for _, id := range ids {
+		delete(m, id)
+	}
+}
+
+func put[T any](m map[int]*T, vs []*T, id func(*T) int) {
+	for _, v := range vs {
+		m[id(v)] = v
+	}
+}

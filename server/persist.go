@@ -1,0 +1,313 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/labelhook/labelhook/internal/journal"
+)
+
+// Durable state (`labelhook serve --state FILE`). The state is two files:
+// FILE, a snapshot in the state format (state.go), and FILE.journal, the
+// changes made since, one record per request (changes.go), written ahead
+// of the answer: a request is answered (and its webhooks sent) only once
+// its record is on disk, so every acknowledged write survives a crash of
+// the process or the machine, and ids are never handed out twice. When
+// the journal has grown past the snapshot's size (at least
+// compactJournalAt) it is folded into a new snapshot; a clean Close does
+// that too, so FILE alone is then the whole state. FILE.lock keeps a
+// second labelhook off the same state.
+
+// compactJournalAt is the journal size below which no compaction runs.
+var compactJournalAt int64 = 64 << 20
+
+// persister keeps the server's state in its files.
+type persister struct {
+	path string
+	lock *flock.Flock
+	j    *journal.Journal
+
+	mu         sync.Mutex // guards the fields below
+	snapSize   int64      // bytes of the last snapshot written
+	compacting bool
+	failed     error // a write failed: nothing more can be acknowledged
+	done       sync.WaitGroup
+}
+
+// StateInUseError is returned by OpenState when another process holds
+// the state file.
+type StateInUseError struct {
+	Path   string
+	Holder string // what the holder wrote in the lock file, if anything
+}
+
+func (e *StateInUseError) Error() string {
+	holder := e.Holder
+	if holder == "" {
+		holder = "another process"
+	}
+	return fmt.Sprintf("state file %s is in use by %s (one labelhook per state file)", e.Path, holder)
+}
+
+// OpenState makes path the server's durable state: it locks the state,
+// loads the snapshot and replays the journal, checks every invariant of
+// the result, and from then on journals every change before answering.
+// A missing file is a fresh state (loaded is false). A state that cannot
+// be loaded whole is an error naming the problem, and no file is changed.
+// The server must be new (no requests served yet). Close releases it.
+func (s *Server) OpenState(path string) (loaded bool, err error) {
+	lk := flock.New(path + ".lock")
+	ok, err := lk.TryLock()
+	if err != nil {
+		return false, fmt.Errorf("lock state file %s: %w", path, err)
+	}
+	if !ok {
+		b, _ := os.ReadFile(path + ".lock")
+		return false, &StateInUseError{Path: path, Holder: strings.TrimSpace(string(b))}
+	}
+	defer func() {
+		if err != nil {
+			_ = lk.Unlock()
+		}
+	}()
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("labelhook pid %d on %s since %s", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
+	if err := os.WriteFile(path+".lock", []byte(holder+"\n"), 0o644); err != nil {
+		return false, fmt.Errorf("lock state file %s: %w", path, err)
+	}
+
+	l, snapSize, found, err := readStateFile(path)
+	if err != nil {
+		return false, fmt.Errorf("state file %s: %w", path, err)
+	}
+	jpath := path + ".journal"
+	applied := 0
+	end, last, err := journal.Read(jpath, func(seq uint64, payload []byte) error {
+		if seq <= l.journal {
+			return nil // already in the snapshot
+		}
+		if applied == 0 && seq != l.journal+1 {
+			return fmt.Errorf("journal %s starts at record %d but the snapshot ends at %d: records are missing", jpath, seq, l.journal)
+		}
+		applied++
+		if err := l.apply(payload); err != nil {
+			return fmt.Errorf("journal %s record %d: %w", jpath, seq, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("state file %s: %w", path, err)
+	}
+	if err := s.install(l); err != nil {
+		return false, fmt.Errorf("state file %s: %w", path, err)
+	}
+	j, err := journal.Open(jpath, end, max(last, l.journal))
+	if err != nil {
+		return false, fmt.Errorf("state file %s: %w", path, err)
+	}
+	s.st.mu.Lock()
+	s.st.trackChanges()
+	s.st.recorded = s.st.next
+	s.st.mu.Unlock()
+	s.persist = &persister{path: path, lock: lk, j: j, snapSize: snapSize}
+	s.log.Info("state loaded", "file", path, "snapshot", found, "journal_records", applied)
+	return found || applied > 0, nil
+}
+
+// readStateFile reads the snapshot at path; a missing file is an empty
+// state.
+func readStateFile(path string) (*loaded, int64, bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return newLoaded(), 0, false, nil
+	}
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, false, err
+	}
+	l, err := readState(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return nil, 0, false, err
+	}
+	return l, fi.Size(), true, nil
+}
+
+// errNotSaved answers a change that could not be made durable.
+func errNotSaved(err error) *apiError {
+	return &apiError{Status: http.StatusServiceUnavailable,
+		Detail: fmt.Sprintf("labelhook could not save this change to its state file, so it was not made: %v; restart labelhook", err)}
+}
+
+// record journals what changed under the store lock (held by the caller)
+// and returns the record's sequence number, 0 when nothing changed or
+// nothing is persisted.
+func (s *Server) record() (uint64, error) {
+	p := s.persist
+	if p == nil && s.shadow != nil {
+		s.verifyRecord() // also when nothing seems changed: was it?
+		return 0, nil
+	}
+	if p == nil || !s.st.pending() {
+		return 0, nil
+	}
+	seq, err := p.j.Append(s.st.writeChanges)
+	if err != nil {
+		p.fail(s, err)
+		return 0, err
+	}
+	return seq, nil
+}
+
+// durable waits until record seq is on disk, then starts a compaction if
+// the journal has grown enough.
+func (s *Server) durable(seq uint64) error {
+	p := s.persist
+	if p == nil || seq == 0 {
+		return nil
+	}
+	if err := p.j.Sync(seq); err != nil {
+		p.fail(s, err)
+		return err
+	}
+	p.maybeCompact(s)
+	return nil
+}
+
+// broken returns the write failure that stops changes, if any.
+func (p *persister) broken() error {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.failed
+}
+
+// fail logs the first write failure: from then on no change is
+// acknowledged.
+func (p *persister) fail(s *Server, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failed == nil {
+		p.failed = err
+		s.log.Error("state file can no longer be written; changes are refused until labelhook restarts", "file", p.path, "err", err)
+	}
+}
+
+func (p *persister) maybeCompact(s *Server) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.compacting || p.failed != nil || p.j.Size() < max(compactJournalAt, p.snapSize) {
+		return
+	}
+	p.compacting = true
+	p.done.Add(1)
+	go func() {
+		defer p.done.Done()
+		err := p.compact(s)
+		p.mu.Lock()
+		p.compacting = false
+		p.mu.Unlock()
+		if err != nil {
+			s.log.Error("compact state journal", "file", p.path, "err", err)
+		}
+	}()
+}
+
+// compact writes a new snapshot holding every journal record so far and
+// drops those records from the journal. The snapshot is written under the
+// store lock (it must be one moment's state); the file work after that is
+// not.
+func (p *persister) compact(s *Server) error {
+	dir, base := filepath.Dir(p.path), filepath.Base(p.path)
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after the rename: nothing to remove
+	s.st.mu.Lock()
+	seq, off := p.j.Mark()
+	err = s.st.writeState(tmp, seq)
+	s.st.mu.Unlock()
+	if err == nil {
+		err = tmp.Sync()
+	}
+	size, _ := tmp.Seek(0, io.SeekCurrent)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), p.path)
+	}
+	if err == nil {
+		err = syncDir(p.path)
+	}
+	if err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	p.mu.Lock()
+	p.snapSize = size
+	p.mu.Unlock()
+	return p.j.DropBefore(off)
+}
+
+// close folds the journal into the snapshot, so the state file alone is
+// the whole state, and releases the lock.
+func (p *persister) close(s *Server) error {
+	p.done.Wait()
+	var err error
+	p.mu.Lock()
+	failed := p.failed
+	p.mu.Unlock()
+	if failed == nil {
+		err = p.compact(s)
+	}
+	if jerr := p.j.Close(); err == nil {
+		err = jerr
+	}
+	if uerr := p.lock.Unlock(); err == nil && uerr != nil {
+		err = fmt.Errorf("unlock state file: %w", uerr)
+	}
+	return err
+}
+
+// syncDir makes a rename in path's directory durable.
+func syncDir(path string) error {
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// changeWebhook runs change on webhook id, if it still exists and no
+// reset happened since generation gen, and journals the change when
+// change reports one. It reports whether the webhook changed.
+func (s *Server) changeWebhook(id, gen int, change func(*webhook) bool) bool {
+	s.st.mu.Lock()
+	w := s.st.webhooks[id]
+	changed := w != nil && s.st.gen == gen && change(w)
+	var seq uint64
+	if changed {
+		s.st.changed(kindWebhook, id)
+		seq, _ = s.record() // a failure is logged and stops later changes
+	}
+	s.st.mu.Unlock()
+	_ = s.durable(seq)
+	return changed
+}
