@@ -127,7 +127,7 @@ func (st *store) writeChanges(w io.Writer) error {
 		ew.value(gone)
 	}
 	ew.raw("}")
-	clear(st.changes)
+	st.changes = emptied(st.changes)
 	st.wasReset = false
 	st.recorded = st.next
 	return ew.flush()

@@ -195,6 +195,10 @@ func (d *dispatcher) close(ctx context.Context) error {
 // attempts, then Label Studio's failure accounting for the outcome.
 func (d *dispatcher) deliver(dl delivery) {
 	s := d.s
+	if dl.full != nil {
+		dl.body = dl.full.get()
+		defer dl.full.done()
+	}
 	f := s.cfg.Faults
 	if d.ctx.Err() != nil {
 		d.record(dl, 1, true, OutcomeUndelivered, 0, errors.New("server shut down before the delivery was sent"), 0, "")

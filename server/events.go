@@ -41,7 +41,42 @@ type delivery struct {
 	action    schemas.Action
 	url       string
 	headers   headerList
-	body      []byte
+	// body is what is sent; when it is nil, full builds it (deliver sets
+	// body from full for the time of one delivery).
+	body []byte
+	full *chunkBody
+}
+
+// chunkBody is the full payload of one event chunk, shared by the
+// deliveries of that chunk to every webhook that wants payloads. In sync
+// mode it is built when the chunk is sent, as Label Studio serializes
+// each chunk in its send loop, so a 1,000,000-task import never holds
+// more than one chunk's payload; it is dropped once every delivery of the
+// chunk is done.
+type chunkBody struct {
+	mu    sync.Mutex
+	build func() []byte
+	body  []byte
+	users int
+}
+
+// get returns the body, building it the first time.
+func (c *chunkBody) get() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.body == nil {
+		c.body = c.build()
+	}
+	return c.body
+}
+
+// done says one delivery no longer needs the body.
+func (c *chunkBody) done() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.users--; c.users <= 0 {
+		c.body = nil
+	}
 }
 
 // plan turns events into the deliveries Label Studio would make, in order:
@@ -85,22 +120,36 @@ func (s *Server) planOne(ev event) []delivery {
 		size = s.cfg.BatchSize
 	}
 	var fulls [][]byte
-	if anyPayload {
+	if anyPayload && (s.cfg.AsyncDelivery || !info.List) {
+		// A queued emission carries its payload, built now (Label Studio
+		// with RQ enqueues the serialized payload); so does a one-object
+		// event (small, and it must show the object as the request left it).
 		fulls = s.bodies(info, ev, size, projectJSON)
 	}
 	var out []delivery
 	for lo := 0; lo < ev.n; lo += size {
-		var full []byte
+		var full *chunkBody
 		if anyPayload {
-			full = fulls[lo/size]
+			full = &chunkBody{}
+			if fulls != nil {
+				full.body = fulls[lo/size]
+			} else {
+				lo, hi := lo, min(lo+size, ev.n)
+				full.build = func() []byte {
+					s.st.mu.Lock()
+					defer s.st.mu.Unlock()
+					return s.body(info, ev, lo, hi, projectJSON)
+				}
+			}
 		}
 		for _, w := range hooks {
-			body := actionOnly
+			dl := delivery{id: "msg_" + strings.ReplaceAll(s.cfg.NewUUID(), "-", ""), gen: s.st.gen, webhookID: w.ID,
+				action: ev.action, url: w.URL, headers: w.Headers, body: actionOnly}
 			if w.SendPayload {
-				body = full
+				dl.body, dl.full = nil, full
+				full.users++
 			}
-			out = append(out, delivery{id: "msg_" + strings.ReplaceAll(randomUUID(), "-", ""), gen: s.st.gen, webhookID: w.ID,
-				action: ev.action, url: w.URL, headers: w.Headers, body: body})
+			out = append(out, dl)
 		}
 	}
 	return out
@@ -165,13 +214,21 @@ func (s *Server) body(info schemas.ActionInfo, ev event, lo, hi int, projectJSON
 	return b.Bytes()
 }
 
+// writeList writes items lo..hi; an item that is nil (its object was
+// deleted before a lazily built chunk was sent) is left out.
 func writeList(b *bytes.Buffer, lo, hi int, item func(int) any) {
 	b.WriteByte('[')
+	first := true
 	for i := lo; i < hi; i++ {
-		if i > lo {
+		v := item(i)
+		if v == nil {
+			continue
+		}
+		if !first {
 			b.WriteByte(',')
 		}
-		writeValue(b, item(i))
+		first = false
+		writeValue(b, v)
 	}
 	b.WriteByte(']')
 }
@@ -213,7 +270,12 @@ func (s *Server) matching(action schemas.Action, projectID int) []*webhook {
 
 func tasksCreated(st *store, projectID int, ids []int) event {
 	return event{action: schemas.TasksCreated, projectID: projectID, n: len(ids),
-		item: func(i int) any { return st.taskPayload(st.tasks[ids[i]]) }}
+		item: func(i int) any {
+			if t := st.tasks[ids[i]]; t != nil {
+				return st.taskPayload(t)
+			}
+			return nil
+		}}
 }
 
 func idsEvent(action schemas.Action, projectID int, ids []int) event {
@@ -229,8 +291,20 @@ func annotationEvent(st *store, action schemas.Action, a *annotation) event {
 
 func annotationsCreated(st *store, projectID int, ids []int) event {
 	return event{action: schemas.AnnotationsCreated, projectID: projectID, n: len(ids),
-		item:   func(i int) any { return annotationPayloadOf(st.annotations[ids[i]]) },
-		nested: func(i int) any { return st.taskPayload(st.tasks[st.annotations[ids[i]].TaskID]) }}
+		item: func(i int) any {
+			if a := st.annotations[ids[i]]; a != nil {
+				return annotationPayloadOf(a)
+			}
+			return nil
+		},
+		nested: func(i int) any {
+			if a := st.annotations[ids[i]]; a != nil {
+				if t := st.tasks[a.TaskID]; t != nil {
+					return st.taskPayload(t)
+				}
+			}
+			return nil
+		}}
 }
 
 func projectEvent(st *store, action schemas.Action, p *project) event {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // exportTask is ExportDataSerializer's task.
@@ -93,19 +92,13 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	var (
-		out     = []exportTask{}
-		id      int
-		created time.Time
-	)
-	err := func() error {
+	return s.answerList(w, http.StatusOK, func() (*listAnswer, error) {
 		st := s.st
-		st.mu.Lock()
-		defer st.mu.Unlock()
 		p, err := st.project(pathID(r, "id"))
 		if err != nil {
-			return err
+			return nil, err
 		}
+		var ids []int
 		for _, tid := range p.taskIDs {
 			t := st.tasks[tid]
 			if only != nil && !only[t.ID] {
@@ -114,25 +107,20 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 			if !all && len(t.annIDs) == 0 {
 				continue
 			}
-			out = append(out, s.exportTaskOf(t))
+			ids = append(ids, tid)
 		}
-		id, created = p.ID, p.CreatedAt
-		return nil
-	}()
-	if err != nil {
-		return err
-	}
-	body, err := marshal(out)
-	if err != nil {
-		return fmt.Errorf("encode export: %w", err)
-	}
-	now := s.cfg.Now().UTC()
-	name := fmt.Sprintf("project-%d-at-%s-%08x.json", id, now.Format("2006-01-02-15-04"), uint32(created.UnixNano()))
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
-	return nil
+		now := s.cfg.Now().UTC()
+		name := fmt.Sprintf("project-%d-at-%s-%08x.json", p.ID, now.Format("2006-01-02-15-04"), uint32(p.CreatedAt.UnixNano()))
+		return &listAnswer{head: "[", tail: "]", ids: ids,
+			header: http.Header{"Content-Disposition": {fmt.Sprintf("attachment; filename=%q", name)}},
+			item: func(id int) (any, bool) {
+				t := st.tasks[id]
+				if t == nil {
+					return nil, false
+				}
+				return s.exportTaskOf(t), true
+			}}, nil
+	})
 }
 
 func (s *Server) exportTaskOf(t *task) exportTask {

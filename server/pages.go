@@ -34,6 +34,7 @@ func paginate(r *http.Request, total, defaultSize int) (page, error) {
 			size = n
 		}
 	}
+	size = min(size, max(total, 1)) // the same pages; no overflow for a huge page_size
 	pages := max(1, (total+size-1)/size)
 	num := 1
 	if v := strings.TrimSpace(q.Get("page")); v != "" {

@@ -142,6 +142,9 @@ func (s *Server) answer(w http.ResponseWriter, status int, fn func() (any, []del
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
 		v, ds, err = fn()
+		// The counts of the tasks fn touched are settled now, by the
+		// request that changed them, not by a later read.
+		s.st.settle()
 		seq, serr = s.record()
 	}()
 	if serr == nil {

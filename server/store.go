@@ -131,7 +131,17 @@ func (st *store) settle() {
 			}
 		}
 	}
-	clear(st.dirty)
+	st.dirty = emptied(st.dirty)
+}
+
+// emptied empties m; a map that grew big (a large import) is replaced, as
+// clear keeps its buckets.
+func emptied[K comparable, V any](m map[K]V) map[K]V {
+	if len(m) > 4096 {
+		return map[K]V{}
+	}
+	clear(m)
+	return m
 }
 
 // recountAll sets every project's counts from scratch (after a restore).

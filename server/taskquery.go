@@ -97,6 +97,9 @@ func (s *Server) selectTasks(p *project, q dmQuery, keep func(*task) bool) []int
 		}
 		slices.Sort(ids)
 	}
+	if q.Selected == nil && (q.Filters == nil || len(q.Filters.Items) == 0) && keep == nil && len(q.Ordering) == 0 {
+		return slices.Clone(ids) // all of them, in id order
+	}
 	var included map[int]bool
 	var excluded map[int]bool
 	if sel := q.Selected; sel != nil {
@@ -388,14 +391,6 @@ func (s *Server) orderTasks(ids []int, key string) {
 	})
 }
 
-// dmList is the Data Manager task list body.
-type dmList struct {
-	Tasks            []json.RawMessage `json:"tasks"`
-	Total            int               `json:"total"`
-	TotalAnnotations int               `json:"total_annotations"`
-	TotalPredictions int               `json:"total_predictions"`
-}
-
 // handleTaskList serves GET /api/tasks, the Data Manager list: 100 per
 // page, 404 "Invalid page." past the last page (the SDKs stop on it).
 func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
@@ -404,23 +399,23 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+	return s.answerList(w, http.StatusOK, func() (*listAnswer, error) {
 		st := s.st
 		var p *project
 		if v := qs.Get("project"); v != "" {
 			id, ok := toInt([]byte(v))
 			if !ok {
-				return nil, nil, errValidation("project", fmt.Sprintf("%q is not a valid project id.", v))
+				return nil, errValidation("project", fmt.Sprintf("%q is not a valid project id.", v))
 			}
 			if p, err = st.project(id); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		}
 		if v := qs.Get("view"); v != "" {
 			id, ok := toInt([]byte(v))
 			vw := st.views[id]
 			if !ok || vw == nil {
-				return nil, nil, errNotFound("No View matches the given query.")
+				return nil, errNotFound("No View matches the given query.")
 			}
 			if p == nil {
 				p = st.projects[vw.ProjectID]
@@ -440,23 +435,38 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 			keep = func(t *task) bool { return st.countsOf(t).total > 0 }
 		}
 		ids := s.selectTasks(p, q, keep)
-		body := dmList{Total: len(ids)}
-		for _, id := range ids {
-			c := st.countsOf(st.tasks[id])
-			body.TotalAnnotations += c.total
-			body.TotalPredictions += c.predictions
+		var anns, preds int
+		if p != nil && len(ids) == len(p.taskIDs) {
+			// The whole project: its counters hold the sums already.
+			c := st.projectCountsOf(p)
+			anns, preds = c.annotations, c.predictions
+		} else {
+			for _, id := range ids {
+				c := st.countsOf(st.tasks[id])
+				anns += c.total
+				preds += c.predictions
+			}
 		}
 		pg, err := paginate(r, len(ids), 100)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		include := splitFields(qs.Get("include"))
 		withRelated := qs.Get("fields") == "all"
-		body.Tasks = make([]json.RawMessage, 0, pg.hi-pg.lo)
-		for _, id := range ids[pg.lo:pg.hi] {
-			raw, _ := marshal(s.fullTaskOf(st.tasks[id], withRelated))
-			body.Tasks = append(body.Tasks, pickKeys(raw, include))
+		la := &listAnswer{
+			head: `{"tasks":[`,
+			tail: fmt.Sprintf(`],"total":%d,"total_annotations":%d,"total_predictions":%d}`, len(ids), anns, preds),
+			ids:  ids[pg.lo:pg.hi],
+			item: func(id int) (any, bool) {
+				t := st.tasks[id]
+				if t == nil {
+					return nil, false
+				}
+				return s.fullTaskOf(t, withRelated), true
+			},
 		}
-		return body, nil, nil
+		if include := splitFields(qs.Get("include")); include != nil {
+			la.edit = func(raw []byte) []byte { return pickKeys(raw, include) }
+		}
+		return la, nil
 	})
 }

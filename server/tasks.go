@@ -249,10 +249,10 @@ func (s *Server) handleProjectTaskList(w http.ResponseWriter, r *http.Request) e
 		}
 		num = n
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+	return s.answerList(w, http.StatusOK, func() (*listAnswer, error) {
 		p, err := s.st.project(pathID(r, "id"))
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		ids := p.taskIDs
 		if paged {
@@ -260,13 +260,15 @@ func (s *Server) handleProjectTaskList(w http.ResponseWriter, r *http.Request) e
 			if num-1 < len(ids)/size+1 {
 				lo = min((num-1)*size, len(ids))
 			}
-			ids = ids[lo:min(lo+size, len(ids))]
+			ids = ids[lo : lo+min(size, len(ids)-lo)]
 		}
-		out := make([]simpleTask, 0, len(ids))
-		for _, id := range ids {
-			out = append(out, s.simpleTaskOf(s.st.tasks[id]))
-		}
-		return out, nil, nil
+		return &listAnswer{head: "[", tail: "]", ids: slices.Clone(ids), item: func(id int) (any, bool) {
+			t := s.st.tasks[id]
+			if t == nil {
+				return nil, false
+			}
+			return s.simpleTaskOf(t), true
+		}}, nil
 	})
 }
 
