@@ -3,7 +3,7 @@
 // that no event is lost, duplicated or invented and that counters end
 // exact. It has no code of its own.
 //
-// The tests take about a minute with -race on two cores, so they sit behind
+// The tests take 40 s or more with -race on two cores, so they sit behind
 // the build tag `load` and out of `go test ./...`; .ci/run runs them as their
 // own stage:
 //
