@@ -15,5 +15,5 @@
 // the server under test, and every body is checked against the event
 // contract (package schemas) by the receiver. The scenario library in
 // scenarios/library pins the behaviour of Label Studio's code that
-// labelhook reproduces; the README documents the file format.
+// labelhook reproduces; docs/scenarios.md documents the file format.
 package scenarios

@@ -12,7 +12,7 @@ import (
 // makes, the status Label Studio answers and the variable it saves.
 type stepDef struct {
 	name string
-	// doc is one line for the README and `labelhook run -h`.
+	// doc is one line for docs/scenarios.md and `labelhook run -h`.
 	doc string
 	// scalar is the key a plain value stands for: `delete_task: ${t}`.
 	scalar string

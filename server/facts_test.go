@@ -13,8 +13,9 @@ import (
 	"github.com/labelhook/labelhook/schemas"
 )
 
-// The tests in this file pin the numbered conformance facts of
-// label-studio-webhooks.md §14; each name carries the fact's number.
+// The tests in this file pin the numbered facts of
+// docs/label-studio-behaviour.md#facts; each name carries the fact's
+// number (TestFact03_… pins #fact-3).
 
 // hookedProject makes a project with an active project-level webhook
 // (send_payload and send_for_all_actions true) and returns both ids.

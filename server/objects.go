@@ -9,7 +9,8 @@ import (
 
 // The REST API's objects (as opposed to webhook payloads, payloads.go).
 
-// annotationObject is the REST API's Annotation (AnnotationSerializer), §6.3.
+// annotationObject is the REST API's Annotation (AnnotationSerializer),
+// docs/label-studio-behaviour.md#rest-annotation.
 type annotationObject struct {
 	ID               int             `json:"id"`
 	Result           json.RawMessage `json:"result"`
@@ -65,7 +66,8 @@ func (s *Server) annotationObjectOf(a *annotation, expand bool) annotationObject
 	}
 }
 
-// predictionObject is the REST API's Prediction, §6.4.
+// predictionObject is the REST API's Prediction,
+// docs/label-studio-behaviour.md#rest-prediction.
 type predictionObject struct {
 	ID           int             `json:"id"`
 	Result       json.RawMessage `json:"result"`

@@ -30,7 +30,8 @@ const userEmail = "labelhook@localhost"
 
 func theUser() userObject { return userObject{ID: userID, Email: userEmail} }
 
-// projectObject is the REST API's Project (ProjectSerializer), §6.1.
+// projectObject is the REST API's Project (ProjectSerializer),
+// docs/label-studio-behaviour.md#rest-project.
 type projectObject struct {
 	ID                               int             `json:"id"`
 	Title                            *string         `json:"title"`

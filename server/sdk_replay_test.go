@@ -16,7 +16,7 @@ import (
 )
 
 // These tests replay the requests the official Python SDKs send
-// (label-studio-api.md §7), byte for byte where it matters: paths, slash
+// (docs/label-studio-behaviour.md#client-sequences), byte for byte where it matters: paths, slash
 // forms, query strings and JSON bodies as python-requests and httpx write
 // them.
 
@@ -195,7 +195,7 @@ func sortedCopy(s []string) []string {
 	return out
 }
 
-// Field sets of label-studio-api.md §6.
+// Field sets of docs/label-studio-behaviour.md#rest-objects.
 var (
 	projectFields = []string{"id", "title", "description", "label_config", "expert_instruction", "show_instruction",
 		"show_skip_button", "enable_empty_annotation", "show_annotation_history", "organization", "color",
@@ -279,7 +279,7 @@ func TestLegacySDKReplay(t *testing.T) {
 		t.Errorf("GET /health (-want +got):\n%s", diff)
 	}
 
-	// start_project: exactly 201, id read from the body. (The spec's example
+	// start_project: exactly 201, id read from the body. (The SDK example's
 	// title "t" is too short for current Label Studio, which wants 3–50.)
 	r = c.expect("POST", "/api/projects", `{"title": "AL demo", "label_config": "`+strings.ReplaceAll(textConfig, `"`, `\"`)+`"}`, 201)
 	p := r.object(t)

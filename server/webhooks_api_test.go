@@ -13,9 +13,10 @@ import (
 )
 
 // The tests in this file pin the webhooks REST API of
-// label-studio-webhooks.md §8 and facts 28–35, 38, 40, 46–48 of §14.
+// docs/label-studio-behaviour.md#webhooks-api and its facts #fact-28 to
+// #fact-35, #fact-38, #fact-40 and #fact-46 to #fact-48.
 
-// webhookKeys is the webhook object's field order (fact 31).
+// webhookKeys is the webhook object's field order (docs/label-studio-behaviour.md#fact-31).
 var webhookKeys = []string{"id", "organization", "project", "url", "send_payload", "send_for_all_actions",
 	"headers", "is_active", "consecutive_failures", "actions", "created_at", "updated_at"}
 
@@ -49,7 +50,7 @@ func webhookJSON(e *apiEnv, id int) string {
 }
 
 // pick keeps the keys of m that want names; actions are sorted, as their
-// order is not significant (§8.2).
+// order is not significant (docs/label-studio-behaviour.md#the-webhook-object).
 func pick(m map[string]any, want map[string]any) map[string]any {
 	out := map[string]any{}
 	for k := range want {
@@ -116,7 +117,7 @@ func TestWebhookCreateRejects(t *testing.T) {
 		// Studio may add more); otherwise they must match exactly.
 		some bool
 	}{
-		// url (§8.3, fact 47)
+		// url (docs/label-studio-behaviour.md#create-rules, #fact-47)
 		{"url missing", `{}`, map[string][]string{"url": {"This field is required."}}, false},
 		{"url missing with other fields", `{"project": ` + itoa(pid) + `, "send_payload": false}`, map[string][]string{"url": {"This field is required."}}, false},
 		{"url blank", `{"url": ""}`, map[string][]string{"url": {"This field may not be blank."}}, false},
@@ -137,7 +138,7 @@ func TestWebhookCreateRejects(t *testing.T) {
 		{"url object", `{"url": {"href": "http://example.com/"}}`, map[string][]string{"url": {"Not a valid string."}}, false},
 		{"url list", `{"url": ["http://example.com/"]}`, map[string][]string{"url": {"Not a valid string."}}, false},
 
-		// headers (§8.4, facts 28, 46)
+		// headers (docs/label-studio-behaviour.md#header-rules, #fact-28, #fact-46)
 		{"11 headers", `{` + url + `, "headers": ` + h11 + `}`, map[string][]string{"headers": {h11repr + " failed JSON schema check"}}, false},
 		{"header name with space", `{` + url + `, "headers": {"a b": "x"}}`, map[string][]string{"headers": {"{'a b': 'x'} failed JSON schema check"}}, false},
 		{"header name with dot", `{` + url + `, "headers": {"a.b": "x"}}`, map[string][]string{"headers": {"{'a.b': 'x'} failed JSON schema check"}}, false},
@@ -155,7 +156,7 @@ func TestWebhookCreateRejects(t *testing.T) {
 		{"headers a number", `{` + url + `, "headers": 5}`, map[string][]string{"headers": {"5 failed JSON schema check"}}, false},
 		{"headers null", `{` + url + `, "headers": null}`, map[string][]string{"headers": {"This field may not be null."}}, false},
 
-		// actions (§8.3, facts 29, 30)
+		// actions (docs/label-studio-behaviour.md#create-rules, #fact-29, #fact-30)
 		{"unknown action", `{` + url + `, "actions": ["FOO"]}`, map[string][]string{"actions": {`"FOO" is not a valid choice.`}}, false},
 		{"unknown among known", `{` + url + `, "actions": ["TASKS_CREATED", "FOO"]}`, map[string][]string{"actions": {`"FOO" is not a valid choice.`}}, false},
 		{"review action is Enterprise-only", `{` + url + `, "actions": ["REVIEW_CREATED"]}`, map[string][]string{"actions": {`"REVIEW_CREATED" is not a valid choice.`}}, false},
@@ -171,7 +172,7 @@ func TestWebhookCreateRejects(t *testing.T) {
 		{"project webhook with PROJECT_DELETED among others", `{` + url + `, "project": ` + itoa(pid) + `, "actions": ["TASKS_CREATED", "PROJECT_DELETED"]}`,
 			map[string][]string{"non_field_errors": {"Project webhook can't contain organization-only action."}}, false},
 
-		// project (§8.3)
+		// project (docs/label-studio-behaviour.md#create-rules)
 		{"unknown project", `{` + url + `, "project": 999}`, map[string][]string{"project": {`Invalid pk "999" - object does not exist.`}}, false},
 		{"project a string", `{` + url + `, "project": "abc"}`, map[string][]string{"project": {"Incorrect type. Expected pk value, received str."}}, false},
 		{"project a bool", `{` + url + `, "project": true}`, map[string][]string{"project": {"Incorrect type. Expected pk value, received bool."}}, false},
@@ -458,6 +459,7 @@ func TestWebhookUpdate(t *testing.T) {
 		body   string // {project} is the test project, {other} another project
 		want   map[string]any
 	}{
+		// docs/label-studio-behaviour.md#fact-34
 		{"PATCH without actions clears them (fact 34)",
 			map[string]any{"send_for_all_actions": false, "actions": []string{"ANNOTATION_CREATED", "TASKS_CREATED"}},
 			"PATCH", `{"is_active": true}`, map[string]any{"actions": []any{}, "send_for_all_actions": false, "is_active": true}},
@@ -467,6 +469,7 @@ func TestWebhookUpdate(t *testing.T) {
 		{"PATCH with actions replaces them and collapses duplicates",
 			map[string]any{"actions": []string{"TASKS_CREATED"}},
 			"PATCH", `{"actions": ["ANNOTATION_UPDATED", "ANNOTATION_UPDATED", "TASKS_DELETED"]}`, map[string]any{"actions": []any{"ANNOTATION_UPDATED", "TASKS_DELETED"}}},
+		// docs/label-studio-behaviour.md#fact-35
 		{"PATCH project null is ignored (fact 35)", nil,
 			"PATCH", `{"project": null}`, map[string]any{"project": "{project}"}},
 		{"PATCH project to another project is ignored", nil,
@@ -489,9 +492,11 @@ func TestWebhookUpdate(t *testing.T) {
 			"PATCH", `{"headers": {"C": "3"}}`, map[string]any{"headers": map[string]any{"C": "3"}}},
 		{"PATCH headers to {} clears them", map[string]any{"headers": map[string]any{"A": "1"}},
 			"PATCH", `{"headers": {}}`, map[string]any{"headers": map[string]any{}}},
+		// docs/label-studio-behaviour.md#fact-48
 		{"read-only fields are ignored (fact 48)", nil,
 			"PATCH", `{"id": 777, "organization": 42, "consecutive_failures": 9, "created_at": "2000-01-01T00:00:00Z", "updated_at": "2000-01-01T00:00:00Z"}`,
 			map[string]any{"id": "{hook}", "organization": 1.0, "consecutive_failures": 0.0, "created_at": hookStamp, "updated_at": hookStamp}},
+		// docs/label-studio-behaviour.md#fact-48
 		{"PUT read-only fields are ignored (fact 48)", nil,
 			"PUT", `{"url": "http://127.0.0.1:1/put", "id": 777, "organization": 42, "consecutive_failures": 9, "created_at": "2000-01-01T00:00:00Z"}`,
 			map[string]any{"id": "{hook}", "organization": 1.0, "consecutive_failures": 0.0, "created_at": hookStamp}},
@@ -585,6 +590,7 @@ func TestWebhookFailureCountReset(t *testing.T) {
 		{"is_active true on an active webhook keeps the count", 0, 2, []string{`{"is_active": true}`}, false, 2, true},
 		{"deactivation keeps the count", 0, 2, []string{`{"is_active": false}`}, false, 2, false},
 		{"re-activation resets", 0, 2, []string{`{"is_active": false}`, `{"is_active": true}`}, false, 0, true},
+		// docs/label-studio-behaviour.md#fact-26
 		{"re-activation after auto-disable resets (fact 26)", 2, 2, []string{`{"is_active": true}`}, false, 0, true},
 		{"auto-disabled webhook stays off and counted without re-activation", 2, 2, []string{`{"send_payload": false}`}, false, 2, false},
 		{"url change resets", 0, 2, []string{`{"url": "http://127.0.0.1:1/elsewhere"}`}, false, 0, true},

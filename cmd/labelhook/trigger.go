@@ -143,7 +143,8 @@ func parseTrigger(args []string, stderr io.Writer) (triggerOptions, error) {
 // from a mock Label Studio running in-process, driven through its API with
 // a webhook filtered to the action, so they are exactly what the mock (and
 // Label Studio) sends; LABEL_LINK_* bodies, which the mock does not emit,
-// are built from the spec and checked against the schemas.
+// are built as Label Studio's serializers build them
+// (docs/label-studio-behaviour.md#label-links) and checked against the schemas.
 func runTrigger(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	o, err := parseTrigger(args, stderr)
 	if err != nil {

@@ -268,7 +268,7 @@ func (tr *triggerer) projectPayload(ctx context.Context, pid int) (json.RawMessa
 	return body.Project, nil
 }
 
-// labelLink is LabelLinkSerializer's output (spec §4.5).
+// labelLink is LabelLinkSerializer's output (docs/label-studio-behaviour.md#label-links).
 type labelLink struct {
 	ID               int    `json:"id"`
 	Project          int    `json:"project"`
@@ -301,7 +301,8 @@ type labelLinkBody struct {
 	Label     *labelObject    `json:"label,omitempty"`
 }
 
-// sendLabelLink builds a LABEL_LINK_* body from the spec (§3, §4.5) with a
+// sendLabelLink builds a LABEL_LINK_* body as Label Studio does
+// (docs/label-studio-behaviour.md#actions, #label-links) with a
 // label of the config, checks it against the schemas and posts it as the
 // mock posts webhooks.
 func (tr *triggerer) sendLabelLink(ctx context.Context, a schemas.Action, pid int) (deliveryResult, error) {
