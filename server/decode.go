@@ -289,15 +289,6 @@ func (f form) object(k string, dst *json.RawMessage, nullable bool) bool {
 	return false
 }
 
-// anyJSON reads a field holding any JSON value.
-func (f form) anyJSON(k string, dst *json.RawMessage) bool {
-	raw, ok := f.raw[k]
-	if !ok {
-		return false
-	}
-	*dst = compact(raw)
-	return true
-}
 
 // choice reads a string field restricted to choices.
 func (f form) choice(k string, dst *string, choices ...string) bool {

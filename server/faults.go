@@ -26,7 +26,8 @@ type Faults struct {
 	Seed uint64
 }
 
-func (f Faults) active() bool {
+// Active reports whether any fault is on.
+func (f Faults) Active() bool {
 	return f.Duplicate > 0 || f.DelayMax > 0 || f.Reorder || f.Drop > 0
 }
 

@@ -261,7 +261,7 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		"webhook_batch_size", cfg.BatchSize, "max_consecutive_failures", o.maxFail, "async_delivery", cfg.AsyncDelivery,
 		"seed", o.seed, "sample_data", o.sampleData, "webhooks", len(o.webhooks), "simulate_annotators", o.annotators,
 		"state", o.stateFile, "retry_schedule", o.retrySchedule, "signing", o.signing != "", "ssrf_protection", o.ssrf,
-		"faults", cfg.Faults.Duplicate > 0 || cfg.Faults.Drop > 0 || cfg.Faults.DelayMax > 0 || cfg.Faults.Reorder)
+		"faults", cfg.Faults.Active())
 	if o.annotators > 0 {
 		sim = startAnnotators(ctx, api, o.annotators, o.rate, o.seed, log)
 	}

@@ -43,6 +43,9 @@ func importBody() []byte {
 // TestTaskLiveCost: a task of small data costs a few hundred bytes of
 // live heap.
 func TestTaskLiveCost(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector inflates the heap")
+	}
 	srv := server.New(server.Config{})
 	ts := httptest.NewServer(srv)
 	defer ts.Close()

@@ -1,0 +1,5 @@
+//go:build load && !race
+
+package memtest
+
+const raceEnabled = false
