@@ -183,10 +183,10 @@ func (rc *Receiver) Wait(ctx context.Context, f Filter, n int) ([]Record, error)
 	} else {
 		next = math.MaxInt64 // no seq can pass the filter
 	}
-	for {
-		rc.mu.Lock()
-		// Records are only ever dropped from the front (the cap) or all at
-		// once (Clear): a match is still kept iff its seq >= the first kept.
+	// forgetDroppedLocked drops the matches that are no longer kept.
+	// Records only leave from the front (the cap) or all at once (Clear),
+	// so a match is still kept iff its seq >= the first kept.
+	forgetDroppedLocked := func() {
 		first := rc.records.first()
 		if first == 0 {
 			first = rc.seq + 1
@@ -196,6 +196,17 @@ func (rc *Receiver) Wait(ctx context.Context, f Filter, n int) ([]Record, error)
 			i++
 		}
 		matched = matched[i:]
+	}
+	// partial returns the matches there are, once the wait ends early.
+	partial := func() []Record {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		forgetDroppedLocked()
+		return rc.collectLocked(matched)
+	}
+	for {
+		rc.mu.Lock()
+		forgetDroppedLocked()
 		for _, r := range rc.records.from(next) {
 			if len(matched) == n {
 				break
@@ -204,20 +215,23 @@ func (rc *Receiver) Wait(ctx context.Context, f Filter, n int) ([]Record, error)
 				matched = append(matched, r.Seq)
 			}
 		}
+		if len(matched) == n {
+			got := rc.collectLocked(matched)
+			rc.mu.Unlock()
+			return got, nil
+		}
 		if next <= rc.seq {
 			next = rc.seq + 1
 		}
-		got := rc.collectLocked(matched)
 		changed := rc.changed
 		rc.mu.Unlock()
-		if len(got) == n {
-			return got, nil
-		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
+			got := partial()
 			return got, fmt.Errorf("wait for %d records: got %d: %w", n, len(got), context.Cause(ctx))
 		case <-rc.stop:
+			got := partial()
 			return got, fmt.Errorf("wait for %d records: got %d: %w", n, len(got), ErrClosed)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -205,32 +204,4 @@ func TestWaitRescannedEveryRecord(t *testing.T) {
 			}
 		})
 	}
-}
-
-// BenchmarkWaitAmongManyRecords measures one webhook's arrival while a
-// waiter for an action that never comes is pending over 100 000 records.
-// Before the cursor each arrival rescanned every record.
-func BenchmarkWaitAmongManyRecords(b *testing.B) {
-	rc := receiver.New(receiver.Config{MaxRecords: 200_000})
-	b.Cleanup(rc.Close)
-	body := []byte(`{"action":"TASKS_CREATED"}`)
-	post := func() {
-		rc.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body)))
-	}
-	for range 100_000 {
-		post()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = rc.Wait(ctx, receiver.Filter{Action: schemas.ProjectDeleted}, 1)
-	}()
-	b.ResetTimer()
-	for b.Loop() {
-		post()
-	}
-	b.StopTimer()
-	cancel()
-	<-done
 }

@@ -115,8 +115,11 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	go func() { served <- hs.Serve(ln) }()
 
 	baseURL := "http://" + ln.Addr().String()
-	log.Info("receiver ready", "url", baseURL, "record", *record, "forward_to", *forwardTo,
-		"reject_invalid", *reject, "max_body_bytes", *maxBody, "max_records", *maxRecords)
+	ready := []any{"url", baseURL, "record", *record, "forward_to", *forwardTo}
+	if *forwardTo != "" {
+		ready = append(ready, "forward_timeout", *forwardTimeout)
+	}
+	log.Info("receiver ready", append(ready, "reject_invalid", *reject, "max_body_bytes", *maxBody, "max_records", *maxRecords)...)
 	if *forwardTo != "" && *forwardTimeout >= labelStudioTimeout {
 		log.Warn("the forward timeout is not below Label Studio's delivery timeout: a hanging pipeline makes the sender's delivery fail",
 			"forward_timeout", *forwardTimeout, "sender_timeout", labelStudioTimeout)
