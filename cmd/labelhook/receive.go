@@ -75,7 +75,8 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
 	var lines *webhookLines
 	if !*quiet {
-		lines = &webhookLines{w: stdout, color: colorOutput(stdout, getenv)}
+		lines = newWebhookLines(stdout, colorOutput(stdout, getenv))
+		defer lines.close(time.Second) // on the early returns; see below
 		if !*verbose {
 			// The line on stdout already tells each rejection and failed relay.
 			handler = perWebhookWarnings{handler}
@@ -138,6 +139,9 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	// The receiver first: it ends planned delays and waits at once, so the
 	// HTTP server's shutdown does not wait on them.
 	rerr := rc.Shutdown(sctx)
+	if lines != nil {
+		lines.close(time.Second) // no record comes after Shutdown
+	}
 	herr := hs.Shutdown(sctx)
 	if serveErr == nil {
 		<-served // http.ErrServerClosed

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -30,17 +32,66 @@ import (
 // cut to maxLineField runes, so a hostile webhook cannot forge lines or
 // drive the terminal.
 type webhookLines struct {
-	mu    sync.Mutex
 	w     io.Writer
 	color bool
+	queue chan string
+	done  chan struct{}
+	once  sync.Once
+	// skipped counts lines dropped because the queue was full: stdout is
+	// a pipe nobody reads, or slower than the webhooks.
+	skipped atomic.Int64
 }
 
-// print writes the line of one record; it is receiver.Config.OnRecord.
+// webhookQueue is how many lines may wait for stdout. Lines are written
+// by their own goroutine so that a stdout nobody reads (a pipe of a
+// parent that only waited for the ready line) never holds up an answer.
+const webhookQueue = 4096
+
+// newWebhookLines starts the writer of the lines; close stops it.
+func newWebhookLines(w io.Writer, color bool) *webhookLines {
+	p := &webhookLines{w: w, color: color, queue: make(chan string, webhookQueue), done: make(chan struct{})}
+	go p.write()
+	return p
+}
+
+// print queues the line of one record; it is receiver.Config.OnRecord and
+// never blocks.
 func (p *webhookLines) print(r receiver.Record) {
-	line := formatWebhookLine(r, p.color)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	_, _ = io.WriteString(p.w, line) // stdout gone: nothing better to do
+	select {
+	case p.queue <- formatWebhookLine(r, p.color):
+	default:
+		p.skipped.Add(1)
+	}
+}
+
+func (p *webhookLines) write() {
+	defer close(p.done)
+	for line := range p.queue {
+		if n := p.skipped.Swap(0); n > 0 {
+			line = fmt.Sprintf("%d webhook lines not printed: stdout did not keep up\n", n) + line
+		}
+		_, _ = io.WriteString(p.w, line) // stdout gone: nothing better to do
+	}
+	if n := p.skipped.Swap(0); n > 0 {
+		_, _ = fmt.Fprintf(p.w, "%d webhook lines not printed: stdout did not keep up\n", n)
+	}
+}
+
+// close prints the lines still queued, waiting at most grace for stdout,
+// once no more records come (after the receiver's Shutdown). Calls after
+// the first do nothing.
+func (p *webhookLines) close(grace time.Duration) {
+	first := false
+	p.once.Do(func() { first = true; close(p.queue) })
+	if !first {
+		return
+	}
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-p.done:
+	case <-t.C: // stdout is stuck; the process is ending anyway
+	}
 }
 
 // maxLineField bounds the sender's text in a line, in runes.

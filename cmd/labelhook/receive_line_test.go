@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -146,13 +147,12 @@ func TestReceivePrintedNothing(t *testing.T) {
 		{`{"action": "TASKS_CREATED", "tasks": [{"id": "x"}]}`, `^` + ts + ` #3 TASKS_CREATED /hooks -> 400 invalid: \S+: .+ \(\+3 more\)$`},
 		{`not json`, `^` + ts + ` #4 - /hooks -> 400 invalid: \$: not JSON: .+$`},
 	} {
-		before := len(stdout.String())
 		postBody(t, url+"/hooks", tc.body)
-		// The line is written before the answer.
-		line := strings.TrimSuffix(stdout.String()[before:], "\n")
-		if !regexp.MustCompile(tc.want).MatchString(line) {
-			t.Errorf("POST %s: stdout line\n%q\nwant it to match %s", tc.body, line, tc.want)
-		}
+		stdout.waitMatch(t, regexp.MustCompile(`(?m)^(`+strings.TrimPrefix(tc.want, "^")+`)`), 10*time.Second)
+	}
+	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	if len(lines) != 4 {
+		t.Errorf("stdout has %d lines for 4 webhooks, want one each:\n%s", len(lines), stdout.String())
 	}
 	if strings.Contains(stdout.String(), "\x1b[") {
 		t.Errorf("stdout is not a terminal but the lines have colour codes:\n%q", stdout.String())
@@ -164,11 +164,59 @@ func TestReceivePrintedNothing(t *testing.T) {
 	quietURL, quietOut, quietErr := startReceiveOut(t, []string{"--addr", "127.0.0.1:0", "--reject-invalid"}, map[string]string{"LABELHOOK_RECEIVER_QUIET": "true"})
 	postBody(t, quietURL+"/hooks", `{"action": "TASKS_CREATED"}`)
 	postBody(t, quietURL+"/hooks", `not json`)
+	quietErr.waitMatch(t, regexp.MustCompile(`(webhook rejected)`), 10*time.Second)
 	if got := quietOut.String(); got != "" {
 		t.Errorf("with LABELHOOK_RECEIVER_QUIET=true stdout has %q, want nothing", got)
 	}
 	if !strings.Contains(quietErr.String(), "webhook rejected") {
 		t.Errorf("with --quiet a rejection is not logged on stderr either:\n%s", quietErr.String())
+	}
+}
+
+// blockedWriter blocks every Write until release is closed.
+type blockedWriter struct {
+	release chan struct{}
+	out     *serveLog
+}
+
+func (w blockedWriter) Write(p []byte) (int, error) {
+	<-w.release
+	return w.out.Write(p)
+}
+
+// A stdout nobody reads (a parent's pipe, after the ready line) must not
+// hold up the answers: lines queue, and past the queue they are counted.
+func TestWebhookLinesNeverBlock(t *testing.T) {
+	out := newServeLog()
+	w := blockedWriter{release: make(chan struct{}), out: out}
+	lines := newWebhookLines(w, false)
+	const n = webhookQueue + 100
+	printed := make(chan struct{})
+	go func() {
+		for i := range n {
+			lines.print(receiver.Record{Seq: int64(i + 1), Valid: true, ResponseStatus: 200})
+		}
+		close(printed)
+	}()
+	select {
+	case <-printed:
+	case <-time.After(10 * time.Second):
+		close(w.release)
+		t.Fatal("print blocked on a stdout that does not read")
+	}
+	close(w.release)
+	lines.close(10 * time.Second)
+	got := out.String()
+	count := strings.Count(got, " -> 200 valid\n")
+	skipped := regexp.MustCompile(`(?m)^(\d+) webhook lines not printed: stdout did not keep up$`).FindAllStringSubmatch(got, -1)
+	total := count
+	for _, m := range skipped {
+		var k int
+		fmt.Sscan(m[1], &k)
+		total += k
+	}
+	if len(skipped) == 0 || total != n {
+		t.Errorf("%d lines printed and %v skipped, want some skipped and %d in all", count, skipped, n)
 	}
 }
 
