@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +17,11 @@ import (
 
 	"github.com/labelhook/labelhook/schemas"
 )
+
+// DroppedHeader names the response header of GET /events and
+// GET /events/wait that says how many records the record cap has dropped
+// since the receiver started (see Receiver.Dropped).
+const DroppedHeader = "Labelhook-Records-Dropped"
 
 // ErrClosed is returned by Wait when the receiver shuts down first.
 var ErrClosed = errors.New("receiver closed")
@@ -60,23 +67,58 @@ type Record struct {
 	// and when nothing was relayed.
 	ForwardStatus int    `json:"forward_status,omitempty"`
 	ForwardError  string `json:"forward_error,omitempty"`
+	// ForwardMS is how long the relay took, in milliseconds (to the
+	// microsecond), whether it got an answer or failed; zero when nothing
+	// was relayed.
+	ForwardMS float64 `json:"forward_ms,omitempty"`
 }
 
 // MarshalJSON writes received_at as Label Studio writes datetimes: UTC,
 // six fraction digits, Z. HTML is not escaped, so label configs stay readable.
+//
+// The body is spliced in as it is kept (compact JSON), not run through
+// encoding/json: that would copy it several times, and encoding/json keeps
+// its largest buffer for reuse, so one 64 MiB body would stay in memory
+// after DELETE /events.
 func (r Record) MarshalJSON() ([]byte, error) {
+	body := []byte(r.Body)
+	if len(body) == 0 {
+		body = []byte("null")
+	}
+	if !json.Valid(body) {
+		return nil, fmt.Errorf("record %d: body is not JSON", r.Seq)
+	}
+	if bytes.ContainsAny(body, "\r\n") { // only whitespace between tokens can hold these
+		var buf bytes.Buffer
+		_ = json.Compact(&buf, body) // valid, checked above
+		body = buf.Bytes()
+	}
 	type plain Record
 	v := struct {
 		plain
 		ReceivedAt string `json:"received_at"`
 	}{plain(r), r.ReceivedAt.UTC().Format("2006-01-02T15:04:05.000000Z")}
+	v.Body = nil // "body":null, replaced below
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	head := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	// The key can occur only once outside strings, and the fields after it
+	// (valid, errors, statuses) cannot hold it: the last match is the field.
+	const marker = `"body":null,"valid":`
+	i := bytes.LastIndex(head, []byte(marker))
+	if i < 0 {
+		return nil, fmt.Errorf("record %d: no body field in %.100s", r.Seq, head)
+	}
+	i += len(`"body":`)
+	out := make([]byte, 0, len(head)-len("null")+len(body)+1) // +1: room for a record file's newline
+	out = append(out, head[:i]...)
+	out = append(out, body...)
+	out = append(out, head[i+len("null"):]...)
+	return out, nil
 }
 
 // Filter selects records, in the Go API and in the query string of
@@ -105,55 +147,8 @@ func (f Filter) Match(r Record) bool {
 func (rc *Receiver) Events(f Filter) []Record {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	return rc.matchLocked(f, -1)
-}
-
-// Wait returns the first n records f selects as soon as there are n of
-// them. When ctx ends first it returns the ones there are and an error
-// wrapping the context's; when the receiver shuts down first, ErrClosed.
-func (rc *Receiver) Wait(ctx context.Context, f Filter, n int) ([]Record, error) {
-	if n < 1 {
-		return nil, fmt.Errorf("wait for %d records: want at least 1", n)
-	}
-	for {
-		rc.mu.Lock()
-		got := rc.matchLocked(f, n)
-		changed := rc.changed
-		rc.mu.Unlock()
-		if len(got) == n {
-			return got, nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return got, fmt.Errorf("wait for %d records: got %d: %w", n, len(got), context.Cause(ctx))
-		case <-rc.stop:
-			return got, fmt.Errorf("wait for %d records: got %d: %w", n, len(got), ErrClosed)
-		}
-	}
-}
-
-// Clear forgets every record and returns how many there were. Seq numbers
-// keep counting, so a since cursor taken before stays valid.
-func (rc *Receiver) Clear() int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	n := len(rc.records)
-	rc.records = nil
-	rc.notifyLocked()
-	return n
-}
-
-// matchLocked returns up to limit matching records (all when limit < 0).
-func (rc *Receiver) matchLocked(f Filter, limit int) []Record {
-	start, _ := slices.BinarySearchFunc(rc.records, f.Since+1, func(r Record, seq int64) int {
-		return compareSeq(r.Seq, seq)
-	})
 	out := []Record{}
-	for _, r := range rc.records[start:] {
-		if limit >= 0 && len(out) == limit {
-			break
-		}
+	for _, r := range rc.records.from(f.Since + 1) {
 		if f.Match(r) {
 			out = append(out, r)
 		}
@@ -161,15 +156,117 @@ func (rc *Receiver) matchLocked(f Filter, limit int) []Record {
 	return out
 }
 
-// update replaces the stored copy of rec, unless DELETE /events dropped it.
+// Dropped returns how many records Config.MaxRecords has dropped since
+// New (records forgotten by Clear are not counted).
+func (rc *Receiver) Dropped() int64 {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.dropped
+}
+
+// Wait returns the first n records f selects as soon as there are n of
+// them. When ctx ends first it returns the ones there are and an error
+// wrapping the context's; when the receiver shuts down first, ErrClosed.
+//
+// Each wake-up looks only at the records that arrived since the last one
+// (a cursor), so a wait costs O(new records), however many are kept.
+func (rc *Receiver) Wait(ctx context.Context, f Filter, n int) ([]Record, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("wait for %d records: want at least 1", n)
+	}
+	var (
+		matched []int64 // seqs of the matching records found so far, ascending
+		next    int64   // the first seq not looked at yet
+	)
+	if f.Since < math.MaxInt64 {
+		next = f.Since + 1
+	} else {
+		next = math.MaxInt64 // no seq can pass the filter
+	}
+	// forgetDroppedLocked drops the matches that are no longer kept.
+	// Records only leave from the front (the cap) or all at once (Clear),
+	// so a match is still kept iff its seq >= the first kept.
+	forgetDroppedLocked := func() {
+		first := rc.records.first()
+		if first == 0 {
+			first = rc.seq + 1
+		}
+		i := 0
+		for i < len(matched) && matched[i] < first {
+			i++
+		}
+		matched = matched[i:]
+	}
+	// partial returns the matches there are, once the wait ends early.
+	partial := func() []Record {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		forgetDroppedLocked()
+		return rc.collectLocked(matched)
+	}
+	for {
+		rc.mu.Lock()
+		forgetDroppedLocked()
+		for _, r := range rc.records.from(next) {
+			if len(matched) == n {
+				break
+			}
+			if f.Match(r) {
+				matched = append(matched, r.Seq)
+			}
+		}
+		if len(matched) == n {
+			got := rc.collectLocked(matched)
+			rc.mu.Unlock()
+			return got, nil
+		}
+		if next <= rc.seq {
+			next = rc.seq + 1
+		}
+		changed := rc.changed
+		rc.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			got := partial()
+			return got, fmt.Errorf("wait for %d records: got %d: %w", n, len(got), context.Cause(ctx))
+		case <-rc.stop:
+			got := partial()
+			return got, fmt.Errorf("wait for %d records: got %d: %w", n, len(got), ErrClosed)
+		}
+	}
+}
+
+// collectLocked copies the kept records with the given seqs, in order.
+func (rc *Receiver) collectLocked(seqs []int64) []Record {
+	out := make([]Record, 0, len(seqs))
+	for _, seq := range seqs {
+		if r, ok := rc.records.get(seq); ok {
+			out = append(out, *r)
+		}
+	}
+	return out
+}
+
+// Clear forgets every record and returns how many there were. Seq numbers
+// keep counting, so a since cursor taken before stays valid. The memory
+// is free for the next garbage collection; DELETE /events also hands it
+// back to the operating system.
+func (rc *Receiver) Clear() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	n := rc.records.reset()
+	rc.notifyLocked()
+	return n
+}
+
+// update replaces the stored copy of rec, unless it was dropped meanwhile
+// (DELETE /events or the record cap).
 func (rc *Receiver) update(rec Record) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	i, found := slices.BinarySearchFunc(rc.records, rec.Seq, func(r Record, seq int64) int {
-		return compareSeq(r.Seq, seq)
-	})
-	if found {
-		rc.records[i] = rec
+	if r, ok := rc.records.get(rec.Seq); ok {
+		*r = rec
 		rc.notifyLocked()
 	}
 }
@@ -180,16 +277,6 @@ func (rc *Receiver) notifyLocked() {
 	rc.changed = make(chan struct{})
 }
 
-func compareSeq(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // handleEventsList serves GET /events.
 func (rc *Receiver) handleEventsList(w http.ResponseWriter, r *http.Request) {
 	f, err := parseFilter(r.URL.Query())
@@ -197,7 +284,8 @@ func (rc *Receiver) handleEventsList(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, rc.Events(f))
+	recs := rc.Events(f)
+	rc.writeRecords(w, http.StatusOK, recs)
 }
 
 // handleEventsDelete serves DELETE /events.
@@ -207,8 +295,11 @@ func (rc *Receiver) handleEventsDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := rc.Clear()
+	// Without this the bodies would stay in the process until enough new
+	// garbage triggers a collection, and then stay mapped for minutes.
+	debug.FreeOSMemory()
 	rc.log.Info("records cleared", "count", n)
-	writeJSON(w, http.StatusOK, map[string]int{"deleted": n})
+	writeJSON(w, http.StatusOK, deleteAnswer{Deleted: n, Dropped: rc.Dropped()})
 }
 
 // handleEventsWait serves GET /events/wait.
@@ -240,13 +331,13 @@ func (rc *Receiver) handleEventsWait(w http.ResponseWriter, r *http.Request) {
 	got, err := rc.Wait(ctx, f, count)
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, got)
+		rc.writeRecords(w, http.StatusOK, got)
 	case errors.Is(err, ErrClosed):
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 	case r.Context().Err() != nil:
 		// The client left; there is no one to answer.
 	default:
-		writeJSON(w, http.StatusRequestTimeout, got)
+		rc.writeRecords(w, http.StatusRequestTimeout, got)
 	}
 }
 

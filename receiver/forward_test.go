@@ -202,3 +202,102 @@ func TestShutdownWaitsForRelays(t *testing.T) {
 		})
 	}
 }
+
+// Finding: with a hanging pipeline the relay waited as long as the sender
+// does, so the sender's delivery failed although a pipeline failure must
+// never count against the webhook. Each case is what the sender sees: the
+// receiver's own answer (200, or the planned status) whatever the pipeline
+// did, within ForwardTimeout; refused webhooks are never relayed.
+func TestPipelineFailureCountedAgainstWebhook(t *testing.T) {
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) }) // before the pipelines close (cleanups run last first)
+	answering := func(status int) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.ReadAll(r.Body)
+			w.WriteHeader(status)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(hanging.Close)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreachable := "http://" + ln.Addr().String()
+	ln.Close()
+
+	valid := `{"action":"TASKS_CREATED"}`
+	invalid := `{"action":"TASKS_CREATED","tasks":[{"id":"x"}]}`
+	tests := []struct {
+		name           string
+		pipeline       string
+		reject         bool
+		plan           int // a planned status, 0 for none
+		body           string
+		wantStatus     int
+		wantForward    int    // forward_status in answer and record
+		wantForwardErr string // in forward_error
+	}{
+		{name: "pipeline 2xx", pipeline: answering(204), body: valid, wantStatus: 200, wantForward: 204},
+		{name: "pipeline 4xx", pipeline: answering(422), body: valid, wantStatus: 200, wantForward: 422},
+		{name: "pipeline 5xx", pipeline: answering(503), body: valid, wantStatus: 200, wantForward: 503},
+		{name: "pipeline 5xx, planned 500", pipeline: answering(503), plan: 500, body: valid, wantStatus: 500, wantForward: 503},
+		{name: "pipeline 2xx, planned 500", pipeline: answering(200), plan: 500, body: valid, wantStatus: 500, wantForward: 200},
+		{name: "pipeline hangs", pipeline: hanging.URL, body: valid, wantStatus: 200, wantForwardErr: "timed out: no answer within 100ms"},
+		{name: "pipeline unreachable", pipeline: unreachable, body: valid, wantStatus: 200, wantForwardErr: "connection refused"},
+		{name: "invalid event relayed without reject-invalid", pipeline: answering(200), body: invalid, wantStatus: 200, wantForward: 200},
+		{name: "invalid event refused with reject-invalid", pipeline: answering(200), reject: true, body: invalid, wantStatus: 400},
+		{name: "not JSON", pipeline: answering(200), body: "not json", wantStatus: 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, srv := start(t, receiver.Config{ForwardTo: tt.pipeline, ForwardTimeout: 100 * time.Millisecond, RejectInvalid: tt.reject})
+			if tt.plan != 0 {
+				if err := rc.SetResponses(receiver.Step{Status: tt.plan}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The sender gives up after 10 s, as Label Studio does.
+			sender := &http.Client{Timeout: 10 * time.Second}
+			resp, err := sender.Post(srv.URL+"/hook", "application/json", strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatalf("the sender got no answer: %v", err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Errorf("sender's status %d, want %d; answer %s", resp.StatusCode, tt.wantStatus, b)
+			}
+			answer := decode[struct {
+				ForwardStatus int    `json:"forward_status"`
+				ForwardError  string `json:"forward_error"`
+			}](t, b)
+			recs := rc.Events(receiver.Filter{})
+			if len(recs) != 1 {
+				t.Fatalf("%d records, want 1", len(recs))
+			}
+			rec := recs[0]
+			for _, got := range []struct {
+				where  string
+				status int
+				err    string
+			}{{"answer", answer.ForwardStatus, answer.ForwardError}, {"record", rec.ForwardStatus, rec.ForwardError}} {
+				if got.status != tt.wantForward || !strings.Contains(got.err, tt.wantForwardErr) || (tt.wantForwardErr == "") != (got.err == "") {
+					t.Errorf("%s: forward_status %d, forward_error %q; want %d and %q", got.where, got.status, got.err, tt.wantForward, tt.wantForwardErr)
+				}
+			}
+			relayed := tt.wantForward != 0 || tt.wantForwardErr != ""
+			if relayed != (rec.ForwardMS > 0) {
+				t.Errorf("forward_ms %v, want it set iff relayed (%v)", rec.ForwardMS, relayed)
+			}
+		})
+	}
+}

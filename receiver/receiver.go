@@ -1,6 +1,7 @@
 package receiver
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,40 +21,61 @@ import (
 // DefaultMaxBodyBytes is the body limit of the zero Config: 64 MiB.
 const DefaultMaxBodyBytes int64 = 64 << 20
 
-// DefaultForwardTimeout bounds one relay to the pipeline when Config has no
-// HTTPClient. It is Label Studio's own delivery timeout.
-const DefaultForwardTimeout = 10 * time.Second
+// DefaultForwardTimeout bounds one relay to the pipeline (connect, send,
+// answer) when Config.ForwardTimeout is zero. It is half of Label Studio's
+// 10 s delivery timeout: the sender's answer waits for the relay, so a
+// hanging pipeline must be given up on while the sender still listens,
+// leaving the other half for reading and checking the body, a planned
+// delay and the network.
+const DefaultForwardTimeout = 5 * time.Second
 
-// Config configures a Receiver. The zero Config works: records are kept in
-// memory only, nothing is forwarded, invalid bodies are accepted, bodies up
-// to 64 MiB are read and nothing is logged.
+// DefaultMaxRecords is how many records the zero Config keeps in memory.
+const DefaultMaxRecords = 100_000
+
+// Config configures a Receiver. The zero Config works: the newest 100 000
+// records are kept in memory only, nothing is forwarded, invalid bodies are
+// accepted, bodies up to 64 MiB are read and nothing is logged.
 type Config struct {
 	// RecordFile, if set, receives every record as one JSON line, written
 	// with a single Write (and Flush, if it has one) once the record is final.
 	RecordFile io.Writer
 	// ForwardTo, if set, is the URL every accepted webhook is relayed to.
 	ForwardTo string
+	// ForwardTimeout bounds one relay to ForwardTo, from connecting to
+	// reading the answer; past it the relay is recorded as failed and the
+	// sender gets its answer. Zero or less means DefaultForwardTimeout.
+	ForwardTimeout time.Duration
 	// RejectInvalid answers 400 with the problems to bodies that are JSON
 	// but do not match the schema of their action; without it they get 200.
 	RejectInvalid bool
 	// MaxBodyBytes is the largest body read; zero or less means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxRecords is how many records are kept in memory: past it the
+	// oldest are dropped (and counted, see Dropped). Zero or less means
+	// DefaultMaxRecords. The record file keeps every record.
+	MaxRecords int
 	// Logger receives lifecycle (Info), per-webhook (Debug), rejected input
 	// (Warn) and record file failures (Error). Nil discards.
 	Logger *slog.Logger
 	// Now stamps received_at. Nil means time.Now.
 	Now func() time.Time
-	// HTTPClient relays to ForwardTo. Nil means a client with
-	// DefaultForwardTimeout and Go's default redirect policy.
+	// HTTPClient relays to ForwardTo. Nil means a plain client with Go's
+	// default redirect policy; ForwardTimeout applies to any client.
 	HTTPClient *http.Client
 	// SigningSecret, if set ("whsec_<base64>"), makes the receiver verify
 	// Standard Webhooks signatures (webhook-id, webhook-timestamp,
 	// webhook-signature), as `labelhook serve --signing-secret` sends them.
-	// A missing or bad signature makes the record invalid. Label Studio
-	// itself never signs. New panics on a malformed secret; check it first
-	// with CheckSigningSecret.
+	// A webhook whose signature is missing or does not verify is recorded
+	// invalid, answered 401 with the reason and never relayed, whatever
+	// RejectInvalid says. Label Studio itself never signs. New panics on a
+	// malformed secret; check it first with CheckSigningSecret.
 	SigningSecret string
+	// OnRecord, if set, is called once per webhook with its final record,
+	// when the record line is written and before the sender is answered
+	// (`labelhook receive` prints a line with it). It is called from many
+	// goroutines at once and should return quickly.
+	OnRecord func(Record)
 }
 
 // CheckSigningSecret reports whether secret is a usable signing secret.
@@ -63,20 +86,23 @@ func CheckSigningSecret(secret string) error {
 
 // Receiver records webhooks and serves the control API. Create it with New.
 type Receiver struct {
-	cfg     Config
-	log     *slog.Logger
-	now     func() time.Time
-	client  *http.Client
-	maxBody int64
-	signer  *signing.Signer
-	routes  map[string]map[string]http.HandlerFunc
+	cfg        Config
+	log        *slog.Logger
+	now        func() time.Time
+	client     *http.Client
+	maxBody    int64
+	fwdTimeout time.Duration
+	signer     *signing.Signer
+	routes     map[string]map[string]http.HandlerFunc
 
-	mu      sync.Mutex
-	seq     int64         // last seq given out
-	records []Record      // in seq order
-	changed chan struct{} // closed and replaced whenever records change
-	plan    []Step        // the coming answers; empty means 200
-	closed  bool
+	mu         sync.Mutex
+	seq        int64         // last seq given out
+	records    recordLog     // the newest records, in seq order
+	dropped    int64         // records the cap has dropped since New
+	dropLogged bool          // the first drop was logged
+	changed    chan struct{} // closed and replaced whenever records change
+	plan       []Step        // the coming answers; empty means 200
+	closed     bool
 
 	inflight sync.WaitGroup // webhook handlers between arrival and answer
 	stop     chan struct{}  // closed when shutdown starts: ends delays and waits
@@ -91,13 +117,15 @@ type Receiver struct {
 // New returns a Receiver ready to serve.
 func New(cfg Config) *Receiver {
 	rc := &Receiver{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		now:     cfg.Now,
-		client:  cfg.HTTPClient,
-		maxBody: cfg.MaxBodyBytes,
-		changed: make(chan struct{}),
-		stop:    make(chan struct{}),
+		cfg:        cfg,
+		log:        cfg.Logger,
+		now:        cfg.Now,
+		client:     cfg.HTTPClient,
+		maxBody:    cfg.MaxBodyBytes,
+		fwdTimeout: cfg.ForwardTimeout,
+		records:    recordLog{max: cfg.MaxRecords},
+		changed:    make(chan struct{}),
+		stop:       make(chan struct{}),
 	}
 	if rc.log == nil {
 		rc.log = slog.New(slog.DiscardHandler)
@@ -106,10 +134,16 @@ func New(cfg Config) *Receiver {
 		rc.now = time.Now
 	}
 	if rc.client == nil {
-		rc.client = &http.Client{Timeout: DefaultForwardTimeout}
+		rc.client = &http.Client{}
+	}
+	if rc.fwdTimeout <= 0 {
+		rc.fwdTimeout = DefaultForwardTimeout
 	}
 	if rc.maxBody <= 0 {
 		rc.maxBody = DefaultMaxBodyBytes
+	}
+	if rc.records.max <= 0 {
+		rc.records.max = DefaultMaxRecords
 	}
 	if cfg.SigningSecret != "" {
 		signer, err := signing.New(cfg.SigningSecret)
@@ -223,6 +257,45 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		return
 	}
 	_, _ = w.Write(buf.Bytes()) // the client may be gone; nothing left to tell it
+}
+
+// writeRecords writes recs as a JSON array, one record at a time, so a
+// list of big bodies is never built whole in memory. The answer carries
+// DroppedHeader. It is byte for byte what writeJSON would write.
+func (rc *Receiver) writeRecords(w http.ResponseWriter, status int, recs []Record) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set(DroppedHeader, strconv.FormatInt(rc.Dropped(), 10))
+	w.WriteHeader(status)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	sep := byte('[')
+	for i := range recs {
+		line, err := recs[i].MarshalJSON()
+		if err != nil {
+			// Cannot happen: bodies are compacted JSON. The status is sent;
+			// end the answer so the client sees broken JSON, not a short list.
+			rc.log.Error("encode record", "seq", recs[i].Seq, "err", err)
+			return
+		}
+		recs[i] = Record{} // let a body go as soon as it is written
+		if bw.WriteByte(sep) != nil {
+			return // the client is gone
+		}
+		sep = ','
+		if _, err := bw.Write(line); err != nil {
+			return
+		}
+	}
+	if sep == '[' {
+		_ = bw.WriteByte('[')
+	}
+	_, _ = bw.WriteString("]\n")
+	_ = bw.Flush() // the client may be gone; nothing left to tell it
+}
+
+// deleteAnswer is the answer to DELETE /events.
+type deleteAnswer struct {
+	Deleted int   `json:"deleted"`
+	Dropped int64 `json:"dropped"`
 }
 
 // writeError writes the receiver's one error shape: {"detail": "..."}.

@@ -46,7 +46,11 @@ func (rc *Receiver) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	body, status, detail := rc.readBody(w, r, &rec)
 	accepted := status == http.StatusOK
-	step := rc.add(&rec, accepted, status)
+	step, firstDrop := rc.add(&rec, accepted, status)
+	if firstDrop {
+		rc.log.Warn("record limit reached: the oldest records are dropped from now on (counted in GET /events, header "+DroppedHeader+")",
+			"max_records", rc.records.max)
+	}
 
 	logArgs := []any{"seq", rec.Seq, "action", rec.Action, "path", rec.Path, "valid", rec.Valid}
 	if accepted {
@@ -56,7 +60,9 @@ func (rc *Receiver) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if accepted && rc.cfg.ForwardTo != "" {
+		began := time.Now()
 		fs, err := rc.forward(r.Method, r.Header, body)
+		rec.ForwardMS = float64(time.Since(began).Microseconds()) / 1000
 		if err != nil {
 			rec.ForwardError = err.Error()
 			rc.log.Warn("forward failed", "seq", rec.Seq, "url", rc.cfg.ForwardTo, "err", err)
@@ -83,6 +89,9 @@ func (rc *Receiver) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		rc.update(rec)
 	}
 	rc.writeRecord(rec)
+	if rc.cfg.OnRecord != nil {
+		rc.cfg.OnRecord(rec)
+	}
 	if rec.Abandoned {
 		return
 	}
@@ -102,7 +111,8 @@ func (rc *Receiver) handleWebhook(w http.ResponseWriter, r *http.Request) {
 
 // readBody reads and validates the body into rec and decides the
 // receiver's own answer: 200, 400 (unreadable, not JSON, or invalid with
-// RejectInvalid) or 413. detail explains any status but 200.
+// RejectInvalid), 401 (signature missing or wrong, with SigningSecret) or
+// 413. detail explains any status but 200.
 func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request, rec *Record) (body []byte, status int, detail string) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rc.maxBody))
 	if err != nil {
@@ -116,33 +126,34 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request, rec *Record
 		return nil, status, detail
 	}
 
+	// The signature speaks for the sender, the schema for the body: a
+	// webhook that fails the first is refused whatever the second says,
+	// and its body is still checked, so the record tells both.
+	sigErr := rc.verify(r.Header, body)
 	rec.Action, rec.Errors = schemas.Validate(body)
-	if rc.signer != nil {
-		h := r.Header
-		if err := rc.signer.VerifyAt(h.Get("Webhook-Id"), h.Get("Webhook-Timestamp"), h.Get("Webhook-Signature"), body, rc.now(), signing.DefaultTolerance); err != nil {
-			rec.Errors = append(rec.Errors, schemas.Problem{Path: "headers", Message: "signature: " + err.Error()})
-		}
+	if sigErr != "" {
+		rec.Errors = append([]schemas.Problem{{Path: "headers", Message: sigErr}}, rec.Errors...)
 	}
 	rec.Valid = len(rec.Errors) == 0
 	if rec.Errors == nil {
 		rec.Errors = []schemas.Problem{}
 	}
-	var compact bytes.Buffer
-	err = json.Compact(&compact, body)
-	if err == nil && !utf8.Valid(body) {
-		// Compact passes bad bytes through; records must stay UTF-8 JSON.
-		err = errors.New("the body is not valid UTF-8")
-	}
+	compact, err := compactJSON(body)
 	if err != nil {
 		rec.Valid = false
 		if len(rec.Errors) == 0 { // schemas should have said so; never record non-JSON as valid
 			rec.Errors = []schemas.Problem{{Path: "$", Message: fmt.Sprintf("body is not JSON: %v", err)}}
 		}
 		rec.Body = jsonString(body)
-		return body, http.StatusBadRequest, "body is not JSON"
+	} else {
+		rec.Body = compact
 	}
-	rec.Body = compact.Bytes()
-	if !rec.Valid && rc.cfg.RejectInvalid {
+	switch {
+	case sigErr != "":
+		return body, http.StatusUnauthorized, sigErr
+	case err != nil:
+		return body, http.StatusBadRequest, "body is not JSON"
+	case !rec.Valid && rc.cfg.RejectInvalid:
 		detail := "body does not match the webhook schema"
 		if rec.Action != "" {
 			detail += " of " + string(rec.Action)
@@ -152,23 +163,74 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request, rec *Record
 	return body, http.StatusOK, ""
 }
 
+// verify checks the Standard Webhooks signature when the receiver has a
+// signing secret, and returns why it fails ("" when it holds or there is
+// no secret), starting with "signature: ".
+func (rc *Receiver) verify(h http.Header, body []byte) string {
+	if rc.signer == nil {
+		return ""
+	}
+	id, ts, sig := h.Get("Webhook-Id"), h.Get("Webhook-Timestamp"), h.Get("Webhook-Signature")
+	var missing []string
+	for _, m := range []struct{ name, value string }{{"webhook-id", id}, {"webhook-timestamp", ts}, {"webhook-signature", sig}} {
+		if m.value == "" {
+			missing = append(missing, m.name)
+		}
+	}
+	if len(missing) > 0 {
+		header := "header"
+		if len(missing) > 1 {
+			header = "headers"
+		}
+		return fmt.Sprintf("signature: missing %s %s", strings.Join(missing, ", "), header)
+	}
+	if err := rc.signer.VerifyAt(id, ts, sig, body, rc.now(), signing.DefaultTolerance); err != nil {
+		return "signature: " + err.Error()
+	}
+	return ""
+}
+
+// compactJSON returns body without insignificant space, in a slice of its
+// own exact size: records keep it for as long as they live, so it must not
+// pin a larger buffer.
+func compactJSON(body []byte) (json.RawMessage, error) {
+	buf := bytes.NewBuffer(make([]byte, 0, len(body))) // compact is never longer
+	if err := json.Compact(buf, body); err != nil {
+		return nil, err
+	}
+	if !utf8.Valid(body) {
+		// Compact passes bad bytes through; records must stay UTF-8 JSON.
+		return nil, errors.New("the body is not valid UTF-8")
+	}
+	out := buf.Bytes()
+	if cap(out)-len(out) > 4<<10 {
+		out = bytes.Clone(out)
+	}
+	return out, nil
+}
+
 // add gives rec its seq and arrival time and stores it. An accepted
 // webhook uses up one answer of the response plan; a rejected one keeps
-// the receiver's status.
-func (rc *Receiver) add(rec *Record, accepted bool, status int) Step {
+// the receiver's status. firstDrop reports the first time the record cap
+// made room by dropping the oldest record.
+func (rc *Receiver) add(rec *Record, accepted bool, status int) (step Step, firstDrop bool) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.seq++
 	rec.Seq = rc.seq
 	rec.ReceivedAt = rc.now().UTC()
-	step := Step{Status: status}
+	step = Step{Status: status}
 	if accepted {
 		step = rc.nextStepLocked()
 	}
 	rec.ResponseStatus = step.Status
-	rc.records = append(rc.records, *rec)
+	if rc.records.push(*rec) {
+		rc.dropped++
+		firstDrop = !rc.dropLogged
+		rc.dropLogged = true
+	}
 	rc.notifyLocked()
-	return step
+	return step, firstDrop
 }
 
 // hopByHop are the headers that describe one connection, not the message,
@@ -184,7 +246,9 @@ var hopByHop = []string{
 // lifetime, not the sender's request: the pipeline gets the webhook even
 // when the sender gives up.
 func (rc *Receiver) forward(method string, h http.Header, body []byte) (int, error) {
-	req, err := http.NewRequestWithContext(rc.fwdCtx, method, rc.cfg.ForwardTo, bytes.NewReader(body))
+	ctx, cancel := context.WithTimeout(rc.fwdCtx, rc.fwdTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, rc.cfg.ForwardTo, bytes.NewReader(body))
 	if err != nil {
 		return 0, fmt.Errorf("forward to %s: %w", rc.cfg.ForwardTo, err)
 	}
@@ -200,14 +264,17 @@ func (rc *Receiver) forward(method string, h http.Header, body []byte) (int, err
 	req.Header.Del("Content-Length") // set from the body by the client
 	resp, err := rc.client.Do(req)
 	if err != nil {
-		if errors.Is(err, context.Canceled) && rc.fwdCtx.Err() != nil {
+		switch {
+		case rc.fwdCtx.Err() != nil:
 			return 0, fmt.Errorf("forward to %s: cancelled by receiver shutdown", rc.cfg.ForwardTo)
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			return 0, fmt.Errorf("forward to %s: timed out: no answer within %s", rc.cfg.ForwardTo, rc.fwdTimeout)
 		}
 		return 0, fmt.Errorf("forward: %w", err) // the client's error names method and URL
 	}
 	defer resp.Body.Close()
 	// Drain a little so the connection can be reused; the content is ignored,
-	// as Label Studio ignores it.
+	// as Label Studio ignores it. The timeout bounds this too.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	return resp.StatusCode, nil
 }
@@ -217,16 +284,15 @@ func (rc *Receiver) writeRecord(rec Record) {
 	if rc.cfg.RecordFile == nil {
 		return
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(rec); err != nil {
+	line, err := rec.MarshalJSON()
+	if err != nil {
 		rc.log.Error("encode record", "seq", rec.Seq, "err", err)
 		return
 	}
+	line = append(line, '\n')
 	rc.fileMu.Lock()
 	defer rc.fileMu.Unlock()
-	_, err := rc.cfg.RecordFile.Write(buf.Bytes())
+	_, err = rc.cfg.RecordFile.Write(line)
 	if f, ok := rc.cfg.RecordFile.(interface{ Flush() error }); ok && err == nil {
 		err = f.Flush()
 	}

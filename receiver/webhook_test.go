@@ -9,11 +9,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/labelhook/labelhook/internal/signing"
 	"github.com/labelhook/labelhook/receiver"
 )
 
@@ -82,7 +86,10 @@ func FuzzReceive(f *testing.F) {
 	for _, name := range []string{"annotation_created.json", "tasks_created.json"} {
 		f.Add(readTestdata(f, name))
 	}
-	for _, s := range []string{"", "{", "null", `"x"`, "[]", `{"action":5}`, "\xff\xfe", `{"action":"TASKS_CREATED","tasks":[{"id":1e400}]}`, strings.Repeat("[", 300)} {
+	for _, s := range []string{"", "{", "null", `"x"`, "[]", `{"action":5}`, "\xff\xfe", `{"action":"TASKS_CREATED","tasks":[{"id":1e400}]}`, strings.Repeat("[", 300),
+		// Text that ends up in the per-webhook line and the record file.
+		`{"action":"TASKS_CREATED\u001b[31m\nvalid -> 200"}`, "{\"action\":\"TASKS_CREATED\"}\n\n{\"action\":\"PROJECT_CREATED\"}",
+		`{"body":{"action":"TASKS_CREATED"},"seq":1}`, "{\"action\":\"TASKS_CREATED\",\r\n\"tasks\":[]}"} {
 		f.Add([]byte(s))
 	}
 	const limit = 512
@@ -165,4 +172,60 @@ func TestInvalidUTF8IsNotJSON(t *testing.T) {
 	if !regexp.MustCompile(`"received_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"`).Match(line) {
 		t.Errorf("received_at is not UTC with six fraction digits: %s", line)
 	}
+}
+
+// FuzzReceiveSigned: with a signing secret, no body or header crashes the
+// handler or gets a 5xx; a signature failure is always 401 with its reason,
+// never "schema", and nothing else is.
+func FuzzReceiveSigned(f *testing.F) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	signer, err := signing.New(secret)
+	if err != nil {
+		f.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 10, 0, 5, 0, time.UTC)
+	ts := strconv.FormatInt(now.Unix(), 10)
+	for _, body := range []string{`{"action":"TASKS_CREATED"}`, `{"action":"TASKS_CREATED","tasks":[{"id":"x"}]}`, "not json", "", strings.Repeat("x", 600)} {
+		good := signer.Sign("msg_1", now, []byte(body))
+		f.Add([]byte(body), "msg_1", ts, good)
+		f.Add([]byte(body), "msg_1", ts, "v1,AAAA "+good)
+		f.Add([]byte(body), "msg_1", ts, "v1,Zm9yZ2Vk")
+		f.Add([]byte(body), "", "", "")
+		f.Add([]byte(body), "msg_1", "-1", good)
+		f.Add([]byte(body), "msg_1", "99999999999999999999999", good)
+		f.Add([]byte(body), "msg\n1", ts+" ", good+"\x00")
+	}
+	const limit = 512
+	f.Fuzz(func(t *testing.T, body []byte, id, timestamp, signature string) {
+		rc := receiver.New(receiver.Config{MaxBodyBytes: limit, SigningSecret: secret, RejectInvalid: len(body)%2 == 0, Now: func() time.Time { return now }})
+		req := httptest.NewRequest(http.MethodPost, "/fuzz", bytes.NewReader(body))
+		req.Header["Webhook-Id"] = []string{id}
+		req.Header["Webhook-Timestamp"] = []string{timestamp}
+		req.Header["Webhook-Signature"] = []string{signature}
+		w := httptest.NewRecorder()
+		rc.ServeHTTP(w, req)
+
+		if w.Code >= 500 || !slices.Contains([]int{200, 400, 401, 413}, w.Code) {
+			t.Fatalf("POST %q with id %q, timestamp %q, signature %q: status %d; answer %s", body, id, timestamp, signature, w.Code, w.Body)
+		}
+		recs := rc.Events(receiver.Filter{})
+		if len(recs) != 1 || recs[0].ResponseStatus != w.Code {
+			t.Fatalf("POST %q: %d records (want 1) answered %d", body, len(recs), w.Code)
+		}
+		var answer struct{ Detail string }
+		if err := json.Unmarshal(w.Body.Bytes(), &answer); err != nil {
+			t.Fatalf("POST %q: answer is not JSON: %s", body, w.Body)
+		}
+		r := recs[0]
+		sigProblem := len(r.Errors) > 0 && r.Errors[0].Path == "headers" && strings.HasPrefix(r.Errors[0].Message, "signature: ")
+		if (w.Code == http.StatusUnauthorized) != sigProblem {
+			t.Errorf("POST %q: status %d but signature problem recorded: %v (errors %v)", body, w.Code, sigProblem, r.Errors)
+		}
+		if w.Code == http.StatusUnauthorized && (r.Valid || !strings.HasPrefix(answer.Detail, "signature: ") || strings.Contains(answer.Detail, "schema")) {
+			t.Errorf("POST %q: 401 with valid %v and detail %q; want invalid and a signature reason", body, r.Valid, answer.Detail)
+		}
+		if line, err := json.Marshal(r); err != nil || bytes.ContainsRune(line, '\n') || !utf8.Valid(line) {
+			t.Errorf("POST %q: record does not marshal to one UTF-8 line: %v", body, err)
+		}
+	})
 }

@@ -15,10 +15,9 @@ import (
 	"github.com/labelhook/labelhook/receiver"
 )
 
-// receiveGrace bounds how long receive lets relays to the pipeline finish
-// when it is asked to stop; one relay takes at most
-// receiver.DefaultForwardTimeout.
-const receiveGrace = receiver.DefaultForwardTimeout + 5*time.Second
+// labelStudioTimeout is how long Label Studio waits for a webhook's
+// answer; a forward timeout should stay below it.
+const labelStudioTimeout = 10 * time.Second
 
 // runReceive runs the webhook receiver until ctx is cancelled.
 func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
@@ -26,15 +25,21 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	addr := fs.String("addr", "127.0.0.1:9090", "address to listen on")
 	record := fs.String("record", "", "append every webhook to this file as one JSON line")
 	forwardTo := fs.String("forward-to", "", "relay every accepted webhook to this URL (the pipeline) and record its status")
+	forwardTimeout := fs.Duration("forward-timeout", receiver.DefaultForwardTimeout, "give up on a relay to the pipeline after this long (record it as failed, answer the sender)")
 	reject := fs.Bool("reject-invalid", false, "answer 400 to bodies that break the event contract (default: record them and answer 200)")
 	maxBody := fs.Int64("max-body-bytes", receiver.DefaultMaxBodyBytes, "largest body read; larger ones are recorded without content and answered 413")
+	maxRecords := fs.Int("max-records", receiver.DefaultMaxRecords, "records kept in memory; past it the oldest are dropped (and counted)")
+	quiet := fs.Bool("quiet", false, "do not print a line per webhook on stdout")
 	verbose := fs.Bool("verbose", false, "log every webhook (debug level)")
-	secret := fs.String("signing-secret", "", "verify Standard Webhooks signatures with this whsec_ secret; a missing or bad one makes the record invalid")
+	secret := fs.String("signing-secret", "", "verify Standard Webhooks signatures with this whsec_ secret; a missing or bad one is answered 401 and not relayed")
 	fs.bindEnv("addr", "LABELHOOK_RECEIVER_ADDR")
 	fs.bindEnv("record", "LABELHOOK_RECEIVER_RECORD")
 	fs.bindEnv("forward-to", "LABELHOOK_RECEIVER_FORWARD_TO")
+	fs.bindEnv("forward-timeout", "LABELHOOK_RECEIVER_FORWARD_TIMEOUT")
 	fs.bindEnv("reject-invalid", "LABELHOOK_RECEIVER_REJECT_INVALID")
 	fs.bindEnv("max-body-bytes", "LABELHOOK_RECEIVER_MAX_BODY_BYTES")
+	fs.bindEnv("max-records", "LABELHOOK_RECEIVER_MAX_RECORDS")
+	fs.bindEnv("quiet", "LABELHOOK_RECEIVER_QUIET")
 	fs.bindEnv("verbose", "LABELHOOK_VERBOSE")
 	fs.bindEnv("signing-secret", "LABELHOOK_RECEIVER_SIGNING_SECRET")
 	if err := fs.parse(args, getenv); err != nil {
@@ -45,6 +50,12 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	}
 	if *maxBody <= 0 {
 		return usageErrorf("--max-body-bytes must be positive, got %d", *maxBody)
+	}
+	if *maxRecords <= 0 {
+		return usageErrorf("--max-records must be positive, got %d", *maxRecords)
+	}
+	if *forwardTimeout <= 0 {
+		return usageErrorf("--forward-timeout must be positive, got %s", *forwardTimeout)
 	}
 	if *forwardTo != "" {
 		u, err := url.Parse(*forwardTo)
@@ -61,14 +72,29 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	var lines *webhookLines
+	if !*quiet {
+		lines = newWebhookLines(stdout, colorOutput(stdout, getenv))
+		defer lines.close(time.Second) // on the early returns; see below
+		if !*verbose {
+			// The line on stdout already tells each rejection and failed relay.
+			handler = perWebhookWarnings{handler}
+		}
+	}
+	log := slog.New(handler)
 
 	cfg := receiver.Config{
-		ForwardTo:     *forwardTo,
-		RejectInvalid: *reject,
-		MaxBodyBytes:  *maxBody,
-		Logger:        log,
-		SigningSecret: *secret,
+		ForwardTo:      *forwardTo,
+		ForwardTimeout: *forwardTimeout,
+		RejectInvalid:  *reject,
+		MaxBodyBytes:   *maxBody,
+		MaxRecords:     *maxRecords,
+		Logger:         log,
+		SigningSecret:  *secret,
+	}
+	if lines != nil {
+		cfg.OnRecord = lines.print
 	}
 	var file *os.File
 	if *record != "" {
@@ -90,8 +116,15 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	go func() { served <- hs.Serve(ln) }()
 
 	baseURL := "http://" + ln.Addr().String()
-	log.Info("receiver ready", "url", baseURL, "record", *record, "forward_to", *forwardTo,
-		"reject_invalid", *reject, "max_body_bytes", *maxBody)
+	ready := []any{"url", baseURL, "record", *record, "forward_to", *forwardTo}
+	if *forwardTo != "" {
+		ready = append(ready, "forward_timeout", *forwardTimeout)
+	}
+	log.Info("receiver ready", append(ready, "reject_invalid", *reject, "max_body_bytes", *maxBody, "max_records", *maxRecords)...)
+	if *forwardTo != "" && *forwardTimeout >= labelStudioTimeout {
+		log.Warn("the forward timeout is not below Label Studio's delivery timeout: a hanging pipeline makes the sender's delivery fail",
+			"forward_timeout", *forwardTimeout, "sender_timeout", labelStudioTimeout)
+	}
 
 	var serveErr error
 	select {
@@ -100,11 +133,15 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	case <-ctx.Done():
 		log.Info("shutting down", "url", baseURL)
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), receiveGrace)
+	// Relays in flight may finish: one takes at most the forward timeout.
+	sctx, cancel := context.WithTimeout(context.Background(), *forwardTimeout+5*time.Second)
 	defer cancel()
 	// The receiver first: it ends planned delays and waits at once, so the
 	// HTTP server's shutdown does not wait on them.
 	rerr := rc.Shutdown(sctx)
+	if lines != nil {
+		lines.close(time.Second) // no record comes after Shutdown
+	}
 	herr := hs.Shutdown(sctx)
 	if serveErr == nil {
 		<-served // http.ErrServerClosed
@@ -112,7 +149,7 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	if err := errors.Join(serveErr, rerr, herr, closeRecord(file)); err != nil {
 		return err
 	}
-	log.Info("stopped", "records", len(rc.Events(receiver.Filter{})))
+	log.Info("stopped", "records", len(rc.Events(receiver.Filter{})), "dropped", rc.Dropped())
 	return nil
 }
 
@@ -125,4 +162,31 @@ func closeRecord(f *os.File) error {
 		return fmt.Errorf("close record file: %w", err)
 	}
 	return nil
+}
+
+// perWebhookWarnings drops the receiver's per-webhook warnings (a rejected
+// body, a failed relay: Warn records with a "seq"), which the line on
+// stdout already shows; everything else passes.
+type perWebhookWarnings struct{ slog.Handler }
+
+func (h perWebhookWarnings) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelWarn {
+		perWebhook := false
+		r.Attrs(func(a slog.Attr) bool {
+			perWebhook = a.Key == "seq"
+			return !perWebhook
+		})
+		if perWebhook {
+			return nil
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h perWebhookWarnings) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return perWebhookWarnings{h.Handler.WithAttrs(attrs)}
+}
+
+func (h perWebhookWarnings) WithGroup(name string) slog.Handler {
+	return perWebhookWarnings{h.Handler.WithGroup(name)}
 }

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labelhook/labelhook/receiver"
 )
@@ -132,6 +133,10 @@ func TestReceiveUsageErrors(t *testing.T) {
 		{"zero body limit", []string{"--max-body-bytes", "0"}, nil},
 		{"bad body limit in env", nil, map[string]string{"LABELHOOK_RECEIVER_MAX_BODY_BYTES": "64MiB"}},
 		{"forward-to not http", []string{"--forward-to", "ftp://pipeline/x"}, nil},
+		{"zero record cap", []string{"--max-records", "0"}, nil},
+		{"record cap not a number in env", nil, map[string]string{"LABELHOOK_RECEIVER_MAX_RECORDS": "100k"}},
+		{"zero forward timeout", []string{"--forward-timeout", "0s"}, nil},
+		{"forward timeout without a unit in env", nil, map[string]string{"LABELHOOK_RECEIVER_FORWARD_TIMEOUT": "5"}},
 		{"forward-to without host", []string{"--forward-to", "pipeline:8000"}, nil},
 		{"record file in a missing directory", []string{"--record", filepath.Join(t.TempDir(), "no", "such.jsonl")}, nil},
 		{"stray argument", []string{"extra"}, nil},
@@ -157,4 +162,74 @@ func TestReceiveListenFailureIsExit1(t *testing.T) {
 	if code := exitCode(err); code != exitFailed || !strings.Contains(err.Error(), "listen on") {
 		t.Errorf("receive on a busy address: exit code %d (err %v), want %d and the address named", code, err, exitFailed)
 	}
+}
+
+// Finding (issue 11): with --forward-to, a hanging pipeline held the
+// sender's answer as long as the sender waits, so the delivery failed.
+// --forward-timeout (here from its environment variable) gives up first.
+func TestReceiveHangingPipelineFailsTheSender(t *testing.T) {
+	hang := make(chan struct{})
+	pipeline := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer pipeline.Close()
+	defer close(hang)
+	url, stdout, _ := startReceiveOut(t, []string{"--addr", "127.0.0.1:0", "--forward-to", pipeline.URL},
+		map[string]string{"LABELHOOK_RECEIVER_FORWARD_TIMEOUT": "100ms"})
+
+	sender := &http.Client{Timeout: 10 * time.Second} // Label Studio's
+	resp, err := sender.Post(url+"/hooks", "application/json", strings.NewReader(`{"action": "TASKS_CREATED"}`))
+	if err != nil {
+		t.Fatalf("the sender got no answer: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "timed out: no answer within 100ms") {
+		t.Errorf("sender got %d %s, want 200 and the forward error", resp.StatusCode, b)
+	}
+	stdout.waitMatch(t, regexp.MustCompile(`( -> 200 pipeline timeout in \S+ valid\n)`), 10*time.Second)
+}
+
+func TestReceiveWarnsOfAForwardTimeoutAsLongAsTheSenders(t *testing.T) {
+	_, _, stderr := startReceiveOut(t, []string{"--addr", "127.0.0.1:0", "--forward-to", "http://127.0.0.1:1/x", "--forward-timeout", "10s"}, nil)
+	if !strings.Contains(stderr.String(), "level=WARN msg=\"the forward timeout is not below Label Studio's delivery timeout") {
+		t.Errorf("no warning for --forward-timeout 10s:\n%s", stderr.String())
+	}
+}
+
+// Finding (issue 11): the receiver kept every record. --max-records (here
+// from its environment variable) keeps the newest; the drop is counted
+// and logged once.
+func TestReceiveKeptEveryRecord(t *testing.T) {
+	url, _, stderr := startReceiveOut(t, []string{"--addr", "127.0.0.1:0", "--quiet"},
+		map[string]string{"LABELHOOK_RECEIVER_MAX_RECORDS": "2"})
+	for range 4 {
+		postBody(t, url+"/hooks", `{"action": "TASKS_CREATED"}`)
+	}
+	resp, err := http.Get(url + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []receiver.Record
+	_ = json.NewDecoder(resp.Body).Decode(&recs)
+	resp.Body.Close()
+	if len(recs) != 2 || recs[0].Seq != 3 || resp.Header.Get(receiver.DroppedHeader) != "2" {
+		t.Errorf("GET /events: %d records from seq %v, %s %q; want 2 from seq 3 and 2 dropped",
+			len(recs), seqsOf(recs), receiver.DroppedHeader, resp.Header.Get(receiver.DroppedHeader))
+	}
+	if n := strings.Count(stderr.String(), "record limit reached"); n != 1 {
+		t.Errorf("the drop is logged %d times, want once:\n%s", n, stderr.String())
+	}
+}
+
+func seqsOf(recs []receiver.Record) []int64 {
+	var out []int64
+	for _, r := range recs {
+		out = append(out, r.Seq)
+	}
+	return out
 }

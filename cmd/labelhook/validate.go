@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/labelhook/labelhook/schemas"
 )
 
 // runValidate checks webhook bodies in files, or on stdin for "-", against
@@ -22,8 +18,10 @@ func runValidate(ctx context.Context, args []string, getenv env, stdout, stderr 
 func validateFiles(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("validate", "validate FILE... (- reads stdin)\n\n"+
 		"Checks Label Studio webhook bodies against the event contract. A file holds\n"+
-		"one body, or JSON Lines (one body per line). Exit status: 0 all valid,\n"+
-		"1 some invalid, 2 bad usage or an unreadable file.", stderr)
+		"one body, JSON Lines (one body per line), or the receiver's records (a\n"+
+		"receive --record file, or a saved GET /events answer), each checked by its\n"+
+		"body. Problems name FILE:LINE. Exit status: 0 all valid, 1 some invalid,\n"+
+		"2 bad usage or an unreadable file.", stderr)
 	if err := fs.parse(args, getenv); err != nil {
 		return err
 	}
@@ -45,11 +43,11 @@ func validateFiles(ctx context.Context, args []string, getenv env, stdin io.Read
 			continue
 		}
 		for _, b := range splitBodies(data) {
+			line, problems := b.check()
 			where := label
-			if b.line > 0 {
-				where = fmt.Sprintf("%s:%d", label, b.line)
+			if line > 0 {
+				where = fmt.Sprintf("%s:%d", label, line)
 			}
-			_, problems := schemas.Validate(b.body)
 			sum.add(len(problems))
 			for _, p := range problems {
 				fmt.Fprintf(stdout, "%s: %s\n", where, p)
@@ -83,49 +81,6 @@ func readValidateInput(name string, stdin io.Reader) ([]byte, string, error) {
 		return nil, "", err // *fs.PathError names the file
 	}
 	return data, name, nil
-}
-
-// webhookBody is one body of a file; line is its line number in a
-// JSON Lines file, 0 when the file holds a single body.
-type webhookBody struct {
-	line int
-	body []byte
-}
-
-// splitBodies cuts a file into bodies. A file that is one JSON value, or
-// none of whose lines is a complete JSON object on its own, is a single
-// body (so a broken pretty-printed body gives one "not JSON" problem).
-// Otherwise it is JSON Lines: every non-blank line is a body, so a broken
-// line is reported with its number and the others are still checked.
-func splitBodies(data []byte) []webhookBody {
-	lines := bytes.Split(data, []byte("\n"))
-	first := -1
-	for i, l := range lines {
-		if len(bytes.TrimSpace(l)) > 0 {
-			first = i
-			break
-		}
-	}
-	if first < 0 || json.Valid(data) {
-		return []webhookBody{{body: data}}
-	}
-	jsonLines := false
-	for _, l := range lines {
-		if l = bytes.TrimSpace(l); len(l) > 0 && l[0] == '{' && json.Valid(l) {
-			jsonLines = true
-			break
-		}
-	}
-	if !jsonLines {
-		return []webhookBody{{body: data}}
-	}
-	var bodies []webhookBody
-	for i, l := range lines {
-		if l = bytes.TrimSpace(l); len(l) > 0 {
-			bodies = append(bodies, webhookBody{line: i + 1, body: l})
-		}
-	}
-	return bodies
 }
 
 // validateSummary counts the bodies checked; it prints as the last line.

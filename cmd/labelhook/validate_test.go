@@ -3,14 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/labelhook/labelhook/receiver"
+	"github.com/labelhook/labelhook/schemas"
 )
 
 const (
@@ -44,8 +51,8 @@ func TestValidateCommand(t *testing.T) {
 		{name: "invalid body", args: []string{"valid.json", "bad.json"}, code: exitFailed,
 			out: "bad.json: $.tasks[0].id: expected integer, got string\n" +
 				"2 bodies checked: 1 valid, 1 invalid (1 problem)\n"},
-		{name: "broken pretty-printed body is one body", args: []string{"broken.json"}, code: exitFailed,
-			out: "broken.json: $: not JSON: invalid character ']' looking for beginning of value\n" +
+		{name: "broken pretty-printed body is one body, named by the line of the error", args: []string{"broken.json"}, code: exitFailed,
+			out: "broken.json:5: $: not JSON: invalid character ']' looking for beginning of value\n" +
 				"1 body checked: 0 valid, 1 invalid (1 problem)\n"},
 		{name: "empty file", args: []string{"empty.json"}, code: exitFailed,
 			out: "empty.json: $: not JSON: empty body\n" +
@@ -143,4 +150,148 @@ func TestValidateJSONLinesWithABrokenFirstLine(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// Finding (issue 13): `labelhook validate` on the receiver's own --record
+// file reported every line invalid: it checked the record, not its body.
+// A record stands for its body, in a record file, in a saved GET /events
+// answer and on stdin, and problems name FILE:LINE.
+func TestValidateCheckedTheRecordNotItsBody(t *testing.T) {
+	dir := t.TempDir()
+	recordPath := filepath.Join(dir, "events.jsonl")
+	f, err := os.Create(recordPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := receiver.New(receiver.Config{RecordFile: f, MaxBodyBytes: 200})
+	srv := httptest.NewServer(rc)
+	for _, body := range []string{
+		validTasksCreated,
+		badTaskID,
+		"not json",
+		`{"action": "TASKS_CREATED", "pad": "` + strings.Repeat("x", 200) + `"}`,
+		`{"action": "PROJECT_DELETED", "project": {"id": 3}}`,
+		`"a JSON string"`,
+	} {
+		resp, err := http.Post(srv.URL+"/hook", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	resp, err := http.Get(srv.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	srv.Close()
+	rc.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// GET /events pretty-printed, as `curl ... | jq . > saved.json` leaves it.
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, answer, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	savedPath := filepath.Join(dir, "saved.json")
+	if err := os.WriteFile(savedPath, pretty.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	records, err := os.ReadFile(recordPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The line where each record starts in the pretty-printed list.
+	var starts []int
+	for i, l := range strings.Split(pretty.String(), "\n") {
+		if l == "  {" {
+			starts = append(starts, i+1)
+		}
+	}
+	if len(starts) != 6 {
+		t.Fatalf("saved GET /events has %d records, want 6:\n%s", len(starts), pretty.String())
+	}
+	problems := func(file string, lines []int) string {
+		return fmt.Sprintf("%[1]s:%[2]d: $.tasks[0].id: expected integer, got string\n"+
+			"%[1]s:%[3]d: $: not JSON: invalid character 'o' in literal null (expecting 'u')\n"+
+			"%[1]s:%[4]d: $: body not recorded: body exceeds the limit of 200 bytes\n"+
+			"%[1]s:%[5]d: $: expected object, got string\n", file, lines[1], lines[2], lines[3], lines[5])
+	}
+	const summary = "6 bodies checked: 2 valid, 4 invalid (4 problems)\n"
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		want  string
+	}{
+		{"record file", []string{recordPath}, "", problems(recordPath, []int{1, 2, 3, 4, 5, 6}) + summary},
+		{"saved GET /events", []string{savedPath}, "", problems(savedPath, starts) + summary},
+		{"record file on stdin", []string{"-"}, string(records), problems("<stdin>", []int{1, 2, 3, 4, 5, 6}) + summary},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout bytes.Buffer
+			err := validateFiles(context.Background(), tt.args, mapEnv(nil), strings.NewReader(tt.stdin), &stdout, io.Discard)
+			if code := exitCode(err); code != exitFailed {
+				t.Errorf("validate %v: exit code %d (err %v), want %d", tt.args, code, err, exitFailed)
+			}
+			if diff := cmp.Diff(tt.want, stdout.String()); diff != "" {
+				t.Errorf("validate %v: stdout (-want +got):\n%s", tt.args, diff)
+			}
+		})
+	}
+}
+
+func TestSplitBodies(t *testing.T) {
+	tests := []struct {
+		name string
+		data string
+		want []webhookBody
+	}{
+		{"one body", `{"action":"X"}`, []webhookBody{{body: []byte(`{"action":"X"}`)}}},
+		{"one record", `{"seq":1,"body":{"action":"X"}}`, []webhookBody{{body: []byte(`{"action":"X"}`)}}},
+		{"a record without errors nor body", `{"body":null}`, []webhookBody{{known: []schemas.Problem{{Path: "$", Message: "body not recorded: over the size limit or unreadable"}}}}},
+		{"text of a body that was not UTF-8", `{"body":"{\"a\":\"\ufffd\"}","errors":[{"path":"$","message":"body is not JSON: the body is not valid UTF-8"}]}`,
+			[]webhookBody{{known: []schemas.Problem{{Path: "$", Message: "body is not JSON: the body is not valid UTF-8"}}}}},
+		{"text of a body that was not JSON", `{"body":"{","errors":[{"path":"$","message":"not JSON: x"}]}`, []webhookBody{{body: []byte(`{`)}}},
+		{"a JSON string body", `{"body":"{","errors":[{"path":"$","message":"expected object, got string"}]}`, []webhookBody{{body: []byte(`"{"`)}}},
+		{"a string body without errors", `{"body":"{"}`, []webhookBody{{body: []byte(`{`)}}},
+		{"an array body is one body", `[{"action":"X"}]`, []webhookBody{{body: []byte(`[{"action":"X"}]`)}}},
+		{"an array mixing records and bodies is one body", `[{"body":{}},{"action":"X"}]`, []webhookBody{{body: []byte(`[{"body":{}},{"action":"X"}]`)}}},
+		{"empty array is one body", `[]`, []webhookBody{{body: []byte(`[]`)}}},
+		{"records in an array", "[\n{\"body\":{\"a\":1}},\n\n  {\"body\":2}]", []webhookBody{{line: 2, body: []byte(`{"a":1}`)}, {line: 4, body: []byte(`2`)}}},
+		{"JSON Lines mixing records and bodies", "{\"body\":{\"a\":1}}\n{\"action\":\"X\"}\n", []webhookBody{{line: 1, body: []byte(`{"a":1}`)}, {line: 2, body: []byte(`{"action":"X"}`)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := splitBodies([]byte(tt.data))
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(webhookBody{}), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("splitBodies(%q) (-want +got):\n%s", tt.data, diff)
+			}
+		})
+	}
+}
+
+// FuzzValidateInput: no file makes validate panic, every body found is
+// checked, and a non-blank file has at least one body.
+func FuzzValidateInput(f *testing.F) {
+	for _, s := range []string{validTasksCreated, prettyBroken, "", "\n\n", "[]", `[{"body":null}]`,
+		`{"seq":1,"body":"not json","errors":[{"path":"$","message":"m"}]}`, "{\"body\":{}}\n{\"body\":\"\\\"x\\\"\"}\n{",
+		"[\n{\"body\":{}},\n{\"body\":1}\n]"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		bodies := splitBodies(data)
+		if len(bytes.TrimSpace(data)) > 0 && len(bodies) == 0 {
+			t.Fatalf("%q: no body found", data)
+		}
+		for _, b := range bodies {
+			line, _ := b.check()
+			if line < 0 || line > bytes.Count(data, []byte("\n"))+1 {
+				t.Errorf("%q: body %v reported at line %d", data, b, line)
+			}
+		}
+	})
 }

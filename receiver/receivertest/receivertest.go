@@ -34,8 +34,9 @@ func NewReceiver(t testing.TB) *Receiver {
 	return NewReceiverConfig(t, receiver.Config{})
 }
 
-// NewReceiverConfig starts a receiver with cfg, for forwarding or
-// rejecting invalid bodies.
+// NewReceiverConfig starts a receiver with cfg, for forwarding, rejecting
+// invalid bodies, checking signatures or a smaller record cap
+// (receiver.Config.MaxRecords).
 func NewReceiverConfig(t testing.TB, cfg receiver.Config) *Receiver {
 	t.Helper()
 	rc := receiver.New(cfg)
