@@ -10,6 +10,10 @@ import (
 	"github.com/labelhook/labelhook/internal/signing"
 )
 
+// DefaultUserAgent is what python-requests, Label Studio's HTTP client,
+// sends; a webhook's own User-Agent header replaces it.
+const DefaultUserAgent = "python-requests/2.32.3"
+
 // Label Studio's delivery defaults (newest code).
 const (
 	DefaultWebhookTimeout         = 10 * time.Second
@@ -49,7 +53,9 @@ type Config struct {
 	Now func() time.Time
 	// NewUUID returns annotation unique ids and error ids; nil means random UUID4.
 	NewUUID func() string
-	// HTTPClient sends deliveries; nil means a client with WebhookTimeout.
+	// HTTPClient, if set, sends deliveries through Go's client (for tools
+	// that intercept them); nil means labelhook's python-requests sender
+	// (internal/pyhttp), which sends as Label Studio does.
 	HTTPClient *http.Client
 	// Logger receives lifecycle and delivery logs; nil discards them.
 	Logger *slog.Logger
@@ -69,10 +75,6 @@ type Config struct {
 	// DeliveryLogSize bounds the delivery log. Zero means 100000.
 	DeliveryLogSize int
 }
-
-// deliveryIdleConns is how many idle connections the default delivery
-// client keeps per receiver host.
-const deliveryIdleConns = 64
 
 func (c Config) withDefaults() Config {
 	if c.Token == "" {
@@ -99,14 +101,6 @@ func (c Config) withDefaults() Config {
 	if c.NewUUID == nil {
 		c.NewUUID = randomUUID
 	}
-	if c.HTTPClient == nil {
-		// Its own transport: http.DefaultTransport keeps 2 idle connections
-		// per host, so concurrent sync deliveries to one receiver (the usual
-		// case) opened and closed a connection almost every time.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = deliveryIdleConns
-		c.HTTPClient = &http.Client{Timeout: c.WebhookTimeout, CheckRedirect: followLikeRequests, Transport: tr}
-	}
 	if c.DeliveryLogSize <= 0 {
 		c.DeliveryLogSize = DefaultDeliveryLogSize
 	}
@@ -121,14 +115,6 @@ func (c Config) withDefaults() Config {
 func CheckSigningSecret(secret string) error {
 	_, err := signing.New(secret)
 	return err
-}
-
-// followLikeRequests follows redirects as python-requests does: up to 30.
-func followLikeRequests(req *http.Request, via []*http.Request) error {
-	if len(via) >= 30 {
-		return fmt.Errorf("stopped after 30 redirects")
-	}
-	return nil
 }
 
 // randomUUID returns a random RFC 4122 version 4 UUID.

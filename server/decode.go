@@ -289,7 +289,6 @@ func (f form) object(k string, dst *json.RawMessage, nullable bool) bool {
 	return false
 }
 
-
 // choice reads a string field restricted to choices.
 func (f form) choice(k string, dst *string, choices ...string) bool {
 	var v string

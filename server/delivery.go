@@ -1,33 +1,53 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/pyhttp"
 	"github.com/labelhook/labelhook/internal/signing"
 )
 
-// DefaultUserAgent is what python-requests, Label Studio's HTTP client,
-// sends; a webhook's own User-Agent header replaces it.
-const DefaultUserAgent = "python-requests/2.32.3"
-
 // maxRetryAfter bounds how long a Retry-After answer may make a retry wait.
 const maxRetryAfter = 10 * time.Minute
+
+// hookStore is what the delivery engine needs of the store: whether a
+// webhook may still get a delivery, and a way to change it (its failure
+// count, its is_active) under the store's lock, journaled. withWebhook
+// calls fn with the webhook, or nil if it is gone or the store was reset
+// since gen; fn reports whether it changed the webhook.
+type hookStore interface {
+	live(id, gen int) bool
+	withWebhook(id, gen int, fn func(w *webhook) bool)
+}
+
+// deliverySettings are the engine's settings, from the Config.
+type deliverySettings struct {
+	schedule    []time.Duration
+	maxFailures int // <= 0: no auto-disable
+	faults      Faults
+	ssrf        bool
+	async       bool
+	queue       int
+	now         func() time.Time
+	log         *slog.Logger
+}
 
 // dispatcher delivers planned deliveries: inline in the API request (the
 // open-source default), or through one background worker that keeps
 // emission order (--async-delivery, Label Studio with Redis/RQ). Every
 // attempt goes to the delivery log.
 type dispatcher struct {
-	s      *Server
+	hooks  hookStore
+	set    deliverySettings
+	send   sender
 	log    *deliveryLog
 	signer *signing.Signer
 	faults *faultRNG
@@ -46,20 +66,12 @@ type dispatcher struct {
 	cancel context.CancelFunc
 }
 
-func newDispatcher(s *Server) *dispatcher {
-	d := &dispatcher{s: s, log: &deliveryLog{size: s.cfg.DeliveryLogSize}, faults: newFaultRNG(s.cfg.Faults.Seed)}
-	if s.cfg.SigningSecret != "" {
-		signer, err := signing.New(s.cfg.SigningSecret)
-		if err != nil {
-			// New has no error result; a bad secret must not go unnoticed.
-			panic(fmt.Sprintf("server.New: %v", err))
-		}
-		d.signer = signer
-	}
+func newDispatcher(hooks hookStore, set deliverySettings, send sender, signer *signing.Signer, logSize int) *dispatcher {
+	d := &dispatcher{hooks: hooks, set: set, send: send, signer: signer, log: &deliveryLog{size: logSize}, faults: newFaultRNG(set.faults.Seed)}
 	d.pendCond = sync.NewCond(&d.pendMu)
 	d.ctx, d.cancel = context.WithCancel(context.Background())
-	if s.cfg.AsyncDelivery {
-		d.queue = make(chan []delivery, s.cfg.AsyncQueue)
+	if set.async {
+		d.queue = make(chan []delivery, set.queue)
 		d.done = make(chan struct{})
 		go d.work()
 	}
@@ -122,7 +134,7 @@ func (d *dispatcher) work() {
 	defer close(d.done)
 	for ds := range d.queue {
 		n := 1
-		if d.s.cfg.Faults.Reorder {
+		if d.set.faults.Reorder {
 		more:
 			for {
 				select {
@@ -144,7 +156,7 @@ func (d *dispatcher) work() {
 
 // run makes ds's deliveries one after the other, as Label Studio does.
 func (d *dispatcher) run(ds []delivery) {
-	if d.s.cfg.Faults.Reorder && len(ds) > 1 {
+	if d.set.faults.Reorder && len(ds) > 1 {
 		ds = append([]delivery(nil), ds...)
 		for i := range ds {
 			ds[i].planned = i
@@ -158,7 +170,7 @@ func (d *dispatcher) run(ds []delivery) {
 			}
 		}
 		if moved > 0 {
-			d.s.log.Info("webhook deliveries reordered on purpose (--fault-reorder)", "deliveries", len(ds), "moved", moved)
+			d.set.log.Info("webhook deliveries reordered on purpose (--fault-reorder)", "deliveries", len(ds), "moved", moved)
 		}
 	}
 	for _, dl := range ds {
@@ -191,28 +203,29 @@ func (d *dispatcher) close(ctx context.Context) error {
 	return fmt.Errorf("drain webhook queue: %w", ctx.Err())
 }
 
-// deliver makes one delivery: the faults, then up to 1+len(RetrySchedule)
-// attempts, then Label Studio's failure accounting for the outcome.
+// deliver makes one delivery: the faults, then up to 1+len(schedule)
+// attempts, then the failure accounting for the outcome, which records
+// the final attempt in the same step so the log and the counter agree.
 func (d *dispatcher) deliver(dl delivery) {
-	s := d.s
 	if dl.full != nil {
 		dl.body = dl.full.get()
 		defer dl.full.done()
 	}
-	f := s.cfg.Faults
+	log := d.set.log.With("action", dl.action, "webhook_id", dl.webhookID)
+	f := d.set.faults
 	if d.ctx.Err() != nil {
 		d.record(dl, 1, true, OutcomeUndelivered, 0, errors.New("server shut down before the delivery was sent"), 0, "")
-		s.log.Error("webhook left undelivered at shutdown", "action", dl.action, "webhook_id", dl.webhookID, "url", dl.url)
+		log.Error("webhook left undelivered at shutdown", "url", dl.url)
 		return
 	}
-	if !d.live(dl) {
+	if !d.hooks.live(dl.webhookID, dl.gen) {
 		d.record(dl, 1, true, OutcomeSkipped, 0, errors.New("the webhook was deleted or disabled after the event"), 0, "")
-		s.log.Info("webhook delivery skipped: the webhook was deleted or disabled after the event", "action", dl.action, "webhook_id", dl.webhookID)
+		log.Info("webhook delivery skipped: the webhook was deleted or disabled after the event")
 		return
 	}
 	if d.faults.chance(f.Drop) {
 		d.record(dl, 1, true, OutcomeDropped, 0, nil, 0, "drop")
-		s.log.Info("webhook delivery dropped on purpose (--fault-drop)", "action", dl.action, "webhook_id", dl.webhookID)
+		log.Info("webhook delivery dropped on purpose (--fault-drop)")
 		return
 	}
 	var faults []string
@@ -227,37 +240,38 @@ func (d *dispatcher) deliver(dl delivery) {
 		}
 	}
 	fault := strings.Join(faults, "+")
-	ok, aborted := d.attempts(dl, fault)
-	if aborted {
-		return
-	}
-	d.account(dl, ok)
-	if d.faults.chance(f.Duplicate) && d.live(dl) {
+	d.attempts(dl, fault)
+	if d.faults.chance(f.Duplicate) && d.hooks.live(dl.webhookID, dl.gen) {
 		start := time.Now()
 		status, _, err := d.post(dl)
 		d.record(dl, 1, true, outcomeOf(status, err), status, err, time.Since(start), "duplicate")
 	}
 }
 
-// attempts tries dl until a 2xx or until the retry schedule is used up.
-// aborted reports a shutdown that cut it short (no failure to count).
-func (d *dispatcher) attempts(dl delivery, fault string) (ok, aborted bool) {
-	s := d.s
-	schedule := s.cfg.RetrySchedule
+// attempt is one try's result.
+type attempt struct {
+	n      int
+	status int
+	err    error
+	took   time.Duration
+}
+
+// attempts tries dl until a 2xx or until the retry schedule is used up,
+// then accounts for the outcome.
+func (d *dispatcher) attempts(dl delivery, fault string) {
+	schedule := d.set.schedule
 	for n := 1; ; n++ {
-		start := time.Now()
+		start := time.Now() // durations are real time, whatever the clock says
 		status, ra, err := d.post(dl)
-		took := time.Since(start)
+		a := attempt{n: n, status: status, err: err, took: time.Since(start)}
+		log := d.set.log.With("action", dl.action, "webhook_id", dl.webhookID, "url", dl.url, "attempt", n, "duration", a.took)
 		if err != nil && d.ctx.Err() != nil {
 			// Cut short by a shutdown that could not wait: not the receiver's fault.
-			d.record(dl, n, true, OutcomeUndelivered, 0, err, took, fault)
-			s.log.Error("webhook delivery cut short at shutdown", "action", dl.action, "webhook_id", dl.webhookID, "url", dl.url)
-			return false, true
+			d.record(dl, n, true, OutcomeUndelivered, 0, err, a.took, fault)
+			log.Error("webhook delivery cut short at shutdown")
+			return
 		}
 		outcome := outcomeOf(status, err)
-		final := outcome == OutcomeDelivered || n > len(schedule) || status == http.StatusGone
-		d.record(dl, n, final, outcome, status, err, took, fault)
-		log := s.log.With("action", dl.action, "webhook_id", dl.webhookID, "url", dl.url, "attempt", n, "duration", took)
 		switch {
 		case err != nil:
 			log.Warn("webhook delivery failed", "err", err)
@@ -266,26 +280,23 @@ func (d *dispatcher) attempts(dl delivery, fault string) (ok, aborted bool) {
 		default:
 			log.Debug("webhook delivered", "status", status)
 		}
-		if outcome == OutcomeDelivered {
-			return true, false
+		gone := status == http.StatusGone && len(schedule) > 0
+		if outcome == OutcomeDelivered || n > len(schedule) || gone {
+			d.account(dl, a, fault, gone)
+			return
 		}
-		if status == http.StatusGone && len(schedule) > 0 {
-			d.disable(dl, "the receiver answered 410 Gone")
-			return false, false
-		}
-		if final {
-			return false, false
-		}
+		d.record(dl, n, false, outcome, status, err, a.took, fault)
 		wait := schedule[n-1]
 		if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && ra >= 0 {
 			wait = ra
 		}
 		if !d.sleep(wait) {
 			d.record(dl, n+1, true, OutcomeUndelivered, 0, errors.New("server shut down while waiting to retry"), 0, fault)
-			return false, true
+			return
 		}
-		if !d.live(dl) {
-			return false, false
+		if !d.hooks.live(dl.webhookID, dl.gen) {
+			d.record(dl, n+1, true, OutcomeSkipped, 0, errors.New("the webhook was deleted or disabled while waiting to retry"), 0, fault)
+			return
 		}
 	}
 }
@@ -295,6 +306,42 @@ func outcomeOf(status int, err error) string {
 		return OutcomeDelivered
 	}
 	return OutcomeFailed
+}
+
+// account records the final attempt and applies the failure accounting
+// in one step under the store lock: a 2xx resets the count, a failure
+// adds one, and reaching the threshold (a labelhook option; Label Studio
+// 1.23.2 has none) disables the webhook; gone (a 410 with retries on)
+// disables it at once.
+func (d *dispatcher) account(dl delivery, a attempt, fault string, gone bool) {
+	ok := outcomeOf(a.status, a.err) == OutcomeDelivered
+	limit := d.set.maxFailures
+	d.hooks.withWebhook(dl.webhookID, dl.gen, func(w *webhook) bool {
+		d.record(dl, a.n, true, outcomeOf(a.status, a.err), a.status, a.err, a.took, fault)
+		switch {
+		case w == nil:
+			return false
+		case gone:
+			if !w.IsActive {
+				return false
+			}
+			w.IsActive = false
+			d.set.log.Warn("webhook disabled", "webhook_id", w.ID, "reason", "the receiver answered 410 Gone")
+			return true
+		case ok:
+			changed := w.ConsecutiveFailures != 0
+			w.ConsecutiveFailures = 0
+			return changed
+		case limit <= 0:
+			return false
+		}
+		w.ConsecutiveFailures++
+		if w.ConsecutiveFailures >= limit && w.IsActive {
+			w.IsActive = false
+			d.set.log.Warn("webhook disabled after consecutive failures", "webhook_id", w.ID, "url", w.URL, "failures", w.ConsecutiveFailures)
+		}
+		return true
+	})
 }
 
 // sleep waits d, or less if the server gives up on its queue; it reports
@@ -313,31 +360,11 @@ func (d *dispatcher) sleep(wait time.Duration) bool {
 	}
 }
 
-// live reports whether dl's webhook still exists, is active, and is the
-// one dl was planned for (no reset since).
-func (d *dispatcher) live(dl delivery) bool {
-	d.s.st.mu.Lock()
-	defer d.s.st.mu.Unlock()
-	w := d.s.st.webhooks[dl.webhookID]
-	return w != nil && w.IsActive && d.s.st.gen == dl.gen
-}
-
-func (d *dispatcher) disable(dl delivery, why string) {
-	id := dl.webhookID
-	changed := d.s.changeWebhook(id, dl.gen, func(w *webhook) bool {
-		w.IsActive = false
-		return true
-	})
-	if changed {
-		d.s.log.Warn("webhook disabled", "webhook_id", id, "reason", why)
-	}
-}
-
 func (d *dispatcher) record(dl delivery, attempt int, final bool, outcome string, status int, err error, took time.Duration, fault string) {
 	a := Attempt{
 		DeliveryID: dl.id, WebhookID: dl.webhookID, Action: dl.action, URL: dl.url, Attempt: attempt,
 		Final: final, Outcome: outcome, Status: status, DurationMS: float64(took.Microseconds()) / 1000,
-		BodyBytes: len(dl.body), At: time.Now().UTC(), Fault: fault,
+		BodyBytes: len(dl.body), At: d.set.now().UTC(), Fault: fault,
 	}
 	if err != nil {
 		a.Error = err.Error()
@@ -345,75 +372,31 @@ func (d *dispatcher) record(dl delivery, attempt int, final bool, outcome string
 	d.log.add(a)
 }
 
-// account applies Label Studio's failure accounting to one delivery's
-// outcome: a 2xx resets the count, a failure adds one, and reaching the
-// threshold disables the webhook. A threshold below zero turns counting
-// off.
-func (d *dispatcher) account(dl delivery, ok bool) {
-	s := d.s
-	limit := s.cfg.MaxConsecutiveFailures
-	s.changeWebhook(dl.webhookID, dl.gen, func(w *webhook) bool {
-		if ok {
-			changed := w.ConsecutiveFailures != 0
-			w.ConsecutiveFailures = 0
-			return changed
-		}
-		if limit <= 0 {
-			return false
-		}
-		w.ConsecutiveFailures++
-		if w.ConsecutiveFailures >= limit && w.IsActive {
-			w.IsActive = false
-			s.log.Warn("webhook disabled after consecutive failures", "webhook_id", w.ID, "url", w.URL, "failures", w.ConsecutiveFailures)
-		}
-		return true
-	})
-}
-
-// post sends the body once and returns the status and the wait a
-// Retry-After header asks for (-1 if none). The answer's body is read (so
-// the connection can be reused) and ignored, as Label Studio does.
+// post sends the body once (following redirects) and returns the final
+// status and the wait a Retry-After header asks for (-1 if none). The
+// answer's body is read whole and ignored, as Label Studio does.
 func (d *dispatcher) post(dl delivery) (int, time.Duration, error) {
-	s := d.s
-	if s.cfg.SSRFProtection {
+	if d.set.ssrf {
 		if err := checkSSRF(dl.url); err != nil {
 			return 0, 0, fmt.Errorf("post %s: %w", dl.url, err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(d.ctx, s.cfg.WebhookTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dl.url, bytes.NewReader(dl.body))
-	if err != nil {
-		return 0, 0, fmt.Errorf("build request: %w", err)
-	}
-	req.Header.Set("User-Agent", DefaultUserAgent)
-	req.Header.Set("Accept", "*/*")
-	req.Header.Set("Accept-Encoding", "gzip, deflate")
-	req.Header.Set("Content-Type", "application/json")
+	headers := make([]pyhttp.Header, 0, len(dl.headers)+3)
 	for _, h := range dl.headers {
-		if strings.EqualFold(h.name, "Host") {
-			req.Host = h.value
-			continue
-		}
-		req.Header.Del(h.name)
-		req.Header[http.CanonicalHeaderKey(h.name)] = []string{h.value}
+		headers = append(headers, pyhttp.Header{Name: h.name, Value: h.value})
 	}
 	if d.signer != nil {
 		now := time.Now() // receivers check the timestamp against their own clock
-		req.Header.Set("Webhook-Id", dl.id)
-		req.Header.Set("Webhook-Timestamp", strconv.FormatInt(now.Unix(), 10))
-		req.Header.Set("Webhook-Signature", d.signer.Sign(dl.id, now, dl.body))
+		headers = append(headers,
+			pyhttp.Header{Name: "webhook-id", Value: dl.id},
+			pyhttp.Header{Name: "webhook-timestamp", Value: strconv.FormatInt(now.Unix(), 10)},
+			pyhttp.Header{Name: "webhook-signature", Value: d.signer.Sign(dl.id, now, dl.body)})
 	}
-	resp, err := s.cfg.HTTPClient.Do(req)
+	status, h, err := d.send.post(d.ctx, dl.url, headers, dl.body)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return 0, 0, fmt.Errorf("post %s: timed out after %s: %w", dl.url, s.cfg.WebhookTimeout, err)
-		}
 		return 0, 0, fmt.Errorf("post %s: %w", dl.url, err)
 	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	return resp.StatusCode, retryAfter(resp.Header.Get("Retry-After"), time.Now()), nil
+	return status, retryAfter(h.Get("Retry-After"), time.Now()), nil
 }
 
 // retryAfter reads a Retry-After value: seconds or an HTTP date, capped

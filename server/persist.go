@@ -295,19 +295,29 @@ func syncDir(path string) error {
 	return d.Sync()
 }
 
-// changeWebhook runs change on webhook id, if it still exists and no
-// reset happened since generation gen, and journals the change when
-// change reports one. It reports whether the webhook changed.
-func (s *Server) changeWebhook(id, gen int, change func(*webhook) bool) bool {
-	s.st.mu.Lock()
-	w := s.st.webhooks[id]
-	changed := w != nil && s.st.gen == gen && change(w)
-	var seq uint64
-	if changed {
-		s.st.changed(kindWebhook, id)
-		seq, _ = s.record() // a failure is logged and stops later changes
+// live reports whether webhook id still exists, is active, and no reset
+// happened since generation gen (hookStore).
+func (st *store) live(id, gen int) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	w := st.webhooks[id]
+	return w != nil && w.IsActive && st.gen == gen
+}
+
+// withWebhook runs fn on webhook id under the store lock (nil when it is
+// gone or a reset happened since gen) and journals the change when fn
+// reports one (hookStore).
+func (st *store) withWebhook(id, gen int, fn func(*webhook) bool) {
+	st.mu.Lock()
+	w := st.webhooks[id]
+	if st.gen != gen {
+		w = nil
 	}
-	s.st.mu.Unlock()
-	_ = s.durable(seq)
-	return changed
+	var seq uint64
+	if fn(w) && w != nil {
+		st.changed(kindWebhook, id)
+		seq, _ = st.persist() // a failure is logged and stops later changes
+	}
+	st.mu.Unlock()
+	_ = st.durable(seq)
 }

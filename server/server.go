@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+	"github.com/labelhook/labelhook/internal/pyhttp"
+	"github.com/labelhook/labelhook/internal/signing"
 )
 
 // Server is the mock Label Studio. It is an http.Handler.
@@ -25,24 +27,36 @@ type Server struct {
 	// shadow is the state rebuilt from journal records alone
 	// (verifyJournal).
 	shadow *loaded
-	// ownClient reports that the delivery client is the default one New
-	// made, whose idle connections Close closes.
-	ownClient bool
 }
 
 // New returns a Server with cfg's settings (zero fields take Label
 // Studio's defaults). Close it to stop async delivery.
 func New(cfg Config) *Server {
-	own := cfg.HTTPClient == nil
 	cfg = cfg.withDefaults()
 	s := &Server{
-		ownClient: own,
-		cfg:       cfg,
-		log:       cfg.Logger,
-		st:        newStore(),
-		auth:      newAuthenticator(cfg.Token, cfg.Now),
+		cfg:  cfg,
+		log:  cfg.Logger,
+		st:   newStore(),
+		auth: newAuthenticator(cfg.Token, cfg.Now),
 	}
-	s.out = newDispatcher(s)
+	var signer *signing.Signer
+	if cfg.SigningSecret != "" {
+		var err error
+		if signer, err = signing.New(cfg.SigningSecret); err != nil {
+			// New has no error result; a bad secret must not go unnoticed.
+			panic(fmt.Sprintf("server.New: %v", err))
+		}
+	}
+	var send sender = pySender{pyhttp.New(DefaultUserAgent, cfg.WebhookTimeout)}
+	if cfg.HTTPClient != nil {
+		send = clientSender{c: cfg.HTTPClient, userAgent: DefaultUserAgent, timeout: cfg.WebhookTimeout}
+	}
+	s.out = newDispatcher(s.st, deliverySettings{
+		schedule: cfg.RetrySchedule, maxFailures: cfg.MaxConsecutiveFailures, faults: cfg.Faults,
+		ssrf: cfg.SSRFProtection, async: cfg.AsyncDelivery, queue: cfg.AsyncQueue, now: cfg.Now, log: cfg.Logger,
+	}, send, signer, cfg.DeliveryLogSize)
+	s.st.persist = func() (uint64, error) { return s.record() }
+	s.st.durable = s.durable
 	s.router = s.routes()
 	if verifyJournal {
 		s.st.trackChanges()
@@ -94,9 +108,7 @@ func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request) {
 // the queued ones to be delivered. What is left undelivered is logged.
 func (s *Server) Close(ctx context.Context) error {
 	err := s.out.close(ctx)
-	if s.ownClient {
-		s.cfg.HTTPClient.CloseIdleConnections()
-	}
+	s.out.send.closeIdle()
 	if s.persist != nil {
 		if perr := s.persist.close(s); perr != nil {
 			err = errors.Join(err, fmt.Errorf("save state: %w", perr))

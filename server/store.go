@@ -35,6 +35,11 @@ type store struct {
 	changes  map[ref]struct{}
 	wasReset bool
 	recorded counters
+	// persist journals the pending changes (under mu) and durable waits
+	// for a record (outside mu): the Server's record and durable, for
+	// changes the delivery engine makes.
+	persist func() (uint64, error)
+	durable func(uint64) error
 }
 
 func newStore() *store {
