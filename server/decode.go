@@ -125,8 +125,9 @@ func (f form) has(k string) bool { _, ok := f.raw[k]; return ok }
 
 func (f form) isNull(k string) bool { return jsonKind(f.raw[k]) == 'n' }
 
-// str reads a string field. Like DRF's CharField it takes numbers too and
-// trims surrounding whitespace (trim_whitespace is on by default).
+// str reads a string field. Like DRF's CharField it takes numbers too,
+// trims surrounding whitespace (trim_whitespace is on by default) and
+// refuses NUL characters (ProhibitNullCharactersValidator).
 func (f form) str(k string, dst *string) bool {
 	raw, ok := f.raw[k]
 	if !ok {
@@ -136,6 +137,10 @@ func (f form) str(k string, dst *string) bool {
 	case '"':
 		var v string
 		_ = json.Unmarshal(raw, &v)
+		if strings.ContainsRune(v, 0) {
+			f.errs.add(k, "Null characters are not allowed.")
+			return false
+		}
 		*dst = strings.TrimSpace(v)
 		return true
 	case 'n':

@@ -33,71 +33,75 @@ func TestHostileInput(t *testing.T) {
 	for i := range 11 {
 		elevenHeaders[fmt.Sprintf("X-H%d", i)] = "v"
 	}
+	multipart := http.Header{"Content-Type": {"multipart/form-data; boundary=x"}}
 	cases := []struct {
 		name, method, path string
 		body               any
 		want               int
+		header             http.Header // besides the token
 	}{
-		{"malformed JSON", "POST", "/api/projects", `{"title": `, 400},
-		{"truncated import", "POST", "/api/projects/" + P + "/import", `[{"text": "a"}`, 400},
-		{"invalid UTF-8", "POST", "/api/projects", []byte("{\"title\": \"\xff\xfe\xfd\"}"), 400},
-		{"deep nesting", "POST", "/api/projects/" + P + "/import", deep, 400},
-		{"body over the limit", "POST", "/api/projects/" + P + "/import", huge, 413},
-		{"project title type", "POST", "/api/projects", map[string]any{"title": map[string]any{}}, 400},
-		{"project bool type", "POST", "/api/projects", map[string]any{"show_skip_button": "maybe"}, 400},
-		{"project int type", "PATCH", "/api/projects/" + P, map[string]any{"maximum_annotations": "x"}, 400},
-		{"label config not XML", "PATCH", "/api/projects/" + P, map[string]any{"label_config": "<View"}, 400},
-		{"label config root", "PATCH", "/api/projects/" + P, map[string]any{"label_config": "<Text name='t' value='$t'/>"}, 400},
-		{"project enum", "PATCH", "/api/projects/" + P, map[string]any{"sampling": "Random sampling"}, 400},
-		{"project body a list", "PATCH", "/api/projects/" + P, []any{1}, 400},
-		{"unknown project", "PATCH", "/api/projects/999", map[string]any{"title": "Nope nope"}, 404},
-		{"import items not objects", "POST", "/api/projects/" + P + "/import", []any{1, 2}, 400},
-		{"import row misses $text", "POST", "/api/projects/" + P + "/import", []any{map[string]any{"body": "a"}}, 400},
-		{"import annotations not a list", "POST", "/api/projects/" + P + "/import", []any{map[string]any{"data": map[string]any{"text": "a"}, "annotations": "x"}}, 400},
-		{"import a string", "POST", "/api/projects/" + P + "/import", `"abc"`, 400},
-		{"import to unknown project", "POST", "/api/projects/999/import", []any{map[string]any{"text": "a"}}, 404},
-		{"import multipart", "POST", "/api/projects/" + P + "/import", "--x\r\n", 400},
-		{"task without project", "POST", "/api/tasks", map[string]any{"data": map[string]any{"text": "a"}}, 400},
-		{"task project type", "POST", "/api/tasks", map[string]any{"project": "abc", "data": map[string]any{"text": "a"}}, 400},
-		{"task unknown project", "POST", "/api/tasks", map[string]any{"project": 999, "data": map[string]any{"text": "a"}}, 400},
-		{"task data type", "POST", "/api/tasks", map[string]any{"project": pid, "data": "a"}, 400},
-		{"task list with a bad item", "POST", "/api/tasks", []any{map[string]any{"project": pid, "data": map[string]any{"text": "a"}}, map[string]any{"project": pid}}, 400},
-		{"task patch data type", "PATCH", "/api/tasks/" + T, map[string]any{"data": []any{}}, 400},
-		{"task patch overlap", "PATCH", "/api/tasks/" + T, map[string]any{"overlap": 0}, 400},
-		{"annotation result type", "POST", "/api/tasks/" + T + "/annotations", map[string]any{"result": map[string]any{}}, 400},
-		{"annotation result items", "POST", "/api/tasks/" + T + "/annotations", map[string]any{"result": []any{"x"}}, 400},
-		{"annotation bool type", "POST", "/api/tasks/" + T + "/annotations", map[string]any{"was_cancelled": "perhaps"}, 400},
-		{"annotation float type", "POST", "/api/tasks/" + T + "/annotations", map[string]any{"lead_time": "slow"}, 400},
-		{"annotation unknown user", "POST", "/api/tasks/" + T + "/annotations", map[string]any{"completed_by": 42}, 400},
-		{"annotation unknown task", "POST", "/api/tasks/999/annotations", map[string]any{"result": []any{}}, 404},
-		{"annotation patch type", "PATCH", "/api/annotations/" + A, map[string]any{"ground_truth": []any{}}, 400},
-		{"annotation unknown id", "DELETE", "/api/annotations/999", nil, 404},
-		{"prediction unknown task", "POST", "/api/predictions", map[string]any{"task": 999, "result": []any{}}, 400},
-		{"prediction without task", "POST", "/api/predictions", map[string]any{"result": []any{}}, 400},
-		{"prediction score type", "POST", "/api/predictions", map[string]any{"task": tids[0], "result": []any{}, "score": "high"}, 400},
-		{"predictions for a foreign task", "POST", "/api/projects/" + P + "/import/predictions", []any{map[string]any{"task": foreign, "result": []any{}}}, 400},
-		{"task page 0", "GET", "/api/tasks?project=" + P + "&page=0", nil, 404},
-		{"task page not a number", "GET", "/api/tasks?project=" + P + "&page=abc", nil, 404},
-		{"task query not JSON", "GET", "/api/tasks?project=" + P + "&query=%7Bbad", nil, 400},
-		{"task query bad operator", "GET", "/api/tasks?project=" + P + "&query=" + dmQueryParam(map[string]any{"filters": map[string]any{"items": []any{map[string]any{"filter": "filter:tasks:id", "operator": "near", "value": 1}}}}), nil, 400},
-		{"project page past the end", "GET", "/api/projects?page=99", nil, 404},
-		{"webhook url not a URL", "POST", "/api/webhooks", map[string]any{"url": "not a url"}, 400},
-		{"webhook url scheme", "POST", "/api/webhooks", map[string]any{"url": "javascript:alert(1)"}, 400},
-		{"webhook url too long", "POST", "/api/webhooks", map[string]any{"url": "http://x.io/" + strings.Repeat("a", 2048)}, 400},
-		{"webhook 11 headers", "POST", "/api/webhooks", map[string]any{"url": "http://x.io/h", "headers": elevenHeaders}, 400},
-		{"webhook header name", "POST", "/api/webhooks", map[string]any{"url": "http://x.io/h", "headers": map[string]any{"a b": "x"}}, 400},
-		{"webhook header value", "POST", "/api/webhooks", map[string]any{"url": "http://x.io/h", "headers": map[string]any{"X": 1}}, 400},
-		{"webhook doc-only action", "POST", "/api/webhooks", map[string]any{"url": "http://x.io/h", "actions": []string{"TASK_CREATED"}}, 400},
-		{"webhook org-only action on a project", "POST", "/api/webhooks", map[string]any{"url": "http://x.io/h", "project": pid, "actions": []string{"PROJECT_CREATED"}}, 400},
-		{"webhook patch url", "PATCH", "/api/webhooks/" + W, map[string]any{"url": "ftp//x"}, 400},
-		{"webhook unknown id", "DELETE", "/api/webhooks/999", nil, 404},
-		{"dm unknown action", "POST", "/api/dm/actions?id=nope&project=" + P, map[string]any{"selectedItems": map[string]any{"all": true}}, 400},
-		{"dm no action id", "POST", "/api/dm/actions?project=" + P, map[string]any{"selectedItems": map[string]any{"all": true}}, 422},
-		{"dm unknown project", "POST", "/api/dm/actions?id=delete_tasks&project=999", map[string]any{"selectedItems": map[string]any{"all": true}}, 404},
-		{"dm selectedItems type", "POST", "/api/dm/actions?id=delete_tasks&project=" + P, map[string]any{"selectedItems": map[string]any{"all": "yes"}}, 400},
-		{"dm body a list", "POST", "/api/dm/actions?id=delete_tasks&project=" + P, []any{}, 400},
-		{"path id not a number", "DELETE", "/api/tasks/abc", nil, 404},
-		{"bad refresh token", "POST", "/api/token/refresh", map[string]any{"refresh": "garbage"}, 401},
+		{"malformed JSON", "POST", "/api/projects", `{"title": `, 400, nil},
+		{"truncated import", "POST", "/api/projects/" + P + "/import", `[{"text": "a"}`, 400, nil},
+		{"invalid UTF-8", "POST", "/api/projects", []byte("{\"title\": \"\xff\xfe\xfd\"}"), 400, nil},
+		{"deep nesting", "POST", "/api/projects/" + P + "/import", deep, 400, nil},
+		{"body over the limit", "POST", "/api/projects/" + P + "/import", huge, 413, nil},
+		{"project title type", "POST", "/api/projects", map[string]any{"title": map[string]any{}}, 400, nil},
+		{"project title with NUL", "POST", "/api/projects", map[string]any{"title": "nul\x00here"}, 400, nil},
+		{"project description with NUL", "PATCH", "/api/projects/" + P, map[string]any{"description": "\x00"}, 400, nil},
+		{"project bool type", "POST", "/api/projects", map[string]any{"show_skip_button": "maybe"}, 400, nil},
+		{"project int type", "PATCH", "/api/projects/" + P, map[string]any{"maximum_annotations": "x"}, 400, nil},
+		{"label config not XML", "PATCH", "/api/projects/" + P, map[string]any{"label_config": "<View"}, 400, nil},
+		{"label config root", "PATCH", "/api/projects/" + P, map[string]any{"label_config": "<Text name='t' value='$t'/>"}, 400, nil},
+		{"project enum", "PATCH", "/api/projects/" + P, map[string]any{"sampling": "Random sampling"}, 400, nil},
+		{"project body a list", "PATCH", "/api/projects/" + P, []any{1}, 400, nil},
+		{"unknown project", "PATCH", "/api/projects/999", map[string]any{"title": "Nope nope"}, 404, nil},
+		{"import items not objects", "POST", "/api/projects/" + P + "/import", []any{1, 2}, 400, nil},
+		{"import row misses $text", "POST", "/api/projects/" + P + "/import", []any{map[string]any{"body": "a"}}, 400, nil},
+		{"import annotations not a list", "POST", "/api/projects/" + P + "/import", []any{map[string]any{"data": map[string]any{"text": "a"}, "annotations": "x"}}, 400, nil},
+		{"import a string", "POST", "/api/projects/" + P + "/import", `"abc"`, 400, nil},
+		{"import to unknown project", "POST", "/api/projects/999/import", []any{map[string]any{"text": "a"}}, 404, nil},
+		{"import multipart", "POST", "/api/projects/" + P + "/import", "--x\r\n", 400, multipart},
+		{"task without project", "POST", "/api/tasks", map[string]any{"data": map[string]any{"text": "a"}}, 400, nil},
+		{"task project type", "POST", "/api/tasks", map[string]any{"project": "abc", "data": map[string]any{"text": "a"}}, 400, nil},
+		{"task unknown project", "POST", "/api/tasks", map[string]any{"project": 999, "data": map[string]any{"text": "a"}}, 400, nil},
+		{"task data type", "POST", "/api/tasks", map[string]any{"project": pid, "data": "a"}, 400, nil},
+		{"task list with a bad item", "POST", "/api/tasks", []any{map[string]any{"project": pid, "data": map[string]any{"text": "a"}}, map[string]any{"project": pid}}, 400, nil},
+		{"task patch data type", "PATCH", "/api/tasks/" + T, map[string]any{"data": []any{}}, 400, nil},
+		{"task patch overlap", "PATCH", "/api/tasks/" + T, map[string]any{"overlap": 0}, 400, nil},
+		{"annotation result type", "POST", "/api/tasks/" + T + "/annotations", map[string]any{"result": map[string]any{}}, 400, nil},
+		{"annotation result items", "POST", "/api/tasks/" + T + "/annotations", map[string]any{"result": []any{"x"}}, 400, nil},
+		{"annotation bool type", "POST", "/api/tasks/" + T + "/annotations", map[string]any{"was_cancelled": "perhaps"}, 400, nil},
+		{"annotation float type", "POST", "/api/tasks/" + T + "/annotations", map[string]any{"lead_time": "slow"}, 400, nil},
+		{"annotation unknown user", "POST", "/api/tasks/" + T + "/annotations", map[string]any{"completed_by": 42}, 400, nil},
+		{"annotation unknown task", "POST", "/api/tasks/999/annotations", map[string]any{"result": []any{}}, 404, nil},
+		{"annotation patch type", "PATCH", "/api/annotations/" + A, map[string]any{"ground_truth": []any{}}, 400, nil},
+		{"annotation unknown id", "DELETE", "/api/annotations/999", nil, 404, nil},
+		{"prediction unknown task", "POST", "/api/predictions", map[string]any{"task": 999, "result": []any{}}, 400, nil},
+		{"prediction without task", "POST", "/api/predictions", map[string]any{"result": []any{}}, 400, nil},
+		{"prediction score type", "POST", "/api/predictions", map[string]any{"task": tids[0], "result": []any{}, "score": "high"}, 400, nil},
+		{"predictions for a foreign task", "POST", "/api/projects/" + P + "/import/predictions", []any{map[string]any{"task": foreign, "result": []any{}}}, 400, nil},
+		{"task page 0", "GET", "/api/tasks?project=" + P + "&page=0", nil, 404, nil},
+		{"task page not a number", "GET", "/api/tasks?project=" + P + "&page=abc", nil, 404, nil},
+		{"task query not JSON", "GET", "/api/tasks?project=" + P + "&query=%7Bbad", nil, 400, nil},
+		{"task query bad operator", "GET", "/api/tasks?project=" + P + "&query=" + dmQueryParam(map[string]any{"filters": map[string]any{"items": []any{map[string]any{"filter": "filter:tasks:id", "operator": "near", "value": 1}}}}), nil, 400, nil},
+		{"project page past the end", "GET", "/api/projects?page=99", nil, 404, nil},
+		{"webhook url not a URL", "POST", "/api/webhooks", map[string]any{"url": "not a url"}, 400, nil},
+		{"webhook url scheme", "POST", "/api/webhooks", map[string]any{"url": "javascript:alert(1)"}, 400, nil},
+		{"webhook url too long", "POST", "/api/webhooks", map[string]any{"url": "http://x.io/" + strings.Repeat("a", 2048)}, 400, nil},
+		{"webhook 11 headers", "POST", "/api/webhooks", map[string]any{"url": "http://x.io/h", "headers": elevenHeaders}, 400, nil},
+		{"webhook header name", "POST", "/api/webhooks", map[string]any{"url": "http://x.io/h", "headers": map[string]any{"a b": "x"}}, 400, nil},
+		{"webhook header value", "POST", "/api/webhooks", map[string]any{"url": "http://x.io/h", "headers": map[string]any{"X": 1}}, 400, nil},
+		{"webhook doc-only action", "POST", "/api/webhooks", map[string]any{"url": "http://x.io/h", "actions": []string{"TASK_CREATED"}}, 400, nil},
+		{"webhook org-only action on a project", "POST", "/api/webhooks", map[string]any{"url": "http://x.io/h", "project": pid, "actions": []string{"PROJECT_CREATED"}}, 400, nil},
+		{"webhook patch url", "PATCH", "/api/webhooks/" + W, map[string]any{"url": "ftp//x"}, 400, nil},
+		{"webhook unknown id", "DELETE", "/api/webhooks/999", nil, 404, nil},
+		{"dm unknown action", "POST", "/api/dm/actions?id=nope&project=" + P, map[string]any{"selectedItems": map[string]any{"all": true}}, 400, nil},
+		{"dm no action id", "POST", "/api/dm/actions?project=" + P, map[string]any{"selectedItems": map[string]any{"all": true}}, 422, nil},
+		{"dm unknown project", "POST", "/api/dm/actions?id=delete_tasks&project=999", map[string]any{"selectedItems": map[string]any{"all": true}}, 404, nil},
+		{"dm selectedItems type", "POST", "/api/dm/actions?id=delete_tasks&project=" + P, map[string]any{"selectedItems": map[string]any{"all": "yes"}}, 400, nil},
+		{"dm body a list", "POST", "/api/dm/actions?id=delete_tasks&project=" + P, []any{}, 400, nil},
+		{"path id not a number", "DELETE", "/api/tasks/abc", nil, 404, nil},
+		{"bad refresh token", "POST", "/api/token/refresh", map[string]any{"refresh": "garbage"}, 401, nil},
 	}
 	before, err := e.srv.Snapshot()
 	if err != nil {
@@ -105,10 +109,11 @@ func TestHostileInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			hdr := http.Header{"Authorization": {"Token " + testToken}}
-			if tc.name == "import multipart" {
-				hdr.Set("Content-Type", "multipart/form-data; boundary=x")
+			hdr := tc.header.Clone()
+			if hdr == nil {
+				hdr = http.Header{}
 			}
+			hdr.Set("Authorization", "Token "+testToken)
 			status, body := e.callHeader(tc.method, tc.path, tc.body, hdr)
 			if status != tc.want {
 				t.Errorf("status %d, want %d: %s", status, tc.want, body)
@@ -132,8 +137,5 @@ func TestHostileInput(t *testing.T) {
 				t.Errorf("sent %v", actions(got))
 			}
 		})
-	}
-	if len(cases) < 30 {
-		t.Fatalf("only %d hostile cases", len(cases))
 	}
 }

@@ -138,6 +138,26 @@ func (c *Client) Post(ctx context.Context, r Request) (*Response, error) {
 	}
 }
 
+// InvalidHeaderError is requests' InvalidHeader: a header that cannot go
+// on the wire as given (it would end the header line early, or smuggle
+// another header in).
+type InvalidHeaderError struct{ Name, Value string }
+
+func (e *InvalidHeaderError) Error() string {
+	return fmt.Sprintf("invalid header %q: %q has a line break, a NUL or leading whitespace", e.Name, e.Value)
+}
+
+// checkHeader refuses what requests refuses before sending: a name that
+// is not a token, a value with CR, LF or NUL or with leading whitespace.
+func checkHeader(h Header) error {
+	if h.Name == "" || strings.ContainsFunc(h.Name, func(r rune) bool {
+		return r <= ' ' || r >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?={}", r)
+	}) || strings.ContainsAny(h.Value, "\r\n\x00") || strings.HasPrefix(h.Value, " ") || strings.HasPrefix(h.Value, "\t") {
+		return &InvalidHeaderError{h.Name, h.Value}
+	}
+	return nil
+}
+
 func isRedirect(status int) bool {
 	switch status {
 	case 301, 302, 303, 307, 308:
@@ -166,6 +186,11 @@ func without(hs []Header, names ...string) []Header {
 // that turns out closed before any answer byte is retried once on a new
 // one, as urllib3 retries a stale pooled connection.
 func (c *Client) once(ctx context.Context, method string, u *url.URL, headers []Header, body []byte, contentType string) (int, http.Header, error) {
+	for _, h := range headers {
+		if err := checkHeader(h); err != nil {
+			return 0, nil, err
+		}
+	}
 	req := c.write(method, u, headers, body, contentType)
 	key := u.Scheme + "://" + hostPort(u)
 	for attempt := 0; ; attempt++ {

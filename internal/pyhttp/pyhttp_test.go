@@ -255,3 +255,20 @@ func TestCancelStopsAWait(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
+
+// A header value with a line break would smuggle a header into the
+// request: refused before anything is sent, as requests refuses it.
+func TestInvalidHeadersAreRefused(t *testing.T) {
+	s := newRawServer(t, ok)
+	c := New("ua", time.Second)
+	for _, h := range []Header{{"X-A", "a\r\nX-Injected: 1"}, {"X-A", "a\x00"}, {"X-A", " lead"}, {"Bad Name", "v"}, {"", "v"}} {
+		_, err := c.Post(context.Background(), Request{URL: s.url("/"), Headers: []Header{h}, Body: []byte("{}")})
+		var ih *InvalidHeaderError
+		if !errors.As(err, &ih) {
+			t.Errorf("header %q: err %v, want InvalidHeaderError", h, err)
+		}
+	}
+	if n := s.accepts.Load(); n != 0 {
+		t.Errorf("%d connections made for refused headers, want 0", n)
+	}
+}
