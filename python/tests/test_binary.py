@@ -59,7 +59,8 @@ def test_nothing_found_names_labelhook_bin_and_how_to_build(bins, tmp_path):
     msg = str(e.value)
     assert "labelhook binary not found" in msg
     assert "LABELHOOK_BIN" in msg
-    assert "go build -o" in msg and "./cmd/labelhook" in msg
+    assert "go build -o" in msg
+    assert "./cmd/labelhook" in msg
 
 
 @pytest.mark.parametrize(

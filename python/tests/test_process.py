@@ -61,7 +61,11 @@ def test_parse_logfmt(name, line, want):
         ("false and none are left out", {"async_delivery": False, "token": None}, []),
         ("whole float", {"webhook_timeout": 2.0}, ["--webhook-timeout", "2"]),
         ("fraction", {"webhook_timeout": 0.5}, ["--webhook-timeout", "0.5"]),
-        ("list repeats", {"webhook": ["http://a", "http://b"]}, ["--webhook", "http://a", "--webhook", "http://b"]),
+        (
+            "list repeats",
+            {"webhook": ["http://a", "http://b"]},
+            ["--webhook", "http://a", "--webhook", "http://b"],
+        ),
     ],
 )
 def test_flags_to_args(name, flags, want):
@@ -119,7 +123,7 @@ def test_a_port_clash_fails_with_the_binarys_stderr(labelhook_binary, cls):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        addr = "127.0.0.1:%d" % taken.getsockname()[1]
+        addr = f"127.0.0.1:{taken.getsockname()[1]}"
         with pytest.raises(StartError) as e:
             cls(binary=labelhook_binary, addr=addr).start()
     assert "address already in use" in str(e.value)
@@ -189,7 +193,9 @@ def test_python_exiting_without_stop_leaves_nothing(labelhook_binary, assert_gon
     assert_gone(*map(int, out.split()))
 
 
-@pytest.mark.skipif(not shutil.which("setpriv"), reason="needs setpriv (util-linux) for the parent-death signal")
+@pytest.mark.skipif(
+    not shutil.which("setpriv"), reason="needs setpriv (util-linux) for the parent-death signal"
+)
 def test_python_killed_hard_leaves_nothing(labelhook_binary, assert_gone):
     p = run_python(
         """

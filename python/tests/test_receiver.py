@@ -75,7 +75,9 @@ def test_wait_for_wakes_when_the_webhook_comes(labelhook_receiver, mock_and_hook
     # The webhook is sent from another thread while wait_for waits.
     t = threading.Thread(target=mock_and_hook)
     got: list = []
-    waiter = threading.Thread(target=lambda: got.extend(labelhook_receiver.wait_for("PROJECT_CREATED", timeout=30)))
+    waiter = threading.Thread(
+        target=lambda: got.extend(labelhook_receiver.wait_for("PROJECT_CREATED", timeout=30))
+    )
     waiter.start()
     t.start()
     t.join(30)
@@ -91,7 +93,8 @@ def test_wait_for_timeout_lists_what_did_arrive(labelhook_receiver, mock_and_hoo
     assert isinstance(err, AssertionError), "pytest shows it as a failed expectation"
     assert [m["seq"] for m in err.matched] == [1]
     assert [r["seq"] for r in err.received] == [1]
-    assert "2 PROJECT_CREATED" in str(err) and "1 matched" in str(err)
+    assert "2 PROJECT_CREATED" in str(err)
+    assert "1 matched" in str(err)
     assert "seq 1 PROJECT_CREATED /ls" in str(err)
 
 

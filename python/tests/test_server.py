@@ -9,7 +9,10 @@ import pytest
 import labelhook
 from labelhook import ApiError
 
-CONFIG = '<View><Text name="text" value="$text"/><Choices name="label" toName="text"><Choice value="a"/></Choices></View>'
+CONFIG = (
+    '<View><Text name="text" value="$text"/>'
+    '<Choices name="label" toName="text"><Choice value="a"/></Choices></View>'
+)
 
 
 def new_project(ls, title="Reviews"):
@@ -39,22 +42,46 @@ def test_api_returns_json_and_none_for_204(labelhook_server):
 @pytest.mark.parametrize(
     ("name", "method", "path", "body", "status", "detail", "validation_errors"),
     [
-        ("short title", "POST", "/api/projects", {"title": "x"}, 400, "Validation error",
-         {"title": ["Ensure this field has at least 3 characters."]}),
-        ("unknown project", "GET", "/api/projects/999", None, 404, "No Project matches the given query.", None),
-        ("bad action", "POST", "/api/webhooks", {"url": "http://x/h", "actions": ["TASK_CREATED"]}, 400,
-         "Validation error", None),
+        (
+            "short title",
+            "POST",
+            "/api/projects",
+            {"title": "x"},
+            400,
+            "Validation error",
+            {"title": ["Ensure this field has at least 3 characters."]},
+        ),
+        (
+            "unknown project",
+            "GET",
+            "/api/projects/999",
+            None,
+            404,
+            "No Project matches the given query.",
+            None,
+        ),
+        (
+            "bad action",
+            "POST",
+            "/api/webhooks",
+            {"url": "http://x/h", "actions": ["TASK_CREATED"]},
+            400,
+            "Validation error",
+            None,
+        ),
     ],
 )
-def test_api_raises_with_label_studios_detail(labelhook_server, name, method, path, body, status, detail,
-                                              validation_errors):
+def test_api_raises_with_label_studios_detail(
+    labelhook_server, name, method, path, body, status, detail, validation_errors
+):
     with pytest.raises(ApiError) as e:
         labelhook_server.api(method, path, json=body)
     err = e.value
     assert (err.status, err.detail) == (status, detail), name
     if validation_errors is not None:
         assert err.validation_errors == validation_errors
-    assert str(status) in str(err) and detail in str(err)
+    assert str(status) in str(err)
+    assert detail in str(err)
     assert err.body["status_code"] == status
 
 

@@ -32,9 +32,7 @@ def request(
     is None when empty.
     """
     if params:
-        query = urllib.parse.urlencode(
-            {k: _param(v) for k, v in params.items() if v is not None}, doseq=True
-        )
+        query = urllib.parse.urlencode({k: _param(v) for k, v in params.items() if v is not None}, doseq=True)
         if query:
             url += ("&" if "?" in url else "?") + query
     data = None

@@ -153,6 +153,7 @@ class Process:
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self.ready: dict[str, str] = {}
+        self.killed = False  # stop had to SIGKILL it
         self._popen: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
         self._lines: collections.deque[str] = collections.deque(maxlen=MAX_LOG_LINES)
@@ -258,7 +259,8 @@ class Process:
         )
 
     def _read(self) -> None:
-        assert self._popen is not None and self._popen.stdout is not None
+        assert self._popen is not None
+        assert self._popen.stdout is not None
         want = READY_MESSAGES[self.kind]
         for raw in self._popen.stdout:
             line = raw.decode("utf-8", errors="replace")
@@ -284,6 +286,7 @@ class Process:
                     p.send_signal(signal.SIGTERM)
                     p.wait(self.stop_timeout)
                 except subprocess.TimeoutExpired:
+                    self.killed = True
                     p.kill()
                     p.wait(5)
         except BaseException:

@@ -33,6 +33,7 @@ from .server import Server
 MARKER = "labelhook"
 
 _watched = pytest.StashKey[dict[Process, int]]()
+_failed = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -86,8 +87,12 @@ class _LogAttacher:
     def pytest_runtest_makereport(self, item: pytest.Item) -> Iterator[None]:
         outcome = yield
         report = outcome.get_result()
-        if not report.failed:
+        if report.failed:
+            item.stash[_failed] = True
+        elif not (report.when == "teardown" and item.stash.get(_failed, False)):
             return
+        # The teardown report of a failed test carries the logs too: JUnit
+        # XML takes a test's system-err from it (junit_logging=system-err).
         for proc, mark in item.stash.get(_watched, {}).items():
             where = proc.ready.get("url", "")
             report.sections.append(
@@ -120,22 +125,22 @@ def labelhook_binary(pytestconfig: pytest.Config) -> str:
         pytest.fail(str(e), pytrace=False)
 
 
-def _run(proc_owner: Server | Receiver) -> Iterator[Any]:
+def _run(owner: Server | Receiver) -> Iterator[Any]:
     try:
-        proc_owner.start()
+        owner.start()
     except StartError as e:
         pytest.fail(str(e), pytrace=False)
     try:
-        yield proc_owner
+        yield owner
     finally:
-        proc = proc_owner.process
-        died = proc is not None and proc.returncode is not None
-        proc_owner.stop()
-    if died:
-        pytest.fail(
-            f"labelhook {proc.kind} exited with status {proc.returncode} while the test ran:\n{proc.log}",
-            pytrace=False,
-        )
+        rc = owner.stop()
+    proc = owner.process
+    if proc is not None and rc != 0:
+        if proc.killed:
+            why = f"did not stop within {proc.stop_timeout}s of SIGTERM and was killed"
+        else:
+            why = f"exited with status {rc} while the test ran (a stop by SIGTERM exits 0)"
+        pytest.fail(f"labelhook {proc.kind} {why}:\n{proc.log}", pytrace=False)
 
 
 @pytest.fixture
