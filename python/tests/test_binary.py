@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import write_script
+from lh_support import write_script
 
 from labelhook import BinaryNotFoundError, find_binary
 from labelhook._binary import MODULE, source_checkout

@@ -11,7 +11,7 @@ import sys
 import textwrap
 
 import pytest
-from conftest import write_script
+from lh_support import write_script
 
 import labelhook
 from labelhook import StartError
