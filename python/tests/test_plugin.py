@@ -4,6 +4,7 @@ labelhook process left behind whatever happens."""
 
 from __future__ import annotations
 
+import os
 import selectors
 import shutil
 import signal
@@ -26,12 +27,21 @@ def record(*owners):
 """
 
 
+def fast_inner_sessions(monkeypatch):
+    """Inner sessions load only this plugin (-p labelhook.plugin), not every
+    plugin the venv has (the SDK brings several): each starts in a fraction
+    of the time. test_help_and_markers checks the entry point itself."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p labelhook.plugin")
+
+
 @pytest.fixture
 def inner(pytester, labelhook_binary, monkeypatch, tmp_path):
     """Run an inner pytest session in a subprocess with the plugin, pointed
     at the binary. Returns (result, pids the inner tests recorded)."""
     pids_file = tmp_path / "pids"
     monkeypatch.setenv("PIDS_FILE", str(pids_file))
+    fast_inner_sessions(monkeypatch)
     pytester.makepyfile(record_pids=RECORD_PIDS)
 
     def run(source: str, *args: str, binary: bool = True):
@@ -207,8 +217,11 @@ def test_blocks(labelhook_server, labelhook_receiver, labelhook_server_session):
 
 def start_blocking_session(pytester, binary):
     pytester.makepyfile(test_inner=BLOCKING_TEST)
+    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+    args = ["-s", "-p", "labelhook.plugin", "-p", "no:cacheprovider", "--labelhook-bin", binary]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-s", "-p", "no:cacheprovider", "--labelhook-bin", binary],
+        [sys.executable, "-m", "pytest", *args],
+        env=env,
         cwd=pytester.path,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -319,6 +332,7 @@ def test_a_positional_marker_argument_is_a_usage_error(inner):
 
 
 def test_help_and_markers(pytester):
+    # Plugins autoload here: the pytest11 entry point must bring the plugin.
     help_out = pytester.runpytest_subprocess("--help").stdout.str()
     assert "--labelhook-bin" in help_out
     markers = pytester.runpytest_subprocess("--markers").stdout.str()
