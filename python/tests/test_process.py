@@ -103,6 +103,11 @@ def test_start_and_stop(labelhook_binary, assert_gone):
     assert ls.stop() == 0, "a second stop is harmless"
 
 
+def test_starting_twice_is_refused(labelhook_server):
+    with pytest.raises(RuntimeError, match="already running"):
+        labelhook_server.start()
+
+
 def test_a_binary_that_exits_early_fails_with_its_stderr(labelhook_binary):
     with pytest.raises(StartError) as e:
         labelhook.Server(binary=labelhook_binary, webhook_batch_size=0).start()

@@ -89,6 +89,8 @@ class Receiver:
 
     def start(self) -> Receiver:
         """Start ``labelhook receive`` and wait for its ready line."""
+        if self.process is not None and self.process.running:
+            raise RuntimeError(f"labelhook {self.kind} is already running at {self.url}")
         binary = self._binary or find_binary()
         self.process = Process(
             self.kind,

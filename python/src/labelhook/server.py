@@ -75,6 +75,8 @@ class Server:
 
     def start(self) -> Server:
         """Start ``labelhook serve`` and wait for its ready line."""
+        if self.process is not None and self.process.running:
+            raise RuntimeError(f"labelhook {self.kind} is already running at {self.url}")
         binary = self._binary or find_binary()
         args = flags_to_args(self.options) + self._extra_args
         self.process = Process(
