@@ -138,8 +138,8 @@ def test_a_port_clash_fails_with_the_binarys_stderr(labelhook_binary, cls):
 
 def test_no_ready_line_is_a_bounded_wait(tmp_path, assert_gone):
     silent = write_script(tmp_path / "labelhook", "echo starting\nexec sleep 60\n")
-    proc = Process("serve", silent, [], startup_timeout=0.5)
-    with pytest.raises(StartError, match=r"no ready line within 0.5s") as e:
+    proc = Process("serve", silent, [], startup_timeout=1.5)
+    with pytest.raises(StartError, match=r"no ready line within 1.5s") as e:
         proc.start()
     assert "starting" in e.value.log
     assert_gone(proc.pid)
