@@ -19,6 +19,7 @@ so they also reach JUnit XML's system-err).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -135,12 +136,21 @@ def _run(owner: Server | Receiver) -> Iterator[Any]:
     finally:
         rc = owner.stop()
     proc = owner.process
-    if proc is not None and rc != 0:
-        if proc.killed:
-            why = f"did not stop within {proc.stop_timeout}s of SIGTERM and was killed"
-        else:
-            why = f"exited with status {rc} while the test ran (a stop by SIGTERM exits 0)"
-        pytest.fail(f"labelhook {proc.kind} {why}:\n{proc.log}", pytrace=False)
+    if proc is None or rc == 0:
+        return
+    if proc.killed:
+        # Still busy after stop_timeout (say, a delivery to a receiver that
+        # stalls on purpose): killing it is the fixture's job, not a failure.
+        warnings.warn(
+            f"labelhook {proc.kind} did not stop within {proc.stop_timeout}s of SIGTERM; killed it",
+            stacklevel=1,
+        )
+        return
+    pytest.fail(
+        f"labelhook {proc.kind} exited with status {rc} while the test ran "
+        f"(a stop by SIGTERM exits 0):\n{proc.log}",
+        pytrace=False,
+    )
 
 
 @pytest.fixture
