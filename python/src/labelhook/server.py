@@ -1,0 +1,150 @@
+"""``labelhook serve``, the mock Label Studio, as a Python object."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from . import _http
+from ._binary import find_binary
+from ._process import Process, flags_to_args
+
+
+class Server:
+    """A ``labelhook serve`` child process on a free port of 127.0.0.1.
+
+    Use it as a context manager (or call ``start``/``stop``)::
+
+        with labelhook.Server(webhook_batch_size=2) as ls:
+            ls.api("POST", "/api/projects", json={"title": "Reviews"})
+
+    Every keyword option is a ``serve`` flag: ``webhook_batch_size=2`` is
+    ``--webhook-batch-size 2``, ``async_delivery=True`` is
+    ``--async-delivery``; None and False leave the flag out. The child's
+    environment has no ``LABELHOOK_*``/``WEBHOOK_*`` variables unless ``env``
+    sets them, so the shell cannot change what a test sees.
+    """
+
+    kind = "serve"
+
+    def __init__(
+        self,
+        *,
+        binary: str | None = None,
+        addr: str = "127.0.0.1:0",
+        token: str | None = None,
+        webhook_batch_size: int | None = None,
+        max_consecutive_failures: int | None = None,
+        async_delivery: bool | None = None,
+        webhook_timeout: float | None = None,
+        label_studio_version: str | None = None,
+        args: Iterable[str] = (),
+        env: Mapping[str, str] | None = None,
+        startup_timeout: float = 10.0,
+        stop_timeout: float = 10.0,
+        **flags: Any,
+    ):
+        self._binary = binary
+        self.options: dict[str, Any] = {
+            "addr": addr,
+            "token": token,
+            "webhook_batch_size": webhook_batch_size,
+            "max_consecutive_failures": max_consecutive_failures,
+            "async_delivery": async_delivery,
+            "webhook_timeout": webhook_timeout,
+            "label_studio_version": label_studio_version,
+            **flags,
+        }
+        self._extra_args = list(args)
+        self._env = env
+        self._startup_timeout = startup_timeout
+        self._stop_timeout = stop_timeout
+        self.process: Process | None = None
+        self.url = ""
+        self.token = ""
+        self.personal_access_token = ""
+
+    def __repr__(self) -> str:
+        return f"<labelhook.Server {self.url or 'not started'}>"
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> Server:
+        """Start ``labelhook serve`` and wait for its ready line."""
+        if self.process is not None and self.process.running:
+            raise RuntimeError(f"labelhook {self.kind} is already running at {self.url}")
+        binary = self._binary or find_binary()
+        args = flags_to_args(self.options) + self._extra_args
+        self.process = Process(
+            self.kind,
+            binary,
+            args,
+            env=self._env,
+            startup_timeout=self._startup_timeout,
+            stop_timeout=self._stop_timeout,
+        )
+        ready = self.process.start()
+        self.url = ready["url"]
+        self.token = ready.get("token", "")
+        self.personal_access_token = ready.get("personal_access_token", "")
+        return self
+
+    def stop(self) -> int | None:
+        """Stop the process (SIGTERM, then SIGKILL); returns its exit status."""
+        return self.process.stop() if self.process else None
+
+    @property
+    def log(self) -> str:
+        """What the process logged so far."""
+        return self.process.log if self.process else ""
+
+    def api(
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        timeout: float = 60.0,
+    ) -> Any:
+        """Call the mock's REST API with the token and return the parsed JSON.
+
+        ``path`` is relative to the server (``/api/projects``). A 4xx or 5xx
+        answer raises ApiError carrying Label Studio's ``detail`` and
+        ``validation_errors``. A 204 returns None.
+        """
+        if not self.url:
+            raise RuntimeError("labelhook serve is not started")
+        if not path.startswith("/"):
+            path = "/" + path
+        _, body = _http.request(
+            method.upper(),
+            self.url + path,
+            json=json,
+            params=dict(params) if params else None,
+            headers={"Authorization": f"Token {self.token}"},
+            timeout=timeout,
+        )
+        return body
+
+    def reset(self) -> None:
+        """Forget every project, task, annotation, prediction, view and
+        webhook and clear the delivery log; ids start over
+        (``POST /_labelhook/reset``)."""
+        self.api("POST", "/_labelhook/reset")
+
+    def deliveries(
+        self, *, webhook: int | None = None, action: str | None = None, outcome: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The delivery log (``GET /_labelhook/deliveries``): one record per
+        attempt, oldest first, optionally filtered by webhook id, action and
+        outcome (delivered, failed, dropped, skipped, undelivered)."""
+        return self.api(
+            "GET",
+            "/_labelhook/deliveries",
+            params={"webhook": webhook, "action": action, "outcome": outcome},
+        )
