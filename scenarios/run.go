@@ -324,7 +324,10 @@ func (s *scenarioRun) startLocal() (stop func(), err error) {
 	if s.r.opts.ConfigureServer != nil {
 		s.r.opts.ConfigureServer(&cfg)
 	}
-	srv := server.New(cfg)
+	srv, err := server.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("start mock server: %w", err)
+	}
 	rc := receiver.New(receiver.Config{})
 	apiEP, err := listen("127.0.0.1:0", srv)
 	if err != nil {

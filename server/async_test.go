@@ -38,7 +38,7 @@ func TestAsyncCloseDrainsQueue(t *testing.T) {
 		}
 		return 200, 0
 	})
-	srv := New(Config{Token: testToken, AsyncDelivery: true})
+	srv := mustNew(t, Config{Token: testToken, AsyncDelivery: true})
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	e := &apiEnv{t: t, srv: srv, url: ts.URL}
@@ -66,7 +66,7 @@ func TestAsyncCloseDrainsQueue(t *testing.T) {
 func TestAsyncCloseGivesUpAtDeadline(t *testing.T) {
 	h := newHookReceiver(t)
 	h.setRespond(func(int) (int, time.Duration) { return 200, time.Hour })
-	srv := New(Config{Token: testToken, AsyncDelivery: true})
+	srv := mustNew(t, Config{Token: testToken, AsyncDelivery: true})
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	e := &apiEnv{t: t, srv: srv, url: ts.URL}
@@ -82,7 +82,7 @@ func TestAsyncCloseGivesUpAtDeadline(t *testing.T) {
 
 func TestAsyncEventsAfterCloseAreStillDelivered(t *testing.T) {
 	h := newHookReceiver(t)
-	srv := New(Config{Token: testToken, AsyncDelivery: true})
+	srv := mustNew(t, Config{Token: testToken, AsyncDelivery: true})
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	e := &apiEnv{t: t, srv: srv, url: ts.URL}

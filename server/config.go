@@ -10,19 +10,11 @@ import (
 	"github.com/labelhook/labelhook/internal/signing"
 )
 
-// DefaultUserAgent is what python-requests, Label Studio's HTTP client,
-// sends; a webhook's own User-Agent header replaces it.
-const DefaultUserAgent = "python-requests/2.32.3"
-
-// Label Studio's delivery defaults (newest code).
+// Defaults of the mock itself (the delivery defaults are the release's:
+// profile.go).
 const (
-	DefaultWebhookTimeout         = 10 * time.Second
-	DefaultBatchSize              = 5000
-	DefaultMaxConsecutiveFailures = 50
 	// DefaultToken is the documented development token used when none is given.
 	DefaultToken = "labelhook-dev-token-0123456789abcdef0123"
-	// Version is the Label Studio release the mock imitates.
-	Version = "1.23.2"
 	// DefaultMaxBodyBytes bounds one API request body.
 	DefaultMaxBodyBytes = 256 << 20
 	// DefaultAsyncQueue is how many emissions the async queue holds before
@@ -31,17 +23,31 @@ const (
 )
 
 // Config configures a Server. The zero Config works and behaves like a
-// default open-source Label Studio install.
+// default open-source Label Studio install of the newest verified release.
 type Config struct {
 	// Token is the API token (Authorization: Token <token> or Bearer <token>).
 	Token string
-	// WebhookTimeout bounds one delivery (connect and answer). Zero means 10 s.
+	// LabelStudioVersion is the verified release the mock imitates
+	// (Versions lists them); empty means the newest, DefaultVersion.
+	LabelStudioVersion string
+	// WebhookTimeout is python-requests' timeout of one delivery: to
+	// connect, and for each read of the answer. Zero means the release's
+	// WEBHOOK_TIMEOUT default (1 s).
 	WebhookTimeout time.Duration
-	// BatchSize is the most items one list event carries. Zero means 5000.
+	// BatchSize is the most items one list event carries. Zero means the
+	// release's WEBHOOK_BATCH_SIZE default (5000).
 	BatchSize int
-	// MaxConsecutiveFailures auto-disables a webhook after this many failed
-	// deliveries in a row. Zero means 50; a negative value turns it off.
+	// MaxConsecutiveFailures, when positive, turns a webhook's is_active
+	// off after this many failed deliveries in a row and shows its
+	// consecutive_failures (labelhook option, from Label Studio's
+	// development line; no verified release counts failures). Zero or
+	// below: off.
 	MaxConsecutiveFailures int
+	// OrganizationWebhooks accepts webhooks without a project, which also
+	// get the organization-only events (PROJECT_CREATED, PROJECT_DELETED;
+	// Label Studio Enterprise). Open-source Label Studio answers such a
+	// webhook 404 "Project not found.", so it is off by default.
+	OrganizationWebhooks bool
 	// AsyncDelivery delivers in a background queue (Label Studio with Redis)
 	// instead of inside the API request (the open-source default).
 	AsyncDelivery bool
@@ -80,14 +86,16 @@ func (c Config) withDefaults() Config {
 	if c.Token == "" {
 		c.Token = DefaultToken
 	}
+	prof, err := profileFor(c.LabelStudioVersion)
+	if err != nil {
+		prof = &profiles[0] // Validate reports it
+	}
+	c.LabelStudioVersion = prof.Version
 	if c.WebhookTimeout <= 0 {
-		c.WebhookTimeout = DefaultWebhookTimeout
+		c.WebhookTimeout = prof.WebhookTimeout
 	}
 	if c.BatchSize <= 0 {
-		c.BatchSize = DefaultBatchSize
-	}
-	if c.MaxConsecutiveFailures == 0 {
-		c.MaxConsecutiveFailures = DefaultMaxConsecutiveFailures
+		c.BatchSize = prof.BatchSize
 	}
 	if c.AsyncQueue <= 0 {
 		c.AsyncQueue = DefaultAsyncQueue
@@ -110,8 +118,28 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
+// Validate reports what makes cfg unusable: an unknown Label Studio
+// version, a signing secret that cannot sign, fault settings out of
+// range. New refuses such a Config with the same error.
+func (c Config) Validate() error {
+	if _, err := profileFor(c.LabelStudioVersion); err != nil {
+		return err
+	}
+	if c.SigningSecret != "" {
+		if _, err := signing.New(c.SigningSecret); err != nil {
+			return fmt.Errorf("signing secret: %w", err)
+		}
+	}
+	if err := c.Faults.Validate(); err != nil {
+		return fmt.Errorf("faults: %w", err)
+	}
+	return nil
+}
+
 // CheckSigningSecret reports whether secret ("whsec_<base64>") can sign
-// deliveries; New panics on one that cannot.
+// deliveries.
+//
+// Deprecated: use Config.Validate.
 func CheckSigningSecret(secret string) error {
 	_, err := signing.New(secret)
 	return err

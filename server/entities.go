@@ -48,6 +48,9 @@ type project struct {
 	TaskDataLogin                    *string         `json:"task_data_login"`
 	TaskDataPassword                 *string         `json:"task_data_password"`
 	PinnedAt                         *time.Time      `json:"pinned_at"`
+	// CreatedBy is the creating user; a PUT without it sets it to null,
+	// as Label Studio does.
+	CreatedBy *int `json:"created_by"`
 	// NextInnerID is the inner_id the project's next task gets.
 	NextInnerID int `json:"next_inner_id"`
 

@@ -102,7 +102,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, ae.Status, envelope{
 		ID:               s.cfg.NewUUID(),
 		StatusCode:       ae.Status,
-		Version:          Version,
+		Version:          s.st.profile.Version,
 		Detail:           ae.Detail,
 		ValidationErrors: ae.Fields,
 	})

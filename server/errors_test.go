@@ -55,8 +55,8 @@ func mustEnvelope(t *testing.T, what string, status int, body []byte, want int) 
 	if env.StatusCode != status {
 		t.Errorf("%s: status_code %d, HTTP status %d", what, env.StatusCode, status)
 	}
-	if env.Version != Version {
-		t.Errorf("%s: version %q, want %q", what, env.Version, Version)
+	if env.Version != DefaultVersion {
+		t.Errorf("%s: version %q, want %q", what, env.Version, DefaultVersion)
 	}
 	if env.ExcInfo != nil {
 		t.Errorf("%s: exc_info %v, want null", what, env.ExcInfo)

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"slices"
@@ -10,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/labelhook/labelhook/internal/pyjson"
 	"github.com/labelhook/labelhook/schemas"
 )
 
@@ -21,11 +20,13 @@ type event struct {
 	action    schemas.Action
 	projectID int
 	n         int
-	// item returns payload item i (a task, annotation, {"id": N}, …).
-	item func(i int) any
-	// nested returns the nested key's value for item i (the "task" of an
+	// item writes payload item i (a task, annotation, {"id": N}, …) and
+	// reports whether it did: false when its object was deleted before a
+	// lazily built chunk was sent (it is left out).
+	item func(w *jsonw, i int) bool
+	// nested writes the nested key's value for item i (the "task" of an
 	// annotation event); nil when the action has no nested key.
-	nested func(i int) any
+	nested func(w *jsonw, i int) bool
 }
 
 // delivery is one POST to one webhook.
@@ -99,24 +100,35 @@ func (s *Server) planOne(ev event) []delivery {
 	if info.OrgOnly && ev.projectID != 0 {
 		panic(fmt.Sprintf("plan: organization-only action %s emitted with project %d", ev.action, ev.projectID))
 	}
-	if ev.n == 0 {
+	prof := s.st.profile
+	if ev.n == 0 && !(info.List && prof.EmptyBulkEvent) {
 		return nil // an empty collection makes no call at all
 	}
 	hooks := s.matching(ev.action, ev.projectID)
 	if len(hooks) == 0 {
 		return nil
 	}
+	actionOnly, _ := pyjson.Dumps(nil, []byte(`{"action":"`+string(ev.action)+`"}`))
+	if ev.n == 0 {
+		// 1.20.0 sends a bulk delete that deleted nothing as the action alone.
+		out := make([]delivery, 0, len(hooks))
+		for _, w := range hooks {
+			out = append(out, s.deliveryTo(w, ev.action, actionOnly))
+		}
+		return out
+	}
 	anyPayload := slices.ContainsFunc(hooks, func(w *webhook) bool { return w.SendPayload })
-	actionOnly, _ := marshal(map[string]string{"action": string(ev.action)})
 
 	var projectJSON []byte
 	if anyPayload && ev.projectID != 0 && info.Key != "project" {
 		if p := s.st.projects[ev.projectID]; p != nil {
-			projectJSON, _ = marshal(s.st.projectPayload(p))
+			var w jsonw
+			s.st.writeProject(&w, p)
+			projectJSON = w.b
 		}
 	}
 	size := ev.n
-	if info.List {
+	if info.List && prof.Chunked {
 		size = s.cfg.BatchSize
 	}
 	var fulls [][]byte
@@ -143,8 +155,7 @@ func (s *Server) planOne(ev event) []delivery {
 			}
 		}
 		for _, w := range hooks {
-			dl := delivery{id: "msg_" + strings.ReplaceAll(s.cfg.NewUUID(), "-", ""), gen: s.st.gen, webhookID: w.ID,
-				action: ev.action, url: w.URL, headers: w.Headers, body: actionOnly}
+			dl := s.deliveryTo(w, ev.action, actionOnly)
 			if w.SendPayload {
 				dl.body, dl.full = nil, full
 				full.users++
@@ -153,6 +164,12 @@ func (s *Server) planOne(ev event) []delivery {
 		}
 	}
 	return out
+}
+
+// deliveryTo is one delivery of body to w.
+func (s *Server) deliveryTo(w *webhook, action schemas.Action, body []byte) delivery {
+	return delivery{id: "msg_" + strings.ReplaceAll(s.cfg.NewUUID(), "-", ""), gen: s.st.gen, webhookID: w.ID,
+		action: action, url: w.URL, headers: w.Headers, body: body}
 }
 
 // bodies builds the full payload of every chunk of size items. The chunks
@@ -186,63 +203,55 @@ func (s *Server) bodies(info schemas.ActionInfo, ev event, size int, projectJSON
 	return out
 }
 
-// body builds one chunk's full payload with Label Studio's key order:
-// action, main key, project, nested key.
+// body builds one chunk's full payload with Label Studio's key order
+// (action, main key, project, nested key), laid out as Python's
+// json.dumps writes it (python-requests' json=).
 func (s *Server) body(info schemas.ActionInfo, ev event, lo, hi int, projectJSON []byte) []byte {
-	var b bytes.Buffer
-	b.WriteString(`{"action":`)
-	writeValue(&b, string(ev.action))
-	b.WriteString(`,"` + info.Key + `":`)
+	w := &jsonw{b: make([]byte, 0, 512)}
+	w.b = append(w.b, `{"action":`...)
+	w.str(string(ev.action))
+	w.b = append(w.b, `,"`+info.Key+`":`...)
 	if info.List {
-		writeList(&b, lo, hi, ev.item)
+		writeList(w, lo, hi, ev.item)
 	} else {
-		writeValue(&b, ev.item(lo))
+		ev.item(w, lo)
 	}
 	if projectJSON != nil {
-		b.WriteString(`,"project":`)
-		b.Write(projectJSON)
+		w.b = append(w.b, `,"project":`...)
+		w.b = append(w.b, projectJSON...)
 	}
 	if info.Nested != "" && ev.nested != nil {
-		b.WriteString(`,"` + info.Nested + `":`)
+		w.b = append(w.b, `,"`+info.Nested+`":`...)
 		if info.NestedList {
-			writeList(&b, lo, hi, ev.nested)
-		} else {
-			writeValue(&b, ev.nested(lo))
+			writeList(w, lo, hi, ev.nested)
+		} else if !ev.nested(w, lo) {
+			w.null()
 		}
 	}
-	b.WriteByte('}')
-	return b.Bytes()
+	w.b = append(w.b, '}')
+	out, err := pyjson.Dumps(make([]byte, 0, len(w.b)+len(w.b)/8), w.b)
+	if err != nil {
+		panic(fmt.Sprintf("payload is not JSON: %v", err)) // shapes always write JSON
+	}
+	return out
 }
 
-// writeList writes items lo..hi; an item that is nil (its object was
-// deleted before a lazily built chunk was sent) is left out.
-func writeList(b *bytes.Buffer, lo, hi int, item func(int) any) {
-	b.WriteByte('[')
+// writeList writes items lo..hi, leaving out those that are gone.
+func writeList(w *jsonw, lo, hi int, item func(*jsonw, int) bool) {
+	w.b = append(w.b, '[')
 	first := true
 	for i := lo; i < hi; i++ {
-		v := item(i)
-		if v == nil {
-			continue
-		}
+		mark := len(w.b)
 		if !first {
-			b.WriteByte(',')
+			w.b = append(w.b, ',')
 		}
-		first = false
-		writeValue(b, v)
+		if item(w, i) {
+			first = false
+		} else {
+			w.b = w.b[:mark]
+		}
 	}
-	b.WriteByte(']')
-}
-
-// writeValue appends v as marshal would, encoding straight into b rather
-// than through a buffer of its own (one copy and allocation less per
-// item of a 5000-item chunk).
-func writeValue(b *bytes.Buffer, v any) {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		panic(fmt.Sprintf("encode payload: %v", err)) // payload types always encode
-	}
-	b.Truncate(b.Len() - 1) // Encode's newline
+	w.b = append(w.b, ']')
 }
 
 // matching returns the webhooks an event reaches, in ascending id: same
@@ -270,45 +279,53 @@ func (s *Server) matching(action schemas.Action, projectID int) []*webhook {
 
 func tasksCreated(st *store, projectID int, ids []int) event {
 	return event{action: schemas.TasksCreated, projectID: projectID, n: len(ids),
-		item: func(i int) any {
-			if t := st.tasks[ids[i]]; t != nil {
-				return st.taskPayload(t)
+		item: func(w *jsonw, i int) bool {
+			t := st.tasks[ids[i]]
+			if t != nil {
+				st.writeTask(w, t)
 			}
-			return nil
+			return t != nil
 		}}
 }
 
 func idsEvent(action schemas.Action, projectID int, ids []int) event {
 	return event{action: action, projectID: projectID, n: len(ids),
-		item: func(i int) any { return idOnly{ID: ids[i]} }}
+		item: func(w *jsonw, i int) bool { writeIDOnly(w, ids[i]); return true }}
 }
 
 func annotationEvent(st *store, action schemas.Action, a *annotation) event {
 	return event{action: action, projectID: a.ProjectID, n: 1,
-		item:   func(int) any { return annotationPayloadOf(a) },
-		nested: func(int) any { return st.taskPayload(st.tasks[a.TaskID]) }}
+		item: func(w *jsonw, _ int) bool { st.writeAnnotation(w, a); return true },
+		nested: func(w *jsonw, _ int) bool {
+			t := st.tasks[a.TaskID]
+			if t != nil {
+				st.writeTask(w, t)
+			}
+			return t != nil
+		}}
 }
 
 func annotationsCreated(st *store, projectID int, ids []int) event {
 	return event{action: schemas.AnnotationsCreated, projectID: projectID, n: len(ids),
-		item: func(i int) any {
-			if a := st.annotations[ids[i]]; a != nil {
-				return annotationPayloadOf(a)
+		item: func(w *jsonw, i int) bool {
+			a := st.annotations[ids[i]]
+			if a != nil {
+				st.writeAnnotation(w, a)
 			}
-			return nil
+			return a != nil
 		},
-		nested: func(i int) any {
-			if a := st.annotations[ids[i]]; a != nil {
-				if t := st.tasks[a.TaskID]; t != nil {
-					return st.taskPayload(t)
-				}
+		nested: func(w *jsonw, i int) bool {
+			a := st.annotations[ids[i]]
+			if a == nil || st.tasks[a.TaskID] == nil {
+				return false
 			}
-			return nil
+			st.writeTask(w, st.tasks[a.TaskID])
+			return true
 		}}
 }
 
 func projectEvent(st *store, action schemas.Action, p *project) event {
-	ev := event{action: action, n: 1, item: func(int) any { return st.projectPayload(p) }}
+	ev := event{action: action, n: 1, item: func(w *jsonw, _ int) bool { st.writeProject(w, p); return true }}
 	if action == schemas.ProjectUpdated {
 		ev.projectID = p.ID
 	}

@@ -610,7 +610,7 @@ func TestFact24_FailuresCountAndSuccessResets(t *testing.T) {
 	h := newHookReceiver(t)
 	statuses := []int{500, 404, 200, 503}
 	h.setRespond(func(n int) (int, time.Duration) { return statuses[(n-1)%len(statuses)], 0 })
-	e := newAPI(t, Config{})
+	e := newAPI(t, Config{MaxConsecutiveFailures: 50})
 	pid, hid := hookedProject(t, e, h)
 	want := []float64{1, 2, 0, 1}
 	for i := range statuses {
@@ -623,7 +623,7 @@ func TestFact24_FailuresCountAndSuccessResets(t *testing.T) {
 }
 
 func TestFact24_TransportErrorCountsAsFailure(t *testing.T) {
-	e := newAPI(t, Config{})
+	e := newAPI(t, Config{MaxConsecutiveFailures: 50})
 	pid := e.project("Unreachable")
 	// Nothing listens on port 1: connection refused.
 	hid := e.hookOn(pid, "http://127.0.0.1:1/hook", nil)
@@ -645,8 +645,8 @@ func TestFact25_AutoDisableAfterThreshold(t *testing.T) {
 	}{
 		{"threshold 3 reached", 3, 5, 3, false, 3},
 		{"below threshold", 3, 2, 2, true, 2},
-		{"default 50", 0, 50, 50, false, 50},
-		{"switched off", -1, 60, 0, true, 60},
+		{"off by default (Label Studio 1.23.2 counts nothing)", 0, 60, -1, true, 60},
+		{"switched off", -1, 60, -1, true, 60},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHookReceiver(t)
@@ -657,7 +657,11 @@ func TestFact25_AutoDisableAfterThreshold(t *testing.T) {
 				e.must("POST", "/api/tasks/", map[string]any{"project": pid, "data": map[string]any{"text": "x"}}, 201)
 			}
 			w := e.must("GET", "/api/webhooks/"+itoa(hid), nil, 200)
-			if w["consecutive_failures"].(float64) != tc.wantCount || w["is_active"] != tc.wantOn {
+			count, shown := w["consecutive_failures"].(float64)
+			if !shown {
+				count = -1 // not counted: the key is not there
+			}
+			if count != tc.wantCount || w["is_active"] != tc.wantOn {
 				t.Errorf("consecutive_failures=%v is_active=%v, want %v %v", w["consecutive_failures"], w["is_active"], tc.wantCount, tc.wantOn)
 			}
 			if n := len(h.all()); n != tc.wantCalls {
@@ -825,7 +829,7 @@ func TestFact42_DeliveriesAreSerial(t *testing.T) {
 func TestFact43_TimeoutCountsOneFailureNoRetry(t *testing.T) {
 	h := newHookReceiver(t)
 	h.setRespond(func(int) (int, time.Duration) { return 200, time.Hour })
-	e := newAPI(t, Config{WebhookTimeout: 150 * time.Millisecond})
+	e := newAPI(t, Config{MaxConsecutiveFailures: 50, WebhookTimeout: 150 * time.Millisecond})
 	pid, hid := hookedProject(t, e, h)
 	e.importTasks(pid, 1)
 	if n := len(h.all()); n != 1 {
@@ -889,7 +893,7 @@ func TestFact50_ResponseBodyIgnoredOnly2xxCounts(t *testing.T) {
 	h := newHookReceiver(t)
 	statuses := []int{201, 204, 299, 302, 400}
 	h.setRespond(func(n int) (int, time.Duration) { return statuses[n-1], 0 })
-	e := newAPI(t, Config{})
+	e := newAPI(t, Config{MaxConsecutiveFailures: 50})
 	pid, hid := hookedProject(t, e, h)
 	want := []float64{0, 0, 0, 1, 2}
 	for i := range statuses {

@@ -27,7 +27,7 @@ func FuzzImportBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		watchdog := time.AfterFunc(3*time.Second, func() { panic(fmt.Sprintf("SLOW INPUT %q", body)) })
 		defer watchdog.Stop()
-		srv := New(Config{Token: testToken})
+		srv := mustNew(t, Config{Token: testToken})
 		create := httptest.NewRequest("POST", "/api/projects", strings.NewReader(`{"title":"Fuzz","label_config":"<View><Text name=\"text\" value=\"$text\"/></View>"}`))
 		create.Header.Set("Authorization", "Token "+testToken)
 		srv.ServeHTTP(httptest.NewRecorder(), create)
@@ -75,7 +75,7 @@ func FuzzLabelConfig(f *testing.F) {
 		if _, err := parseLabelConfig(cfg); err != nil && err.Error() == "" {
 			t.Fatal("empty error message")
 		}
-		srv := New(Config{Token: testToken})
+		srv := mustNew(t, Config{Token: testToken})
 		body, _ := marshal(map[string]string{"title": "Fuzz", "label_config": cfg})
 		req := httptest.NewRequest("POST", "/api/projects", strings.NewReader(string(body)))
 		req.Header.Set("Authorization", "Token "+testToken)

@@ -23,12 +23,22 @@ type apiEnv struct {
 	url string
 }
 
+// mustNew is New for tests.
+func mustNew(tb testing.TB, cfg Config) *Server {
+	tb.Helper()
+	s, err := New(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
 func newAPI(t *testing.T, cfg Config) *apiEnv {
 	t.Helper()
 	if cfg.Token == "" {
 		cfg.Token = testToken
 	}
-	srv := New(cfg)
+	srv := mustNew(t, cfg)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		ts.Close()

@@ -34,8 +34,9 @@ type parsedControl struct {
 }
 
 type parsedInput struct {
-	Type  string `json:"type"`
-	Value string `json:"value"`
+	Type      string  `json:"type"`
+	ValueType *string `json:"valueType"`
+	Value     string  `json:"value"`
 }
 
 // parseLabelConfig parses and checks a label config the way Label Studio's
@@ -63,17 +64,40 @@ func parseLabelConfig(src string) (*labelConfig, error) {
 		for _, to := range labelconfig.ToNames(c) {
 			obj := cfg.Object(to)
 			pc.ToName = append(pc.ToName, to)
-			pc.Inputs = append(pc.Inputs, parsedInput{Type: obj.Name, Value: labelconfig.DataKey(obj)})
+			in := parsedInput{Type: obj.Name, Value: labelconfig.DataKey(obj)}
+			if vt, ok := obj.Attrs["valueType"]; ok {
+				in.ValueType = &vt
+			}
+			pc.Inputs = append(pc.Inputs, in)
 		}
+		attrs := jsonw{b: []byte{'{'}}
 		for _, ch := range c.Children {
 			ch.Walk(func(n *labelconfig.Node) {
-				if v, ok := n.Attrs["value"]; ok && !strings.HasPrefix(v, "$") {
-					pc.Labels = append(pc.Labels, v)
-				} else if v, ok := n.Attrs["alias"]; ok {
-					pc.Labels = append(pc.Labels, v)
+				v, ok := n.Attrs["value"]
+				if !ok || strings.HasPrefix(v, "$") {
+					if v, ok = n.Attrs["alias"]; !ok {
+						return
+					}
 				}
+				pc.Labels = append(pc.Labels, v)
+				// labels_attrs: each label with its tag's attributes, in order.
+				if len(attrs.b) > 1 {
+					attrs.b = append(attrs.b, ',')
+				}
+				attrs.str(v)
+				attrs.b = append(attrs.b, ":{"...)
+				for i, name := range n.AttrNames {
+					if i > 0 {
+						attrs.b = append(attrs.b, ',')
+					}
+					attrs.str(name)
+					attrs.b = append(attrs.b, ':')
+					attrs.str(n.Attrs[name])
+				}
+				attrs.b = append(attrs.b, '}')
 			})
 		}
+		pc.LabelsAttrs = append(attrs.b, '}')
 		lc.controls[name] = pc
 		lc.order = append(lc.order, name)
 	}
@@ -141,4 +165,52 @@ func (lc *labelConfig) missingKeys(data map[string]json.RawMessage) []string {
 	}
 	sort.Strings(miss)
 	return miss
+}
+
+// controlWeights is control_weights as Label Studio keeps it: on every
+// save it rebuilds the weights from the label config (each control but
+// Filter, with each of its labels), keeping a weight the user gave unless
+// it is 0 or missing (Python's "or 1.0").
+func (p *project) controlWeights() json.RawMessage {
+	var given map[string]struct {
+		Overall *float64            `json:"overall"`
+		Labels  map[string]*float64 `json:"labels"`
+	}
+	_ = json.Unmarshal(p.ControlWeights, &given)
+	or1 := func(f *float64) float64 {
+		if f == nil || *f == 0 {
+			return 1
+		}
+		return *f
+	}
+	lc := p.parsed
+	w := jsonw{b: []byte{'{'}}
+	n := 0
+	for _, name := range lc.order {
+		c := lc.controls[name]
+		if c.Type == "Filter" {
+			continue
+		}
+		if n > 0 {
+			w.b = append(w.b, ',')
+		}
+		n++
+		g := given[name]
+		w.str(name)
+		w.b = append(w.b, `:{"overall":`...)
+		w.float(or1(g.Overall))
+		w.b = append(w.b, `,"type":`...)
+		w.str(c.Type)
+		w.b = append(w.b, `,"labels":{`...)
+		for i, l := range c.Labels {
+			if i > 0 {
+				w.b = append(w.b, ',')
+			}
+			w.str(l)
+			w.b = append(w.b, ':')
+			w.float(or1(g.Labels[l]))
+		}
+		w.b = append(w.b, "}}"...)
+	}
+	return append(w.b, '}')
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 )
 
 // handleHealth serves GET /health without authentication; any
@@ -27,16 +28,22 @@ type versionInfo struct {
 	Labelhook bool           `json:"labelhook"`
 }
 
-// handleVersion serves GET /api/version.
+// handleVersion serves GET /api/version: the release's answer, with the
+// release's front-end build; the backend's git info (which Label Studio
+// reads from its working directory) is the release's own; "labelhook":
+// true tells a client it is the mock.
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) error {
+	p := s.st.profile
+	short := p.Version[:strings.LastIndexByte(p.Version, '.')]
+	build := map[string]any{"message": p.Build[0], "commit": p.Build[1], "date": p.Build[2], "branch": "develop"}
 	writeJSON(w, http.StatusOK, versionInfo{
-		Release: Version,
-		OSPackage: map[string]any{"version": Version, "short_version": "1.23", "latest_version_from_pypi": Version,
-			"latest_version_upload_time": "2026-01-01T00:00:00", "current_version_is_outdated": false},
-		OSBackend: map[string]any{"message": "labelhook mock", "commit": "labelhook", "date": "2026-01-01",
-			"branch": "labelhook", "version": Version + "+labelhook"},
-		Frontend: map[string]any{}, DM2: map[string]any{}, Converter: map[string]any{"version": "0.0.59"},
-		Edition: "Community", LSF: map[string]any{}, Backend: map[string]any{}, Labelhook: true,
+		Release: p.Version,
+		OSPackage: map[string]any{"version": p.Version, "short_version": short, "latest_version_from_pypi": nil,
+			"latest_version_upload_time": nil, "current_version_is_outdated": false},
+		OSBackend: map[string]any{"message": p.Build[0], "commit": p.Build[1], "date": p.Build[2],
+			"branch": "", "version": p.Version},
+		Frontend: build, DM2: build, Converter: map[string]any{"version": p.Converter},
+		Edition: "Community", LSF: build, Backend: map[string]any{"commit": p.Build[1]}, Labelhook: true,
 	})
 	return nil
 }

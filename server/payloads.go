@@ -1,228 +1,144 @@
 package server
 
-import (
-	"encoding/json"
-)
-
 // The objects Label Studio's webhook serializers (serializers_for_hooks.py)
-// put in payloads. They differ from the REST API's objects; field order
-// follows the serializers.
+// put in payloads, as recorded from the real server
+// (scenarios/compare/testdata): each a ModelSerializer with fields
+// '__all__', so every model field in the model's order, which differs from
+// the REST API's objects. A field a release added carries its since mark.
 
-// projectPayload is ProjectWebhookSerializer's output.
-type projectPayload struct {
-	ID                               int             `json:"id"`
-	TaskNumber                       int             `json:"task_number"`
-	FinishedTaskNumber               int             `json:"finished_task_number"`
-	TotalPredictionsNumber           int             `json:"total_predictions_number"`
-	TotalAnnotationsNumber           int             `json:"total_annotations_number"`
-	NumTasksWithAnnotations          int             `json:"num_tasks_with_annotations"`
-	UsefulAnnotationNumber           int             `json:"useful_annotation_number"`
-	GroundTruthNumber                int             `json:"ground_truth_number"`
-	SkippedAnnotationsNumber         int             `json:"skipped_annotations_number"`
-	Title                            *string         `json:"title"`
-	Description                      *string         `json:"description"`
-	LabelConfig                      string          `json:"label_config"`
-	ParsedLabelConfig                json.RawMessage `json:"parsed_label_config"`
-	LabelConfigHash                  *int64          `json:"label_config_hash"`
-	ExpertInstruction                string          `json:"expert_instruction"`
-	ShowInstruction                  bool            `json:"show_instruction"`
-	ShowSkipButton                   bool            `json:"show_skip_button"`
-	EnableEmptyAnnotation            bool            `json:"enable_empty_annotation"`
-	RevealPreannotations             bool            `json:"reveal_preannotations_interactively"`
-	ShowAnnotationHistory            bool            `json:"show_annotation_history"`
-	ShowCollabPredictions            bool            `json:"show_collab_predictions"`
-	EvaluatePredictionsAutomatically bool            `json:"evaluate_predictions_automatically"`
-	Token                            string          `json:"token"`
-	ResultCount                      int             `json:"result_count"`
-	Color                            string          `json:"color"`
-	MaximumAnnotations               int             `json:"maximum_annotations"`
-	MinAnnotationsToStartTraining    int             `json:"min_annotations_to_start_training"`
-	ControlWeights                   json.RawMessage `json:"control_weights"`
-	ModelVersion                     string          `json:"model_version"`
-	DataTypes                        json.RawMessage `json:"data_types"`
-	IsDraft                          bool            `json:"is_draft"`
-	IsPublished                      bool            `json:"is_published"`
-	CreatedAt                        stamp           `json:"created_at"`
-	UpdatedAt                        stamp           `json:"updated_at"`
-	Sampling                         string          `json:"sampling"`
-	SkipQueue                        string          `json:"skip_queue"`
-	ShowGroundTruthFirst             bool            `json:"show_ground_truth_first"`
-	ShowOverlapFirst                 bool            `json:"show_overlap_first"`
-	OverlapCohortPercentage          int             `json:"overlap_cohort_percentage"`
-	TaskDataLogin                    *string         `json:"task_data_login"`
-	TaskDataPassword                 *string         `json:"task_data_password"`
-	PinnedAt                         *stamp          `json:"pinned_at"`
-	Organization                     int             `json:"organization"`
-	CreatedBy                        *int            `json:"created_by"`
+// projectCtx is a project with its live counters.
+type projectCtx struct {
+	p *project
+	c projectCounts
 }
 
-func (st *store) projectPayload(p *project) projectPayload {
-	c := st.projectCountsOf(p)
-	hash := p.parsed.hash
-	createdBy := userID
-	return projectPayload{
-		ID:                               p.ID,
-		TaskNumber:                       c.taskNumber,
-		FinishedTaskNumber:               c.finishedTasks,
-		TotalPredictionsNumber:           c.predictions,
-		TotalAnnotationsNumber:           c.annotations,
-		NumTasksWithAnnotations:          c.tasksWithAnnotations,
-		UsefulAnnotationNumber:           c.usefulAnnotations,
-		GroundTruthNumber:                c.groundTruth,
-		SkippedAnnotationsNumber:         c.skipped,
-		Title:                            p.Title,
-		Description:                      p.Description,
-		LabelConfig:                      p.LabelConfig,
-		ParsedLabelConfig:                p.parsed.parsedJSON(),
-		LabelConfigHash:                  &hash,
-		ExpertInstruction:                p.ExpertInstruction,
-		ShowInstruction:                  p.ShowInstruction,
-		ShowSkipButton:                   p.ShowSkipButton,
-		EnableEmptyAnnotation:            p.EnableEmptyAnnotation,
-		RevealPreannotations:             p.RevealPreannotationsInteractive,
-		ShowAnnotationHistory:            p.ShowAnnotationHistory,
-		ShowCollabPredictions:            p.ShowCollabPredictions,
-		EvaluatePredictionsAutomatically: p.EvaluatePredictionsAutomatically,
-		Token:                            p.Token,
-		ResultCount:                      c.resultCount,
-		Color:                            p.Color,
-		MaximumAnnotations:               p.MaximumAnnotations,
-		MinAnnotationsToStartTraining:    p.MinAnnotationsToStartTraining,
-		ControlWeights:                   orEmptyObject(p.ControlWeights),
-		ModelVersion:                     p.ModelVersion,
-		DataTypes:                        p.parsed.dataTypesJSON(),
-		IsDraft:                          p.IsDraft,
-		IsPublished:                      p.IsPublished,
-		CreatedAt:                        stamp(p.CreatedAt),
-		UpdatedAt:                        stamp(p.UpdatedAt),
-		Sampling:                         p.Sampling,
-		SkipQueue:                        p.SkipQueue,
-		ShowGroundTruthFirst:             p.ShowGroundTruthFirst,
-		ShowOverlapFirst:                 p.ShowOverlapFirst,
-		OverlapCohortPercentage:          p.OverlapCohortPercentage,
-		TaskDataLogin:                    p.TaskDataLogin,
-		TaskDataPassword:                 p.TaskDataPassword,
-		PinnedAt:                         optStamp(p.PinnedAt),
-		Organization:                     orgID,
-		CreatedBy:                        &createdBy,
-	}
+// projectHook is ProjectWebhookSerializer's output.
+var projectHook = shape[*projectCtx]{
+	{"id", "", func(w *jsonw, x *projectCtx) { w.int(x.p.ID) }},
+	{"task_number", "", func(w *jsonw, x *projectCtx) { w.int(x.c.taskNumber) }},
+	{"finished_task_number", "", func(w *jsonw, x *projectCtx) { w.int(x.c.finishedTasks) }},
+	{"total_predictions_number", "", func(w *jsonw, x *projectCtx) { w.int(x.c.predictions) }},
+	{"total_annotations_number", "", func(w *jsonw, x *projectCtx) { w.int(x.c.annotations) }},
+	{"num_tasks_with_annotations", "", func(w *jsonw, x *projectCtx) { w.int(x.c.tasksWithAnnotations) }},
+	{"useful_annotation_number", "", func(w *jsonw, x *projectCtx) { w.int(x.c.usefulAnnotations) }},
+	{"ground_truth_number", "", func(w *jsonw, x *projectCtx) { w.int(x.c.groundTruth) }},
+	{"skipped_annotations_number", "", func(w *jsonw, x *projectCtx) { w.int(x.c.skipped) }},
+	{"title", "", func(w *jsonw, x *projectCtx) { w.optStr(x.p.Title) }},
+	{"description", "", func(w *jsonw, x *projectCtx) { w.optStr(x.p.Description) }},
+	{"label_config", "", func(w *jsonw, x *projectCtx) { w.str(x.p.LabelConfig) }},
+	{"parsed_label_config", "", func(w *jsonw, x *projectCtx) { w.raw(x.p.parsed.parsedJSON(), "{}") }},
+	{"label_config_hash", "", func(w *jsonw, x *projectCtx) { w.int64(x.p.parsed.hash) }},
+	{"expert_instruction", "", func(w *jsonw, x *projectCtx) { w.str(x.p.ExpertInstruction) }},
+	{"show_instruction", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.ShowInstruction) }},
+	{"show_skip_button", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.ShowSkipButton) }},
+	{"enable_empty_annotation", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.EnableEmptyAnnotation) }},
+	{"reveal_preannotations_interactively", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.RevealPreannotationsInteractive) }},
+	{"show_annotation_history", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.ShowAnnotationHistory) }},
+	{"show_collab_predictions", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.ShowCollabPredictions) }},
+	{"evaluate_predictions_automatically", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.EvaluatePredictionsAutomatically) }},
+	{"token", "", func(w *jsonw, x *projectCtx) { w.str(x.p.Token) }},
+	{"result_count", "", func(w *jsonw, x *projectCtx) { w.int(x.c.resultCount) }},
+	{"color", "", func(w *jsonw, x *projectCtx) { w.str(x.p.Color) }},
+	{"maximum_annotations", "", func(w *jsonw, x *projectCtx) { w.int(x.p.MaximumAnnotations) }},
+	{"min_annotations_to_start_training", "", func(w *jsonw, x *projectCtx) { w.int(x.p.MinAnnotationsToStartTraining) }},
+	{"control_weights", "", func(w *jsonw, x *projectCtx) { w.raw(x.p.controlWeights(), "{}") }},
+	{"model_version", "", func(w *jsonw, x *projectCtx) { w.str(x.p.ModelVersion) }},
+	{"data_types", "", func(w *jsonw, x *projectCtx) { w.raw(x.p.parsed.dataTypesJSON(), "{}") }},
+	{"is_draft", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.IsDraft) }},
+	{"is_published", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.IsPublished) }},
+	{"created_at", "", func(w *jsonw, x *projectCtx) { w.stamp(x.p.CreatedAt) }},
+	{"updated_at", "", func(w *jsonw, x *projectCtx) { w.stamp(x.p.UpdatedAt) }},
+	{"sampling", "", func(w *jsonw, x *projectCtx) { w.str(x.p.Sampling) }},
+	{"skip_queue", "", func(w *jsonw, x *projectCtx) { w.str(x.p.SkipQueue) }},
+	{"show_ground_truth_first", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.ShowGroundTruthFirst) }},
+	{"annotator_evaluation_enabled", "1.23", func(w *jsonw, x *projectCtx) { w.bool(false) }},
+	{"show_overlap_first", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.ShowOverlapFirst) }},
+	{"overlap_cohort_percentage", "", func(w *jsonw, x *projectCtx) { w.int(x.p.OverlapCohortPercentage) }},
+	{"task_data_login", "", func(w *jsonw, x *projectCtx) { w.optStr(x.p.TaskDataLogin) }},
+	{"task_data_password", "", func(w *jsonw, x *projectCtx) { w.optStr(x.p.TaskDataPassword) }},
+	{"pinned_at", "", func(w *jsonw, x *projectCtx) { w.optStamp(x.p.PinnedAt) }},
+	{"custom_task_lock_ttl", "", func(w *jsonw, x *projectCtx) { w.null() }},
+	{"deleted_at", "1.23", func(w *jsonw, x *projectCtx) { w.null() }},
+	{"purge_at", "1.23", func(w *jsonw, x *projectCtx) { w.null() }},
+	{"search_vector", "1.23", func(w *jsonw, x *projectCtx) { w.null() }},
+	{"organization", "", func(w *jsonw, x *projectCtx) { w.int(orgID) }},
+	{"created_by", "", func(w *jsonw, x *projectCtx) { w.optInt(x.p.CreatedBy) }},
+	{"deleted_by", "1.23", func(w *jsonw, x *projectCtx) { w.null() }},
 }
 
-// taskPayload is TaskWebhookSerializer's output: no annotations, no predictions.
-type taskPayload struct {
-	ID                     int             `json:"id"`
-	Data                   json.RawMessage `json:"data"`
-	Meta                   json.RawMessage `json:"meta"`
-	CreatedAt              stamp           `json:"created_at"`
-	UpdatedAt              stamp           `json:"updated_at"`
-	IsLabeled              bool            `json:"is_labeled"`
-	Overlap                int             `json:"overlap"`
-	InnerID                int             `json:"inner_id"`
-	TotalAnnotations       int             `json:"total_annotations"`
-	CancelledAnnotations   int             `json:"cancelled_annotations"`
-	TotalPredictions       int             `json:"total_predictions"`
-	CommentCount           int             `json:"comment_count"`
-	UnresolvedCommentCount int             `json:"unresolved_comment_count"`
-	LastCommentUpdatedAt   *stamp          `json:"last_comment_updated_at"`
-	Project                int             `json:"project"`
-	UpdatedBy              *int            `json:"updated_by"`
-	FileUpload             *int            `json:"file_upload"`
-	CommentAuthors         []int           `json:"comment_authors"`
+// taskCtx is a task with its live counters.
+type taskCtx struct {
+	t *task
+	c taskCounts
 }
 
-func (st *store) taskPayload(t *task) taskPayload {
-	c := st.countsOf(t)
-	return taskPayload{
-		ID:                   t.ID,
-		Data:                 t.Data,
-		Meta:                 orNull(t.Meta),
-		CreatedAt:            stamp(t.CreatedAt),
-		UpdatedAt:            stamp(t.UpdatedAt),
-		IsLabeled:            t.IsLabeled,
-		Overlap:              t.Overlap,
-		InnerID:              t.InnerID,
-		TotalAnnotations:     c.total,
-		CancelledAnnotations: c.cancelled,
-		TotalPredictions:     c.predictions,
-		Project:              t.ProjectID,
-		UpdatedBy:            t.UpdatedBy,
-		FileUpload:           t.FileUpload,
-		CommentAuthors:       []int{},
-	}
+// taskHook is TaskWebhookSerializer's output: no annotations, no predictions.
+var taskHook = shape[*taskCtx]{
+	{"id", "", func(w *jsonw, x *taskCtx) { w.int(x.t.ID) }},
+	{"data", "", func(w *jsonw, x *taskCtx) { w.raw(x.t.Data, "{}") }},
+	{"meta", "", func(w *jsonw, x *taskCtx) { w.raw(x.t.Meta, "null") }},
+	{"created_at", "", func(w *jsonw, x *taskCtx) { w.stamp(x.t.CreatedAt) }},
+	{"updated_at", "", func(w *jsonw, x *taskCtx) { w.stamp(x.t.UpdatedAt) }},
+	{"is_labeled", "", func(w *jsonw, x *taskCtx) { w.bool(x.t.IsLabeled) }},
+	{"allow_skip", "1.23", func(w *jsonw, x *taskCtx) { w.bool(true) }},
+	{"overlap", "", func(w *jsonw, x *taskCtx) { w.int(x.t.Overlap) }},
+	{"inner_id", "", func(w *jsonw, x *taskCtx) { w.int(x.t.InnerID) }},
+	{"total_annotations", "", func(w *jsonw, x *taskCtx) { w.int(x.c.total) }},
+	{"cancelled_annotations", "", func(w *jsonw, x *taskCtx) { w.int(x.c.cancelled) }},
+	{"total_predictions", "", func(w *jsonw, x *taskCtx) { w.int(x.c.predictions) }},
+	{"precomputed_agreement", "1.23", func(w *jsonw, x *taskCtx) { w.null() }},
+	{"comment_count", "", func(w *jsonw, x *taskCtx) { w.int(0) }},
+	{"unresolved_comment_count", "", func(w *jsonw, x *taskCtx) { w.int(0) }},
+	{"last_comment_updated_at", "", func(w *jsonw, x *taskCtx) { w.null() }},
+	{"project", "", func(w *jsonw, x *taskCtx) { w.int(x.t.ProjectID) }},
+	{"updated_by", "", func(w *jsonw, x *taskCtx) { w.optInt(x.t.UpdatedBy) }},
+	{"file_upload", "", func(w *jsonw, x *taskCtx) { w.optInt(x.t.FileUpload) }},
+	{"comment_authors", "", func(w *jsonw, x *taskCtx) { w.b = append(w.b, "[]"...) }},
 }
 
-// annotationPayload is AnnotationWebhookSerializer's output.
-type annotationPayload struct {
-	ID               int             `json:"id"`
-	Result           json.RawMessage `json:"result"`
-	WasCancelled     bool            `json:"was_cancelled"`
-	GroundTruth      bool            `json:"ground_truth"`
-	CreatedAt        stamp           `json:"created_at"`
-	UpdatedAt        stamp           `json:"updated_at"`
-	DraftCreatedAt   *stamp          `json:"draft_created_at"`
-	LeadTime         *float64        `json:"lead_time"`
-	Prediction       json.RawMessage `json:"prediction"`
-	ResultCount      int             `json:"result_count"`
-	UniqueID         string          `json:"unique_id"`
-	ImportID         *int            `json:"import_id"`
-	LastAction       *string         `json:"last_action"`
-	Task             int             `json:"task"`
-	Project          *int            `json:"project"`
-	CompletedBy      *int            `json:"completed_by"`
-	UpdatedBy        *int            `json:"updated_by"`
-	ParentPrediction *int            `json:"parent_prediction"`
-	ParentAnnotation *int            `json:"parent_annotation"`
-	LastCreatedBy    *int            `json:"last_created_by"`
+// annotationHook is AnnotationWebhookSerializer's output.
+var annotationHook = shape[*annotation]{
+	{"id", "", func(w *jsonw, a *annotation) { w.int(a.ID) }},
+	{"result", "", func(w *jsonw, a *annotation) { w.raw(a.Result, "[]") }},
+	{"was_cancelled", "", func(w *jsonw, a *annotation) { w.bool(a.WasCancelled) }},
+	{"ground_truth", "", func(w *jsonw, a *annotation) { w.bool(a.GroundTruth) }},
+	{"created_at", "", func(w *jsonw, a *annotation) { w.stamp(a.CreatedAt) }},
+	{"updated_at", "", func(w *jsonw, a *annotation) { w.stamp(a.UpdatedAt) }},
+	{"draft_created_at", "", func(w *jsonw, a *annotation) { w.optStamp(a.DraftCreatedAt) }},
+	{"lead_time", "", func(w *jsonw, a *annotation) { w.optFloat(a.LeadTime) }},
+	{"prediction", "", func(w *jsonw, a *annotation) { w.raw(a.Prediction, "{}") }},
+	{"result_count", "", func(w *jsonw, a *annotation) { w.int(a.resultN) }},
+	{"unique_id", "", func(w *jsonw, a *annotation) { w.str(a.UniqueID) }},
+	{"import_id", "", func(w *jsonw, a *annotation) { w.optInt(a.ImportID) }},
+	{"last_action", "", func(w *jsonw, a *annotation) { w.optStr(a.LastAction) }},
+	{"bulk_created", "", func(w *jsonw, a *annotation) { w.bool(a.BulkCreated) }},
+	{"task", "", func(w *jsonw, a *annotation) { w.int(a.TaskID) }},
+	{"project", "", func(w *jsonw, a *annotation) { w.int(a.ProjectID) }},
+	{"completed_by", "", func(w *jsonw, a *annotation) { w.optInt(a.CompletedBy) }},
+	{"updated_by", "", func(w *jsonw, a *annotation) { w.optInt(a.UpdatedBy) }},
+	{"parent_prediction", "", func(w *jsonw, a *annotation) { w.optInt(a.ParentPrediction) }},
+	{"parent_annotation", "", func(w *jsonw, a *annotation) { w.optInt(a.ParentAnnotation) }},
+	{"last_created_by", "", func(w *jsonw, a *annotation) { w.optInt(a.LastCreatedBy) }},
 }
 
-func annotationPayloadOf(a *annotation) annotationPayload {
-	pid := a.ProjectID
-	return annotationPayload{
-		ID:               a.ID,
-		Result:           orEmptyList(a.Result),
-		WasCancelled:     a.WasCancelled,
-		GroundTruth:      a.GroundTruth,
-		CreatedAt:        stamp(a.CreatedAt),
-		UpdatedAt:        stamp(a.UpdatedAt),
-		DraftCreatedAt:   optStamp(a.DraftCreatedAt),
-		LeadTime:         a.LeadTime,
-		Prediction:       orEmptyObject(a.Prediction),
-		ResultCount:      a.resultN,
-		UniqueID:         a.UniqueID,
-		ImportID:         a.ImportID,
-		LastAction:       a.LastAction,
-		Task:             a.TaskID,
-		Project:          &pid,
-		CompletedBy:      a.CompletedBy,
-		UpdatedBy:        a.UpdatedBy,
-		ParentPrediction: a.ParentPrediction,
-		ParentAnnotation: a.ParentAnnotation,
-		LastCreatedBy:    a.LastCreatedBy,
-	}
+// writeProject writes p's payload object.
+func (st *store) writeProject(w *jsonw, p *project) {
+	projectHook.writeTo(w, &projectCtx{p, st.projectCountsOf(p)}, st.profile)
 }
 
-// idOnly is OnlyIDWebhookSerializer's output, used by every delete.
-type idOnly struct {
-	ID int `json:"id"`
+// writeTask writes t's payload object.
+func (st *store) writeTask(w *jsonw, t *task) {
+	taskHook.writeTo(w, &taskCtx{t, st.countsOf(t)}, st.profile)
 }
 
-func orEmptyObject(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 {
-		return json.RawMessage("{}")
-	}
-	return raw
+// writeAnnotation writes a's payload object.
+func (st *store) writeAnnotation(w *jsonw, a *annotation) {
+	annotationHook.writeTo(w, a, st.profile)
 }
 
-func orEmptyList(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 {
-		return json.RawMessage("[]")
-	}
-	return raw
-}
-
-func orNull(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 {
-		return json.RawMessage("null")
-	}
-	return raw
+// writeIDOnly is OnlyIDWebhookSerializer's output, used by every delete.
+func writeIDOnly(w *jsonw, id int) {
+	w.b = append(w.b, `{"id":`...)
+	w.int(id)
+	w.b = append(w.b, '}')
 }

@@ -150,7 +150,7 @@ func TestCompactionKeepsEveryChange(t *testing.T) {
 
 func TestCleanCloseFoldsTheJournal(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.json")
-	srv := New(stateConfig())
+	srv := mustNew(t, stateConfig())
 	if _, err := srv.OpenState(path); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestCleanCloseFoldsTheJournal(t *testing.T) {
 		t.Errorf("state file after close: %s (%v)", b, err)
 	}
 	// The snapshot alone restores the same state.
-	s2 := New(stateConfig())
+	s2 := mustNew(t, stateConfig())
 	if err := s2.Restore(b); err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestSecondServerOnTheSameStateIsRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "twin.json")
 	first := openDurable(t, path)
 	first.project("Mine")
-	second := New(Config{})
+	second := mustNew(t, Config{})
 	_, err := second.OpenState(path)
 	var inUse *StateInUseError
 	if !errors.As(err, &inUse) || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
@@ -257,7 +257,7 @@ func TestBadStateFilesAreRefusedAndLeftAlone(t *testing.T) {
 				jb = append(jb, journalLine(t, "6\t{\"next\":{}}\t")...)
 				os.WriteFile(path+".journal", jb, 0o600)
 			}
-			srv := New(Config{})
+			srv := mustNew(t, Config{})
 			_, err := srv.OpenState(path)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("OpenState = %v, want an error containing %q", err, tc.want)
@@ -271,7 +271,7 @@ func TestBadStateFilesAreRefusedAndLeftAlone(t *testing.T) {
 				}
 			}
 			// The lock was released: a later start may try again.
-			if _, err := New(Config{}).OpenState(filepath.Join(t.TempDir(), "other.json")); err != nil {
+			if _, err := mustNew(t, Config{}).OpenState(filepath.Join(t.TempDir(), "other.json")); err != nil {
 				t.Fatal(err)
 			}
 		})

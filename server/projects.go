@@ -30,6 +30,17 @@ const userEmail = "labelhook@localhost"
 
 func theUser() userObject { return userObject{ID: userID, Email: userEmail} }
 
+// creator is a project's created_by as the REST API nests it.
+func creator(id *int) *userObject {
+	if id == nil {
+		return nil
+	}
+	u := theUser()
+	return &u
+}
+
+func ptr[T any](v T) *T { return &v }
+
 // projectObject is the REST API's Project (ProjectSerializer),
 // docs/label-studio-behaviour.md#rest-project.
 type projectObject struct {
@@ -48,7 +59,7 @@ type projectObject struct {
 	IsPublished                      bool            `json:"is_published"`
 	ModelVersion                     string          `json:"model_version"`
 	IsDraft                          bool            `json:"is_draft"`
-	CreatedBy                        userObject      `json:"created_by"`
+	CreatedBy                        *userObject     `json:"created_by"`
 	CreatedAt                        stamp           `json:"created_at"`
 	MinAnnotationsToStartTraining    int             `json:"min_annotations_to_start_training"`
 	StartTrainingOnAnnotationUpdate  bool            `json:"start_training_on_annotation_update"`
@@ -97,7 +108,7 @@ func (st *store) projectObject(p *project) projectObject {
 		IsPublished:                      p.IsPublished,
 		ModelVersion:                     p.ModelVersion,
 		IsDraft:                          p.IsDraft,
-		CreatedBy:                        theUser(),
+		CreatedBy:                        creator(p.CreatedBy),
 		CreatedAt:                        stamp(p.CreatedAt),
 		MinAnnotationsToStartTraining:    p.MinAnnotationsToStartTraining,
 		ShowCollabPredictions:            p.ShowCollabPredictions,
@@ -114,7 +125,7 @@ func (st *store) projectObject(p *project) projectObject {
 		OverlapCohortPercentage:          p.OverlapCohortPercentage,
 		TaskDataLogin:                    p.TaskDataLogin,
 		TaskDataPassword:                 p.TaskDataPassword,
-		ControlWeights:                   orEmptyObject(p.ControlWeights),
+		ControlWeights:                   p.controlWeights(),
 		ParsedLabelConfig:                p.parsed.parsedJSON(),
 		EvaluatePredictionsAutomatically: p.EvaluatePredictionsAutomatically,
 		ConfigHasControlTags:             p.parsed.hasControls(),
@@ -211,7 +222,7 @@ func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) err
 		ShowSkipButton: true, EnableEmptyAnnotation: true, ShowCollabPredictions: true,
 		Color: "#FFFFFF", MaximumAnnotations: 1, ControlWeights: json.RawMessage("{}"),
 		CreatedAt: now, UpdatedAt: now, Sampling: samplingChoices[0], SkipQueue: "REQUEUE_FOR_OTHERS",
-		OverlapCohortPercentage: 100, NextInnerID: 1,
+		OverlapCohortPercentage: 100, NextInnerID: 1, CreatedBy: ptr(userID),
 		Token: strings.ReplaceAll(s.cfg.NewUUID(), "-", "")[:6],
 	}
 	applyProjectFields(f, p)

@@ -66,7 +66,7 @@ func TestResetFencesQueuedDeliveries(t *testing.T) {
 	release := make(chan struct{})
 	slow.setRespond(func(int) (int, time.Duration) { <-release; return 500, 0 })
 	fresh := newHookReceiver(t)
-	e := newAPI(t, Config{AsyncDelivery: true})
+	e := newAPI(t, Config{AsyncDelivery: true, MaxConsecutiveFailures: 50})
 	pid := e.project("Before reset")
 	e.hookOn(pid, slow.URL, nil)
 	for range 4 {

@@ -106,7 +106,7 @@ func TestRetryScheduleRetriesUntil2xx(t *testing.T) {
 		}
 		return 200, 0
 	})
-	e := newAPI(t, Config{RetrySchedule: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}})
+	e := newAPI(t, Config{MaxConsecutiveFailures: 50, RetrySchedule: []time.Duration{time.Millisecond, time.Millisecond, time.Millisecond}})
 	pid, hid := hookedProject(t, e, h)
 	e.importTasks(pid, 1)
 	got := h.all()
@@ -124,7 +124,7 @@ func TestRetryScheduleRetriesUntil2xx(t *testing.T) {
 func TestRetryExhaustedCountsOneFailure(t *testing.T) {
 	h := newHookReceiver(t)
 	h.setRespond(func(int) (int, time.Duration) { return 500, 0 })
-	e := newAPI(t, Config{RetrySchedule: []time.Duration{time.Millisecond, time.Millisecond}})
+	e := newAPI(t, Config{MaxConsecutiveFailures: 50, RetrySchedule: []time.Duration{time.Millisecond, time.Millisecond}})
 	pid, hid := hookedProject(t, e, h)
 	e.importTasks(pid, 1)
 	if n := len(h.all()); n != 3 {
@@ -201,7 +201,7 @@ func TestSigningHeadersVerify(t *testing.T) {
 
 func TestFaultDropIsLoggedNeverSilent(t *testing.T) {
 	h := newHookReceiver(t)
-	e := newAPI(t, Config{Faults: Faults{Drop: 1, Seed: 7}})
+	e := newAPI(t, Config{MaxConsecutiveFailures: 50, Faults: Faults{Drop: 1, Seed: 7}})
 	pid, hid := hookedProject(t, e, h)
 	e.importTasks(pid, 1)
 	if n := len(h.all()); n != 0 {

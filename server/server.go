@@ -29,27 +29,29 @@ type Server struct {
 	shadow *loaded
 }
 
-// New returns a Server with cfg's settings (zero fields take Label
-// Studio's defaults). Close it to stop async delivery.
-func New(cfg Config) *Server {
+// New returns a Server with cfg's settings (zero fields take the Label
+// Studio release's defaults), or Validate's error. Close it to stop async
+// delivery and to release a state file.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
+	prof, _ := profileFor(cfg.LabelStudioVersion)
 	s := &Server{
 		cfg:  cfg,
 		log:  cfg.Logger,
 		st:   newStore(),
 		auth: newAuthenticator(cfg.Token, cfg.Now),
 	}
+	s.st.profile = prof
 	var signer *signing.Signer
 	if cfg.SigningSecret != "" {
-		var err error
-		if signer, err = signing.New(cfg.SigningSecret); err != nil {
-			// New has no error result; a bad secret must not go unnoticed.
-			panic(fmt.Sprintf("server.New: %v", err))
-		}
+		signer, _ = signing.New(cfg.SigningSecret) // checked by Validate
 	}
-	var send sender = pySender{pyhttp.New(DefaultUserAgent, cfg.WebhookTimeout)}
+	var send sender = pySender{pyhttp.New(prof.UserAgent, cfg.WebhookTimeout)}
 	if cfg.HTTPClient != nil {
-		send = clientSender{c: cfg.HTTPClient, userAgent: DefaultUserAgent, timeout: cfg.WebhookTimeout}
+		send = clientSender{c: cfg.HTTPClient, userAgent: prof.UserAgent, timeout: cfg.WebhookTimeout}
 	}
 	s.out = newDispatcher(s.st, deliverySettings{
 		schedule: cfg.RetrySchedule, maxFailures: cfg.MaxConsecutiveFailures, faults: cfg.Faults,
@@ -62,7 +64,7 @@ func New(cfg Config) *Server {
 		s.st.trackChanges()
 		s.shadow = newLoaded()
 	}
-	return s
+	return s, nil
 }
 
 // Config returns the effective configuration (defaults filled in).

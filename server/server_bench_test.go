@@ -39,7 +39,7 @@ func benchServer(b *testing.B, n int, hook string) (*Server, int, []int) {
 	// The tests' recount check would make every payload O(tasks) again.
 	verifyCounts = false
 	b.Cleanup(func() { verifyCounts = true })
-	s := New(Config{Token: testToken})
+	s := mustNew(b, Config{Token: testToken})
 	b.Cleanup(func() { _ = s.Close(context.Background()) }) // b.Context() is already cancelled in Cleanup
 	var p struct {
 		ID int `json:"id"`

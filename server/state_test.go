@@ -193,7 +193,7 @@ func FuzzRestore(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s := New(Config{})
+		s := mustNew(t, Config{})
 		if err := s.Restore(data); err != nil {
 			return
 		}
@@ -201,7 +201,7 @@ func FuzzRestore(f *testing.F) {
 		if err != nil {
 			t.Fatalf("snapshot after an accepted restore: %v", err)
 		}
-		s2 := New(Config{})
+		s2 := mustNew(t, Config{})
 		if err := s2.Restore(snap); err != nil {
 			t.Fatalf("a snapshot does not restore: %v\n%s", err, snap)
 		}

@@ -221,7 +221,7 @@ func checkWebhook(w *webhook, projects map[int]*project) error {
 			return fmt.Errorf("unknown action %q", a)
 		}
 	}
-	raw, err := marshal(webhookObjectOf(w))
+	raw, err := marshal(webhookObjectOf(w, true))
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,9 @@ type store struct {
 	// changes the delivery engine makes.
 	persist func() (uint64, error)
 	durable func(uint64) error
+
+	// profile is the Label Studio release the views imitate.
+	profile *Profile
 }
 
 func newStore() *store {

@@ -69,20 +69,28 @@ type webhookObject struct {
 	SendForAllActions   bool       `json:"send_for_all_actions"`
 	Headers             headerList `json:"headers"`
 	IsActive            bool       `json:"is_active"`
-	ConsecutiveFailures int        `json:"consecutive_failures"`
+	ConsecutiveFailures *int       `json:"consecutive_failures,omitempty"` // only with auto-disable on
 	Actions             []string   `json:"actions"`
 	CreatedAt           stamp      `json:"created_at"`
 	UpdatedAt           stamp      `json:"updated_at"`
 }
 
-func webhookObjectOf(w *webhook) webhookObject {
-	return webhookObject{
+// webhookObjectOf shows w; counting says failures are counted (the
+// consecutive_failures key exists only then: no verified release has it).
+func webhookObjectOf(w *webhook, counting bool) webhookObject {
+	o := webhookObject{
 		ID: w.ID, Organization: orgID, Project: w.ProjectID, URL: w.URL, SendPayload: w.SendPayload,
 		SendForAllActions: w.SendForAllActions, Headers: w.Headers, IsActive: w.IsActive,
-		ConsecutiveFailures: w.ConsecutiveFailures, Actions: slices.Clone(w.Actions),
-		CreatedAt: stamp(w.CreatedAt), UpdatedAt: stamp(w.UpdatedAt),
+		Actions: slices.Clone(w.Actions), CreatedAt: stamp(w.CreatedAt), UpdatedAt: stamp(w.UpdatedAt),
 	}
+	if counting {
+		o.ConsecutiveFailures = ptr(w.ConsecutiveFailures)
+	}
+	return o
 }
+
+// counting reports whether failed deliveries are counted.
+func (s *Server) counting() bool { return s.cfg.MaxConsecutiveFailures > 0 }
 
 // readWebhookFields reads the writable webhook fields present in f into
 // w. Read-only fields (id, organization, consecutive_failures, created_at,
@@ -336,7 +344,7 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 		st.webhooks[wh.ID] = wh
 		st.changed(kindWebhook, wh.ID)
 		s.log.Debug("webhook created", "webhook_id", wh.ID, "url", wh.URL)
-		return webhookObjectOf(wh), nil, nil
+		return webhookObjectOf(wh, s.counting()), nil, nil
 	})
 }
 
@@ -374,7 +382,7 @@ func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error
 			if byProject != nil && (wh.ProjectID == nil || *wh.ProjectID != *byProject) {
 				continue
 			}
-			out = append(out, webhookObjectOf(wh))
+			out = append(out, webhookObjectOf(wh, s.counting()))
 		}
 		return out, nil, nil
 	})
@@ -388,7 +396,7 @@ func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return nil, nil, err
 		}
-		return webhookObjectOf(wh), nil, nil
+		return webhookObjectOf(wh, s.counting()), nil, nil
 	})
 }
 
@@ -437,7 +445,7 @@ func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) err
 		next.UpdatedAt = s.cfg.Now()
 		*wh = next
 		st.changed(kindWebhook, wh.ID)
-		return webhookObjectOf(wh), nil, nil
+		return webhookObjectOf(wh, s.counting()), nil, nil
 	})
 }
 

@@ -18,7 +18,7 @@ import (
 
 // webhookKeys is the webhook object's field order (docs/label-studio-behaviour.md#fact-31).
 var webhookKeys = []string{"id", "organization", "project", "url", "send_payload", "send_for_all_actions",
-	"headers", "is_active", "consecutive_failures", "actions", "created_at", "updated_at"}
+	"headers", "is_active", "actions", "created_at", "updated_at"} // 1.23.2 has no consecutive_failures
 
 // hookClock is the fixed clock of these tests, and hookStamp how the API writes it.
 var hookClock = time.Date(2026, 2, 3, 4, 5, 6, 789000, time.UTC)
@@ -243,7 +243,7 @@ func TestWebhookCreateAccepts(t *testing.T) {
 		{"defaults", `{"url": "http://127.0.0.1:9000/hook"}`, map[string]any{
 			"organization": 1.0, "project": nil, "url": "http://127.0.0.1:9000/hook", "send_payload": true,
 			"send_for_all_actions": true, "headers": map[string]any{}, "is_active": true,
-			"consecutive_failures": 0.0, "actions": []any{}, "created_at": hookStamp, "updated_at": hookStamp,
+			"consecutive_failures": "<missing>", "actions": []any{}, "created_at": hookStamp, "updated_at": hookStamp,
 		}, nil},
 		{"project webhook", `{"url": "http://127.0.0.1:9000/hook", "project": {project}}`, map[string]any{"project": "{project}"}, nil},
 		{"project as a numeric string", `{"url": "http://127.0.0.1:9000/hook", "project": "{project}"}`, map[string]any{"project": "{project}"}, nil},
@@ -274,7 +274,7 @@ func TestWebhookCreateAccepts(t *testing.T) {
 		{"booleans as DRF reads them", `{"url": "http://127.0.0.1:9000/hook", "send_payload": "false", "send_for_all_actions": 0, "is_active": "True"}`,
 			map[string]any{"send_payload": false, "send_for_all_actions": false, "is_active": true}, nil},
 		{"read-only fields are ignored", `{"url": "http://127.0.0.1:9000/hook", "id": 777, "organization": 42, "consecutive_failures": 9, "created_at": "2000-01-01T00:00:00Z", "updated_at": "2000-01-01T00:00:00Z"}`,
-			map[string]any{"id": 1.0, "organization": 1.0, "consecutive_failures": 0.0, "created_at": hookStamp, "updated_at": hookStamp}, nil},
+			map[string]any{"id": 1.0, "organization": 1.0, "consecutive_failures": "<missing>", "created_at": hookStamp, "updated_at": hookStamp}, nil},
 		{"unknown fields are ignored", `{"url": "http://127.0.0.1:9000/hook", "secret": "s3cret", "signature": true}`,
 			map[string]any{"url": "http://127.0.0.1:9000/hook"}, nil},
 	}
@@ -495,11 +495,11 @@ func TestWebhookUpdate(t *testing.T) {
 		// docs/label-studio-behaviour.md#fact-48
 		{"read-only fields are ignored (fact 48)", nil,
 			"PATCH", `{"id": 777, "organization": 42, "consecutive_failures": 9, "created_at": "2000-01-01T00:00:00Z", "updated_at": "2000-01-01T00:00:00Z"}`,
-			map[string]any{"id": "{hook}", "organization": 1.0, "consecutive_failures": 0.0, "created_at": hookStamp, "updated_at": hookStamp}},
+			map[string]any{"id": "{hook}", "organization": 1.0, "consecutive_failures": "<missing>", "created_at": hookStamp, "updated_at": hookStamp}},
 		// docs/label-studio-behaviour.md#fact-48
 		{"PUT read-only fields are ignored (fact 48)", nil,
 			"PUT", `{"url": "http://127.0.0.1:1/put", "id": 777, "organization": 42, "consecutive_failures": 9, "created_at": "2000-01-01T00:00:00Z"}`,
-			map[string]any{"id": "{hook}", "organization": 1.0, "consecutive_failures": 0.0, "created_at": hookStamp}},
+			map[string]any{"id": "{hook}", "organization": 1.0, "consecutive_failures": "<missing>", "created_at": hookStamp}},
 		{"empty PATCH", map[string]any{"send_payload": false},
 			"PATCH", `{}`, map[string]any{"send_payload": false, "url": "http://127.0.0.1:1/hook"}},
 	}
@@ -586,23 +586,23 @@ func TestWebhookFailureCountReset(t *testing.T) {
 		want      float64
 		wantOn    bool
 	}{
-		{"no change keeps the count", 0, 2, []string{`{}`}, false, 2, true},
-		{"is_active true on an active webhook keeps the count", 0, 2, []string{`{"is_active": true}`}, false, 2, true},
-		{"deactivation keeps the count", 0, 2, []string{`{"is_active": false}`}, false, 2, false},
-		{"re-activation resets", 0, 2, []string{`{"is_active": false}`, `{"is_active": true}`}, false, 0, true},
+		{"no change keeps the count", 100, 2, []string{`{}`}, false, 2, true},
+		{"is_active true on an active webhook keeps the count", 100, 2, []string{`{"is_active": true}`}, false, 2, true},
+		{"deactivation keeps the count", 100, 2, []string{`{"is_active": false}`}, false, 2, false},
+		{"re-activation resets", 100, 2, []string{`{"is_active": false}`, `{"is_active": true}`}, false, 0, true},
 		// docs/label-studio-behaviour.md#fact-26
 		{"re-activation after auto-disable resets (fact 26)", 2, 2, []string{`{"is_active": true}`}, false, 0, true},
 		{"auto-disabled webhook stays off and counted without re-activation", 2, 2, []string{`{"send_payload": false}`}, false, 2, false},
-		{"url change resets", 0, 2, []string{`{"url": "http://127.0.0.1:1/elsewhere"}`}, false, 0, true},
-		{"same url keeps the count", 0, 2, []string{`{"url": "` + hookURL + `"}`}, false, 2, true},
-		{"headers change resets", 0, 2, []string{`{"headers": {"X-Token": "new"}}`}, false, 0, true},
-		{"same headers keep the count", 0, 2, []string{`{"headers": {"X-Token": "t", "X-Other": "o"}}`}, false, 2, true},
-		{"same headers in another order keep the count", 0, 2, []string{`{"headers": {"X-Other": "o", "X-Token": "t"}}`}, false, 2, true},
-		{"other fields keep the count", 0, 2, []string{`{"send_payload": false, "send_for_all_actions": false, "actions": ["TASKS_CREATED"]}`}, false, 2, true},
-		{"PUT with the same url keeps the count", 0, 2, []string{`{"url": "` + hookURL + `"}`}, true, 2, true},
-		{"PUT with a new url resets", 0, 2, []string{`{"url": "http://127.0.0.1:1/put"}`}, true, 0, true},
-		{"PUT re-activation resets", 0, 2, []string{`{"is_active": false}`, `{"url": "` + hookURL + `", "is_active": true}`}, true, 0, true},
-		{"a rejected PATCH keeps the count", 0, 2, []string{`{"url": "not a url", "is_active": false}`}, false, 2, true},
+		{"url change resets", 100, 2, []string{`{"url": "http://127.0.0.1:1/elsewhere"}`}, false, 0, true},
+		{"same url keeps the count", 100, 2, []string{`{"url": "` + hookURL + `"}`}, false, 2, true},
+		{"headers change resets", 100, 2, []string{`{"headers": {"X-Token": "new"}}`}, false, 0, true},
+		{"same headers keep the count", 100, 2, []string{`{"headers": {"X-Token": "t", "X-Other": "o"}}`}, false, 2, true},
+		{"same headers in another order keep the count", 100, 2, []string{`{"headers": {"X-Other": "o", "X-Token": "t"}}`}, false, 2, true},
+		{"other fields keep the count", 100, 2, []string{`{"send_payload": false, "send_for_all_actions": false, "actions": ["TASKS_CREATED"]}`}, false, 2, true},
+		{"PUT with the same url keeps the count", 100, 2, []string{`{"url": "` + hookURL + `"}`}, true, 2, true},
+		{"PUT with a new url resets", 100, 2, []string{`{"url": "http://127.0.0.1:1/put"}`}, true, 0, true},
+		{"PUT re-activation resets", 100, 2, []string{`{"is_active": false}`, `{"url": "` + hookURL + `", "is_active": true}`}, true, 0, true},
+		{"a rejected PATCH keeps the count", 100, 2, []string{`{"url": "not a url", "is_active": false}`}, false, 2, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

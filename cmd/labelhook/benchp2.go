@@ -60,7 +60,10 @@ type benchMock struct {
 }
 
 func startBenchMock(ctx context.Context, cfg server.Config) (*benchMock, error) {
-	srv := server.New(cfg)
+	srv, err := server.New(cfg)
+	if err != nil {
+		return nil, err
+	}
 	base, stop, err := benchLoopback(srv)
 	if err != nil {
 		return nil, err

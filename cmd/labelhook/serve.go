@@ -210,7 +210,10 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 			log.Warn("LISTENING BEYOND LOOPBACK WITH THE PUBLIC DEVELOPMENT TOKEN: anyone who can reach this address can use the API; set --token or LABELHOOK_TOKEN", "addr", o.addr)
 		}
 	}
-	srv := server.New(cfg)
+	srv, err := server.New(cfg)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
 	// closeServer stops async delivery; every return below runs it once.
 	closeServer := func() error {
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)

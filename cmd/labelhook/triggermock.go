@@ -36,13 +36,16 @@ func startTrigger(o triggerOptions, cfg *fakedata.Config, stderr io.Writer) (*tr
 		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	rec := &recorder{base: http.DefaultTransport.(*http.Transport).Clone()}
-	mock := server.New(server.Config{
+	mock, err := server.New(server.Config{
 		Token:                  server.DefaultToken,
 		WebhookTimeout:         o.timeout,
 		MaxConsecutiveFailures: -1, // --count 100 against a failing target must send 100
 		HTTPClient:             &http.Client{Transport: rec},
 		Logger:                 log,
 	})
+	if err != nil {
+		return nil, fmt.Errorf("start the in-process mock: %w", err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("start the in-process mock: %w", err)

@@ -19,9 +19,11 @@ const MaxDepth = 256
 
 // Node is one element of a label config.
 type Node struct {
-	Name     string
-	Attrs    map[string]string
-	Children []*Node
+	Name  string
+	Attrs map[string]string
+	// AttrNames are Attrs' names in document order.
+	AttrNames []string
+	Children  []*Node
 }
 
 // Config is a checked label config.
@@ -134,6 +136,9 @@ func parseXML(src string) (*Node, error) {
 			}
 			n := &Node{Name: t.Name.Local, Attrs: map[string]string{}}
 			for _, a := range t.Attr {
+				if _, dup := n.Attrs[a.Name.Local]; !dup {
+					n.AttrNames = append(n.AttrNames, a.Name.Local)
+				}
 				n.Attrs[a.Name.Local] = a.Value
 			}
 			if len(stack) == 0 {

@@ -46,7 +46,10 @@ func TestTaskLiveCost(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector inflates the heap")
 	}
-	srv := server.New(server.Config{})
+	srv, err := server.New(server.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	call(t, ts.URL, "POST", "/api/projects", []byte(`{"title":"Big one"}`))

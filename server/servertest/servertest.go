@@ -61,7 +61,10 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	if cfg.Token == "" {
 		cfg.Token = server.DefaultToken
 	}
-	mock := server.New(cfg)
+	mock, err := server.New(cfg)
+	if err != nil {
+		t.Fatalf("servertest: %v", err)
+	}
 	ts := httptest.NewServer(mock)
 	t.Cleanup(func() {
 		ts.Close()

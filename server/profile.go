@@ -1,0 +1,101 @@
+package server
+
+import (
+	"cmp"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Profile is what differs between the Label Studio releases labelhook has
+// been verified against (conformance/labelstudio/FINDINGS.md holds the
+// evidence; scenarios/compare/testdata the recorded traces). Where
+// releases differ, the difference is data: here, and in the since marks
+// of the shapes' fields (shape.go); never a version check in a handler.
+type Profile struct {
+	// Version is the release, as /api/version and error envelopes say it.
+	Version string
+	// UserAgent is what the release's python-requests sends.
+	UserAgent string
+	// WebhookTimeout is the release's WEBHOOK_TIMEOUT default.
+	WebhookTimeout time.Duration
+	// BatchSize is the release's WEBHOOK_BATCH_SIZE default; Chunked says
+	// whether list events are cut into chunks of it at all (1.20.0 sends
+	// one event however many items).
+	BatchSize int
+	Chunked   bool
+	// EmptyBulkEvent: a bulk delete that deletes nothing still sends
+	// {"action": ...} with no items and no project (1.20.0).
+	EmptyBulkEvent bool
+	// Converter is the label-studio-converter version /api/version shows;
+	// Build the front-end build it shows (message, short commit, date).
+	Converter string
+	Build     [3]string
+}
+
+// profiles are the verified releases, newest first; the first is the
+// default.
+var profiles = []Profile{
+	{Version: "1.23.2", UserAgent: "python-requests/2.34.2", WebhookTimeout: time.Second, BatchSize: 5000, Chunked: true,
+		Converter: "2.1.2", Build: [3]string{"fix: PLT-1331: Block SSRF in export media downloads", "df96d7", "2026-09-25T09:13:03.000Z"}},
+	{Version: "1.20.0", UserAgent: "python-requests/2.32.5", WebhookTimeout: time.Second, BatchSize: 100, EmptyBulkEvent: true,
+		Converter: "1.0.18", Build: [3]string{"fix: FIT-306: Zooming out the page breaks audio rendering of the wavef ...", "fb9012", "2025-06-27T12:31:54.000Z"}},
+}
+
+// The newest verified release, the mock's default, and its delivery
+// defaults (what a Config's zero values mean).
+var (
+	DefaultVersion        = profiles[0].Version
+	DefaultUserAgent      = profiles[0].UserAgent
+	DefaultWebhookTimeout = profiles[0].WebhookTimeout
+	DefaultBatchSize      = profiles[0].BatchSize
+)
+
+// DefaultMaxConsecutiveFailures is 0, off: no verified release counts
+// failed deliveries (Config.MaxConsecutiveFailures).
+const DefaultMaxConsecutiveFailures = 0
+
+// Versions lists the verified releases a Config may name, newest first.
+func Versions() []string {
+	out := make([]string, len(profiles))
+	for i, p := range profiles {
+		out[i] = p.Version
+	}
+	return out
+}
+
+// profileFor returns the profile of version ("" is the default).
+func profileFor(version string) (*Profile, error) {
+	if version == "" {
+		return &profiles[0], nil
+	}
+	for i := range profiles {
+		if profiles[i].Version == version {
+			return &profiles[i], nil
+		}
+	}
+	return nil, fmt.Errorf("Label Studio version %q has no verified profile (verified: %s)", version, strings.Join(Versions(), ", "))
+}
+
+// atLeast reports whether the profile's release is v or newer ("1.23"
+// covers 1.23.0 and later).
+func (p *Profile) atLeast(v string) bool { return compareVersions(p.Version, v) >= 0 }
+
+// compareVersions compares dotted numeric versions; missing parts are 0.
+func compareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := range max(len(as), len(bs)) {
+		var x, y int
+		if i < len(as) {
+			x, _ = strconv.Atoi(as[i])
+		}
+		if i < len(bs) {
+			y, _ = strconv.Atoi(bs[i])
+		}
+		if x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return 0
+}

@@ -1,0 +1,193 @@
+package server
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labelhook/labelhook/internal/pyjson"
+)
+
+// A shape is a JSON view over an entity, as one Label Studio serializer
+// writes it: its keys in the serializer's order, each with how to write
+// its value. The field list is the view's one home: adding a key is one
+// line in it (and a field on the entity, if the value is stored). A key a
+// release added says so (since), and a profile of an older release leaves
+// it out: the versions' differences are data.
+type shape[C any] []field[C]
+
+// field is one key of a shape.
+type field[C any] struct {
+	key string
+	// since is the first verified release with this key ("" = all).
+	since string
+	write func(w *jsonw, c C)
+}
+
+// writeTo writes c as a JSON object with the keys profile p has.
+func (v shape[C]) writeTo(w *jsonw, c C, p *Profile) {
+	w.b = append(w.b, '{')
+	first := true
+	for i := range v {
+		f := &v[i]
+		if f.since != "" && !p.atLeast(f.since) {
+			continue
+		}
+		if !first {
+			w.b = append(w.b, ',')
+		}
+		first = false
+		w.b = strconv.AppendQuote(w.b, f.key) // keys are plain ASCII
+		w.b = append(w.b, ':')
+		f.write(w, c)
+	}
+	w.b = append(w.b, '}')
+}
+
+// render returns c's JSON in this view as a raw value, ready to embed in
+// a struct that encoding/json writes.
+func (v shape[C]) render(c C, p *Profile) json.RawMessage {
+	var w jsonw
+	v.writeTo(&w, c, p)
+	return w.b
+}
+
+// keys lists the view's keys for profile p, in order.
+func (v shape[C]) keys(p *Profile) []string {
+	var out []string
+	for _, f := range v {
+		if f.since == "" || p.atLeast(f.since) {
+			out = append(out, f.key)
+		}
+	}
+	return out
+}
+
+// jsonw appends compact JSON values. Numbers that Python holds as floats
+// are written in Python's repr (1.0, not 1), strings as JSON strings of
+// their UTF-8; the Python-style layout of a whole webhook body is
+// pyjson's job afterwards.
+type jsonw struct{ b []byte }
+
+func (w *jsonw) int(n int)     { w.b = strconv.AppendInt(w.b, int64(n), 10) }
+func (w *jsonw) int64(n int64) { w.b = strconv.AppendInt(w.b, n, 10) }
+func (w *jsonw) bool(v bool)   { w.b = strconv.AppendBool(w.b, v) }
+func (w *jsonw) null()         { w.b = append(w.b, "null"...) }
+func (w *jsonw) str(s string)  { w.b = appendJSONString(w.b, s) }
+func (w *jsonw) float(f float64) {
+	w.b = pyjson.AppendFloat(w.b, f)
+}
+func (w *jsonw) stamp(t time.Time) {
+	w.b = append(w.b, '"')
+	w.b = t.UTC().AppendFormat(w.b, stampLayout)
+	w.b = append(w.b, '"')
+}
+
+// raw writes stored JSON as it is, or def when there is none.
+func (w *jsonw) raw(r json.RawMessage, def string) {
+	if len(r) == 0 {
+		w.b = append(w.b, def...)
+		return
+	}
+	w.b = append(w.b, r...)
+}
+
+func (w *jsonw) optInt(n *int) {
+	if n == nil {
+		w.null()
+		return
+	}
+	w.int(*n)
+}
+
+func (w *jsonw) optStr(s *string) {
+	if s == nil {
+		w.null()
+		return
+	}
+	w.str(*s)
+}
+
+func (w *jsonw) optFloat(f *float64) {
+	if f == nil {
+		w.null()
+		return
+	}
+	w.float(*f)
+}
+
+func (w *jsonw) optStamp(t *time.Time) {
+	if t == nil {
+		w.null()
+		return
+	}
+	w.stamp(*t)
+}
+
+// value writes anything encoding/json can (for the rare composite keys).
+func (w *jsonw) value(v any) {
+	b, err := marshal(v)
+	if err != nil {
+		panic(err) // view values always encode
+	}
+	w.b = append(w.b, b...)
+}
+
+// appendJSONString quotes s as JSON: quote, backslash and control
+// characters escaped, everything else as UTF-8 (invalid bytes become
+// U+FFFD, as encoding/json does).
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, `\n`...)
+			case c == '\r':
+				b = append(b, `\r`...)
+			case c == '\t':
+				b = append(b, `\t`...)
+			case c < 0x20:
+				b = append(b, `\u00`...)
+				b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
+
+func orEmptyObject(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("{}")
+	}
+	return raw
+}
+
+func orEmptyList(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("[]")
+	}
+	return raw
+}
+
+func orNull(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("null")
+	}
+	return raw
+}
