@@ -137,9 +137,7 @@ func (c Config) Validate() error {
 }
 
 // CheckSigningSecret reports whether secret ("whsec_<base64>") can sign
-// deliveries.
-//
-// Deprecated: use Config.Validate.
+// deliveries (Config.Validate checks it too).
 func CheckSigningSecret(secret string) error {
 	_, err := signing.New(secret)
 	return err

@@ -75,7 +75,7 @@ func profileFor(version string) (*Profile, error) {
 			return &profiles[i], nil
 		}
 	}
-	return nil, fmt.Errorf("Label Studio version %q has no verified profile (verified: %s)", version, strings.Join(Versions(), ", "))
+	return nil, fmt.Errorf("no verified profile of Label Studio %q (verified: %s)", version, strings.Join(Versions(), ", "))
 }
 
 // atLeast reports whether the profile's release is v or newer ("1.23"

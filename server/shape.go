@@ -45,25 +45,6 @@ func (v shape[C]) writeTo(w *jsonw, c C, p *Profile) {
 	w.b = append(w.b, '}')
 }
 
-// render returns c's JSON in this view as a raw value, ready to embed in
-// a struct that encoding/json writes.
-func (v shape[C]) render(c C, p *Profile) json.RawMessage {
-	var w jsonw
-	v.writeTo(&w, c, p)
-	return w.b
-}
-
-// keys lists the view's keys for profile p, in order.
-func (v shape[C]) keys(p *Profile) []string {
-	var out []string
-	for _, f := range v {
-		if f.since == "" || p.atLeast(f.since) {
-			out = append(out, f.key)
-		}
-	}
-	return out
-}
-
 // jsonw appends compact JSON values. Numbers that Python holds as floats
 // are written in Python's repr (1.0, not 1), strings as JSON strings of
 // their UTF-8; the Python-style layout of a whole webhook body is
@@ -123,15 +104,6 @@ func (w *jsonw) optStamp(t *time.Time) {
 		return
 	}
 	w.stamp(*t)
-}
-
-// value writes anything encoding/json can (for the rare composite keys).
-func (w *jsonw) value(v any) {
-	b, err := marshal(v)
-	if err != nil {
-		panic(err) // view values always encode
-	}
-	w.b = append(w.b, b...)
 }
 
 // appendJSONString quotes s as JSON: quote, backslash and control
