@@ -42,6 +42,9 @@ type Difference struct {
 // String is one line: where, path, what, and the two values.
 func (d Difference) String() string {
 	s := fmt.Sprintf("%s %s: %s", d.Where, d.Path, d.What)
+	if d.Path == "" {
+		s = fmt.Sprintf("%s: %s", d.Where, d.What)
+	}
 	if d.Real != "" || d.Mock != "" {
 		s += fmt.Sprintf(" (real %s, mock %s)", orNone(d.Real), orNone(d.Mock))
 	}
@@ -83,6 +86,9 @@ func (d Difference) Key() string {
 			req = req[:i]
 		}
 		req = strings.TrimSuffix(placeholderRe.ReplaceAllString(req, "{$1}"), "/")
+		if path == "" {
+			return fmt.Sprintf("%s %s: %s", d.Where, req, d.What)
+		}
 		return fmt.Sprintf("%s %s %s: %s", d.Where, req, path, d.What)
 	}
 }

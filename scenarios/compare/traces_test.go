@@ -3,6 +3,8 @@ package compare
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +16,66 @@ import (
 // the scenario library (labelhook compare --record): the default server,
 // and one started with WEBHOOK_BATCH_SIZE=2 for the chunking scenarios.
 var traceDirs = []string{"testdata/labelstudio-1.23.2", "testdata/labelstudio-1.23.2-batch2"}
+
+// liveTraces names folders of traces just recorded from a running Label
+// Studio (CI's live stage sets it, separated by commas; each folder has
+// the name of the committed one it stands for). Unset, the committed
+// traces are used.
+const liveTraces = "LABELHOOK_LIVE_TRACES"
+
+func traceFolders(t *testing.T) []string {
+	v := os.Getenv(liveTraces)
+	if v == "" {
+		return traceDirs
+	}
+	var dirs []string
+	for _, d := range strings.Split(v, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			dirs = append(dirs, d)
+		}
+	}
+	t.Logf("%s: comparing the mock with live traces %v", liveTraces, dirs)
+	return dirs
+}
+
+// TestLiveTracesMatchRecorded checks, when live traces are given, that
+// the real server still does what the committed traces say: a
+// difference means Label Studio changed (or the recording is stale:
+// record it again with labelhook compare --record).
+func TestLiveTracesMatchRecorded(t *testing.T) {
+	if os.Getenv(liveTraces) == "" {
+		t.Skip(liveTraces + " not set: no live Label Studio run to check the recorded traces against")
+	}
+	for _, live := range traceFolders(t) {
+		committed := filepath.Join("testdata", filepath.Base(live))
+		lt, err := Load(live)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, err := Load(committed)
+		if err != nil {
+			t.Fatalf("live traces %s have no committed counterpart: %v", live, err)
+		}
+		recorded := map[string]Scenario{}
+		for _, tr := range ct {
+			for _, sc := range tr.Scenarios {
+				recorded[sc.Name] = sc
+			}
+		}
+		for _, tr := range lt {
+			for _, sc := range tr.Scenarios {
+				old, ok := recorded[sc.Name]
+				if !ok || old.Skipped != sc.Skipped {
+					t.Errorf("%s: scenario %q: recorded in %s: %v, skipped %q then, %q now", live, sc.Name, committed, ok, old.Skipped, sc.Skipped)
+					continue
+				}
+				for _, d := range Diff(sc, old) {
+					t.Errorf("%s: %q step %d: live vs recorded: %s", live, sc.Name, d.Step, d)
+				}
+			}
+		}
+	}
+}
 
 // TestMockMatchesRealTraces runs every recorded scenario against the
 // in-process mock and compares it with the recorded real trace. Every
@@ -30,7 +92,7 @@ func TestMockMatchesRealTraces(t *testing.T) {
 	}
 	seen := map[string]Difference{}
 	compared := 0
-	for _, dir := range traceDirs {
+	for _, dir := range traceFolders(t) {
 		traces, err := Load(dir)
 		if err != nil {
 			t.Fatal(err)
