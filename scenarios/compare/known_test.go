@@ -103,4 +103,10 @@ var knownDifferences = map[string]string{
 	"response POST /api/webhooks $.validation_errors.actions: type differs":                       "an unknown action: real validation_errors.actions is an object keyed by index ({\"0\": [...]}); the mock a list with a hint",
 	"response POST /api/webhooks $.version: only in real":                                         "1.23.2 refuses organization-level webhooks (POST /api/webhooks without project: 404 \"Project not found.\"); the mock allows them on purpose (README deliberate differences)",
 	"response POST /api/webhooks status: status differs":                                          "1.23.2 refuses organization-level webhooks (POST /api/webhooks without project: 404 \"Project not found.\"); the mock allows them on purpose (README deliberate differences)",
+	"event project.created_by: null differs":                                                      "a PUT of a project without created_by sets it to null in real 1.23.2 (answer and PROJECT_UPDATED payload); the mock keeps the creator",
+	"response PUT /api/projects/{project} $.annotator_evaluation_enabled: only in real":           "1.23.2 project API field the mock lacks",
+	"response PUT /api/projects/{project} $.config_suitable_for_bulk_annotation: value differs":   "real says true for a Choices config; the mock false",
+	"response PUT /api/projects/{project} $.created_by: null differs":                             "a PUT of a project without created_by sets it to null in real 1.23.2; the mock keeps the creator",
+	"response PUT /api/projects/{project} $.state: only in real":                                  "1.23.2 project API has state (null); the mock lacks it",
+	"response PUT /api/webhooks/{webhook} $.consecutive_failures: only in mock":                   "1.23.2 webhooks have no consecutive_failures (no auto-disable before migration 0005); the mock follows the development line",
 }
