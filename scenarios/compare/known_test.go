@@ -8,7 +8,7 @@ package compare
 // fail the test as "no longer differ": delete them then. Entries that
 // are deliberate belong in the README's differences table too.
 var knownDifferences = map[string]string{
-	"event annotation.bulk_created: only in real":                                                 "1.23.2 annotation payload has bulk_created (false); the mock lacks it (FINDINGS §2.10)",
+	"event annotation.bulk_created: only in real":                                                 "1.23.2 annotation payload has bulk_created (false); the mock lacks it (FINDINGS.md section 2, item 10)",
 	"event annotation.last_action: null differs":                                                  "predictions_to_annotations: real last_action is null, the mock says \"prediction\"",
 	"event annotation.result_count: value differs":                                                "real serializes the annotations of predictions_to_annotations before result_count is computed (0); mock counts",
 	"event annotation.updated_by: null differs":                                                   "real sets updated_by to the creating user; the mock leaves it null",
