@@ -40,7 +40,7 @@ def walk(a, b, path, out):
     elif ta == 'array':
         if len(a) != len(b):
             out.append('%s: %d items vs %d' % (path, len(a), len(b)))
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
             walk(x, y, '%s[%d]' % (path, i), out)
 
 
@@ -48,7 +48,7 @@ def read_http(p):
     raw = open(p, 'rb').read()
     head, _, body = raw.partition(b'\r\n\r\n')
     lines = head.decode().split('\r\n')
-    headers = [tuple(l.split(': ', 1)) for l in lines[1:]]
+    headers = [tuple(line.split(': ', 1)) for line in lines[1:]]
     return lines[0], headers, body
 
 
@@ -66,7 +66,7 @@ def main():
             continue
         A, B = json.load(open(pa)), json.load(open(pb))
         print('== %s' % name)
-        for i, (ca, cb) in enumerate(zip(A['calls'], B['calls'])):
+        for i, (ca, cb) in enumerate(zip(A['calls'], B['calls'], strict=False)):
             if 'method' not in ca or 'method' not in cb:
                 continue
             label = '%s %s' % (ca['method'], re.sub(r'/\d+', '/N', ca['path']))
@@ -90,9 +90,6 @@ def main():
             seen[(p, act)] = n + 1
             m = [x for x in kb if x[0] == p and x[1] == act]
             pairs.append((f, m[n][2] if n < len(m) else None, p, act))
-        for p, act, f in kb:
-            if sum(1 for x in ka if x[0] == p and x[1] == act) < sum(1 for x in kb if x[0] == p and x[1] == act):
-                pass
         cnt_a, cnt_b = {}, {}
         for p, act, _ in ka:
             cnt_a[(p, act)] = cnt_a.get((p, act), 0) + 1

@@ -14,7 +14,6 @@ import argparse
 import http.server
 import json
 import os
-import re
 import socket
 import sys
 import threading
@@ -128,8 +127,7 @@ class Probe:
             answer = json.loads(raw) if raw else None
         except ValueError:
             answer = raw.decode('utf-8', 'replace')[:2000]
-        entry = {'method': method, 'path': path, 'body': body, 'status': status, 'answer': answer,
-                 'seconds': elapsed}
+        entry = {'method': method, 'path': path, 'body': body, 'status': status, 'answer': answer, 'seconds': elapsed}
         if note:
             entry['note'] = note
         if status >= 300 or method == 'GET' and path.startswith('/api/version'):
@@ -145,10 +143,12 @@ class Probe:
         return w['id']
 
     def project(self, title=None, **kw):
-        body = {'title': title or self.name[:50],
-                'label_config': '<View><Text name="text" value="$text"/>'
-                                '<Choices name="label" toName="text"><Choice value="positive"/>'
-                                '<Choice value="negative"/></Choices></View>'}
+        body = {
+            'title': title or self.name[:50],
+            'label_config': '<View><Text name="text" value="$text"/>'
+            '<Choices name="label" toName="text"><Choice value="positive"/>'
+            '<Choice value="negative"/></Choices></View>',
+        }
         body.update(kw)
         status, p = self.call('POST', '/api/projects/', body)
         assert status == 201, (status, p)
@@ -160,8 +160,9 @@ class Probe:
         return a.get('task_ids')
 
     def annotate(self, task, **kw):
-        body = {'result': [{'from_name': 'label', 'to_name': 'text', 'type': 'choices',
-                            'value': {'choices': ['positive']}}]}
+        body = {
+            'result': [{'from_name': 'label', 'to_name': 'text', 'type': 'choices', 'value': {'choices': ['positive']}}]
+        }
         body.update(kw)
         status, a = self.call('POST', '/api/tasks/%d/annotations/' % task, body)
         assert status == 201, (status, a)
@@ -186,8 +187,9 @@ class Probe:
                     f.write(('%s: %s\r\n' % (k, v)).encode())
                 f.write(b'\r\n')
                 f.write(r['body'])
-            index.append({'file': fname, 'method': r['method'], 'path': r['path'], 'action': action,
-                          'bytes': len(r['body'])})
+            index.append(
+                {'file': fname, 'method': r['method'], 'path': r['path'], 'action': action, 'bytes': len(r['body'])}
+            )
         with open(os.path.join(self.dir, 'api.json'), 'w') as f:
             json.dump({'calls': self.calls, 'webhooks': index}, f, indent=1, ensure_ascii=False)
             f.write('\n')
@@ -225,7 +227,9 @@ def routes(p):
     p.call('POST', '/api/annotations/bulk/', {'tasks': ids, 'result': []})
     p.call('GET', '/api/current-user')
     p.call('GET', '/api/current-user/whoami')
-    p.call('POST', '/api/projects/%d/validate/' % pid, {'label_config': '<View><Text name="text" value="$text"/></View>'})
+    p.call(
+        'POST', '/api/projects/%d/validate/' % pid, {'label_config': '<View><Text name="text" value="$text"/></View>'}
+    )
     p.call('GET', '/api/projects/%d/exports' % pid)
     p.call('GET', '/api/projects/%d/exports/' % pid)
     p.call('GET', '/api/projects/%d/tasks/' % pid)
@@ -253,7 +257,11 @@ def projects(p):
     wid = p.webhook(pid)
     p.call('GET', '/api/webhooks/%d/' % wid, note='webhook object: consecutive_failures?')
     p.call('PATCH', '/api/projects/%d/' % pid, {'title': 'patched title'})
-    p.call('PUT', '/api/projects/%d/' % pid, {'title': 'put title', 'label_config': '<View><Text name="text" value="$text"/></View>'})
+    p.call(
+        'PUT',
+        '/api/projects/%d/' % pid,
+        {'title': 'put title', 'label_config': '<View><Text name="text" value="$text"/></View>'},
+    )
     p.call('GET', '/api/projects/%d/' % pid)
     p.call('DELETE', '/api/projects/%d/' % pid)
     p.settle()
@@ -266,8 +274,9 @@ def tasks(p):
     p.webhook(pid)
     ids = p.import_tasks(pid, [{'text': 'a'}, {'text': 'b'}, {'text': 'c'}])
     p.import_tasks(pid, [{'text': 'dry'}], query='return_task_ids=true&commit_to_project=false')
-    p.import_tasks(pid, [{'data': {'text': 'pre'}, 'annotations': [{'result': []}],
-                          'predictions': [{'result': [], 'score': 0.5}]}])
+    p.import_tasks(
+        pid, [{'data': {'text': 'pre'}, 'annotations': [{'result': []}], 'predictions': [{'result': [], 'score': 0.5}]}]
+    )
     p.call('POST', '/api/tasks/', {'project': pid, 'data': {'text': 'single'}})
     p.call('POST', '/api/tasks/', [{'project': pid, 'data': {'text': 'l1'}}, {'project': pid, 'data': {'text': 'l2'}}])
     p.call('POST', '/api/projects/%d/tasks/' % pid, {'data': {'text': 'project route'}})
@@ -294,8 +303,12 @@ def annotations(p):
     p.call('PATCH', '/api/annotations/%d/' % aid, {'lead_time': 4.5})
     p.call('PUT', '/api/annotations/%d/' % aid, {'result': [], 'lead_time': 1.0})
     p.call('PATCH', '/api/annotations/%d/' % aid, {'was_cancelled': True})
-    p.call('POST', '/api/tasks/%d/annotations/?was_cancelled=1' % ids[1], {'result': [], 'was_cancelled': True},
-           note='skip')
+    p.call(
+        'POST',
+        '/api/tasks/%d/annotations/?was_cancelled=1' % ids[1],
+        {'result': [], 'was_cancelled': True},
+        note='skip',
+    )
     p.call('DELETE', '/api/annotations/%d/' % aid)
     p.call('POST', '/api/tasks/%d/annotations/' % ids[1], {'result': 'not a list'}, note='bad annotation')
     p.settle()
@@ -310,11 +323,25 @@ def dm_actions(p):
     p.annotate(ids[0])
     p.annotate(ids[1])
     for t in ids[2:5]:
-        p.call('POST', '/api/predictions/', {'task': t, 'model_version': 'v1', 'score': 0.5,
-                                            'result': [{'from_name': 'label', 'to_name': 'text', 'type': 'choices',
-                                                        'value': {'choices': ['negative']}}]})
-    sel = lambda tids: {'selectedItems': {'all': False, 'included': tids}}
-    run = lambda a, body: p.call('POST', '/api/dm/actions?id=%s&project=%d' % (a, pid), body)
+        p.call(
+            'POST',
+            '/api/predictions/',
+            {
+                'task': t,
+                'model_version': 'v1',
+                'score': 0.5,
+                'result': [
+                    {'from_name': 'label', 'to_name': 'text', 'type': 'choices', 'value': {'choices': ['negative']}}
+                ],
+            },
+        )
+
+    def sel(tids):
+        return {'selectedItems': {'all': False, 'included': tids}}
+
+    def run(a, body):
+        return p.call('POST', '/api/dm/actions?id=%s&project=%d' % (a, pid), body)
+
     run('predictions_to_annotations', dict(sel(ids[2:5]), model_version='v1'))
     run('delete_tasks_annotations', sel(ids[0:2]))
     run('delete_tasks_predictions', sel(ids[2:5]))
@@ -332,16 +359,28 @@ def webhooks(p):
     pid = p.project()
     wid = p.webhook(pid, '/filtered', send_for_all_actions=False, actions=['ANNOTATION_CREATED'])
     bare = p.webhook(pid, '/bare', send_payload=False)
-    hid = p.webhook(pid, '/headers', headers={'Authorization': 'Token pipeline', 'X-Team': 'ml',
-                                               'User-Agent': 'custom-agent', 'Content-Type': 'application/vnd.x+json'})
+    hid = p.webhook(
+        pid,
+        '/headers',
+        headers={
+            'Authorization': 'Token pipeline',
+            'X-Team': 'ml',
+            'User-Agent': 'custom-agent',
+            'Content-Type': 'application/vnd.x+json',
+        },
+    )
     ids = p.import_tasks(pid, [{'text': 'a'}])
     p.annotate(ids[0])
     p.call('PATCH', '/api/webhooks/%d/' % wid, {'headers': {'X-A': 'b'}}, note='PATCH without actions')
     p.call('PUT', '/api/webhooks/%d/' % bare, {'url': p.hook + '/bare-put', 'send_payload': False, 'project': pid})
     p.call('PATCH', '/api/webhooks/%d/' % hid, {'is_active': False})
     p.call('GET', '/api/webhooks/?project=%d' % pid)
-    p.call('POST', '/api/webhooks/', {'url': p.hook, 'project': pid, 'send_for_all_actions': False,
-                                      'actions': ['PROJECT_CREATED']}, note='org-only action on project webhook')
+    p.call(
+        'POST',
+        '/api/webhooks/',
+        {'url': p.hook, 'project': pid, 'send_for_all_actions': False, 'actions': ['PROJECT_CREATED']},
+        note='org-only action on project webhook',
+    )
     p.call('POST', '/api/webhooks/', {'url': p.hook, 'project': pid, 'headers': {'a b': 'x'}})
     p.import_tasks(pid, [{'text': 'b'}])
     p.call('DELETE', '/api/webhooks/%d/' % wid)
@@ -361,8 +400,9 @@ def failures(p):
     t0 = time.time()
     for i in range(55):
         p.call('POST', '/api/tasks/', {'project': pid, 'data': {'text': str(i)}})
-    p.calls.append({'note': '55 task creates against a closed port and a 500 receiver took %.1f s'
-                    % (time.time() - t0)})
+    p.calls.append(
+        {'note': '55 task creates against a closed port and a 500 receiver took %.1f s' % (time.time() - t0)}
+    )
     p.call('GET', '/api/webhooks/%d/' % w['id'], note='after 55 failures: is_active, consecutive_failures?')
     p.settle()
 
@@ -376,8 +416,12 @@ def timeout(p):
     p.call('POST', '/api/tasks/', {'project': pid, 'data': {'text': 'slow 3 s'}}, note='receiver answers after 3 s')
     p.call('DELETE', '/api/webhooks/%d/' % w)
     p.webhook(pid, '/trickle')
-    p.call('POST', '/api/tasks/', {'project': pid, 'data': {'text': 'trickle'}},
-           note='receiver sends its 12-byte answer one byte every 0.25 s (3 s in all)')
+    p.call(
+        'POST',
+        '/api/tasks/',
+        {'project': pid, 'data': {'text': 'trickle'}},
+        note='receiver sends its 12-byte answer one byte every 0.25 s (3 s in all)',
+    )
     p.settle()
 
 
@@ -385,8 +429,12 @@ def timeout(p):
 def redirects(p):
     pid = p.project()
     base = '/%s/r307' % p.name
-    p.rc.plan[base] = {'redirect': lambda path: (307, base + '/' + str(int(path.rsplit('/', 1)[-1]) + 1)
-                                                 if path.rsplit('/', 1)[-1].isdigit() else base + '/1')}
+    p.rc.plan[base] = {
+        'redirect': lambda path: (
+            307,
+            base + '/' + str(int(path.rsplit('/', 1)[-1]) + 1) if path.rsplit('/', 1)[-1].isdigit() else base + '/1',
+        )
+    }
     b302 = '/%s/r302' % p.name
     p.rc.plan[b302 + '/'] = {'redirect': lambda path: (302, '/%s/landed' % p.name)}
     p.webhook(pid, '/r307/0')
