@@ -12,7 +12,6 @@ var knownDifferences = map[string]string{
 	"event annotation.last_action: null differs":                                                  "predictions_to_annotations: real last_action is null, the mock says \"prediction\"",
 	"event annotation.result_count: value differs":                                                "real serializes the annotations of predictions_to_annotations before result_count is computed (0); mock counts",
 	"event annotation.updated_by: null differs":                                                   "real sets updated_by to the creating user; the mock leaves it null",
-	"event header Connection: only in real":                                                       "python-requests sends Connection: keep-alive; Go's client does not",
 	"event header User-Agent: value differs":                                                      "1.23.2 ships requests 2.34.2 (python-requests/2.34.2); the mock claims 2.32.3",
 	"event project.annotator_evaluation_enabled: only in real":                                    "1.23.2 project model field the mock lacks",
 	"event project.custom_task_lock_ttl: only in real":                                            "1.23.2 project model field the mock lacks",
