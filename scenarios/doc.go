@@ -9,7 +9,9 @@
 // parallel; or, with Options.Server, one at a time against an external
 // Label Studio-compatible server, so the same files can check that the
 // mock and a real Label Studio agree. The Report prints like go test -v
-// and writes JUnit XML.
+// and writes JUnit XML. With Options.Trace nothing is checked: each step's
+// request, answer and webhooks are recorded in Result.Trace, which package
+// scenarios/compare diffs between a real Label Studio and the mock.
 //
 // The package does not simulate anything itself: the events come from
 // the server under test, and every body is checked against the event

@@ -61,6 +61,16 @@ type Options struct {
 	// after the scenario's own settings: tests use it to break the mock
 	// on purpose and check that scenarios notice.
 	ConfigureServer func(*server.Config)
+	// Trace records every step (its request, the answer and the events
+	// it caused) in Result.Trace instead of checking them: no status,
+	// response or expect check fails a scenario, so two servers can be
+	// compared step by step (package scenarios/compare). A step whose
+	// request cannot be built or sent ends the scenario. In external mode
+	// scenarios with server: settings run too: the caller has checked
+	// that the external server runs with them.
+	Trace bool
+	// RequestTimeout bounds each API request; zero means two minutes.
+	RequestTimeout time.Duration
 }
 
 // Status is the outcome of a scenario.
@@ -88,6 +98,11 @@ type Result struct {
 	Detail string
 	// Log has one line per step run.
 	Log []string
+	// Trace has one entry per step run, with Options.Trace.
+	Trace []StepTrace
+	// ServerURL and ReceiverURL are the API and the webhook URL the
+	// scenario used (${server.url}, ${receiver.url}), with Options.Trace.
+	ServerURL, ReceiverURL string
 }
 
 // Report is the outcome of a run.
@@ -142,7 +157,11 @@ func Run(ctx context.Context, scs []*Scenario, opts Options) (*Report, error) {
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	defer transport.CloseIdleConnections()
-	r := &runner{opts: opts, client: &http.Client{Transport: transport, Timeout: 2 * time.Minute}}
+	reqTimeout := opts.RequestTimeout
+	if reqTimeout <= 0 {
+		reqTimeout = 2 * time.Minute
+	}
+	r := &runner{opts: opts, client: &http.Client{Transport: transport, Timeout: reqTimeout}}
 	if opts.Server != "" {
 		u, err := url.Parse(opts.Server)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -224,7 +243,7 @@ func (r *runner) run(ctx context.Context, i int, sc *Scenario) (res Result) {
 	start := time.Now()
 	res = Result{Name: sc.Name, File: sc.File, Line: sc.Line}
 	defer func() { res.Duration = time.Since(start) }()
-	if r.shared != nil && sc.Server != nil {
+	if r.shared != nil && sc.Server != nil && !r.opts.Trace {
 		res.Status = Skipped
 		res.Message = fmt.Sprintf("%s:%d: needs an in-process mock: it sets server: (run without --server)", sc.File, sc.Line)
 		return res
@@ -252,6 +271,17 @@ func (r *runner) run(ctx context.Context, i int, sc *Scenario) (res Result) {
 		defer stop()
 	}
 	s.vars = vars{"receiver": map[string]any{"url": s.hookURL}, "server": map[string]any{"url": s.api}}
+	if r.opts.Trace {
+		res.ServerURL, res.ReceiverURL = s.api, s.hookURL
+		f := s.traceSteps(ctx)
+		res.Log, res.Trace = s.log, s.trace
+		if f != nil {
+			res.Status, res.Message = Failed, f.msg
+			return res
+		}
+		res.Status = Passed
+		return res
+	}
 	f := s.steps(ctx)
 	res.Log = s.log
 	if f != nil {
@@ -312,6 +342,7 @@ type scenarioRun struct {
 	// created ids, deleted at the end in external mode.
 	webhooks, projects []int
 	log                []string
+	trace              []StepTrace
 }
 
 // startLocal starts the scenario's own mock server and receiver.

@@ -40,6 +40,7 @@ func commands() []command {
 		{"serve", "run the mock Label Studio server", runServe},
 		{"receive", "run the webhook receiver (record, validate, forward)", runReceive},
 		{"run", "run scenario files: drive the API, check the webhooks each step causes", runRun},
+		{"compare", "run scenario files against a real Label Studio and the mock, report every difference", runCompare},
 		{"validate", "check webhook bodies against the event contract", runValidate},
 		{"schemas", "write the JSON Schema files of the event contract", runSchemas},
 		{"trigger", "send realistic webhooks of one action (or all) to a URL", runTrigger},
