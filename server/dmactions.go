@@ -211,10 +211,8 @@ func (s *Server) predictionsToAnnotations(taskIDs []int, version json.RawMessage
 			}
 			parent := p.ID
 			in := annotationInput{result: p.Result, hasResult: jsonKind(p.Result) == '[', parentPredict: &parent, hasParentPred: true}
+			// 1.23.2 leaves bulk_created false and last_action null here.
 			a := s.newAnnotation(t, in, now)
-			a.BulkCreated = true
-			last := "prediction"
-			a.LastAction = &last
 			created = append(created, a.ID)
 			touched = true
 		}

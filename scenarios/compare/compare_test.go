@@ -134,7 +134,10 @@ func TestCheckRefusesBadServers(t *testing.T) {
 // requests: the run ends with the scenarios before it reported and an
 // error naming the one it died in, without waiting for timeouts.
 func TestRunStopsWhenTheServerDies(t *testing.T) {
-	srv := server.New(server.Config{Token: server.DefaultToken})
+	srv, err := server.New(server.Config{Token: server.DefaultToken})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
