@@ -56,7 +56,7 @@ const (
 // scenarioKeys, stepKeys and expectKeys are the keys each level takes.
 var (
 	scenarioKeys = []string{"name", "server", "steps"}
-	serverKeys   = []string{"webhook_batch_size", "async_delivery", "max_consecutive_failures", "webhook_timeout"}
+	serverKeys   = []string{"webhook_batch_size", "async_delivery", "max_consecutive_failures", "webhook_timeout", "organization_webhooks"}
 	stepKeys     = []string{"expect", "save", "response", "status", "within", "ordered", "others"}
 	expectKeys   = []string{"action", "count", "min", "max", "match", "webhook", "headers"}
 	planKeys     = []string{"status", "times", "delay"}
@@ -451,6 +451,8 @@ func (p *parser) serverConfig(n *yaml.Node) *server.Config {
 			}
 		case "webhook_timeout":
 			cfg.WebhookTimeout, _ = p.duration(kv.v, kv.key, false)
+		case "organization_webhooks":
+			cfg.OrganizationWebhooks, _ = p.boolean(kv.v, kv.key)
 		default:
 			p.unknownKey(kv.k, "server", serverKeys)
 		}

@@ -146,6 +146,7 @@ steps:
 
 func TestRunOrdered(t *testing.T) {
 	src := `name: order
+server: {organization_webhooks: true}
 steps:
   - create_project: {title: Order}
   - create_webhook: {url: "${receiver.url}/first"}
@@ -157,7 +158,7 @@ steps:
       - {action: PROJECT_UPDATED, webhook: /first}
 `
 	rep, out := runYAML(t, src, Options{})
-	wantFail(t, rep, out, "out of order: #2 (PROJECT_UPDATED, line 9) arrived after #1 (PROJECT_UPDATED, line 10)")
+	wantFail(t, rep, out, "out of order: #2 (PROJECT_UPDATED, line 10) arrived after #1 (PROJECT_UPDATED, line 11)")
 
 	rep, out = runYAML(t, strings.Replace(src, "    ordered: true\n", "", 1), Options{})
 	if r := only(t, rep, out); r.Status != Passed {
@@ -308,7 +309,7 @@ func TestSelect(t *testing.T) {
 // that need server settings are skipped, and what the scenarios created
 // is deleted afterwards.
 func TestRunExternal(t *testing.T) {
-	ls := servertest.NewServer(t)
+	ls := servertest.NewServer(t, servertest.WithOrganizationWebhooks())
 	src := importScenario + `
 - name: needs settings
   server: {webhook_batch_size: 2}

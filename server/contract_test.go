@@ -13,7 +13,7 @@ import (
 // checks each delivered body against the JSON Schemas in schemas/.
 func TestEmittedPayloadsMatchSchemas(t *testing.T) {
 	full, bare := newHookReceiver(t), newHookReceiver(t)
-	e := newAPI(t, Config{BatchSize: 3})
+	e := newAPI(t, Config{OrganizationWebhooks: true, BatchSize: 3})
 	e.hookOn(0, full.URL, nil)
 	e.hookOn(0, bare.URL, map[string]any{"send_payload": false})
 

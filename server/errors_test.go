@@ -830,7 +830,7 @@ func TestBothSlashFormsNeverRedirect(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				// A fresh server per request, so destructive routes meet
 				// the same state in both forms.
-				e := newAPI(t, Config{})
+				e := newAPI(t, Config{OrganizationWebhooks: true})
 				fx := makeFixture(e)
 				path := fx.expand(rt.path)
 				if slash {

@@ -36,7 +36,7 @@ func ids(t *testing.T, list any) []int {
 
 func TestFact01_EveryDeliveryIsPOSTWithKnownAction(t *testing.T) {
 	ts := newHookReceiver(t)
-	e := newAPI(t, Config{})
+	e := newAPI(t, Config{OrganizationWebhooks: true})
 	pid, _ := hookedProject(t, e, ts)
 	e.hookOn(0, ts.URL, nil)
 	tids := e.importTasks(pid, 2)
@@ -215,7 +215,7 @@ func TestFact07_DeleteTasksActionIncludedAndExcluded(t *testing.T) {
 
 func TestFact08_DeleteAllTasksReachesOnlyOrgWebhooksWithoutProject(t *testing.T) {
 	projHook, orgHook := newHookReceiver(t), newHookReceiver(t)
-	e := newAPI(t, Config{})
+	e := newAPI(t, Config{OrganizationWebhooks: true})
 	pid, _ := hookedProject(t, e, projHook)
 	e.hookOn(0, orgHook.URL, nil)
 	tids := e.importTasks(pid, 3)
@@ -464,7 +464,7 @@ func TestFact15_PredictionsToAnnotationsSendsAnnotationsCreatedList(t *testing.T
 
 func TestFact16_ProjectCreatedReachesOnlyOrgWebhooks(t *testing.T) {
 	projHook, orgHook := newHookReceiver(t), newHookReceiver(t)
-	e := newAPI(t, Config{})
+	e := newAPI(t, Config{OrganizationWebhooks: true})
 	first := e.project("First project")
 	e.hookOn(first, projHook.URL, nil)
 	e.hookOn(0, orgHook.URL, nil)
@@ -501,7 +501,7 @@ func TestFact17_ProjectPatchSendsProjectUpdatedWithNewTitle(t *testing.T) {
 
 func TestFact18_ProjectDeleteSendsIDOnlyProjectDeletedAndNoCascade(t *testing.T) {
 	projHook, orgHook := newHookReceiver(t), newHookReceiver(t)
-	e := newAPI(t, Config{})
+	e := newAPI(t, Config{OrganizationWebhooks: true})
 	pid, _ := hookedProject(t, e, projHook)
 	e.hookOn(0, orgHook.URL, nil)
 	tid := e.importTasks(pid, 2)[0]
@@ -557,7 +557,7 @@ func TestFact20_ActionFilterDeliversOnlyChosenActions(t *testing.T) {
 
 func TestFact21_InactiveWebhookReceivesNothing(t *testing.T) {
 	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
+	e := newAPI(t, Config{OrganizationWebhooks: true})
 	pid := e.project("Inactive")
 	e.hookOn(pid, h.URL, map[string]any{"is_active": false})
 	e.hookOn(0, h.URL, map[string]any{"is_active": false})
@@ -768,7 +768,7 @@ func TestFact37_FailedRequestSendsNothing(t *testing.T) {
 
 func TestFact39_OrgWebhookSeesEveryProjectProjectWebhookOnlyItsOwn(t *testing.T) {
 	projHook, orgHook := newHookReceiver(t), newHookReceiver(t)
-	e := newAPI(t, Config{})
+	e := newAPI(t, Config{OrganizationWebhooks: true})
 	p := e.project("Project P")
 	q := e.project("Project Q")
 	e.hookOn(p, projHook.URL, nil)

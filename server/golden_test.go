@@ -26,6 +26,7 @@ func stableConfig() Config {
 	now := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC)
 	n := 0
 	return Config{
+		OrganizationWebhooks: true, // PROJECT_CREATED and PROJECT_DELETED need one
 		Now: func() time.Time {
 			mu.Lock()
 			defer mu.Unlock()

@@ -15,7 +15,7 @@ import (
 // no webhook.
 func TestHostileInput(t *testing.T) {
 	h := newHookReceiver(t)
-	e := newAPI(t, Config{MaxBodyBytes: 1 << 20})
+	e := newAPI(t, Config{OrganizationWebhooks: true, MaxBodyBytes: 1 << 20})
 	pid := e.project("Hostile")
 	other := e.project("Other project")
 	e.hookOn(0, h.URL, nil)

@@ -257,7 +257,7 @@ func TestBadStateFilesAreRefusedAndLeftAlone(t *testing.T) {
 				jb = append(jb, journalLine(t, "6\t{\"next\":{}}\t")...)
 				os.WriteFile(path+".journal", jb, 0o600)
 			}
-			srv := mustNew(t, Config{})
+			srv := mustNew(t, Config{OrganizationWebhooks: true})
 			_, err := srv.OpenState(path)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("OpenState = %v, want an error containing %q", err, tc.want)
@@ -271,7 +271,7 @@ func TestBadStateFilesAreRefusedAndLeftAlone(t *testing.T) {
 				}
 			}
 			// The lock was released: a later start may try again.
-			if _, err := mustNew(t, Config{}).OpenState(filepath.Join(t.TempDir(), "other.json")); err != nil {
+			if _, err := mustNew(t, Config{OrganizationWebhooks: true}).OpenState(filepath.Join(t.TempDir(), "other.json")); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -304,7 +304,7 @@ func TestFaultsValidate(t *testing.T) {
 }
 
 func TestSSRFProtection(t *testing.T) {
-	e := newAPI(t, Config{SSRFProtection: true})
+	e := newAPI(t, Config{OrganizationWebhooks: true, SSRFProtection: true})
 	for _, u := range []string{"http://127.0.0.1:9/h", "http://10.1.2.3/h", "http://192.168.0.1/h", "http://169.254.169.254/latest", "http://[::1]/h", "http://0.0.0.0/h", "http://localhost/h"} {
 		status, body := e.call("POST", "/api/webhooks", map[string]any{"url": u})
 		if status != 400 || !strings.Contains(string(body), "SSRF") {
@@ -314,6 +314,6 @@ func TestSSRFProtection(t *testing.T) {
 	if status, body := e.call("POST", "/api/webhooks", map[string]any{"url": "http://93.184.215.14/hook"}); status != 201 {
 		t.Errorf("public address refused: %d %s", status, body)
 	}
-	off := newAPI(t, Config{})
+	off := newAPI(t, Config{OrganizationWebhooks: true})
 	off.must("POST", "/api/webhooks", map[string]any{"url": "http://127.0.0.1:9/h"}, 201)
 }

@@ -18,7 +18,8 @@ import (
 func stateConfig() Config {
 	var n atomic.Int64
 	return Config{
-		Now: func() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 123456000, time.UTC) },
+		OrganizationWebhooks: true, // richState has an organization webhook
+		Now:                  func() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 123456000, time.UTC) },
 		NewUUID: func() string {
 			return fmt.Sprintf("00000000-0000-4000-8000-%012d", n.Add(1))
 		},
@@ -170,7 +171,7 @@ func TestRestoreRejectsBrokenState(t *testing.T) {
 		{"view of a missing project", edit(func(m map[string]any) { first(m, "views")["project"] = 1 }), "view 1: project 1 does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newAPI(t, Config{})
+			e := newAPI(t, Config{OrganizationWebhooks: true})
 			err := e.srv.Restore([]byte(tc.state))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("Restore = %v, want an error containing %q", err, tc.want)

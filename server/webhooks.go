@@ -300,8 +300,10 @@ func (st *store) webhook(id int) (*webhook, error) {
 }
 
 // handleWebhookCreate serves POST /api/webhooks. A missing or null project
-// makes an organization-level webhook (older Label Studio and Enterprise;
-// the newest open-source code answers 404 instead).
+// is 404 "Project not found." after the fields are validated, as
+// open-source Label Studio (1.20.0 and 1.23.2 alike) answers; with
+// Config.OrganizationWebhooks it makes an organization-level webhook
+// (Label Studio Enterprise), which also gets the organization-only events.
 func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.readObject(w, r)
 	if err != nil {
@@ -335,6 +337,9 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 		}
 		if err := f.errs.err(); err != nil {
 			return nil, nil, err
+		}
+		if wh.ProjectID == nil && !s.cfg.OrganizationWebhooks {
+			return nil, nil, errNotFound("Project not found.")
 		}
 		if wh.ProjectID != nil && hasOrgOnly(wh.Actions) {
 			return nil, nil, errValidation("non_field_errors", "Project webhook can't contain organization-only action.")

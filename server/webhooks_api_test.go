@@ -26,7 +26,7 @@ var hookClock = time.Date(2026, 2, 3, 4, 5, 6, 789000, time.UTC)
 const hookStamp = "2026-02-03T04:05:06.000789Z"
 
 func newHookAPI(t *testing.T) *apiEnv {
-	return newAPI(t, Config{Now: func() time.Time { return hookClock }})
+	return newAPI(t, Config{OrganizationWebhooks: true, Now: func() time.Time { return hookClock }})
 }
 
 // webhookList returns GET /api/webhooks as raw JSON, to compare states.
@@ -707,4 +707,25 @@ func TestWebhookInfo(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Open-source Label Studio has no organization-level webhooks: a webhook
+// without a project is 404 "Project not found." (1.20.0 and 1.23.2 alike,
+// conformance/labelstudio/FINDINGS.md), after its fields are validated.
+func TestWebhookWithoutProjectIsNotFound(t *testing.T) {
+	e := newAPI(t, Config{})
+	for _, body := range []string{`{"url": "http://127.0.0.1:9000/hook"}`, `{"url": "http://127.0.0.1:9000/hook", "project": null}`} {
+		status, out := e.call("POST", "/api/webhooks/", body)
+		var env map[string]any
+		_ = json.Unmarshal(out, &env)
+		if status != 404 || env["detail"] != "Project not found." {
+			t.Errorf("POST %s: %d %s, want 404 Project not found.", body, status, out)
+		}
+	}
+	if status, _ := e.call("POST", "/api/webhooks/", `{"url": "not a url"}`); status != 400 {
+		t.Errorf("a bad url without project: %d, want 400 (fields are validated first)", status)
+	}
+	if got := e.mustList("GET", "/api/webhooks", nil, 200); len(got) != 0 {
+		t.Errorf("webhooks after refusals: %v", got)
+	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // settingKeys are the server: keys of a scenario, in report order.
-var settingKeys = []string{"webhook_batch_size", "webhook_timeout", "max_consecutive_failures", "async_delivery"}
+var settingKeys = []string{"webhook_batch_size", "webhook_timeout", "max_consecutive_failures", "async_delivery", "organization_webhooks"}
 
 func parseSetting(cfg *server.Config, key, value string) error {
 	switch key {
@@ -42,12 +42,16 @@ func parseSetting(cfg *server.Config, key, value string) error {
 		if n == 0 {
 			cfg.MaxConsecutiveFailures = -1 // as a scenario's 0: off
 		}
-	case "async_delivery":
+	case "async_delivery", "organization_webhooks":
 		b, err := strconv.ParseBool(value)
 		if err != nil {
-			return fmt.Errorf("async_delivery %q: want true or false", value)
+			return fmt.Errorf("%s %q: want true or false", key, value)
 		}
-		cfg.AsyncDelivery = b
+		if key == "async_delivery" {
+			cfg.AsyncDelivery = b
+		} else {
+			cfg.OrganizationWebhooks = b
+		}
 	default:
 		return fmt.Errorf("unknown server setting %q (known: %s)", key, strings.Join(settingKeys, ", "))
 	}
@@ -66,6 +70,8 @@ func settingSet(cfg server.Config, key string) bool {
 		return cfg.MaxConsecutiveFailures != 0
 	case "async_delivery":
 		return cfg.AsyncDelivery
+	case "organization_webhooks":
+		return cfg.OrganizationWebhooks
 	}
 	return false
 }
@@ -83,6 +89,8 @@ func settingText(cfg server.Config, key string) string {
 		return strconv.Itoa(cfg.MaxConsecutiveFailures)
 	case "async_delivery":
 		return strconv.FormatBool(cfg.AsyncDelivery)
+	case "organization_webhooks":
+		return strconv.FormatBool(cfg.OrganizationWebhooks)
 	}
 	return ""
 }
@@ -97,5 +105,7 @@ func copySetting(dst *server.Config, src server.Config, key string) {
 		dst.MaxConsecutiveFailures = src.MaxConsecutiveFailures
 	case "async_delivery":
 		dst.AsyncDelivery = src.AsyncDelivery
+	case "organization_webhooks":
+		dst.OrganizationWebhooks = src.OrganizationWebhooks
 	}
 }

@@ -50,6 +50,12 @@ func WithMaxConsecutiveFailures(n int) Option {
 // WithAsyncDelivery delivers webhooks from a background queue.
 func WithAsyncDelivery() Option { return func(c *server.Config) { c.AsyncDelivery = true } }
 
+// WithOrganizationWebhooks accepts webhooks without a project (Label
+// Studio Enterprise; open-source Label Studio answers them 404).
+func WithOrganizationWebhooks() Option {
+	return func(c *server.Config) { c.OrganizationWebhooks = true }
+}
+
 // NewServer starts a mock Label Studio for the test and stops it (draining
 // async deliveries) when the test ends.
 func NewServer(t testing.TB, opts ...Option) *Server {
