@@ -138,7 +138,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 
 // deliveryOptions turns the opt-in delivery flags into server settings.
 func (o serveOptions) deliveryOptions(cfg *server.Config) error {
-	schedule, err := server.ParseRetrySchedule(o.retrySchedule)
+	schedule, err := parseRetrySchedule(o.retrySchedule)
 	if err != nil {
 		return usageErrorf("--retry-schedule: %v", err)
 	}
@@ -151,7 +151,7 @@ func (o serveOptions) deliveryOptions(cfg *server.Config) error {
 	}
 	f := server.Faults{Duplicate: o.faultDup, Reorder: o.faultReorder, Drop: o.faultDrop, Seed: uint64(o.seed)}
 	if o.faultDelay != "" {
-		if f.DelayMin, f.DelayMax, err = server.ParseDelayRange(o.faultDelay); err != nil {
+		if f.DelayMin, f.DelayMax, err = parseDelayRange(o.faultDelay); err != nil {
 			return usageErrorf("--fault-delay: %v", err)
 		}
 	}
