@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/signing"
 	"github.com/labelhook/labelhook/receiver"
 )
 
@@ -64,7 +65,7 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 		}
 	}
 	if *secret != "" {
-		if err := receiver.CheckSigningSecret(*secret); err != nil {
+		if _, err := signing.New(*secret); err != nil {
 			return usageErrorf("--signing-secret: %v", err)
 		}
 	}

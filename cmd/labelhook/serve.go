@@ -12,18 +12,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/apiclient"
+	"github.com/labelhook/labelhook/internal/sandbox"
+	"github.com/labelhook/labelhook/internal/signing"
 	"github.com/labelhook/labelhook/server"
 )
 
 // shutdownGrace bounds how long serve waits for requests and queued
 // deliveries when it is asked to stop.
 const shutdownGrace = 30 * time.Second
-
-// Sandbox defaults.
-const (
-	sampleTasksPerProject = 20
-	sampleModelVersion    = "labelhook-sample-v1"
-)
 
 // serveOptions are serve's flags, checked.
 type serveOptions struct {
@@ -144,7 +141,7 @@ func (o serveOptions) deliveryOptions(cfg *server.Config) error {
 	}
 	cfg.RetrySchedule = schedule
 	if o.signing != "" {
-		if err := server.CheckSigningSecret(o.signing); err != nil {
+		if _, err := signing.New(o.signing); err != nil {
 			return usageErrorf("--signing-secret: %v", err)
 		}
 		cfg.SigningSecret = o.signing
@@ -240,10 +237,10 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	baseURL := "http://" + ln.Addr().String()
 	// shutdown stops what started, in order: annotators, the HTTP server,
 	// queued deliveries and the state (folded into one snapshot file).
-	var sim *annotators
+	var sim *sandbox.Annotators
 	shutdown := func() error {
 		if sim != nil {
-			sim.stop()
+			sim.Stop()
 		}
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
@@ -251,8 +248,9 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return errors.Join(herr, srv.Close(sctx))
 	}
 
-	api := newAPIClient(baseURL, cfg.Token)
-	if err := setUpSandbox(ctx, api, o, restored, log); err != nil {
+	api := apiclient.New(baseURL, cfg.Token)
+	setup := sandbox.Options{Webhooks: o.webhooks, SampleData: o.sampleData, Seed: o.seed, Restored: restored, StateFile: o.stateFile}
+	if err := sandbox.SetUp(ctx, api, setup, log); err != nil {
 		if ctx.Err() != nil { // asked to stop while setting up
 			err = nil
 		}
@@ -266,7 +264,7 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		"state", o.stateFile, "retry_schedule", o.retrySchedule, "signing", o.signing != "", "ssrf_protection", o.ssrf,
 		"faults", cfg.Faults.Active())
 	if o.annotators > 0 {
-		sim = startAnnotators(ctx, api, o.annotators, o.rate, o.seed, log)
+		sim = sandbox.StartAnnotators(ctx, api, o.annotators, o.rate, o.seed, log)
 	}
 
 	var serveErr error
