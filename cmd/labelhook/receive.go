@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/labelhook/labelhook/internal/signing"
+	"github.com/labelhook/labelhook/internal/webhookline"
 	"github.com/labelhook/labelhook/receiver"
 )
 
@@ -74,13 +75,13 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 		level = slog.LevelDebug
 	}
 	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
-	var lines *webhookLines
+	var lines *webhookline.Printer
 	if !*quiet {
-		lines = newWebhookLines(stdout, colorOutput(stdout, getenv))
-		defer lines.close(time.Second) // on the early returns; see below
+		lines = webhookline.New(stdout, colorOutput(stdout, getenv))
+		defer lines.Close(time.Second) // on the early returns; see below
 		if !*verbose {
 			// The line on stdout already tells each rejection and failed relay.
-			handler = perWebhookWarnings{handler}
+			handler = webhookline.DropPerWebhookWarnings(handler)
 		}
 	}
 	log := slog.New(handler)
@@ -95,7 +96,7 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 		SigningSecret:  *secret,
 	}
 	if lines != nil {
-		cfg.OnRecord = lines.print
+		cfg.OnRecord = lines.Print
 	}
 	var file *os.File
 	if *record != "" {
@@ -141,7 +142,7 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	// HTTP server's shutdown does not wait on them.
 	rerr := rc.Shutdown(sctx)
 	if lines != nil {
-		lines.close(time.Second) // no record comes after Shutdown
+		lines.Close(time.Second) // no record comes after Shutdown
 	}
 	herr := hs.Shutdown(sctx)
 	if serveErr == nil {
@@ -165,29 +166,17 @@ func closeRecord(f *os.File) error {
 	return nil
 }
 
-// perWebhookWarnings drops the receiver's per-webhook warnings (a rejected
-// body, a failed relay: Warn records with a "seq"), which the line on
-// stdout already shows; everything else passes.
-type perWebhookWarnings struct{ slog.Handler }
-
-func (h perWebhookWarnings) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level == slog.LevelWarn {
-		perWebhook := false
-		r.Attrs(func(a slog.Attr) bool {
-			perWebhook = a.Key == "seq"
-			return !perWebhook
-		})
-		if perWebhook {
-			return nil
-		}
+// colorOutput reports whether the webhook lines on w get colours: only on
+// a terminal, and not when NO_COLOR is set (https://no-color.org) or TERM
+// is "dumb".
+func colorOutput(w io.Writer, getenv env) bool {
+	if getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
+		return false
 	}
-	return h.Handler.Handle(ctx, r)
-}
-
-func (h perWebhookWarnings) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return perWebhookWarnings{h.Handler.WithAttrs(attrs)}
-}
-
-func (h perWebhookWarnings) WithGroup(name string) slog.Handler {
-	return perWebhookWarnings{h.Handler.WithGroup(name)}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
