@@ -18,7 +18,7 @@ const defaultHealthURL = "http://127.0.0.1:8080/health"
 func parseHealth(args []string, stderr io.Writer) (string, time.Duration, error) {
 	fs := newFlagSet("health", "health [flags] [URL]  (default "+defaultHealthURL+")", stderr)
 	timeout := fs.Float64("timeout", 3, "seconds to wait for the answer")
-	if err := fs.parse(args, func(string) string { return "" }); err != nil {
+	if err := fs.parse(args, noEnv); err != nil {
 		return "", 0, err
 	}
 	if fs.NArg() > 1 {

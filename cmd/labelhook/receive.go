@@ -170,7 +170,7 @@ func closeRecord(f *os.File) error {
 // a terminal, and not when NO_COLOR is set (https://no-color.org) or TERM
 // is "dumb".
 func colorOutput(w io.Writer, getenv env) bool {
-	if getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
+	if getenv.get("NO_COLOR") != "" || getenv.get("TERM") == "dumb" {
 		return false
 	}
 	f, ok := w.(*os.File)

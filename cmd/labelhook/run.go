@@ -26,6 +26,7 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	parallel := fs.Int("parallel", scenarios.DefaultParallel(), "scenarios run at once in-process, 4 per CPU by default (external mode runs one at a time)")
 	fs.bindEnv("server", "LABELHOOK_SERVER")
 	fs.bindEnv("token", "LABELHOOK_TOKEN")
+	fs.requireNonEmpty("token", "the mock's development token")
 	fs.bindEnv("receiver-addr", "LABELHOOK_RECEIVER_ADDR")
 	fs.bindEnv("receiver-url", "LABELHOOK_RECEIVER_URL")
 	if err := fs.parse(args, getenv); err != nil {

@@ -26,6 +26,7 @@ const shutdownGrace = 30 * time.Second
 type serveOptions struct {
 	addr       string
 	token      string
+	tokenFrom  string // "--token", "LABELHOOK_TOKEN", or "" (the development token)
 	timeout    float64
 	batch      int
 	maxFail    int
@@ -94,6 +95,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	fs.BoolVar(&o.ssrf, "ssrf-protection", false, "refuse webhook URLs to loopback, private and link-local addresses, as Label Studio's SSRF_PROTECTION_ENABLED")
 	fs.bindEnv("addr", "LABELHOOK_ADDR")
 	fs.bindEnv("token", "LABELHOOK_TOKEN")
+	fs.requireNonEmpty("token", "the public development token")
 	fs.bindEnv("webhook-timeout", "WEBHOOK_TIMEOUT")
 	fs.bindEnv("webhook-batch-size", "WEBHOOK_BATCH_SIZE")
 	fs.bindEnv("max-consecutive-failures", "WEBHOOK_MAX_CONSECUTIVE_FAILURES")
@@ -115,6 +117,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	if err := fs.parse(args, getenv); err != nil {
 		return o, err
 	}
+	o.tokenFrom = fs.source("token")
 	switch {
 	case fs.NArg() > 0:
 		return o, usageErrorf("serve takes no arguments, got %q", fs.Args())
@@ -199,7 +202,7 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if err := o.deliveryOptions(&cfg); err != nil {
 		return err
 	}
-	tokenSource := "flag or environment"
+	tokenSource := o.tokenFrom
 	if cfg.Token == "" {
 		cfg.Token = server.DefaultToken
 		tokenSource = "development default"
@@ -257,8 +260,14 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return errors.Join(err, shutdown())
 	}
 
-	log.Info("labelhook mock Label Studio ready", "url", baseURL, "token", cfg.Token, "token_source", tokenSource,
-		"personal_access_token", server.RefreshToken(cfg.Token), "webhook_timeout", cfg.WebhookTimeout,
+	// A token of the user's own is a secret (CI logs keep this line); the
+	// development token is public and shown whole.
+	token, pat := cfg.Token, server.RefreshToken(cfg.Token)
+	if token != server.DefaultToken {
+		token, pat = maskSecret(token), maskSecret(pat)
+	}
+	log.Info("labelhook mock Label Studio ready", "url", baseURL, "token", token, "token_source", tokenSource,
+		"personal_access_token", pat, "webhook_timeout", cfg.WebhookTimeout,
 		"webhook_batch_size", cfg.BatchSize, "max_consecutive_failures", o.maxFail, "async_delivery", cfg.AsyncDelivery,
 		"seed", o.seed, "sample_data", o.sampleData, "webhooks", len(o.webhooks), "simulate_annotators", o.annotators,
 		"state", o.stateFile, "retry_schedule", o.retrySchedule, "signing", o.signing != "", "ssrf_protection", o.ssrf,

@@ -72,7 +72,7 @@ func parseTrigger(args []string, stderr io.Writer) (triggerOptions, error) {
 	var names []string
 	rest := args
 	for {
-		if err := fs.parse(rest, func(string) string { return "" }); err != nil {
+		if err := fs.parse(rest, noEnv); err != nil {
 			return o, err
 		}
 		if fs.NArg() == 0 {
