@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/httpserve"
 	"github.com/labelhook/labelhook/internal/signing"
 	"github.com/labelhook/labelhook/internal/webhookline"
 	"github.com/labelhook/labelhook/receiver"
@@ -67,11 +65,8 @@ func parseReceive(args []string, getenv env, stderr io.Writer) (receiveOptions, 
 	case o.forwardTimeout <= 0:
 		return o, usageErrorf("--forward-timeout must be positive, got %s", o.forwardTimeout)
 	}
-	if o.forwardTo != "" {
-		u, err := url.Parse(o.forwardTo)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return o, usageErrorf("--forward-to must be an http or https URL, got %q", o.forwardTo)
-		}
+	if o.forwardTo != "" && !isHTTPURL(o.forwardTo) {
+		return o, usageErrorf("--forward-to must be an http or https URL, got %q", o.forwardTo)
 	}
 	if o.secret != "" {
 		if _, err := signing.New(o.secret); err != nil {
@@ -126,15 +121,11 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	}
 	rc := receiver.New(cfg)
 
-	ln, err := net.Listen("tcp", o.addr)
+	hs, err := httpserve.Listen(o.addr, rc)
 	if err != nil {
-		return errors.Join(fmt.Errorf("listen on %s: %w", o.addr, err), closeRecord(file))
+		return errors.Join(err, closeRecord(file))
 	}
-	hs := &http.Server{Handler: rc, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-
-	baseURL := "http://" + ln.Addr().String()
+	baseURL := hs.URL
 	ready := []any{"url", baseURL, "record", o.record, "forward_to", o.forwardTo}
 	if o.forwardTo != "" {
 		ready = append(ready, "forward_timeout", o.forwardTimeout)
@@ -145,11 +136,8 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 			"forward_timeout", o.forwardTimeout, "sender_timeout", labelStudioTimeout)
 	}
 
-	var serveErr error
-	select {
-	case err := <-served:
-		serveErr = fmt.Errorf("serve %s: %w", baseURL, err)
-	case <-ctx.Done():
+	serveErr := hs.Wait(ctx)
+	if serveErr == nil {
 		log.Info("shutting down", "url", baseURL)
 	}
 	// Relays in flight may finish: one takes at most the forward timeout.
@@ -162,9 +150,6 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 		lines.Close(time.Second) // no record comes after Shutdown
 	}
 	herr := hs.Shutdown(sctx)
-	if serveErr == nil {
-		<-served // http.ErrServerClosed
-	}
 	if err := errors.Join(serveErr, rerr, herr, closeRecord(file)); err != nil {
 		return err
 	}

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/labelhook/labelhook/internal/apiclient"
+	"github.com/labelhook/labelhook/internal/httpserve"
 	"github.com/labelhook/labelhook/internal/sandbox"
 	"github.com/labelhook/labelhook/internal/signing"
 	"github.com/labelhook/labelhook/server"
@@ -56,12 +54,10 @@ func (l *urlList) String() string { return strings.Join(*l, ",") }
 
 func (l *urlList) Set(v string) error {
 	for _, u := range strings.Split(v, ",") {
-		u = strings.TrimSpace(u)
-		if u == "" {
+		if u = strings.TrimSpace(u); u == "" {
 			continue
 		}
-		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		if !isHTTPURL(u) {
 			return fmt.Errorf("%q is not an http or https URL", u)
 		}
 		*l = append(*l, u)
@@ -163,19 +159,6 @@ func (o serveOptions) deliveryOptions(cfg *server.Config) error {
 	return nil
 }
 
-// exposed reports whether addr listens beyond the loopback interface.
-func exposed(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return true
-	}
-	if host == "localhost" {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip == nil || !ip.IsLoopback()
-}
-
 // runServe runs the mock Label Studio until ctx is cancelled.
 func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	o, err := parseServe(args, getenv, stderr)
@@ -206,7 +189,7 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if cfg.Token == "" {
 		cfg.Token = server.DefaultToken
 		tokenSource = "development default"
-		if exposed(o.addr) {
+		if httpserve.Exposed(o.addr) {
 			log.Warn("LISTENING BEYOND LOOPBACK WITH THE PUBLIC DEVELOPMENT TOKEN: anyone who can reach this address can use the API; set --token or LABELHOOK_TOKEN", "addr", o.addr)
 		}
 	}
@@ -230,14 +213,11 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		}
 	}
 
-	ln, err := net.Listen("tcp", o.addr)
+	hs, err := httpserve.Listen(o.addr, srv)
 	if err != nil {
-		return errors.Join(fmt.Errorf("listen on %s: %w", o.addr, err), closeServer())
+		return errors.Join(err, closeServer())
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	baseURL := "http://" + ln.Addr().String()
+	baseURL := hs.URL
 	// shutdown stops what started, in order: annotators, the HTTP server,
 	// queued deliveries and the state (folded into one snapshot file).
 	var sim *sandbox.Annotators
@@ -276,11 +256,8 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		sim = sandbox.StartAnnotators(ctx, api, o.annotators, o.rate, o.seed, log)
 	}
 
-	var serveErr error
-	select {
-	case err := <-served:
-		serveErr = fmt.Errorf("serve %s: %w", baseURL, err)
-	case <-ctx.Done():
+	serveErr := hs.Wait(ctx)
+	if serveErr == nil {
 		log.Info("shutting down", "url", baseURL)
 	}
 	if err := errors.Join(serveErr, shutdown()); err != nil {

@@ -223,9 +223,6 @@ func TestServeOptInDeliveryFlags(t *testing.T) {
 }
 
 func TestServeWarnsWhenExposedWithDefaultToken(t *testing.T) {
-	if !exposed("0.0.0.0:8080") || !exposed("10.0.0.1:80") || exposed("127.0.0.1:8080") || exposed("[::1]:8080") || exposed("localhost:1") {
-		t.Fatal("exposed() misjudges an address")
-	}
 	_, logs, _ := startServe(t, []string{"--addr", "127.0.0.1:0"}, nil)
 	if strings.Contains(logs.String(), "LISTENING BEYOND LOOPBACK") {
 		t.Errorf("warned on loopback:\n%s", logs.String())

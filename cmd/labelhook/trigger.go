@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -68,19 +67,10 @@ func parseTrigger(args []string, stderr io.Writer) (triggerOptions, error) {
 	timeout := fs.Float64("timeout", server.DefaultWebhookTimeout.Seconds(), "seconds one delivery may take, connect and answer")
 	fs.BoolVar(&o.verbose, "verbose", false, "log what the in-process mock does (debug level)")
 
-	// The action may come before or after the flags.
-	var names []string
-	rest := args
-	for {
-		if err := fs.parse(rest, noEnv); err != nil {
-			return o, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		names = append(names, fs.Arg(0))
-		rest = fs.Args()[1:]
+	if err := fs.parse(args, noEnv); err != nil { // the action may come before or after the flags
+		return o, err
 	}
+	names := fs.Args()
 	switch {
 	case len(names) > 1:
 		return o, usageErrorf("trigger takes one action, got %q", names)
@@ -95,7 +85,7 @@ func parseTrigger(args []string, stderr io.Writer) (triggerOptions, error) {
 	case !(*timeout > 0):
 		return o, usageErrorf("--timeout must be positive, got %v", *timeout)
 	}
-	if u, err := url.Parse(o.To); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if !isHTTPURL(o.To) {
 		return o, usageErrorf("--to must be an http or https URL, got %q", o.To)
 	}
 	o.Timeout = time.Duration(*timeout * float64(time.Second))

@@ -3,12 +3,12 @@ package bench
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/labelhook/labelhook/internal/httpserve"
 )
 
 // concurrentClients is how many senders post to the receiver at once and
@@ -17,23 +17,19 @@ const concurrentClients = 16
 
 // loopback serves h on 127.0.0.1:0 and returns its base URL and a stop func.
 func loopback(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := httpserve.Listen("127.0.0.1:0", h)
 	if err != nil {
-		return "", nil, fmt.Errorf("listen on 127.0.0.1: %w", err)
+		return "", nil, err
 	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = hs.Serve(ln) }()
 	stop := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = hs.Shutdown(ctx)
-		<-done
+		_ = s.Shutdown(ctx)
 	}
-	return "http://" + ln.Addr().String(), stop, nil
+	return s.URL, stop, nil
 }
 
-// benchClient is an HTTP client that keeps conc connections to one host.
+// newClient is an HTTP client that keeps conc connections to one host.
 func newClient(conc int) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = conc + 4

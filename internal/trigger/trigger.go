@@ -14,12 +14,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
 	"github.com/labelhook/labelhook/internal/apiclient"
 	"github.com/labelhook/labelhook/internal/fakedata"
+	"github.com/labelhook/labelhook/internal/httpserve"
 	"github.com/labelhook/labelhook/schemas"
 	"github.com/labelhook/labelhook/server"
 )
@@ -69,7 +69,7 @@ type Trigger struct {
 	api    *apiclient.Client
 	rec    *recorder
 	direct *http.Client // sends the LABEL_LINK_* bodies
-	hs     *http.Server
+	hs     *httpserve.Server
 	mock   *server.Server
 	links  int // label link and label ids handed out
 }
@@ -105,15 +105,13 @@ func Start(o Options) (*Trigger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the in-process mock: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	hs, err := httpserve.Listen("127.0.0.1:0", mock)
 	if err != nil {
 		return nil, fmt.Errorf("start the in-process mock: %w", err)
 	}
-	hs := &http.Server{Handler: mock, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
 	return &Trigger{
 		o: o, cfg: cfg, g: fakedata.New(o.Seed), rec: rec, hs: hs, mock: mock,
-		api:    apiclient.New("http://"+ln.Addr().String(), server.DefaultToken),
+		api:    apiclient.New(hs.URL, server.DefaultToken),
 		direct: &http.Client{Transport: rec, Timeout: o.Timeout},
 	}, nil
 }
