@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"time"
 )
@@ -43,50 +42,6 @@ func (f Faults) Validate() error {
 		return fmt.Errorf("delay range %s-%s is not MIN-MAX with 0 <= MIN <= MAX", f.DelayMin, f.DelayMax)
 	}
 	return nil
-}
-
-// ParseDelayRange reads "MIN-MAX" durations such as "100ms-2s" (or one
-// duration for a fixed delay).
-func ParseDelayRange(v string) (time.Duration, time.Duration, error) {
-	lo, hi, found := strings.Cut(strings.TrimSpace(v), "-")
-	min, err := time.ParseDuration(strings.TrimSpace(lo))
-	if err != nil {
-		return 0, 0, fmt.Errorf("delay range %q: %w", v, err)
-	}
-	if !found {
-		return min, min, nil
-	}
-	max, err := time.ParseDuration(strings.TrimSpace(hi))
-	if err != nil {
-		return 0, 0, fmt.Errorf("delay range %q: %w", v, err)
-	}
-	if max < min {
-		return 0, 0, fmt.Errorf("delay range %q: MAX is below MIN", v)
-	}
-	return min, max, nil
-}
-
-// ParseRetrySchedule reads "1s,5s,30s"; an empty string is no retries.
-func ParseRetrySchedule(v string) ([]time.Duration, error) {
-	var out []time.Duration
-	if strings.TrimSpace(v) == "" {
-		return nil, nil
-	}
-	for _, part := range strings.Split(v, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			return nil, fmt.Errorf("retry schedule %q has an empty entry", v)
-		}
-		d, err := time.ParseDuration(part)
-		if err != nil {
-			return nil, fmt.Errorf("retry schedule %q: %w", v, err)
-		}
-		if d < 0 {
-			return nil, fmt.Errorf("retry schedule %q: negative wait %s", v, d)
-		}
-		out = append(out, d)
-	}
-	return out, nil
 }
 
 // faultRNG draws the faults' random numbers from one seeded source.

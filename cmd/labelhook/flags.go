@@ -5,21 +5,46 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"net/url"
+	"slices"
 	"strings"
+
+	"github.com/labelhook/labelhook/internal/suggest"
 )
+
+// env looks up one environment variable as os.LookupEnv does (ok is
+// false when it is not set); tests pass mapEnv.
+type env func(string) (string, bool)
+
+// get is the variable's value, "" when it is not set.
+func (e env) get(name string) string {
+	v, _ := e(name)
+	return v
+}
+
+// noEnv is the environment of commands whose flags have no variables.
+func noEnv(string) (string, bool) { return "", false }
 
 // flagSet is a flag.FlagSet whose flags may each be bound to one
 // environment variable. A flag given on the command line wins over its
 // variable; the variable wins over the default.
 type flagSet struct {
 	*flag.FlagSet
-	env map[string]string // flag name -> environment variable
+	name     string            // the subcommand: "serve"
+	usage    string            // its synopsis: "serve [flags]"
+	stderr   io.Writer         //
+	env      map[string]string // flag name -> environment variable
+	nonEmpty map[string]string // flag name -> what leaving the flag out means
+	from     map[string]string // flag name -> "--name" or the variable it was read from
 }
 
 func newFlagSet(name, usage string, stderr io.Writer) *flagSet {
-	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), env: map[string]string{}}
-	fs.SetOutput(stderr)
+	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), name: name, usage: usage, stderr: stderr,
+		env: map[string]string{}, nonEmpty: map[string]string{}, from: map[string]string{}}
+	// The flag package's own messages are replaced by one line that names
+	// the subcommand and suggests the flag meant (see fail).
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: labelhook %s\n\nflags:\n", usage)
 		fs.VisitAll(func(f *flag.Flag) {
@@ -45,19 +70,40 @@ func (fs *flagSet) bindEnv(name, envName string) {
 	fs.env[name] = envName
 }
 
+// requireNonEmpty makes an empty value of flag name (on the command line,
+// or in its variable when that is set but empty) a usage error rather
+// than the default; leftOut says what leaving the flag out means.
+func (fs *flagSet) requireNonEmpty(name, leftOut string) {
+	if fs.Lookup(name) == nil {
+		panic("requireNonEmpty: no flag " + name)
+	}
+	fs.nonEmpty[name] = leftOut
+}
+
+// source says where flag name got its value: "--name", the environment
+// variable, or "" for the default.
+func (fs *flagSet) source(name string) string { return fs.from[name] }
+
 // parse parses args, with flags before, between or after the positional
 // arguments (labelhook run DIR --junit x.xml), then fills every flag not
 // given on the command line from its environment variable. After "--"
-// everything is positional. Errors are usage errors.
+// everything is positional. Errors are usage errors; a flag the command
+// does not have is reported on stderr with the closest one it has and the
+// command's synopsis.
 func (fs *flagSet) parse(args []string, getenv env) error {
+	// The flag package prints the usage on every error; only -h gets it.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	var pos []string
 	rest := args
 	for {
 		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				usage()
 				return err
 			}
-			return &usageError{err}
+			return fs.fail(err)
 		}
 		left := fs.FlagSet.Args()
 		if used := len(rest) - len(left); used > 0 && rest[used-1] == "--" {
@@ -72,24 +118,63 @@ func (fs *flagSet) parse(args []string, getenv env) error {
 	}
 	// Leave exactly the positional arguments in Args (flags set so far stay set).
 	_ = fs.Parse(append([]string{"--"}, pos...))
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	names := make([]string, 0, len(fs.env))
-	for n := range fs.env {
-		names = append(names, n)
+	fs.Visit(func(f *flag.Flag) { fs.from[f.Name] = "--" + f.Name })
+	for _, name := range slices.Sorted(maps.Keys(fs.nonEmpty)) {
+		if fs.from[name] != "" && fs.Lookup(name).Value.String() == "" {
+			return usageErrorf("--%s is empty: give a value, or leave the flag out to use %s", name, fs.nonEmpty[name])
+		}
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		if given[n] {
+	for _, n := range slices.Sorted(maps.Keys(fs.env)) {
+		if fs.from[n] != "" {
 			continue
 		}
-		v := getenv(fs.env[n])
-		if v == "" {
+		v, set := getenv(fs.env[n])
+		if !set {
 			continue
+		}
+		if v == "" {
+			if leftOut, ok := fs.nonEmpty[n]; ok {
+				return usageErrorf("$%s is set but empty: give a value, or unset it to use %s", fs.env[n], leftOut)
+			}
+			continue // an empty variable is an unset one
 		}
 		if err := fs.Set(n, strings.TrimSpace(v)); err != nil {
 			return usageErrorf("$%s: invalid value %q: %v", fs.env[n], v, err)
 		}
+		fs.from[n] = fs.env[n]
 	}
 	return nil
+}
+
+// fail reports a command line the flag package refused: one line naming
+// the subcommand (and, for an unknown flag, the closest one it has), then
+// its synopsis. The error returned is a usage error already printed.
+func (fs *flagSet) fail(err error) error {
+	msg := strings.ReplaceAll(err.Error(), "flag -", "--")
+	if name, ok := strings.CutPrefix(err.Error(), "flag needs an argument: -"); ok {
+		msg = "--" + name + " needs an argument"
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		msg = "unknown flag --" + name
+		var known []string
+		fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
+		if s := suggest.Closest(name, known); s != "" {
+			msg += " (did you mean --" + s + "?)"
+		}
+	}
+	fmt.Fprintf(fs.stderr, "labelhook %s: %s\n", fs.name, msg)
+	fs.shortUsage()
+	return &usageError{fmt.Errorf("%s: %w", msg, errSilent)}
+}
+
+// shortUsage prints the synopsis and where the flags are listed.
+func (fs *flagSet) shortUsage() {
+	synopsis, _, _ := strings.Cut(fs.usage, "\n\n")
+	fmt.Fprintf(fs.stderr, "usage: labelhook %s\nrun 'labelhook %s -h' for its flags\n", synopsis, fs.name)
+}
+
+// isHTTPURL reports whether s is an absolute http or https URL.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

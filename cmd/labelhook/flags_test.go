@@ -36,3 +36,40 @@ func TestFlagsMayFollowArguments(t *testing.T) {
 		})
 	}
 }
+
+func TestFlagsFromEnvironment(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		vars       map[string]string
+		wantAddr   string
+		wantSource string
+		wantErr    bool
+	}{
+		{"default", nil, nil, "def", "", false},
+		{"variable", nil, map[string]string{"T_ADDR": "env"}, "env", "T_ADDR", false},
+		{"flag wins", []string{"--addr", "flag"}, map[string]string{"T_ADDR": "env"}, "flag", "--addr", false},
+		{"an empty variable is an unset one", nil, map[string]string{"T_ADDR": ""}, "def", "", false},
+		{"empty secret variable", nil, map[string]string{"T_SECRET": ""}, "def", "", true},
+		{"empty secret flag", []string{"--secret", ""}, nil, "def", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := newFlagSet("t", "t", io.Discard)
+			addr := fs.String("addr", "def", "")
+			fs.String("secret", "", "")
+			fs.bindEnv("addr", "T_ADDR")
+			fs.bindEnv("secret", "T_SECRET")
+			fs.requireNonEmpty("secret", "none")
+			err := fs.parse(tc.args, mapEnv(tc.vars))
+			if tc.wantErr {
+				if exitCode(err) != exitUsage {
+					t.Errorf("args %q env %v: err %v, want a usage error", tc.args, tc.vars, err)
+				}
+				return
+			}
+			if err != nil || *addr != tc.wantAddr || fs.source("addr") != tc.wantSource {
+				t.Errorf("args %q env %v: addr %q from %q (err %v), want %q from %q", tc.args, tc.vars, *addr, fs.source("addr"), err, tc.wantAddr, tc.wantSource)
+			}
+		})
+	}
+}

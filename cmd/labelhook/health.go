@@ -10,24 +10,31 @@ import (
 	"time"
 )
 
-// defaultHealthURL is serve's default address.
+// defaultHealthURL is serve's default address (and the image's default
+// command's).
 const defaultHealthURL = "http://127.0.0.1:8080/health"
 
-// parseHealth reads `health [--timeout S] [URL]`; a URL without a path
-// gets /health.
-func parseHealth(args []string, stderr io.Writer) (string, time.Duration, error) {
-	fs := newFlagSet("health", "health [flags] [URL]  (default "+defaultHealthURL+")", stderr)
+// parseHealth reads `health [--url URL | URL] [--timeout S]`; a URL
+// without a path gets /health. The URL may also come from
+// LABELHOOK_HEALTH_URL, so one image's HEALTHCHECK fits serve and receive
+// containers alike (each sets its own).
+func parseHealth(args []string, getenv env, stderr io.Writer) (string, time.Duration, error) {
+	fs := newFlagSet("health", "health [--url URL] [--timeout S]  (default "+defaultHealthURL+")", stderr)
+	target := fs.String("url", defaultHealthURL, "the labelhook server to check: serve's or receive's base URL, or its /health")
 	timeout := fs.Float64("timeout", 3, "seconds to wait for the answer")
-	if err := fs.parse(args, func(string) string { return "" }); err != nil {
+	fs.bindEnv("url", "LABELHOOK_HEALTH_URL")
+	if err := fs.parse(args, getenv); err != nil {
 		return "", 0, err
 	}
-	if fs.NArg() > 1 {
+	switch {
+	case fs.NArg() > 1:
 		return "", 0, usageErrorf("health takes one URL, got %q", fs.Args())
-	}
-	if !(*timeout > 0) {
+	case fs.NArg() == 1 && fs.source("url") == "--url":
+		return "", 0, usageErrorf("give the URL once: --url %s or %s", *target, fs.Arg(0))
+	case !(*timeout > 0):
 		return "", 0, usageErrorf("--timeout must be positive, got %v", *timeout)
 	}
-	raw := defaultHealthURL
+	raw := *target
 	if fs.NArg() == 1 {
 		raw = fs.Arg(0)
 	}
@@ -41,10 +48,11 @@ func parseHealth(args []string, stderr io.Writer) (string, time.Duration, error)
 	return u.String(), time.Duration(*timeout * float64(time.Second)), nil
 }
 
-// runHealth GETs a labelhook server's /health and exits 0 on a 200, 1
-// otherwise. Container images have no curl; HEALTHCHECK runs this.
+// runHealth GETs a labelhook server's /health (serve's or receive's) and
+// exits 0 on a 200, 1 otherwise. The image has no curl; its HEALTHCHECK
+// and the compose file's run this.
 func runHealth(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	target, timeout, err := parseHealth(args, stderr)
+	target, timeout, err := parseHealth(args, getenv, stderr)
 	if err != nil {
 		return err
 	}

@@ -10,22 +10,22 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/labelhook/labelhook/internal/suggest"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, errSilent) {
 			fmt.Fprintln(os.Stderr, "labelhook:", err)
 		}
 		os.Exit(exitCode(err))
 	}
 }
-
-// env reads one environment variable; tests pass a map-backed one.
-type env func(string) string
 
 // command is one labelhook subcommand.
 type command struct {
@@ -68,8 +68,23 @@ func run(ctx context.Context, args []string, getenv env, stdout, stderr io.Write
 			return err
 		}
 	}
-	printUsage(stderr)
-	return usageErrorf("unknown command %q", name)
+	return unknownCommand(name, stderr)
+}
+
+// unknownCommand reports a command labelhook does not have: one line with
+// the closest one it has, then the list of commands.
+func unknownCommand(name string, stderr io.Writer) error {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	msg := fmt.Sprintf("unknown command %q", name)
+	if s := suggest.Closest(name, names); s != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", s)
+	}
+	fmt.Fprintf(stderr, "labelhook: %s\nusage: labelhook <command> [flags]  (commands: %s)\nrun 'labelhook help' for what each does\n",
+		msg, strings.Join(names, ", "))
+	return &usageError{fmt.Errorf("%s: %w", msg, errSilent)}
 }
 
 func printUsage(w io.Writer) {

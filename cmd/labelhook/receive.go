@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/httpserve"
+	"github.com/labelhook/labelhook/internal/signing"
+	"github.com/labelhook/labelhook/internal/webhookline"
 	"github.com/labelhook/labelhook/receiver"
 )
 
@@ -19,19 +19,29 @@ import (
 // answer; a forward timeout should stay below it.
 const labelStudioTimeout = 10 * time.Second
 
-// runReceive runs the webhook receiver until ctx is cancelled.
-func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+// receiveOptions are receive's flags, checked.
+type receiveOptions struct {
+	addr, record, forwardTo, secret string
+	forwardTimeout                  time.Duration
+	reject, quiet, verbose          bool
+	maxBody                         int64
+	maxRecords                      int
+}
+
+// parseReceive reads receive's flags and environment.
+func parseReceive(args []string, getenv env, stderr io.Writer) (receiveOptions, error) {
+	var o receiveOptions
 	fs := newFlagSet("receive", "receive [flags]", stderr)
-	addr := fs.String("addr", "127.0.0.1:9090", "address to listen on")
-	record := fs.String("record", "", "append every webhook to this file as one JSON line")
-	forwardTo := fs.String("forward-to", "", "relay every accepted webhook to this URL (the pipeline) and record its status")
-	forwardTimeout := fs.Duration("forward-timeout", receiver.DefaultForwardTimeout, "give up on a relay to the pipeline after this long (record it as failed, answer the sender)")
-	reject := fs.Bool("reject-invalid", false, "answer 400 to bodies that break the event contract (default: record them and answer 200)")
-	maxBody := fs.Int64("max-body-bytes", receiver.DefaultMaxBodyBytes, "largest body read; larger ones are recorded without content and answered 413")
-	maxRecords := fs.Int("max-records", receiver.DefaultMaxRecords, "records kept in memory; past it the oldest are dropped (and counted)")
-	quiet := fs.Bool("quiet", false, "do not print a line per webhook on stdout")
-	verbose := fs.Bool("verbose", false, "log every webhook (debug level)")
-	secret := fs.String("signing-secret", "", "verify Standard Webhooks signatures with this whsec_ secret; a missing or bad one is answered 401 and not relayed")
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:9090", "address to listen on")
+	fs.StringVar(&o.record, "record", "", "append every webhook to this file as one JSON line")
+	fs.StringVar(&o.forwardTo, "forward-to", "", "relay every accepted webhook to this URL (the pipeline) and record its status")
+	fs.DurationVar(&o.forwardTimeout, "forward-timeout", receiver.DefaultForwardTimeout, "give up on a relay to the pipeline after this long (record it as failed, answer the sender)")
+	fs.BoolVar(&o.reject, "reject-invalid", false, "answer 400 to bodies that break the event contract (default: record them and answer 200)")
+	fs.Int64Var(&o.maxBody, "max-body-bytes", receiver.DefaultMaxBodyBytes, "largest body read; larger ones are recorded without content and answered 413")
+	fs.IntVar(&o.maxRecords, "max-records", receiver.DefaultMaxRecords, "records kept in memory; past it the oldest are dropped (and counted)")
+	fs.BoolVar(&o.quiet, "quiet", false, "do not print a line per webhook on stdout")
+	fs.BoolVar(&o.verbose, "verbose", false, "log every webhook (debug level)")
+	fs.StringVar(&o.secret, "signing-secret", "", "verify Standard Webhooks signatures with this whsec_ secret; a missing or bad one is answered 401 and not relayed")
 	fs.bindEnv("addr", "LABELHOOK_RECEIVER_ADDR")
 	fs.bindEnv("record", "LABELHOOK_RECEIVER_RECORD")
 	fs.bindEnv("forward-to", "LABELHOOK_RECEIVER_FORWARD_TO")
@@ -43,62 +53,66 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	fs.bindEnv("verbose", "LABELHOOK_VERBOSE")
 	fs.bindEnv("signing-secret", "LABELHOOK_RECEIVER_SIGNING_SECRET")
 	if err := fs.parse(args, getenv); err != nil {
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, usageErrorf("receive takes no arguments, got %q", fs.Args())
+	case o.maxBody <= 0:
+		return o, usageErrorf("--max-body-bytes must be positive, got %d", o.maxBody)
+	case o.maxRecords <= 0:
+		return o, usageErrorf("--max-records must be positive, got %d", o.maxRecords)
+	case o.forwardTimeout <= 0:
+		return o, usageErrorf("--forward-timeout must be positive, got %s", o.forwardTimeout)
+	}
+	if o.forwardTo != "" && !isHTTPURL(o.forwardTo) {
+		return o, usageErrorf("--forward-to must be an http or https URL, got %q", o.forwardTo)
+	}
+	if o.secret != "" {
+		if _, err := signing.New(o.secret); err != nil {
+			return o, usageErrorf("--signing-secret: %v", err)
+		}
+	}
+	return o, nil
+}
+
+// runReceive runs the webhook receiver until ctx is cancelled.
+func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	o, err := parseReceive(args, getenv, stderr)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageErrorf("receive takes no arguments, got %q", fs.Args())
-	}
-	if *maxBody <= 0 {
-		return usageErrorf("--max-body-bytes must be positive, got %d", *maxBody)
-	}
-	if *maxRecords <= 0 {
-		return usageErrorf("--max-records must be positive, got %d", *maxRecords)
-	}
-	if *forwardTimeout <= 0 {
-		return usageErrorf("--forward-timeout must be positive, got %s", *forwardTimeout)
-	}
-	if *forwardTo != "" {
-		u, err := url.Parse(*forwardTo)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usageErrorf("--forward-to must be an http or https URL, got %q", *forwardTo)
-		}
-	}
-	if *secret != "" {
-		if err := receiver.CheckSigningSecret(*secret); err != nil {
-			return usageErrorf("--signing-secret: %v", err)
-		}
-	}
 	level := slog.LevelInfo
-	if *verbose {
+	if o.verbose {
 		level = slog.LevelDebug
 	}
 	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
-	var lines *webhookLines
-	if !*quiet {
-		lines = newWebhookLines(stdout, colorOutput(stdout, getenv))
-		defer lines.close(time.Second) // on the early returns; see below
-		if !*verbose {
+	var lines *webhookline.Printer
+	if !o.quiet {
+		lines = webhookline.New(stdout, colorOutput(stdout, getenv))
+		defer lines.Close(time.Second) // on the early returns; see below
+		if !o.verbose {
 			// The line on stdout already tells each rejection and failed relay.
-			handler = perWebhookWarnings{handler}
+			handler = webhookline.DropPerWebhookWarnings(handler)
 		}
 	}
 	log := slog.New(handler)
 
 	cfg := receiver.Config{
-		ForwardTo:      *forwardTo,
-		ForwardTimeout: *forwardTimeout,
-		RejectInvalid:  *reject,
-		MaxBodyBytes:   *maxBody,
-		MaxRecords:     *maxRecords,
+		ForwardTo:      o.forwardTo,
+		ForwardTimeout: o.forwardTimeout,
+		RejectInvalid:  o.reject,
+		MaxBodyBytes:   o.maxBody,
+		MaxRecords:     o.maxRecords,
 		Logger:         log,
-		SigningSecret:  *secret,
+		SigningSecret:  o.secret,
 	}
 	if lines != nil {
-		cfg.OnRecord = lines.print
+		cfg.OnRecord = lines.Print
 	}
 	var file *os.File
-	if *record != "" {
-		f, err := os.OpenFile(*record, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if o.record != "" {
+		f, err := os.OpenFile(o.record, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
 			return usageErrorf("open record file: %v", err)
 		}
@@ -107,45 +121,35 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	}
 	rc := receiver.New(cfg)
 
-	ln, err := net.Listen("tcp", *addr)
+	hs, err := httpserve.Listen(o.addr, rc)
 	if err != nil {
-		return errors.Join(fmt.Errorf("listen on %s: %w", *addr, err), closeRecord(file))
+		return errors.Join(err, closeRecord(file))
 	}
-	hs := &http.Server{Handler: rc, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-
-	baseURL := "http://" + ln.Addr().String()
-	ready := []any{"url", baseURL, "record", *record, "forward_to", *forwardTo}
-	if *forwardTo != "" {
-		ready = append(ready, "forward_timeout", *forwardTimeout)
+	baseURL := hs.URL
+	ready := []any{"url", baseURL, "record", o.record, "forward_to", o.forwardTo}
+	if o.forwardTo != "" {
+		ready = append(ready, "forward_timeout", o.forwardTimeout)
 	}
-	log.Info("receiver ready", append(ready, "reject_invalid", *reject, "max_body_bytes", *maxBody, "max_records", *maxRecords)...)
-	if *forwardTo != "" && *forwardTimeout >= labelStudioTimeout {
+	log.Info("receiver ready", append(ready, "reject_invalid", o.reject, "max_body_bytes", o.maxBody, "max_records", o.maxRecords)...)
+	if o.forwardTo != "" && o.forwardTimeout >= labelStudioTimeout {
 		log.Warn("the forward timeout is not below Label Studio's delivery timeout: a hanging pipeline makes the sender's delivery fail",
-			"forward_timeout", *forwardTimeout, "sender_timeout", labelStudioTimeout)
+			"forward_timeout", o.forwardTimeout, "sender_timeout", labelStudioTimeout)
 	}
 
-	var serveErr error
-	select {
-	case err := <-served:
-		serveErr = fmt.Errorf("serve %s: %w", baseURL, err)
-	case <-ctx.Done():
+	serveErr := hs.Wait(ctx)
+	if serveErr == nil {
 		log.Info("shutting down", "url", baseURL)
 	}
 	// Relays in flight may finish: one takes at most the forward timeout.
-	sctx, cancel := context.WithTimeout(context.Background(), *forwardTimeout+5*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), o.forwardTimeout+5*time.Second)
 	defer cancel()
 	// The receiver first: it ends planned delays and waits at once, so the
 	// HTTP server's shutdown does not wait on them.
 	rerr := rc.Shutdown(sctx)
 	if lines != nil {
-		lines.close(time.Second) // no record comes after Shutdown
+		lines.Close(time.Second) // no record comes after Shutdown
 	}
 	herr := hs.Shutdown(sctx)
-	if serveErr == nil {
-		<-served // http.ErrServerClosed
-	}
 	if err := errors.Join(serveErr, rerr, herr, closeRecord(file)); err != nil {
 		return err
 	}
@@ -164,29 +168,17 @@ func closeRecord(f *os.File) error {
 	return nil
 }
 
-// perWebhookWarnings drops the receiver's per-webhook warnings (a rejected
-// body, a failed relay: Warn records with a "seq"), which the line on
-// stdout already shows; everything else passes.
-type perWebhookWarnings struct{ slog.Handler }
-
-func (h perWebhookWarnings) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level == slog.LevelWarn {
-		perWebhook := false
-		r.Attrs(func(a slog.Attr) bool {
-			perWebhook = a.Key == "seq"
-			return !perWebhook
-		})
-		if perWebhook {
-			return nil
-		}
+// colorOutput reports whether the webhook lines on w get colours: only on
+// a terminal, and not when NO_COLOR is set (https://no-color.org) or TERM
+// is "dumb".
+func colorOutput(w io.Writer, getenv env) bool {
+	if getenv.get("NO_COLOR") != "" || getenv.get("TERM") == "dumb" {
+		return false
 	}
-	return h.Handler.Handle(ctx, r)
-}
-
-func (h perWebhookWarnings) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return perWebhookWarnings{h.Handler.WithAttrs(attrs)}
-}
-
-func (h perWebhookWarnings) WithGroup(name string) slog.Handler {
-	return perWebhookWarnings{h.Handler.WithGroup(name)}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 
 	"github.com/labelhook/labelhook/scenarios"
@@ -26,6 +25,7 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	parallel := fs.Int("parallel", scenarios.DefaultParallel(), "scenarios run at once in-process, 4 per CPU by default (external mode runs one at a time)")
 	fs.bindEnv("server", "LABELHOOK_SERVER")
 	fs.bindEnv("token", "LABELHOOK_TOKEN")
+	fs.requireNonEmpty("token", "the mock's development token")
 	fs.bindEnv("receiver-addr", "LABELHOOK_RECEIVER_ADDR")
 	fs.bindEnv("receiver-url", "LABELHOOK_RECEIVER_URL")
 	if err := fs.parse(args, getenv); err != nil {
@@ -44,15 +44,11 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	if *srv == "" && (*recvURL != "" || *recvAddr != "127.0.0.1:0") {
 		return usageErrorf("--receiver-addr and --receiver-url need --server (in-process runs start their own receivers)")
 	}
-	if *srv != "" {
-		if u, err := url.Parse(*srv); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usageErrorf("--server %q: want an http:// or https:// URL", *srv)
-		}
+	if *srv != "" && !isHTTPURL(*srv) {
+		return usageErrorf("--server %q: want an http:// or https:// URL", *srv)
 	}
-	if *recvURL != "" {
-		if u, err := url.Parse(*recvURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usageErrorf("--receiver-url %q: want an http:// or https:// URL", *recvURL)
-		}
+	if *recvURL != "" && !isHTTPURL(*recvURL) {
+		return usageErrorf("--receiver-url %q: want an http:// or https:// URL", *recvURL)
 	}
 
 	all, err := scenarios.Load(fs.Args()...)

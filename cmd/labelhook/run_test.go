@@ -138,7 +138,7 @@ func TestRunCommandUsageErrors(t *testing.T) {
 		{"bad server", []string{"--server", "localhost:8080", dir}, `--server "localhost:8080": want an http:// or https:// URL`},
 		{"bad receiver URL", []string{"--server", "http://127.0.0.1:1", "--receiver-url", "x", dir}, `--receiver-url "x": want`},
 		{"junit in a missing folder", []string{"--junit", filepath.Join(dir, "no", "r.xml"), dir}, "--junit: open"},
-		{"unknown flag", []string{"--nope", dir}, "flag provided but not defined"},
+		{"unknown flag", []string{"--nope", dir}, "unknown flag --nope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

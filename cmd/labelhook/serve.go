@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/apiclient"
+	"github.com/labelhook/labelhook/internal/httpserve"
+	"github.com/labelhook/labelhook/internal/sandbox"
+	"github.com/labelhook/labelhook/internal/signing"
 	"github.com/labelhook/labelhook/server"
 )
 
@@ -19,16 +20,11 @@ import (
 // deliveries when it is asked to stop.
 const shutdownGrace = 30 * time.Second
 
-// Sandbox defaults.
-const (
-	sampleTasksPerProject = 20
-	sampleModelVersion    = "labelhook-sample-v1"
-)
-
 // serveOptions are serve's flags, checked.
 type serveOptions struct {
 	addr       string
 	token      string
+	tokenFrom  string // "--token", "LABELHOOK_TOKEN", or "" (the development token)
 	timeout    float64
 	batch      int
 	maxFail    int
@@ -58,12 +54,10 @@ func (l *urlList) String() string { return strings.Join(*l, ",") }
 
 func (l *urlList) Set(v string) error {
 	for _, u := range strings.Split(v, ",") {
-		u = strings.TrimSpace(u)
-		if u == "" {
+		if u = strings.TrimSpace(u); u == "" {
 			continue
 		}
-		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		if !isHTTPURL(u) {
 			return fmt.Errorf("%q is not an http or https URL", u)
 		}
 		*l = append(*l, u)
@@ -97,6 +91,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	fs.BoolVar(&o.ssrf, "ssrf-protection", false, "refuse webhook URLs to loopback, private and link-local addresses, as Label Studio's SSRF_PROTECTION_ENABLED")
 	fs.bindEnv("addr", "LABELHOOK_ADDR")
 	fs.bindEnv("token", "LABELHOOK_TOKEN")
+	fs.requireNonEmpty("token", "the public development token")
 	fs.bindEnv("webhook-timeout", "WEBHOOK_TIMEOUT")
 	fs.bindEnv("webhook-batch-size", "WEBHOOK_BATCH_SIZE")
 	fs.bindEnv("max-consecutive-failures", "WEBHOOK_MAX_CONSECUTIVE_FAILURES")
@@ -118,6 +113,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	if err := fs.parse(args, getenv); err != nil {
 		return o, err
 	}
+	o.tokenFrom = fs.source("token")
 	switch {
 	case fs.NArg() > 0:
 		return o, usageErrorf("serve takes no arguments, got %q", fs.Args())
@@ -138,20 +134,20 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 
 // deliveryOptions turns the opt-in delivery flags into server settings.
 func (o serveOptions) deliveryOptions(cfg *server.Config) error {
-	schedule, err := server.ParseRetrySchedule(o.retrySchedule)
+	schedule, err := parseRetrySchedule(o.retrySchedule)
 	if err != nil {
 		return usageErrorf("--retry-schedule: %v", err)
 	}
 	cfg.RetrySchedule = schedule
 	if o.signing != "" {
-		if err := server.CheckSigningSecret(o.signing); err != nil {
+		if _, err := signing.New(o.signing); err != nil {
 			return usageErrorf("--signing-secret: %v", err)
 		}
 		cfg.SigningSecret = o.signing
 	}
 	f := server.Faults{Duplicate: o.faultDup, Reorder: o.faultReorder, Drop: o.faultDrop, Seed: uint64(o.seed)}
 	if o.faultDelay != "" {
-		if f.DelayMin, f.DelayMax, err = server.ParseDelayRange(o.faultDelay); err != nil {
+		if f.DelayMin, f.DelayMax, err = parseDelayRange(o.faultDelay); err != nil {
 			return usageErrorf("--fault-delay: %v", err)
 		}
 	}
@@ -161,19 +157,6 @@ func (o serveOptions) deliveryOptions(cfg *server.Config) error {
 	cfg.Faults = f
 	cfg.SSRFProtection = o.ssrf
 	return nil
-}
-
-// exposed reports whether addr listens beyond the loopback interface.
-func exposed(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return true
-	}
-	if host == "localhost" {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return ip == nil || !ip.IsLoopback()
 }
 
 // runServe runs the mock Label Studio until ctx is cancelled.
@@ -202,11 +185,11 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if err := o.deliveryOptions(&cfg); err != nil {
 		return err
 	}
-	tokenSource := "flag or environment"
+	tokenSource := o.tokenFrom
 	if cfg.Token == "" {
 		cfg.Token = server.DefaultToken
 		tokenSource = "development default"
-		if exposed(o.addr) {
+		if httpserve.Exposed(o.addr) {
 			log.Warn("LISTENING BEYOND LOOPBACK WITH THE PUBLIC DEVELOPMENT TOKEN: anyone who can reach this address can use the API; set --token or LABELHOOK_TOKEN", "addr", o.addr)
 		}
 	}
@@ -230,20 +213,17 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		}
 	}
 
-	ln, err := net.Listen("tcp", o.addr)
+	hs, err := httpserve.Listen(o.addr, srv)
 	if err != nil {
-		return errors.Join(fmt.Errorf("listen on %s: %w", o.addr, err), closeServer())
+		return errors.Join(err, closeServer())
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	baseURL := "http://" + ln.Addr().String()
+	baseURL := hs.URL
 	// shutdown stops what started, in order: annotators, the HTTP server,
 	// queued deliveries and the state (folded into one snapshot file).
-	var sim *annotators
+	var sim *sandbox.Annotators
 	shutdown := func() error {
 		if sim != nil {
-			sim.stop()
+			sim.Stop()
 		}
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
@@ -251,29 +231,33 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return errors.Join(herr, srv.Close(sctx))
 	}
 
-	api := newAPIClient(baseURL, cfg.Token)
-	if err := setUpSandbox(ctx, api, o, restored, log); err != nil {
+	api := apiclient.New(baseURL, cfg.Token)
+	setup := sandbox.Options{Webhooks: o.webhooks, SampleData: o.sampleData, Seed: o.seed, Restored: restored, StateFile: o.stateFile}
+	if err := sandbox.SetUp(ctx, api, setup, log); err != nil {
 		if ctx.Err() != nil { // asked to stop while setting up
 			err = nil
 		}
 		return errors.Join(err, shutdown())
 	}
 
-	log.Info("labelhook mock Label Studio ready", "url", baseURL, "token", cfg.Token, "token_source", tokenSource,
-		"personal_access_token", server.RefreshToken(cfg.Token), "webhook_timeout", cfg.WebhookTimeout,
+	// A token of the user's own is a secret (CI logs keep this line); the
+	// development token is public and shown whole.
+	token, pat := cfg.Token, server.RefreshToken(cfg.Token)
+	if token != server.DefaultToken {
+		token, pat = maskSecret(token), maskSecret(pat)
+	}
+	log.Info("labelhook mock Label Studio ready", "url", baseURL, "token", token, "token_source", tokenSource,
+		"personal_access_token", pat, "webhook_timeout", cfg.WebhookTimeout,
 		"webhook_batch_size", cfg.BatchSize, "max_consecutive_failures", o.maxFail, "async_delivery", cfg.AsyncDelivery,
 		"seed", o.seed, "sample_data", o.sampleData, "webhooks", len(o.webhooks), "simulate_annotators", o.annotators,
 		"state", o.stateFile, "retry_schedule", o.retrySchedule, "signing", o.signing != "", "ssrf_protection", o.ssrf,
 		"faults", cfg.Faults.Active())
 	if o.annotators > 0 {
-		sim = startAnnotators(ctx, api, o.annotators, o.rate, o.seed, log)
+		sim = sandbox.StartAnnotators(ctx, api, o.annotators, o.rate, o.seed, log)
 	}
 
-	var serveErr error
-	select {
-	case err := <-served:
-		serveErr = fmt.Errorf("serve %s: %w", baseURL, err)
-	case <-ctx.Done():
+	serveErr := hs.Wait(ctx)
+	if serveErr == nil {
 		log.Info("shutting down", "url", baseURL)
 	}
 	if err := errors.Join(serveErr, shutdown()); err != nil {

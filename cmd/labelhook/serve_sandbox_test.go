@@ -138,71 +138,24 @@ func TestServeSampleDataAndWebhook(t *testing.T) {
 	}
 }
 
-// annotationEvent is what decides an ANNOTATION_* event, without its
-// timestamps and unique id.
-type annotationEvent struct {
-	Action       schemas.Action
-	Annotation   int
-	Task         int
-	WasCancelled bool
-	Result       string
-}
-
-// simulate runs serve with simulated annotators and returns the first n
-// annotation events its webhook received.
-func simulate(t *testing.T, seed string, n int) []annotationEvent {
-	t.Helper()
+// TestServeSimulatedAnnotatorsAnnotate checks the wiring of
+// --simulate-annotators and --annotation-rate; internal/sandbox tests
+// what the annotators do.
+func TestServeSimulatedAnnotatorsAnnotate(t *testing.T) {
 	rc := receivertest.NewReceiver(t)
-	_, _, stop := startServe(t, []string{"--addr", "127.0.0.1:0", "--sample-data", "--seed", seed,
+	_, logs, stop := startServe(t, []string{"--addr", "127.0.0.1:0", "--sample-data", "--seed", "5",
 		"--simulate-annotators", "3", "--annotation-rate", "200", "--webhook", rc.URL}, nil)
-	all := waitRecords(t, rc, receiver.Filter{}, 6+n)
+	all := waitRecords(t, rc, receiver.Filter{}, 6+5)
 	if err := stop(); err != nil {
 		t.Fatalf("serve with annotators did not stop cleanly: %v", err)
 	}
-	var out []annotationEvent
 	for _, r := range all[6:] {
-		if !r.Valid {
-			t.Errorf("%s breaks the contract: %v", r.Action, r.Errors)
-		}
-		var body struct {
-			Annotation struct {
-				ID           int             `json:"id"`
-				Task         int             `json:"task"`
-				WasCancelled bool            `json:"was_cancelled"`
-				Result       json.RawMessage `json:"result"`
-			} `json:"annotation"`
-		}
-		if err := json.Unmarshal(r.Body, &body); err != nil {
-			t.Fatal(err)
-		}
-		a := body.Annotation
-		out = append(out, annotationEvent{r.Action, a.ID, a.Task, a.WasCancelled, string(a.Result)})
-	}
-	return out[:n]
-}
-
-func TestServeSimulatedAnnotatorsAreDeterministic(t *testing.T) {
-	const n = 20
-	first := simulate(t, "5", n)
-	kinds := map[string]int{}
-	for _, e := range first {
-		switch {
-		case e.Action == schemas.AnnotationCreated && e.WasCancelled:
-			kinds["skip"]++
-		case e.Action == schemas.AnnotationCreated:
-			kinds["annotate"]++
-		case e.Action == schemas.AnnotationUpdated:
-			kinds["update"]++
-		default:
-			t.Errorf("simulated annotators sent %s", e.Action)
+		if r.Action != schemas.AnnotationCreated && r.Action != schemas.AnnotationUpdated {
+			t.Errorf("simulated annotators sent %s", r.Action)
 		}
 	}
-	if kinds["skip"] == 0 || kinds["annotate"] == 0 || kinds["update"] == 0 {
-		t.Errorf("the stream lacks an action kind: %v", kinds)
-	}
-	second := simulate(t, "5", n)
-	if diff := cmp.Diff(first, second); diff != "" {
-		t.Errorf("the same seed gave another stream (-first +second):\n%s", diff)
+	if !strings.Contains(logs.String(), `msg="simulated annotators started" annotators=3 actions_per_second=200 seed=5`) {
+		t.Errorf("no start line for the annotators:\n%s", logs.String())
 	}
 }
 

@@ -64,7 +64,14 @@ func (l *serveLog) waitMatch(t *testing.T, re *regexp.Regexp, within time.Durati
 
 var readyURL = regexp.MustCompile(`msg="labelhook mock Label Studio ready" url=(http://\S+)`)
 
-func mapEnv(m map[string]string) env { return func(k string) string { return m[k] } }
+// mapEnv is an environment of the variables in m (a key with an empty
+// value is set but empty).
+func mapEnv(m map[string]string) env {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
 
 // startCommand runs `labelhook NAME args...` in the background until its
 // ready line matches ready, and returns the URL the line names, the log
@@ -143,7 +150,7 @@ func TestServeReadsEnvironment(t *testing.T) {
 		"LABELHOOK_ASYNC_DELIVERY":         "true",
 	}
 	url, logs, _ := startServe(t, nil, vars)
-	for _, want := range []string{"token=env-token", "webhook_timeout=2.5s", "webhook_batch_size=7", "max_consecutive_failures=0", "async_delivery=true"} {
+	for _, want := range []string{"token=e…n token_source=LABELHOOK_TOKEN", "webhook_timeout=2.5s", "webhook_batch_size=7", "max_consecutive_failures=0", "async_delivery=true"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("ready line lacks %q:\n%s", want, logs.String())
 		}
@@ -216,9 +223,6 @@ func TestServeOptInDeliveryFlags(t *testing.T) {
 }
 
 func TestServeWarnsWhenExposedWithDefaultToken(t *testing.T) {
-	if !exposed("0.0.0.0:8080") || !exposed("10.0.0.1:80") || exposed("127.0.0.1:8080") || exposed("[::1]:8080") || exposed("localhost:1") {
-		t.Fatal("exposed() misjudges an address")
-	}
 	_, logs, _ := startServe(t, []string{"--addr", "127.0.0.1:0"}, nil)
 	if strings.Contains(logs.String(), "LISTENING BEYOND LOOPBACK") {
 		t.Errorf("warned on loopback:\n%s", logs.String())

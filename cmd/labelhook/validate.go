@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/labelhook/labelhook/internal/webhookfile"
 )
 
 // runValidate checks webhook bodies in files, or on stdin for "-", against
@@ -30,7 +32,7 @@ func validateFiles(ctx context.Context, args []string, getenv env, stdin io.Read
 		return usageErrorf("validate: no file given")
 	}
 	var (
-		sum     validateSummary
+		sum     webhookfile.Summary
 		readErr []error
 	)
 	for _, name := range fs.Args() {
@@ -42,26 +44,26 @@ func validateFiles(ctx context.Context, args []string, getenv env, stdin io.Read
 			readErr = append(readErr, err)
 			continue
 		}
-		for _, b := range splitBodies(data) {
-			line, problems := b.check()
+		for _, b := range webhookfile.Split(data) {
+			line, problems := b.Check()
 			where := label
 			if line > 0 {
 				where = fmt.Sprintf("%s:%d", label, line)
 			}
-			sum.add(len(problems))
+			sum.Add(len(problems))
 			for _, p := range problems {
 				fmt.Fprintf(stdout, "%s: %s\n", where, p)
 			}
 		}
 	}
-	if sum.bodies > 0 {
+	if sum.Bodies > 0 {
 		fmt.Fprintln(stdout, sum)
 	}
 	if len(readErr) > 0 {
 		return &usageError{fmt.Errorf("validate: %w", errors.Join(readErr...))}
 	}
-	if sum.invalid > 0 {
-		return &checkFailedError{fmt.Errorf("validate: %d of %d bodies invalid: %w", sum.invalid, sum.bodies, errSilent)}
+	if sum.Invalid > 0 {
+		return &checkFailedError{fmt.Errorf("validate: %d of %d bodies invalid: %w", sum.Invalid, sum.Bodies, errSilent)}
 	}
 	return nil
 }
@@ -81,32 +83,4 @@ func readValidateInput(name string, stdin io.Reader) ([]byte, string, error) {
 		return nil, "", err // *fs.PathError names the file
 	}
 	return data, name, nil
-}
-
-// validateSummary counts the bodies checked; it prints as the last line.
-type validateSummary struct {
-	bodies, invalid, problems int
-}
-
-func (s *validateSummary) add(problems int) {
-	s.bodies++
-	s.problems += problems
-	if problems > 0 {
-		s.invalid++
-	}
-}
-
-func (s validateSummary) String() string {
-	bodies, problems := "bodies", "problems"
-	if s.bodies == 1 {
-		bodies = "body"
-	}
-	if s.problems == 1 {
-		problems = "problem"
-	}
-	if s.invalid == 0 {
-		return fmt.Sprintf("%d %s checked: all valid", s.bodies, bodies)
-	}
-	return fmt.Sprintf("%d %s checked: %d valid, %d invalid (%d %s)",
-		s.bodies, bodies, s.bodies-s.invalid, s.invalid, s.problems, problems)
 }

@@ -15,9 +15,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/labelhook/labelhook/receiver"
-	"github.com/labelhook/labelhook/schemas"
 )
 
 const (
@@ -242,56 +240,4 @@ func TestValidateCheckedTheRecordNotItsBody(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestSplitBodies(t *testing.T) {
-	tests := []struct {
-		name string
-		data string
-		want []webhookBody
-	}{
-		{"one body", `{"action":"X"}`, []webhookBody{{body: []byte(`{"action":"X"}`)}}},
-		{"one record", `{"seq":1,"body":{"action":"X"}}`, []webhookBody{{body: []byte(`{"action":"X"}`)}}},
-		{"a record without errors nor body", `{"body":null}`, []webhookBody{{known: []schemas.Problem{{Path: "$", Message: "body not recorded: over the size limit or unreadable"}}}}},
-		{"text of a body that was not UTF-8", `{"body":"{\"a\":\"\ufffd\"}","errors":[{"path":"$","message":"body is not JSON: the body is not valid UTF-8"}]}`,
-			[]webhookBody{{known: []schemas.Problem{{Path: "$", Message: "body is not JSON: the body is not valid UTF-8"}}}}},
-		{"text of a body that was not JSON", `{"body":"{","errors":[{"path":"$","message":"not JSON: x"}]}`, []webhookBody{{body: []byte(`{`)}}},
-		{"a JSON string body", `{"body":"{","errors":[{"path":"$","message":"expected object, got string"}]}`, []webhookBody{{body: []byte(`"{"`)}}},
-		{"a string body without errors", `{"body":"{"}`, []webhookBody{{body: []byte(`{`)}}},
-		{"an array body is one body", `[{"action":"X"}]`, []webhookBody{{body: []byte(`[{"action":"X"}]`)}}},
-		{"an array mixing records and bodies is one body", `[{"body":{}},{"action":"X"}]`, []webhookBody{{body: []byte(`[{"body":{}},{"action":"X"}]`)}}},
-		{"empty array is one body", `[]`, []webhookBody{{body: []byte(`[]`)}}},
-		{"records in an array", "[\n{\"body\":{\"a\":1}},\n\n  {\"body\":2}]", []webhookBody{{line: 2, body: []byte(`{"a":1}`)}, {line: 4, body: []byte(`2`)}}},
-		{"JSON Lines mixing records and bodies", "{\"body\":{\"a\":1}}\n{\"action\":\"X\"}\n", []webhookBody{{line: 1, body: []byte(`{"a":1}`)}, {line: 2, body: []byte(`{"action":"X"}`)}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := splitBodies([]byte(tt.data))
-			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(webhookBody{}), cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("splitBodies(%q) (-want +got):\n%s", tt.data, diff)
-			}
-		})
-	}
-}
-
-// FuzzValidateInput: no file makes validate panic, every body found is
-// checked, and a non-blank file has at least one body.
-func FuzzValidateInput(f *testing.F) {
-	for _, s := range []string{validTasksCreated, prettyBroken, "", "\n\n", "[]", `[{"body":null}]`,
-		`{"seq":1,"body":"not json","errors":[{"path":"$","message":"m"}]}`, "{\"body\":{}}\n{\"body\":\"\\\"x\\\"\"}\n{",
-		"[\n{\"body\":{}},\n{\"body\":1}\n]"} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		bodies := splitBodies(data)
-		if len(bytes.TrimSpace(data)) > 0 && len(bodies) == 0 {
-			t.Fatalf("%q: no body found", data)
-		}
-		for _, b := range bodies {
-			line, _ := b.check()
-			if line < 0 || line > bytes.Count(data, []byte("\n"))+1 {
-				t.Errorf("%q: body %v reported at line %d", data, b, line)
-			}
-		}
-	})
 }

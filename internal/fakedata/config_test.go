@@ -92,20 +92,3 @@ func TestParseConfigErrors(t *testing.T) {
 		})
 	}
 }
-
-func TestEntityKinds(t *testing.T) {
-	for span, want := range map[string]string{
-		"Los Angeles": kindPlace, "Enid Botsford": kindPerson, "NerdWallet": kindOrg,
-		"Abbott Group": kindOrg, "March": kindDate, "engineers": "",
-	} {
-		if got := entityKind(span); got != want {
-			t.Errorf("entityKind(%q) = %q, want %q", span, got, want)
-		}
-	}
-	if l, ok := labelFor([]string{"PER", "ORG", "LOC", "MISC"}, "Enid Botsford"); !ok || l != "PER" {
-		t.Errorf("labelFor person = %q %v", l, ok)
-	}
-	if _, ok := labelFor([]string{"Positive", "Negative"}, "Enid Botsford"); ok {
-		t.Error("labelFor matched a config without entity labels")
-	}
-}

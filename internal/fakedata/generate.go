@@ -21,6 +21,8 @@ import (
 // give the same answers on every machine. It is not safe for concurrent use.
 type Generator struct {
 	f *gofakeit.Faker
+	// named, when set (by tests), is told every name put into a text.
+	named func(kind, text string)
 }
 
 // New returns a generator seeded with seed. Every seed, 0 included, is
@@ -288,24 +290,41 @@ func (g *Generator) timeRange(obj Object, raw any) map[string]any {
 
 // spans makes 1–3 non-overlapping spans of whole words of text, each with
 // one label; start and end count UTF-16 code units, as Label Studio's
-// JavaScript does. Names (runs of capitalized words not merely starting a
-// sentence) are preferred, as entities are what people label. decorate
-// adjusts a span for the object tag.
+// JavaScript does. When the control's labels stand for entity kinds (PER,
+// ORG, LOC, DATE, …), a span is only ever a name of a kind the config has
+// a label for, with that label (no span when the text names none); other
+// labels (Positive, Symptom, …) go on names (runs of capitalized words not
+// merely starting a sentence), else on words. decorate adjusts a span for
+// the object tag.
 func (g *Generator) spans(ct Control, text string, decorate func(v map[string]any, start, end int)) []map[string]any {
 	words := wordRuns(text)
 	if len(words) == 0 {
 		return nil
 	}
-	runs := nameRuns(text, words)
-	if len(runs) == 0 {
-		runs = make([][2]int, len(words))
-		for i := range words {
-			last := i
-			if i+1 < len(words) && g.f.Rand.Intn(2) == 1 {
-				last = i + 1
+	labels := entityLabels(ct.Labels)
+	var runs []entity
+	if len(labels) > 0 {
+		for _, e := range entities(text, words) {
+			if _, ok := labels[e.kind]; ok {
+				runs = append(runs, e)
 			}
-			runs[i] = [2]int{i, last}
 		}
+	} else {
+		for _, r := range nameRuns(text, words) {
+			runs = append(runs, entity{start: words[r[0]][0], end: words[r[1]][1]})
+		}
+		if len(runs) == 0 {
+			for i := range words {
+				last := i
+				if i+1 < len(words) && g.f.Rand.Intn(2) == 1 {
+					last = i + 1
+				}
+				runs = append(runs, entity{start: words[i][0], end: words[last][1]})
+			}
+		}
+	}
+	if len(runs) == 0 {
+		return nil
 	}
 	n := min(1+g.f.Rand.Intn(3), len(runs))
 	off := utf16Offsets(text)
@@ -313,21 +332,19 @@ func (g *Generator) spans(ct Control, text string, decorate func(v map[string]an
 	out := make([]map[string]any, 0, n)
 	prevEnd := -1
 	for _, k := range g.pickIndexes(len(runs), n) {
-		first, last := runs[k][0], runs[k][1]
-		if first <= prevEnd {
+		rs, re := runs[k].start, runs[k].end
+		if rs < prevEnd {
 			continue // two-word fallback runs may overlap their neighbour
 		}
-		prevEnd = last
-		rs, re := words[first][0], words[last][1]
-		span := string(runes[rs:re])
-		label, ok := labelFor(ct.Labels, span) // a person's name gets PER, not ORG
+		prevEnd = re
+		label, ok := labels[runs[k].kind]
 		if !ok {
 			label = ct.Labels[g.f.Rand.Intn(len(ct.Labels))]
 		}
 		v := map[string]any{
 			"start":   float64(off[rs]),
 			"end":     float64(off[re]),
-			"text":    span,
+			"text":    string(runes[rs:re]),
 			ct.Type(): []any{label},
 		}
 		decorate(v, off[rs], off[re])
@@ -564,15 +581,28 @@ func (g *Generator) sentence() string {
 	f := g.f
 	switch f.Rand.Intn(6) {
 	case 0:
-		return fmt.Sprintf("%s met %s in %s on %s.", f.Name(), f.Name(), f.City(), f.Date().Format("January 2"))
+		a, b, city, day := g.name(kindPerson, f.Name()), g.name(kindPerson, f.Name()), g.name(kindPlace, f.City()), g.name(kindDate, f.Date().Format("January 2"))
+		return fmt.Sprintf("%s met %s in %s on %s.", a, b, city, day)
 	case 1:
-		return fmt.Sprintf("%s opened a new office in %s.", f.Company(), f.City())
+		company, city := g.name(kindOrg, f.Company()), g.name(kindPlace, f.City())
+		return fmt.Sprintf("%s opened a new office in %s.", company, city)
 	case 2:
-		return fmt.Sprintf("%s said %s will hire %d engineers next year.", f.Name(), f.Company(), 5+f.Rand.Intn(200))
+		person, company := g.name(kindPerson, f.Name()), g.name(kindOrg, f.Company())
+		return fmt.Sprintf("%s said %s will hire %d engineers next year.", person, company, 5+f.Rand.Intn(200))
 	case 3:
-		return fmt.Sprintf("The %s from %s was %s.", strings.ToLower(f.ProductName()), f.Company(), f.Adjective())
+		product := strings.ToLower(f.ProductName())
+		return fmt.Sprintf("The %s from %s was %s.", product, g.name(kindOrg, f.Company()), f.Adjective())
 	}
 	return f.Sentence(6 + f.Rand.Intn(10))
+}
+
+// name passes a name of a kind into a text, telling the tests' observer
+// (which checks that spans land only on such names).
+func (g *Generator) name(kind, s string) string {
+	if g.named != nil {
+		g.named(kind, s)
+	}
+	return s
 }
 
 // imageSizeRE reads the size from the image URLs Task makes.

@@ -382,14 +382,33 @@ func TestSpansCountUTF16(t *testing.T) {
 }
 
 func TestNamesArePreferredSpans(t *testing.T) {
-	c, _ := ParseConfig(NERConfig)
-	data := map[string]any{"text": "yesterday ada lovelace met Grace Hopper in New York city."}
-	for seed := int64(0); seed < 20; seed++ {
-		for _, r := range roundTrip[[]map[string]any](t, New(seed).Result(c, data)) {
-			if text := r["value"].(map[string]any)["text"]; text != "Grace Hopper" && text != "New York" {
-				t.Errorf("seed %d: span %q, want one of the capitalized names", seed, text)
+	sentiment, _ := ParseConfig(`<View><Text name="text" value="$text"/><Labels name="label" toName="text"><Label value="Good"/><Label value="Bad"/></Labels></View>`)
+	ner, _ := ParseConfig(NERConfig)
+	for _, tc := range []struct {
+		name string
+		c    *Config
+		text string
+		want []string
+	}{
+		// Labels that name no entity kind go on capitalized names.
+		{"other labels", sentiment, "yesterday ada lovelace met Grace Hopper in New York city.", []string{"Grace Hopper", "New York"}},
+		// Entity labels go only on names of their kind.
+		{"entity labels", ner, "yesterday ada lovelace met Enid Botsford in Los Angeles.", []string{"Enid Botsford", "Los Angeles"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := map[string]any{"text": tc.text}
+			for seed := int64(0); seed < 20; seed++ {
+				regions := roundTrip[[]map[string]any](t, New(seed).Result(tc.c, data))
+				if len(regions) == 0 {
+					t.Errorf("seed %d: no span on %q", seed, tc.text)
+				}
+				for _, r := range regions {
+					if text := r["value"].(map[string]any)["text"]; !slices.Contains(tc.want, text.(string)) {
+						t.Errorf("seed %d: span %q, want one of %q", seed, text, tc.want)
+					}
+				}
 			}
-		}
+		})
 	}
 }
 

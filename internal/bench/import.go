@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -8,97 +8,42 @@ import (
 	"io"
 	"net/http"
 	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"sync/atomic"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/apiclient"
 	"github.com/labelhook/labelhook/schemas"
 	"github.com/labelhook/labelhook/server"
 )
 
-// heapPeak samples the heap while a measurement runs. Method: a full GC
-// first, then runtime/metrics "/memory/classes/heap/objects:bytes" (live
-// objects plus garbage not yet swept, which is what the process holds)
-// every 500 µs from a goroutine; the peak is the largest sample minus the
-// first. It does not stop the world, so it costs the measurement little,
-// and a spike shorter than the interval can be missed.
-type heapPeak struct {
-	stop chan struct{}
-	done chan struct{}
-	base uint64
-	peak atomic.Uint64
-}
-
-const heapMetric = "/memory/classes/heap/objects:bytes"
-
-func benchHeapNow() uint64 {
-	s := []metrics.Sample{{Name: heapMetric}}
-	metrics.Read(s)
-	return s[0].Value.Uint64()
-}
-
-func startHeapPeak() *heapPeak {
-	runtime.GC()
-	h := &heapPeak{stop: make(chan struct{}), done: make(chan struct{}), base: benchHeapNow()}
-	h.peak.Store(h.base)
-	go func() {
-		defer close(h.done)
-		t := time.NewTicker(500 * time.Microsecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-h.stop:
-				return
-			case <-t.C:
-				if v := benchHeapNow(); v > h.peak.Load() {
-					h.peak.Store(v)
-				}
-			}
-		}
-	}()
-	return h
-}
-
-// end stops sampling and returns the peak growth in bytes.
-func (h *heapPeak) end() uint64 {
-	if v := benchHeapNow(); v > h.peak.Load() {
-		h.peak.Store(v)
-	}
-	close(h.stop)
-	<-h.done
-	return h.peak.Load() - h.base
-}
-
-const mib = 1 << 20
-
-// benchImport is P3: one POST /api/projects/{id}/import of n realistic
+// Import measures a bulk import: one POST /api/projects/{id}/import of n realistic
 // tasks to a mock with one project webhook for TASKS_CREATED (batch 5000:
 // 100 000 tasks make 20 events), timed from the POST to its answer, which
 // in sync mode comes after the last delivery. The webhook goes to a sink
 // that reads and drops bodies. Baseline: encoding/json decoding the same
 // body into Go values and encoding them again. Every size of the plan is
-// one scaling row; the last one is P3's headline.
-func benchImport(ctx context.Context, plan benchPlan) ([]benchResult, []scaleRow, error) {
+// one scaling row; the last one is the headline.
+func Import(ctx context.Context, plan Plan) ([]Result, []ScaleRow, error) {
 	var events atomic.Int64
 	sink := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		events.Add(1)
 	})
-	sinkURL, stopSink, err := benchLoopback(sink)
+	sinkURL, stopSink, err := loopback(sink)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer stopSink()
 
-	var table []scaleRow
-	var wall, heap benchResult
-	for _, n := range plan.importSizes {
+	var table []ScaleRow
+	var wall, heap Result
+	for _, n := range plan.ImportSizes {
 		rows, err := realisticTasks(n, false)
 		if err != nil {
 			return nil, table, err
 		}
-		body, err := benchEncode(rows)
+		body, err := apiclient.Marshal(rows)
 		rows = nil
 		if err != nil {
 			return nil, table, err
@@ -111,25 +56,25 @@ func benchImport(ctx context.Context, plan benchPlan) ([]benchResult, []scaleRow
 		if err != nil {
 			return nil, table, err
 		}
-		row := scaleRow{Size: n, Value: benchMS(took), Unit: "ms", Base: benchMS(baseTook), Ratio: float64(took) / float64(baseTook),
+		row := ScaleRow{Size: n, Value: millis(took), Unit: "ms", Base: millis(baseTook), Ratio: float64(took) / float64(baseTook),
 			PerItemUS: float64(took.Microseconds()) / float64(n), HeapMiB: float64(peak) / mib}
 		table = append(table, row)
-		wall = benchResult{Name: "P3 import " + strconv.Itoa(n/1000) + "k wall", Value: benchMS(took), Unit: "ms",
-			Base: benchMS(baseTook), BaseUnit: "ms", Goal: "≤ 3", goalRatio: 3,
+		wall = Result{Name: "import " + strconv.Itoa(n/1000) + "k wall", Value: millis(took), Unit: "ms",
+			Base: millis(baseTook), BaseUnit: "ms", Goal: "≤ 3", goalRatio: 3,
 			Note: fmt.Sprintf("%.1f MiB body, %d TASKS_CREATED", float64(len(body))/mib, events.Load())}
-		heap = benchResult{Name: "P3 import " + strconv.Itoa(n/1000) + "k heap", Value: float64(peak) / mib, Unit: "MiB peak",
+		heap = Result{Name: "import " + strconv.Itoa(n/1000) + "k heap", Value: float64(peak) / mib, Unit: "MiB peak",
 			Base: float64(len(body)) / mib, BaseUnit: "MiB payload", Goal: "≤ 10", goalRatio: 10,
 			Note: fmt.Sprintf("decode+encode peaks at %.0f MiB", float64(basePeak)/mib)}
 		wall.judge()
 		heap.judge()
 	}
-	return []benchResult{wall, heap}, table, nil
+	return []Result{wall, heap}, table, nil
 }
 
 // importOnce imports body into a new mock and returns the wall time and
 // the peak heap growth while it ran.
 func importOnce(ctx context.Context, body []byte, sinkURL string, events *atomic.Int64, n int) (time.Duration, uint64, error) {
-	m, err := startBenchMock(ctx, server.Config{})
+	m, err := startMock(ctx, server.Config{}, "")
 	if err != nil {
 		return 0, 0, err
 	}
@@ -138,10 +83,10 @@ func importOnce(ctx context.Context, body []byte, sinkURL string, events *atomic
 		return 0, 0, err
 	}
 	events.Store(0)
-	url := m.api.base + "/api/projects/" + strconv.Itoa(m.project) + "/import"
+	url := m.api.Base + "/api/projects/" + strconv.Itoa(m.project) + "/import"
 	h := startHeapPeak()
 	start := time.Now()
-	err = benchPost(ctx, m.api.hc, url, m.api.token, body, http.StatusCreated)
+	err = post(ctx, m.api.HTTP, url, m.api.Token, body, http.StatusCreated)
 	took := time.Since(start)
 	peak := h.end()
 	if err != nil {
@@ -154,7 +99,7 @@ func importOnce(ctx context.Context, body []byte, sinkURL string, events *atomic
 	return took, peak, nil
 }
 
-// decodeEncode is P3's baseline: what encoding/json alone costs to read
+// decodeEncode is the import baseline: what encoding/json alone costs to read
 // the import body into Go values and write it back.
 func decodeEncode(body []byte) (time.Duration, uint64, error) {
 	h := startHeapPeak()

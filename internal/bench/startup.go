@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// trivialServer is P1's baseline: the least a Go HTTP server does before
+// trivialServer is the startup baseline: the least a Go HTTP server does before
 // it answers /health.
 const trivialServer = `package main
 
@@ -35,13 +35,13 @@ func main() {
 }
 `
 
-// benchStartup is P1: exec to the first 200 on /health, median of
-// plan.startupRuns, for labelhook serve and for the trivial server. Both
+// Startup measures exec to the first 200 on /health, median of
+// plan.StartupRuns, for labelhook serve and for the trivial server. Both
 // are built with plain `go build` into a temporary directory, so they
 // get the same toolchain and flags. Without go on PATH, or outside the
-// labelhook source tree, P1 is skipped (the rest of the run goes on).
-func benchStartup(ctx context.Context, plan benchPlan) (benchResult, error) {
-	r := benchResult{Name: "P1 startup", Unit: "ms", BaseUnit: "ms", Goal: "value ≤ 50 ms"}
+// labelhook source tree, it is skipped (the rest of the run goes on).
+func Startup(ctx context.Context, plan Plan) (Result, error) {
+	r := Result{Name: "startup", Unit: "ms", BaseUnit: "ms", Goal: "value ≤ 50 ms"}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		r.Skipped = "go is not on PATH, so the two binaries cannot be built the same way"
@@ -77,7 +77,7 @@ func benchStartup(ctx context.Context, plan benchPlan) (benchResult, error) {
 	}
 	// Alternate the two so that drift on a shared machine hits both.
 	var lhTimes, baseTimes []time.Duration
-	for range plan.startupRuns {
+	for range plan.StartupRuns {
 		d, err := timeToHealthy(ctx, lh, "serve")
 		if err != nil {
 			return r, fmt.Errorf("labelhook serve: %w", err)
@@ -89,17 +89,17 @@ func benchStartup(ctx context.Context, plan benchPlan) (benchResult, error) {
 		}
 		baseTimes = append(baseTimes, d)
 	}
-	r.Value = benchMS(benchMedian(lhTimes))
-	r.Base = benchMS(benchMedian(baseTimes))
+	r.Value = millis(median(lhTimes))
+	r.Base = millis(median(baseTimes))
 	r.judge()
 	r.OK = r.Value <= 50
-	r.Note = fmt.Sprintf("median of %d execs each", plan.startupRuns)
+	r.Note = fmt.Sprintf("median of %d execs each", plan.StartupRuns)
 	return r, nil
 }
 
-func benchMS(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+func millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func benchMedian(ds []time.Duration) time.Duration {
+func median(ds []time.Duration) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	if len(s)%2 == 1 {
@@ -109,7 +109,7 @@ func benchMedian(ds []time.Duration) time.Duration {
 }
 
 // moduleRoot is the directory of the labelhook go.mod around the working
-// directory, or an error saying why P1 cannot build from here.
+// directory, or an error saying why the startup measurement cannot build from here.
 func moduleRoot(ctx context.Context, goTool string) (string, error) {
 	out, err := exec.CommandContext(ctx, goTool, "env", "GOMOD").Output()
 	if err != nil {
@@ -117,7 +117,7 @@ func moduleRoot(ctx context.Context, goTool string) (string, error) {
 	}
 	mod := strings.TrimSpace(string(out))
 	if mod == "" || mod == os.DevNull {
-		return "", errors.New("run from the labelhook source tree: P1 builds labelhook with go build")
+		return "", errors.New("run from the labelhook source tree: the startup measurement builds labelhook with go build")
 	}
 	b, err := os.ReadFile(mod)
 	if err != nil || !strings.Contains(string(b), "module github.com/labelhook/labelhook\n") {

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -14,10 +14,6 @@ import (
 	"github.com/labelhook/labelhook/server"
 )
 
-// p4Clients is how many senders post to the receiver at once in P4 and
-// read the API at once in P5.
-const p4Clients = 16
-
 // capturedBodies returns n ANNOTATION_CREATED bodies exactly as the mock
 // sends them: realistic tasks, annotated through the API, each webhook
 // caught by a sink.
@@ -30,12 +26,12 @@ func capturedBodies(ctx context.Context, n int) ([][]byte, error) {
 		bodies = append(bodies, b)
 		mu.Unlock()
 	})
-	sinkURL, stopSink, err := benchLoopback(sink)
+	sinkURL, stopSink, err := loopback(sink)
 	if err != nil {
 		return nil, err
 	}
 	defer stopSink()
-	m, err := startBenchMock(ctx, server.Config{})
+	m, err := startMock(ctx, server.Config{}, "")
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +52,7 @@ func capturedBodies(ctx context.Context, n int) ([][]byte, error) {
 		return nil, err
 	}
 	for i, id := range ids {
-		if err := benchPost(ctx, m.api.hc, m.api.base+"/api/tasks/"+strconv.Itoa(id)+"/annotations", m.api.token, anns[i], http.StatusCreated); err != nil {
+		if err := post(ctx, m.api.HTTP, m.api.Base+"/api/tasks/"+strconv.Itoa(id)+"/annotations", m.api.Token, anns[i], http.StatusCreated); err != nil {
 			return nil, err
 		}
 	}
@@ -68,32 +64,32 @@ func capturedBodies(ctx context.Context, n int) ([][]byte, error) {
 	return bodies, nil
 }
 
-// benchValidation is P4: p4Clients senders POST realistic
+// Validation measures the receiver: concurrentClients senders POST realistic
 // ANNOTATION_CREATED bodies to a labelhook receiver (read, validate
 // against the schema, record, answer). Baseline: the same senders and
 // bodies against a handler that reads the body and decodes the JSON.
-func benchValidation(ctx context.Context, plan benchPlan) (benchResult, error) {
-	r := benchResult{Name: "P4 receiver validation", Unit: "records/s", BaseUnit: "req/s", Goal: "≥ 0.5", goalAbove: true, goalRatio: 0.5}
+func Validation(ctx context.Context, plan Plan) (Result, error) {
+	r := Result{Name: "receiver validation", Unit: "records/s", BaseUnit: "req/s", Goal: "≥ 0.5", goalAbove: true, goalRatio: 0.5}
 	bodies, err := capturedBodies(ctx, 256)
 	if err != nil {
 		return r, err
 	}
 	rc := receiver.New(receiver.Config{})
 	defer rc.Close()
-	recvURL, stopRecv, err := benchLoopback(rc)
+	recvURL, stopRecv, err := loopback(rc)
 	if err != nil {
 		return r, err
 	}
 	defer stopRecv()
-	c := benchClient(p4Clients)
+	c := newClient(concurrentClients)
 	var clearMu sync.Mutex
-	value, _, err := rateOf(ctx, plan, p4Clients, func(i int) error {
+	value, _, err := rateOf(ctx, plan, concurrentClients, func(i int) error {
 		if i%8192 == 8191 {
 			clearMu.Lock()
 			rc.Clear() // a long run would otherwise keep every record in memory
 			clearMu.Unlock()
 		}
-		return benchPost(ctx, c, recvURL+"/hook", "", bodies[i%len(bodies)], http.StatusOK)
+		return post(ctx, c, recvURL+"/hook", "", bodies[i%len(bodies)], http.StatusOK)
 	})
 	c.CloseIdleConnections()
 	if err != nil {
@@ -113,14 +109,14 @@ func benchValidation(ctx context.Context, plan benchPlan) (benchResult, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"ok":true}`))
 	})
-	baseURL, stopBase, err := benchLoopback(decodeOnly)
+	baseURL, stopBase, err := loopback(decodeOnly)
 	if err != nil {
 		return r, err
 	}
 	defer stopBase()
-	c = benchClient(p4Clients)
-	base, _, err := rateOf(ctx, plan, p4Clients, func(i int) error {
-		return benchPost(ctx, c, baseURL+"/hook", "", bodies[i%len(bodies)], http.StatusOK)
+	c = newClient(concurrentClients)
+	base, _, err := rateOf(ctx, plan, concurrentClients, func(i int) error {
+		return post(ctx, c, baseURL+"/hook", "", bodies[i%len(bodies)], http.StatusOK)
 	})
 	c.CloseIdleConnections()
 	if err != nil {
@@ -128,6 +124,6 @@ func benchValidation(ctx context.Context, plan benchPlan) (benchResult, error) {
 	}
 	r.Value, r.Base = value, base
 	r.judge()
-	r.Note = fmt.Sprintf("%d senders, %d-byte bodies over HTTP", p4Clients, len(bodies[0]))
+	r.Note = fmt.Sprintf("%d senders, %d-byte bodies over HTTP", concurrentClients, len(bodies[0]))
 	return r, nil
 }

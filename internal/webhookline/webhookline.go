@@ -1,9 +1,11 @@
-package main
+// Package webhookline prints one line per webhook the receiver records,
+// as `labelhook receive` shows them on stdout, without ever holding up the
+// receiver's answers.
+package webhookline
 
 import (
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,8 +17,8 @@ import (
 	"github.com/labelhook/labelhook/receiver"
 )
 
-// webhookLines prints one line per webhook, as `labelhook receive` shows
-// them on stdout:
+// Printer prints one line per webhook, as `labelhook receive` shows them
+// on stdout:
 //
 //	2026-03-01 10:00:05 #1 ANNOTATION_CREATED /hook -> 200 pipeline 202 in 12ms valid
 //	2026-03-01 10:00:06 #2 TASKS_CREATED /hook -> 400 invalid: $.tasks[0].id: expected integer, got string (+2 more)
@@ -31,7 +33,7 @@ import (
 // sender (action, path, problem) has control characters escaped and is
 // cut to maxLineField runes, so a hostile webhook cannot forge lines or
 // drive the terminal.
-type webhookLines struct {
+type Printer struct {
 	w     io.Writer
 	color bool
 	queue chan string
@@ -42,29 +44,30 @@ type webhookLines struct {
 	skipped atomic.Int64
 }
 
-// webhookQueue is how many lines may wait for stdout. Lines are written
+// queueSize is how many lines may wait for stdout. Lines are written
 // by their own goroutine so that a stdout nobody reads (a pipe of a
 // parent that only waited for the ready line) never holds up an answer.
-const webhookQueue = 4096
+const queueSize = 4096
 
-// newWebhookLines starts the writer of the lines; close stops it.
-func newWebhookLines(w io.Writer, color bool) *webhookLines {
-	p := &webhookLines{w: w, color: color, queue: make(chan string, webhookQueue), done: make(chan struct{})}
+// New starts the writer of the lines to w, with ANSI colours when color
+// is set; Close stops it.
+func New(w io.Writer, color bool) *Printer {
+	p := &Printer{w: w, color: color, queue: make(chan string, queueSize), done: make(chan struct{})}
 	go p.write()
 	return p
 }
 
-// print queues the line of one record; it is receiver.Config.OnRecord and
+// Print queues the line of one record; it is receiver.Config.OnRecord and
 // never blocks.
-func (p *webhookLines) print(r receiver.Record) {
+func (p *Printer) Print(r receiver.Record) {
 	select {
-	case p.queue <- formatWebhookLine(r, p.color):
+	case p.queue <- Format(r, p.color):
 	default:
 		p.skipped.Add(1)
 	}
 }
 
-func (p *webhookLines) write() {
+func (p *Printer) write() {
 	defer close(p.done)
 	for line := range p.queue {
 		if n := p.skipped.Swap(0); n > 0 {
@@ -77,10 +80,10 @@ func (p *webhookLines) write() {
 	}
 }
 
-// close prints the lines still queued, waiting at most grace for stdout,
+// Close prints the lines still queued, waiting at most grace for stdout,
 // once no more records come (after the receiver's Shutdown). Calls after
 // the first do nothing.
-func (p *webhookLines) close(grace time.Duration) {
+func (p *Printer) Close(grace time.Duration) {
 	first := false
 	p.once.Do(func() { first = true; close(p.queue) })
 	if !first {
@@ -107,8 +110,8 @@ const (
 	sgrYellow = "\x1b[33m"
 )
 
-// formatWebhookLine renders one record as a line ending in "\n".
-func formatWebhookLine(r receiver.Record, color bool) string {
+// Format renders one record as a line ending in "\n".
+func Format(r receiver.Record, color bool) string {
 	paint := func(sgr, s string) string {
 		if !color {
 			return s
@@ -230,19 +233,4 @@ func cut(s string) string {
 		n++
 	}
 	return s
-}
-
-// colorOutput reports whether the webhook lines on w get colours: only on
-// a terminal, and not when NO_COLOR is set (https://no-color.org) or TERM
-// is "dumb".
-func colorOutput(w io.Writer, getenv env) bool {
-	if getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
-		return false
-	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

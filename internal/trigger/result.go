@@ -1,4 +1,4 @@
-package main
+package trigger
 
 import (
 	"fmt"
@@ -11,26 +11,27 @@ import (
 	"github.com/labelhook/labelhook/schemas"
 )
 
-// deliveryResult is how the target answered one delivery.
-type deliveryResult struct {
-	action   schemas.Action
-	status   int
-	err      error
-	duration time.Duration
+// Result is how the target answered one delivery.
+type Result struct {
+	Action   schemas.Action
+	Status   int   // the last answer's status (after redirects); 0 with Err
+	Err      error // the delivery failed before an answer
+	Duration time.Duration
 }
 
-func (d deliveryResult) ok() bool { return d.err == nil && d.status >= 200 && d.status < 300 }
+// OK reports a 2xx answer.
+func (r Result) OK() bool { return r.Err == nil && r.Status >= 200 && r.Status < 300 }
 
-// String is the printed line: action, status (or "error"), duration and
-// the error, if any.
-func (d deliveryResult) String() string {
-	status := fmt.Sprint(d.status)
-	if d.err != nil {
+// String is the line `labelhook trigger` prints: action, status (or
+// "error"), duration and the error, if any.
+func (r Result) String() string {
+	status := fmt.Sprint(r.Status)
+	if r.Err != nil {
 		status = "error"
 	}
-	line := fmt.Sprintf("%-20s %-5s %s", d.action, status, d.duration.Round(10*time.Microsecond))
-	if d.err != nil {
-		line += "  " + d.err.Error()
+	line := fmt.Sprintf("%-20s %-5s %s", r.Action, status, r.Duration.Round(10*time.Microsecond))
+	if r.Err != nil {
+		line += "  " + r.Err.Error()
 	}
 	return line
 }

@@ -1,4 +1,4 @@
-package main
+package sandbox
 
 import (
 	"context"
@@ -12,25 +12,29 @@ import (
 	"sync"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/apiclient"
 	"github.com/labelhook/labelhook/internal/fakedata"
 )
 
-// annotators is --simulate-annotators: one goroutine per annotator and a
-// scheduler that, at the total rate, gives the turn to one annotator
-// drawn from the seed and waits for its action to finish. Actions run one
+// Annotators are simulated annotators (--simulate-annotators): one
+// goroutine per annotator and a scheduler that, at the total rate, gives
+// the turn to one annotator drawn from the seed and waits for its action
+// to finish. Actions run one
 // at a time, so with the same seed and the same starting state the
 // sequence of actions (and of the events they emit) is the same.
-type annotators struct {
-	api    *apiClient
+type Annotators struct {
+	api    *apiclient.Client
 	log    *slog.Logger
 	seed   int64
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
-func startAnnotators(ctx context.Context, api *apiClient, n int, rate float64, seed int64, log *slog.Logger) *annotators {
+// StartAnnotators starts n annotators that together make rate actions per
+// second on whatever projects the mock at api holds, until Stop.
+func StartAnnotators(ctx context.Context, api *apiclient.Client, n int, rate float64, seed int64, log *slog.Logger) *Annotators {
 	ctx, cancel := context.WithCancel(ctx)
-	a := &annotators{api: api, log: log, seed: seed, cancel: cancel}
+	a := &Annotators{api: api, log: log, seed: seed, cancel: cancel}
 	turns := make([]chan struct{}, n)
 	done := make(chan struct{})
 	for i := range turns {
@@ -45,13 +49,13 @@ func startAnnotators(ctx context.Context, api *apiClient, n int, rate float64, s
 	return a
 }
 
-// stop ends every annotator and waits for them.
-func (a *annotators) stop() {
+// Stop ends every annotator and waits for them.
+func (a *Annotators) Stop() {
 	a.cancel()
 	a.wg.Wait()
 }
 
-func (a *annotators) schedule(ctx context.Context, every time.Duration, turns []chan struct{}, done <-chan struct{}) {
+func (a *Annotators) schedule(ctx context.Context, every time.Duration, turns []chan struct{}, done <-chan struct{}) {
 	defer a.wg.Done()
 	r := rand.New(rand.NewSource(a.seed))
 	tick := time.NewTicker(every)
@@ -77,7 +81,7 @@ func (a *annotators) schedule(ctx context.Context, every time.Duration, turns []
 
 // annotator is one simulated person: it annotates (60%), updates one of
 // its own annotations (25%, once it has some) or skips (15%) a task.
-func (a *annotators) annotator(ctx context.Context, i int, turn <-chan struct{}, done chan<- struct{}) {
+func (a *Annotators) annotator(ctx context.Context, i int, turn <-chan struct{}, done chan<- struct{}) {
 	defer a.wg.Done()
 	an := &annotator{api: a.api, g: fakedata.New(a.seed*1000003 + int64(i) + 1), configs: map[string]*fakedata.Config{}}
 	log := a.log.With("annotator", i+1)
@@ -106,7 +110,7 @@ func (a *annotators) annotator(ctx context.Context, i int, turn <-chan struct{},
 
 // annotator is the state of one simulated annotator.
 type annotator struct {
-	api     *apiClient
+	api     *apiclient.Client
 	g       *fakedata.Generator
 	mine    []int // ids of the annotations it made
 	configs map[string]*fakedata.Config
@@ -150,7 +154,7 @@ func (an *annotator) annotate(ctx context.Context, skip bool) (string, []any, er
 	var created struct {
 		ID int `json:"id"`
 	}
-	if err := an.api.call(ctx, http.MethodPost, fmt.Sprintf("/api/tasks/%d/annotations", t.ID), body, &created); err != nil {
+	if err := an.api.Call(ctx, http.MethodPost, fmt.Sprintf("/api/tasks/%d/annotations", t.ID), body, &created); err != nil {
 		return kind, nil, err
 	}
 	if !skip {
@@ -166,8 +170,8 @@ func (an *annotator) update(ctx context.Context) (string, []any, error) {
 	var ann struct {
 		Task int `json:"task"`
 	}
-	err := an.api.call(ctx, http.MethodGet, fmt.Sprintf("/api/annotations/%d", id), nil, &ann)
-	if se := (*apiStatusError)(nil); errors.As(err, &se) && se.status == http.StatusNotFound {
+	err := an.api.Call(ctx, http.MethodGet, fmt.Sprintf("/api/annotations/%d", id), nil, &ann)
+	if se := (*apiclient.StatusError)(nil); errors.As(err, &se) && se.Status == http.StatusNotFound {
 		an.mine = slices.Delete(an.mine, k, k+1) // deleted by someone else
 		return an.annotate(ctx, false)
 	}
@@ -175,14 +179,14 @@ func (an *annotator) update(ctx context.Context) (string, []any, error) {
 		return "update", nil, err
 	}
 	var t simTask
-	if err := an.api.call(ctx, http.MethodGet, fmt.Sprintf("/api/tasks/%d", ann.Task), nil, &t); err != nil {
+	if err := an.api.Call(ctx, http.MethodGet, fmt.Sprintf("/api/tasks/%d", ann.Task), nil, &t); err != nil {
 		return "update", nil, err
 	}
 	c, err := an.config(ctx, t.Project)
 	if err != nil {
 		return "update", nil, err
 	}
-	if err := an.api.call(ctx, http.MethodPatch, fmt.Sprintf("/api/annotations/%d", id), an.g.Annotation(c, t.Data), nil); err != nil {
+	if err := an.api.Call(ctx, http.MethodPatch, fmt.Sprintf("/api/annotations/%d", id), an.g.Annotation(c, t.Data), nil); err != nil {
 		return "update", nil, err
 	}
 	return "update", []any{"project_id", t.Project, "task_id", t.ID, "annotation_id", id}, nil
@@ -200,7 +204,7 @@ func (an *annotator) pickTask(ctx context.Context) (*simTask, *fakedata.Config, 
 			LabelConfig string `json:"label_config"`
 		} `json:"results"`
 	}
-	if err := an.api.call(ctx, http.MethodGet, "/api/projects?page_size=1000&ordering=id", nil, &page); err != nil {
+	if err := an.api.Call(ctx, http.MethodGet, "/api/projects?page_size=1000&ordering=id", nil, &page); err != nil {
 		return nil, nil, err
 	}
 	if len(page.Results) == 0 {
@@ -215,7 +219,7 @@ func (an *annotator) pickTask(ctx context.Context) (*simTask, *fakedata.Config, 
 		var list struct {
 			Tasks []simTask `json:"tasks"`
 		}
-		if err := an.api.call(ctx, http.MethodGet, fmt.Sprintf("/api/tasks?project=%d&page_size=100%s", p.ID, q), nil, &list); err != nil {
+		if err := an.api.Call(ctx, http.MethodGet, fmt.Sprintf("/api/tasks?project=%d&page_size=100%s", p.ID, q), nil, &list); err != nil {
 			return nil, nil, err
 		}
 		if len(list.Tasks) > 0 {
@@ -230,7 +234,7 @@ func (an *annotator) config(ctx context.Context, projectID int) (*fakedata.Confi
 	var p struct {
 		LabelConfig string `json:"label_config"`
 	}
-	if err := an.api.call(ctx, http.MethodGet, fmt.Sprintf("/api/projects/%d", projectID), nil, &p); err != nil {
+	if err := an.api.Call(ctx, http.MethodGet, fmt.Sprintf("/api/projects/%d", projectID), nil, &p); err != nil {
 		return nil, err
 	}
 	return an.parse(p.LabelConfig)

@@ -1,4 +1,9 @@
-package main
+// Package webhookfile finds the webhook bodies in a file as `labelhook
+// validate` reads it: one JSON body, JSON Lines of bodies, or the
+// receiver's records (a `receive --record` file, or a saved GET /events
+// answer), each standing for the body it recorded; and checks them against
+// the event contract, naming the line each starts at.
+package webhookfile
 
 import (
 	"bytes"
@@ -11,20 +16,20 @@ import (
 	"github.com/labelhook/labelhook/schemas"
 )
 
-// webhookBody is one body of a file. line is where it starts (0 for a
+// Body is one body of a file. line is where it starts (0 for a
 // file that is one body); known, when set, are the problems of a receiver
 // record whose body cannot be checked again (none was kept, or its bytes
 // were not UTF-8).
-type webhookBody struct {
+type Body struct {
 	line  int
 	body  []byte
 	known []schemas.Problem
 }
 
-// check validates the body and returns its problems and the line to
+// Check validates the body and returns its problems and the line to
 // report them at: its own, or for a file that is one broken body, the
 // line of the syntax error.
-func (b webhookBody) check() (int, []schemas.Problem) {
+func (b Body) Check() (int, []schemas.Problem) {
 	if b.known != nil {
 		return b.line, b.known
 	}
@@ -40,7 +45,7 @@ func (b webhookBody) check() (int, []schemas.Problem) {
 	return line, problems
 }
 
-// splitBodies cuts a file into bodies. A file that is one JSON value, or
+// Split cuts a file into bodies. A file that is one JSON value, or
 // none of whose lines is a complete JSON object on its own, is a single
 // body (so a broken pretty-printed body gives one "not JSON" problem).
 // Otherwise it is JSON Lines: every non-blank line is a body, so a broken
@@ -49,13 +54,13 @@ func (b webhookBody) check() (int, []schemas.Problem) {
 // A receiver record (an object with a "body" member: a line of a
 // receive --record file) stands for its body, and a file that is a list
 // of records (a saved GET /events answer) for the body of each.
-func splitBodies(data []byte) []webhookBody {
+func Split(data []byte) []Body {
 	lines := bytes.Split(data, []byte("\n"))
 	if len(bytes.TrimSpace(data)) == 0 || json.Valid(data) {
 		if recs, ok := recordList(data); ok {
 			return recs
 		}
-		return []webhookBody{fromRecord(0, data)}
+		return []Body{fromRecord(0, data)}
 	}
 	jsonLines := false
 	for _, l := range lines {
@@ -65,9 +70,9 @@ func splitBodies(data []byte) []webhookBody {
 		}
 	}
 	if !jsonLines {
-		return []webhookBody{{body: data}}
+		return []Body{{body: data}}
 	}
-	var bodies []webhookBody
+	var bodies []Body
 	for i, l := range lines {
 		if l = bytes.TrimSpace(l); len(l) > 0 {
 			bodies = append(bodies, fromRecord(i+1, l))
@@ -78,18 +83,18 @@ func splitBodies(data []byte) []webhookBody {
 
 // fromRecord returns the body of raw, found at line: the body a receiver
 // record holds when raw is one, else raw itself.
-func fromRecord(line int, raw []byte) webhookBody {
+func fromRecord(line int, raw []byte) Body {
 	trimmed := bytes.TrimSpace(raw)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return webhookBody{line: line, body: raw}
+		return Body{line: line, body: raw}
 	}
 	var rec map[string]json.RawMessage
 	if json.Unmarshal(trimmed, &rec) != nil {
-		return webhookBody{line: line, body: raw}
+		return Body{line: line, body: raw}
 	}
 	body, ok := rec["body"]
 	if !ok {
-		return webhookBody{line: line, body: raw}
+		return Body{line: line, body: raw}
 	}
 	var errs []schemas.Problem
 	_ = json.Unmarshal(rec["errors"], &errs) // without errors there is just less to say
@@ -99,7 +104,7 @@ func fromRecord(line int, raw []byte) webhookBody {
 		if len(errs) > 0 {
 			why = errs[0].Message
 		}
-		return webhookBody{line: line, known: []schemas.Problem{{Path: "$", Message: "body not recorded: " + why}}}
+		return Body{line: line, known: []schemas.Problem{{Path: "$", Message: "body not recorded: " + why}}}
 	case '"':
 		// Either the text of a body that was not JSON, or a body that was a
 		// JSON string: the record's errors tell which.
@@ -113,22 +118,22 @@ func fromRecord(line int, raw []byte) webhookBody {
 		case i >= 0 && textIsJSON:
 			// JSON once its bad bytes were replaced to record it: the
 			// original problem stands.
-			return webhookBody{line: line, known: errs[i : i+1]}
+			return Body{line: line, known: errs[i : i+1]}
 		case i >= 0, errs == nil && !textIsJSON:
-			return webhookBody{line: line, body: []byte(text)}
+			return Body{line: line, body: []byte(text)}
 		}
 	}
-	return webhookBody{line: line, body: body}
+	return Body{line: line, body: body}
 }
 
 // recordList returns the bodies of a file that is a JSON array of
 // receiver records, each at the line where its record starts.
-func recordList(data []byte) ([]webhookBody, bool) {
+func recordList(data []byte) ([]Body, bool) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
 		return nil, false
 	}
-	var out []webhookBody
+	var out []Body
 	for dec.More() {
 		start := int(dec.InputOffset())
 		for start < len(data) && bytes.IndexByte([]byte(" \t\r\n,"), data[start]) >= 0 {
@@ -148,6 +153,6 @@ func recordList(data []byte) ([]webhookBody, bool) {
 }
 
 // String is for test failures.
-func (b webhookBody) String() string {
+func (b Body) String() string {
 	return fmt.Sprintf("line %d: %s%v", b.line, b.body, b.known)
 }

@@ -1,0 +1,169 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/labelhook/labelhook/internal/apiclient"
+	"github.com/labelhook/labelhook/internal/fakedata"
+	"github.com/labelhook/labelhook/schemas"
+	"github.com/labelhook/labelhook/server"
+)
+
+// dataSeed makes every bench run use the same data.
+const dataSeed = 7
+
+// realisticTasks returns n import rows for the text classification sample:
+// {"data": {"text": paragraph}}; every third one also carries a submitted
+// annotation and a prediction when related is set.
+func realisticTasks(n int, related bool) ([]map[string]any, error) {
+	cfg, err := fakedata.ParseConfig(fakedata.TextClassificationConfig)
+	if err != nil {
+		return nil, err
+	}
+	g := fakedata.New(dataSeed)
+	rows := make([]map[string]any, n)
+	for i := range rows {
+		data := g.Task(cfg)
+		row := map[string]any{"data": data}
+		if related && i%3 == 0 {
+			row["annotations"] = []any{g.Annotation(cfg, data)}
+			row["predictions"] = []any{g.Prediction(cfg, data, "bench-v1")}
+		}
+		rows[i] = row
+	}
+	return rows, nil
+}
+
+// mock is a mock server on loopback with one project.
+type mock struct {
+	srv     *server.Server
+	api     *apiclient.Client
+	project int
+	stop    func()
+}
+
+// startMock starts a mock with one project; with statePath, on that
+// durable state (as serve --state).
+func startMock(ctx context.Context, cfg server.Config, statePath string) (*mock, error) {
+	srv, err := server.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if statePath != "" {
+		if _, err := srv.OpenState(statePath); err != nil {
+			return nil, errors.Join(err, srv.Close(context.Background()))
+		}
+	}
+	base, stop, err := loopback(srv)
+	if err != nil {
+		return nil, err
+	}
+	m := &mock{srv: srv, api: apiclient.New(base, srv.Config().Token), stop: func() {
+		stop()
+		_ = srv.Close(context.Background())
+	}}
+	m.api.HTTP = newClient(4)
+	var p struct {
+		ID int `json:"id"`
+	}
+	if err := m.api.Call(ctx, "POST", "/api/projects", map[string]any{"title": "Bench", "label_config": fakedata.TextClassificationConfig}, &p); err != nil {
+		m.stop()
+		return nil, err
+	}
+	m.project = p.ID
+	return m, nil
+}
+
+// importRows imports rows into the project and returns the task ids.
+func (m *mock) importRows(ctx context.Context, rows []map[string]any) ([]int, error) {
+	var out struct {
+		TaskIDs []int `json:"task_ids"`
+	}
+	err := m.api.Call(ctx, "POST", "/api/projects/"+strconv.Itoa(m.project)+"/import?return_task_ids=true", rows, &out)
+	return out.TaskIDs, err
+}
+
+// annotations is the project's total_annotations_number.
+func (m *mock) annotations(ctx context.Context) (int, error) {
+	var p struct {
+		Total int `json:"total_annotations_number"`
+	}
+	err := m.api.Call(ctx, http.MethodGet, "/api/projects/"+strconv.Itoa(m.project), nil, &p)
+	return p.Total, err
+}
+
+// hook registers a project webhook for actions to url.
+func (m *mock) hook(ctx context.Context, url string, actions ...schemas.Action) error {
+	return m.api.Call(ctx, "POST", "/api/webhooks", map[string]any{"url": url, "project": m.project,
+		"send_for_all_actions": false, "actions": actions}, nil)
+}
+
+// post sends body and checks the status; the answer is read and dropped.
+func post(ctx context.Context, c *http.Client, url, token string, body []byte, want int) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Token "+token)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != want {
+		return fmt.Errorf("POST %s: status %d, want %d", url, resp.StatusCode, want)
+	}
+	return nil
+}
+
+// annotationBodies makes one realistic annotation body per row.
+func annotationBodies(rows []map[string]any) ([][]byte, error) {
+	cfg, err := fakedata.ParseConfig(fakedata.TextClassificationConfig)
+	if err != nil {
+		return nil, err
+	}
+	g := fakedata.New(dataSeed + 1)
+	out := make([][]byte, len(rows))
+	for i, row := range rows {
+		b, err := apiclient.Marshal(g.Annotation(cfg, row["data"].(map[string]any)))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// get fetches url with the token and returns the body of a 200.
+func get(ctx context.Context, c *http.Client, url, token string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Token "+token)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+	}
+	return b, nil
+}

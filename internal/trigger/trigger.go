@@ -1,0 +1,330 @@
+// Package trigger sends realistic webhooks of one Label Studio action (or
+// all) to a URL, as `labelhook trigger` does. The bodies come from a mock
+// Label Studio running in-process, driven through its API with a webhook
+// filtered to the action, so they are exactly what the mock (and Label
+// Studio) sends; LABEL_LINK_* bodies, which the mock does not emit, are
+// built as Label Studio's serializers build them
+// (docs/label-studio-behaviour.md#label-links) and checked against the
+// schemas.
+package trigger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labelhook/labelhook/internal/apiclient"
+	"github.com/labelhook/labelhook/internal/fakedata"
+	"github.com/labelhook/labelhook/internal/httpserve"
+	"github.com/labelhook/labelhook/schemas"
+	"github.com/labelhook/labelhook/server"
+)
+
+// captureHost is a webhook host the mock's own transport answers itself:
+// deliveries to it never reach the network.
+const captureHost = "labelhook-trigger.invalid"
+
+// Options say what to send where.
+type Options struct {
+	// To is the target URL.
+	To string
+	// Seed makes the generated data the same on every run.
+	Seed int64
+	// Count is how many webhooks of each action to send (at least 1).
+	Count int
+	// LabelConfig is the label config (XML) the data and annotations
+	// follow; empty means a text classification config.
+	LabelConfig string
+	// ConfigPath is the file LabelConfig came from, for messages.
+	ConfigPath string
+	// Headers are added to every webhook, as a webhook's headers are.
+	Headers [][2]string
+	// NoPayload sends only {"action": ...}, as send_payload=false does.
+	NoPayload bool
+	// Timeout bounds one delivery, connect and answer (default 10 s).
+	Timeout time.Duration
+	// Logger gets what the in-process mock logs (default: nothing).
+	Logger *slog.Logger
+}
+
+// ConfigError is a label config that does not parse, or that the mock
+// refuses.
+type ConfigError struct {
+	Path string
+	Err  error
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("label config %s: %v", e.Path, e.Err) }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Trigger drives an in-process mock whose webhooks go to one target.
+type Trigger struct {
+	o      Options
+	cfg    *fakedata.Config
+	g      *fakedata.Generator
+	api    *apiclient.Client
+	rec    *recorder
+	direct *http.Client // sends the LABEL_LINK_* bodies
+	hs     *httpserve.Server
+	mock   *server.Server
+	links  int // label link and label ids handed out
+}
+
+// Start checks the label config and starts the in-process mock on
+// 127.0.0.1:0; Close stops it.
+func Start(o Options) (*Trigger, error) {
+	if o.LabelConfig == "" {
+		o.LabelConfig = fakedata.TextClassificationConfig
+	}
+	cfg, err := fakedata.ParseConfig(o.LabelConfig)
+	if err != nil {
+		return nil, &ConfigError{Path: o.ConfigPath, Err: err}
+	}
+	if o.Count < 1 {
+		o.Count = 1
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = server.DefaultWebhookTimeout
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	rec := &recorder{base: http.DefaultTransport.(*http.Transport).Clone()}
+	mock, err := server.New(server.Config{
+		Token:                  server.DefaultToken,
+		WebhookTimeout:         o.Timeout,
+		MaxConsecutiveFailures: -1, // --count 100 against a failing target must send 100
+		HTTPClient:             &http.Client{Transport: rec},
+		Logger:                 log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start the in-process mock: %w", err)
+	}
+	hs, err := httpserve.Listen("127.0.0.1:0", mock)
+	if err != nil {
+		return nil, fmt.Errorf("start the in-process mock: %w", err)
+	}
+	return &Trigger{
+		o: o, cfg: cfg, g: fakedata.New(o.Seed), rec: rec, hs: hs, mock: mock,
+		api:    apiclient.New(hs.URL, server.DefaultToken),
+		direct: &http.Client{Transport: rec, Timeout: o.Timeout},
+	}, nil
+}
+
+// Close stops the in-process mock.
+func (tr *Trigger) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = tr.hs.Shutdown(ctx)
+	_ = tr.mock.Close(ctx)
+}
+
+// Send sets up a project and a webhook filtered to action a, then makes
+// Options.Count emissions of it, reporting each delivery.
+func (tr *Trigger) Send(ctx context.Context, a schemas.Action, report func(Result)) error {
+	info, _ := schemas.Lookup(string(a))
+	pid := 0
+	if !info.OrgOnly {
+		id, err := tr.project(ctx)
+		if err != nil {
+			return err
+		}
+		pid = id
+	}
+	hook := map[string]any{"url": tr.o.To, "send_for_all_actions": false, "actions": []string{string(a)},
+		"send_payload": !tr.o.NoPayload, "headers": tr.headersObject()}
+	if pid != 0 {
+		hook["project"] = pid
+	}
+	var wh struct {
+		ID int `json:"id"`
+	}
+	if err := tr.api.Call(ctx, http.MethodPost, "/api/webhooks", hook, &wh); err != nil {
+		return fmt.Errorf("%s: register the webhook: %w", a, err)
+	}
+	for range tr.o.Count {
+		d, err := tr.emit(ctx, a, pid)
+		if err != nil {
+			return fmt.Errorf("%s: %w", a, err)
+		}
+		report(d)
+	}
+	// Gone before the next action, whose set-up must not reach the target.
+	if err := tr.api.Call(ctx, http.MethodDelete, fmt.Sprintf("/api/webhooks/%d", wh.ID), nil, nil); err != nil {
+		return fmt.Errorf("%s: remove the webhook: %w", a, err)
+	}
+	return nil
+}
+
+func (tr *Trigger) headersObject() map[string]string {
+	h := map[string]string{}
+	for _, kv := range tr.o.Headers {
+		h[kv[0]] = kv[1]
+	}
+	return h
+}
+
+// emit prepares what action a needs (which the webhook's filter keeps
+// from the target), then makes the one API call that emits a, and
+// returns how the target answered.
+func (tr *Trigger) emit(ctx context.Context, a schemas.Action, pid int) (Result, error) {
+	var (
+		method, path string
+		body         any
+	)
+	switch a {
+	case schemas.ProjectCreated:
+		method, path, body = http.MethodPost, "/api/projects", tr.projectBody()
+	case schemas.ProjectUpdated:
+		method, path, body = http.MethodPatch, fmt.Sprintf("/api/projects/%d", pid), map[string]any{"title": tr.g.Title(), "description": tr.g.Title()}
+	case schemas.ProjectDeleted:
+		id, err := tr.project(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		method, path = http.MethodDelete, fmt.Sprintf("/api/projects/%d", id)
+	case schemas.TasksCreated:
+		method, path, body = http.MethodPost, fmt.Sprintf("/api/projects/%d/import", pid), tr.tasks(1+tr.g.Intn(3), false)
+	case schemas.TasksDeleted:
+		ids, err := tr.importTasks(ctx, pid, 1, false)
+		if err != nil {
+			return Result{}, err
+		}
+		method, path = http.MethodDelete, fmt.Sprintf("/api/tasks/%d", ids[0])
+	case schemas.AnnotationCreated, schemas.AnnotationUpdated, schemas.AnnotationsDeleted:
+		ids, err := tr.importTasks(ctx, pid, 1, false)
+		if err != nil {
+			return Result{}, err
+		}
+		data := tr.taskData(ctx, ids[0])
+		if a == schemas.AnnotationCreated {
+			method, path, body = http.MethodPost, fmt.Sprintf("/api/tasks/%d/annotations", ids[0]), tr.g.Annotation(tr.cfg, data)
+			break
+		}
+		var ann struct {
+			ID int `json:"id"`
+		}
+		if err := tr.api.Call(ctx, http.MethodPost, fmt.Sprintf("/api/tasks/%d/annotations", ids[0]), tr.g.Annotation(tr.cfg, data), &ann); err != nil {
+			return Result{}, err
+		}
+		path = fmt.Sprintf("/api/annotations/%d", ann.ID)
+		if a == schemas.AnnotationUpdated {
+			method, body = http.MethodPatch, tr.g.Annotation(tr.cfg, data)
+		} else {
+			method = http.MethodDelete
+		}
+	case schemas.AnnotationsCreated:
+		ids, err := tr.importTasks(ctx, pid, 1+tr.g.Intn(3), true)
+		if err != nil {
+			return Result{}, err
+		}
+		method, path = http.MethodPost, fmt.Sprintf("/api/dm/actions?id=predictions_to_annotations&project=%d", pid)
+		body = map[string]any{"selectedItems": map[string]any{"all": false, "included": ids}, "project": pid}
+	case schemas.LabelLinkCreated, schemas.LabelLinkUpdated, schemas.LabelLinkDeleted:
+		return tr.sendLabelLink(ctx, a, pid)
+	default:
+		return Result{}, fmt.Errorf("no way to make the mock emit %s", a)
+	}
+	tr.rec.take()
+	if err := tr.api.Call(ctx, method, path, body, nil); err != nil {
+		return Result{}, err
+	}
+	return tr.result(a)
+}
+
+// result turns the exchanges of the last emission into its delivery.
+func (tr *Trigger) result(a schemas.Action) (Result, error) {
+	hops, _ := tr.rec.take()
+	if len(hops) == 0 {
+		return Result{}, errors.New("the mock sent no webhook (a bug in labelhook, please report it)")
+	}
+	last := hops[len(hops)-1]
+	return Result{Action: a, Status: last.status, Err: last.err, Duration: last.end.Sub(hops[0].start)}, nil
+}
+
+func (tr *Trigger) projectBody() map[string]any {
+	return map[string]any{"title": tr.g.Title(), "description": tr.g.Title(), "label_config": tr.o.LabelConfig}
+}
+
+// project creates a project with the label config.
+func (tr *Trigger) project(ctx context.Context) (int, error) {
+	var p struct {
+		ID int `json:"id"`
+	}
+	err := tr.api.Call(ctx, http.MethodPost, "/api/projects", tr.projectBody(), &p)
+	if se := (*apiclient.StatusError)(nil); errors.As(err, &se) && se.Status == http.StatusBadRequest && tr.o.ConfigPath != "" {
+		return 0, &ConfigError{Path: tr.o.ConfigPath, Err: fmt.Errorf("the mock rejects it: %s", se.Body)}
+	}
+	if err != nil {
+		return 0, fmt.Errorf("create a project: %w", err)
+	}
+	return p.ID, nil
+}
+
+// tasks returns n import items; withPredictions adds a prediction to each.
+func (tr *Trigger) tasks(n int, withPredictions bool) []any {
+	out := make([]any, n)
+	for i := range out {
+		data := tr.g.Task(tr.cfg)
+		item := map[string]any{"data": data}
+		if withPredictions {
+			item["predictions"] = []any{tr.g.Prediction(tr.cfg, data, "labelhook-trigger-v1")}
+		}
+		out[i] = item
+	}
+	return out
+}
+
+func (tr *Trigger) importTasks(ctx context.Context, pid, n int, withPredictions bool) ([]int, error) {
+	var out struct {
+		TaskIDs []int `json:"task_ids"`
+	}
+	err := tr.api.Call(ctx, http.MethodPost, fmt.Sprintf("/api/projects/%d/import?return_task_ids=1", pid), tr.tasks(n, withPredictions), &out)
+	if err != nil {
+		return nil, fmt.Errorf("import tasks: %w", err)
+	}
+	return out.TaskIDs, nil
+}
+
+// taskData reads a task's data back, as an annotator's tool would.
+func (tr *Trigger) taskData(ctx context.Context, id int) map[string]any {
+	var t struct {
+		Data map[string]any `json:"data"`
+	}
+	_ = tr.api.Call(ctx, http.MethodGet, fmt.Sprintf("/api/tasks/%d", id), nil, &t)
+	return t.Data
+}
+
+// projectPayload returns project pid as webhook payloads carry it: the
+// mock sends a PROJECT_UPDATED to captureHost, and this takes its
+// "project".
+func (tr *Trigger) projectPayload(ctx context.Context, pid int) (json.RawMessage, error) {
+	var wh struct {
+		ID int `json:"id"`
+	}
+	if err := tr.api.Call(ctx, http.MethodPost, "/api/webhooks", map[string]any{"url": "http://" + captureHost + "/project",
+		"project": pid, "send_for_all_actions": false, "actions": []string{string(schemas.ProjectUpdated)}}, &wh); err != nil {
+		return nil, fmt.Errorf("capture the project payload: %w", err)
+	}
+	defer func() { _ = tr.api.Call(ctx, http.MethodDelete, fmt.Sprintf("/api/webhooks/%d", wh.ID), nil, nil) }()
+	tr.rec.take()
+	if err := tr.api.Call(ctx, http.MethodPatch, fmt.Sprintf("/api/projects/%d", pid), map[string]any{}, nil); err != nil {
+		return nil, fmt.Errorf("capture the project payload: %w", err)
+	}
+	_, captured := tr.rec.take()
+	if len(captured) != 1 {
+		return nil, fmt.Errorf("capture the project payload: %d bodies arrived, want 1", len(captured))
+	}
+	var body struct {
+		Project json.RawMessage `json:"project"`
+	}
+	if err := json.Unmarshal(captured[0], &body); err != nil || len(body.Project) == 0 {
+		return nil, fmt.Errorf("capture the project payload: %s", captured[0])
+	}
+	return body.Project, nil
+}
