@@ -25,6 +25,8 @@ type serveOptions struct {
 	addr       string
 	token      string
 	tokenFrom  string // "--token", "LABELHOOK_TOKEN", or "" (the development token)
+	version    string
+	orgHooks   bool
 	timeout    float64
 	batch      int
 	maxFail    int
@@ -71,9 +73,11 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	fs := newFlagSet("serve", "serve [flags]", stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.token, "token", "", "API token (default: the development token "+server.DefaultToken+")")
-	fs.Float64Var(&o.timeout, "webhook-timeout", 10, "seconds one webhook delivery may take")
-	fs.IntVar(&o.batch, "webhook-batch-size", server.DefaultBatchSize, "most items one list event carries")
-	fs.IntVar(&o.maxFail, "max-consecutive-failures", server.DefaultMaxConsecutiveFailures, "failed deliveries in a row that disable a webhook; 0 turns this off")
+	fs.StringVar(&o.version, "label-studio-version", server.DefaultVersion, "the verified Label Studio release to imitate ("+strings.Join(server.Versions(), ", ")+")")
+	fs.Float64Var(&o.timeout, "webhook-timeout", 0, "seconds python-requests waits to connect and for each read of the answer (default: the release's WEBHOOK_TIMEOUT, 1)")
+	fs.IntVar(&o.batch, "webhook-batch-size", 0, "most items one list event carries (default: the release's WEBHOOK_BATCH_SIZE, 5000)")
+	fs.IntVar(&o.maxFail, "max-consecutive-failures", server.DefaultMaxConsecutiveFailures, "disable a webhook after `N` failed deliveries in a row (labelhook option; no verified release does it); 0 is off")
+	fs.BoolVar(&o.orgHooks, "organization-webhooks", false, "accept webhooks without a project, which also get PROJECT_CREATED and PROJECT_DELETED (Label Studio Enterprise; open-source answers 404); --webhook turns it on")
 	fs.BoolVar(&o.async, "async-delivery", false, "deliver webhooks from a background queue instead of inside the API request")
 	fs.BoolVar(&o.verbose, "verbose", false, "log every request and delivery (debug level)")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of the sample data and the simulated annotators: the same seed gives the same data")
@@ -92,6 +96,8 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	fs.bindEnv("addr", "LABELHOOK_ADDR")
 	fs.bindEnv("token", "LABELHOOK_TOKEN")
 	fs.requireNonEmpty("token", "the public development token")
+	fs.bindEnv("label-studio-version", "LABELHOOK_LABEL_STUDIO_VERSION")
+	fs.bindEnv("organization-webhooks", "LABELHOOK_ORGANIZATION_WEBHOOKS")
 	fs.bindEnv("webhook-timeout", "WEBHOOK_TIMEOUT")
 	fs.bindEnv("webhook-batch-size", "WEBHOOK_BATCH_SIZE")
 	fs.bindEnv("max-consecutive-failures", "WEBHOOK_MAX_CONSECUTIVE_FAILURES")
@@ -117,10 +123,10 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	switch {
 	case fs.NArg() > 0:
 		return o, usageErrorf("serve takes no arguments, got %q", fs.Args())
-	case o.timeout <= 0:
-		return o, usageErrorf("--webhook-timeout must be positive, got %v", o.timeout)
-	case o.batch <= 0:
-		return o, usageErrorf("--webhook-batch-size must be positive, got %d", o.batch)
+	case o.timeout < 0:
+		return o, usageErrorf("--webhook-timeout must be positive (0: the release's default), got %v", o.timeout)
+	case o.batch < 0:
+		return o, usageErrorf("--webhook-batch-size must be positive (0: the release's default), got %d", o.batch)
 	case o.annotators < 0 || o.annotators > 1000:
 		return o, usageErrorf("--simulate-annotators must be between 0 and 1000, got %d", o.annotators)
 	case !(o.rate > 0 && o.rate <= 10000):
@@ -173,14 +179,16 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 
 	cfg := server.Config{
 		Token:                  o.token,
+		LabelStudioVersion:     o.version,
 		WebhookTimeout:         time.Duration(o.timeout * float64(time.Second)),
 		BatchSize:              o.batch,
 		MaxConsecutiveFailures: o.maxFail,
+		OrganizationWebhooks:   o.orgHooks || len(o.webhooks) > 0,
 		AsyncDelivery:          o.async,
 		Logger:                 log,
 	}
-	if o.maxFail == 0 {
-		cfg.MaxConsecutiveFailures = -1 // the flag's 0 means off; the Config's 0 means the default
+	if len(o.webhooks) > 0 && !o.orgHooks {
+		log.Info("--webhook registers organization-level webhooks, so --organization-webhooks is on (Label Studio Enterprise behaviour)")
 	}
 	if err := o.deliveryOptions(&cfg); err != nil {
 		return err

@@ -184,8 +184,9 @@ func TestServeUsageErrors(t *testing.T) {
 	}{
 		{"unknown flag", []string{"--nope"}, nil},
 		{"bad float", []string{"--webhook-timeout", "soon"}, nil},
-		{"zero timeout", []string{"--webhook-timeout", "0"}, nil},
-		{"zero batch", []string{"--webhook-batch-size", "0"}, nil},
+		{"negative timeout", []string{"--webhook-timeout", "-1"}, nil},
+		{"unknown Label Studio version", []string{"--label-studio-version", "9.9.9"}, nil},
+		{"negative batch", []string{"--webhook-batch-size", "-1"}, nil},
 		{"bad retry schedule", []string{"--retry-schedule", "1s,soon"}, nil},
 		{"bad signing secret", []string{"--signing-secret", "whsec_!!"}, nil},
 		{"duplicate probability", []string{"--fault-duplicate", "1.5"}, nil},

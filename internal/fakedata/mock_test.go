@@ -30,7 +30,7 @@ func TestGeneratedAnnotationThroughTheMock(t *testing.T) {
 	}))
 	defer hook.Close()
 
-	mock := servertest.NewServer(t)
+	mock := servertest.NewServer(t, servertest.WithOrganizationWebhooks())
 	call := func(method, path string, body any, want int) map[string]any {
 		t.Helper()
 		b, _ := json.Marshal(body)

@@ -21,7 +21,7 @@ import (
 
 func newClient(t *testing.T) *apiclient.Client {
 	t.Helper()
-	mock := servertest.NewServer(t)
+	mock := servertest.NewServer(t, servertest.WithOrganizationWebhooks())
 	return apiclient.New(mock.URL, mock.Token)
 }
 

@@ -98,7 +98,8 @@ func Start(o Options) (*Trigger, error) {
 	mock, err := server.New(server.Config{
 		Token:                  server.DefaultToken,
 		WebhookTimeout:         o.Timeout,
-		MaxConsecutiveFailures: -1, // --count 100 against a failing target must send 100
+		MaxConsecutiveFailures: -1,   // --count 100 against a failing target must send 100
+		OrganizationWebhooks:   true, // PROJECT_CREATED and PROJECT_DELETED go only to those
 		HTTPClient:             &http.Client{Transport: rec},
 		Logger:                 log,
 	})
