@@ -254,9 +254,11 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if token != server.DefaultToken {
 		token, pat = maskSecret(token), maskSecret(pat)
 	}
+	eff := srv.Config() // the release's defaults filled in
 	log.Info("labelhook mock Label Studio ready", "url", baseURL, "token", token, "token_source", tokenSource,
-		"personal_access_token", pat, "webhook_timeout", cfg.WebhookTimeout,
-		"webhook_batch_size", cfg.BatchSize, "max_consecutive_failures", o.maxFail, "async_delivery", cfg.AsyncDelivery,
+		"personal_access_token", pat, "label_studio_version", eff.LabelStudioVersion, "webhook_timeout", eff.WebhookTimeout,
+		"webhook_batch_size", eff.BatchSize, "max_consecutive_failures", o.maxFail, "organization_webhooks", eff.OrganizationWebhooks,
+		"async_delivery", cfg.AsyncDelivery,
 		"seed", o.seed, "sample_data", o.sampleData, "webhooks", len(o.webhooks), "simulate_annotators", o.annotators,
 		"state", o.stateFile, "retry_schedule", o.retrySchedule, "signing", o.signing != "", "ssrf_protection", o.ssrf,
 		"faults", cfg.Faults.Active())
