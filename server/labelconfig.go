@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,6 +24,8 @@ type labelConfig struct {
 	dataTypes map[string]string
 	dataKeys  []string
 	hash      int64
+	// bulkOK is config_suitable_for_bulk_annotation.
+	bulkOK bool
 }
 
 type parsedControl struct {
@@ -101,6 +104,7 @@ func parseLabelConfig(src string) (*labelConfig, error) {
 		lc.controls[name] = pc
 		lc.order = append(lc.order, name)
 	}
+	lc.bulkOK = suitableForBulk(cfg.Controls)
 	h := fnv.New64a()
 	h.Write([]byte(src))
 	lc.hash = int64(h.Sum64())
@@ -213,4 +217,40 @@ func (p *project) controlWeights() json.RawMessage {
 		w.b = append(w.b, "}}"...)
 	}
 	return append(w.b, '}')
+}
+
+// regionTags are the control tags that label regions: a config with one
+// is not suitable for bulk annotation.
+var regionTags = []string{"labels", "brush", "brushlabels", "ellipse", "ellipselabels", "keypoint", "keypointlabels",
+	"polygon", "polygonlabels", "rectangle", "rectanglelabels", "hypertextlabels", "paragraphlabels",
+	"timeserieslabels", "videorectangle"}
+
+// suitableForBulk is ProjectSerializer's config_suitable_for_bulk_annotation:
+// no region tag; no per-region or per-item Choices, Taxonomy, DateTime,
+// Number, Rating or TextArea; no value on Choices or Taxonomy; no
+// labeling or apiUrl on Taxonomy.
+func suitableForBulk(controls []*labelconfig.Node) bool {
+	for _, c := range controls {
+		name := strings.ToLower(c.Name)
+		if slices.Contains(regionTags, name) {
+			return false
+		}
+		switch name {
+		case "choices", "taxonomy", "datetime", "number", "rating", "textarea":
+			if strings.EqualFold(c.Attrs["perRegion"], "true") || strings.EqualFold(c.Attrs["perItem"], "true") {
+				return false
+			}
+		}
+		if name == "choices" || name == "taxonomy" {
+			if _, ok := c.Attrs["value"]; ok {
+				return false
+			}
+		}
+		if name == "taxonomy" {
+			if _, ok := c.Attrs["apiUrl"]; ok || strings.EqualFold(c.Attrs["labeling"], "true") {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -41,101 +41,93 @@ func creator(id *int) *userObject {
 
 func ptr[T any](v T) *T { return &v }
 
-// projectObject is the REST API's Project (ProjectSerializer),
-// docs/label-studio-behaviour.md#rest-project.
-type projectObject struct {
-	ID                               int             `json:"id"`
-	Title                            *string         `json:"title"`
-	Description                      *string         `json:"description"`
-	LabelConfig                      string          `json:"label_config"`
-	ExpertInstruction                string          `json:"expert_instruction"`
-	ShowInstruction                  bool            `json:"show_instruction"`
-	ShowSkipButton                   bool            `json:"show_skip_button"`
-	EnableEmptyAnnotation            bool            `json:"enable_empty_annotation"`
-	ShowAnnotationHistory            bool            `json:"show_annotation_history"`
-	Organization                     int             `json:"organization"`
-	Color                            string          `json:"color"`
-	MaximumAnnotations               int             `json:"maximum_annotations"`
-	IsPublished                      bool            `json:"is_published"`
-	ModelVersion                     string          `json:"model_version"`
-	IsDraft                          bool            `json:"is_draft"`
-	CreatedBy                        *userObject     `json:"created_by"`
-	CreatedAt                        stamp           `json:"created_at"`
-	MinAnnotationsToStartTraining    int             `json:"min_annotations_to_start_training"`
-	StartTrainingOnAnnotationUpdate  bool            `json:"start_training_on_annotation_update"`
-	ShowCollabPredictions            bool            `json:"show_collab_predictions"`
-	NumTasksWithAnnotations          int             `json:"num_tasks_with_annotations"`
-	TaskNumber                       int             `json:"task_number"`
-	UsefulAnnotationNumber           int             `json:"useful_annotation_number"`
-	GroundTruthNumber                int             `json:"ground_truth_number"`
-	SkippedAnnotationsNumber         int             `json:"skipped_annotations_number"`
-	TotalAnnotationsNumber           int             `json:"total_annotations_number"`
-	TotalPredictionsNumber           int             `json:"total_predictions_number"`
-	Sampling                         string          `json:"sampling"`
-	ShowGroundTruthFirst             bool            `json:"show_ground_truth_first"`
-	ShowOverlapFirst                 bool            `json:"show_overlap_first"`
-	OverlapCohortPercentage          int             `json:"overlap_cohort_percentage"`
-	TaskDataLogin                    *string         `json:"task_data_login"`
-	TaskDataPassword                 *string         `json:"task_data_password"`
-	ControlWeights                   json.RawMessage `json:"control_weights"`
-	ParsedLabelConfig                json.RawMessage `json:"parsed_label_config"`
-	EvaluatePredictionsAutomatically bool            `json:"evaluate_predictions_automatically"`
-	ConfigHasControlTags             bool            `json:"config_has_control_tags"`
-	SkipQueue                        string          `json:"skip_queue"`
-	RevealPreannotations             bool            `json:"reveal_preannotations_interactively"`
-	PinnedAt                         *stamp          `json:"pinned_at"`
-	FinishedTaskNumber               int             `json:"finished_task_number"`
-	QueueTotal                       int             `json:"queue_total"`
-	QueueDone                        int             `json:"queue_done"`
-	ConfigSuitableForBulkAnnotation  bool            `json:"config_suitable_for_bulk_annotation"`
+// projectAPI is the REST API's Project (ProjectSerializer), as recorded
+// from 1.23.2. A new project's answer has null counters (created).
+type projectAPI struct {
+	p       *project
+	c       projectCounts
+	created bool
 }
 
-func (st *store) projectObject(p *project) projectObject {
-	c := st.projectCountsOf(p)
-	return projectObject{
-		ID:                               p.ID,
-		Title:                            p.Title,
-		Description:                      p.Description,
-		LabelConfig:                      p.LabelConfig,
-		ExpertInstruction:                p.ExpertInstruction,
-		ShowInstruction:                  p.ShowInstruction,
-		ShowSkipButton:                   p.ShowSkipButton,
-		EnableEmptyAnnotation:            p.EnableEmptyAnnotation,
-		ShowAnnotationHistory:            p.ShowAnnotationHistory,
-		Organization:                     orgID,
-		Color:                            p.Color,
-		MaximumAnnotations:               p.MaximumAnnotations,
-		IsPublished:                      p.IsPublished,
-		ModelVersion:                     p.ModelVersion,
-		IsDraft:                          p.IsDraft,
-		CreatedBy:                        creator(p.CreatedBy),
-		CreatedAt:                        stamp(p.CreatedAt),
-		MinAnnotationsToStartTraining:    p.MinAnnotationsToStartTraining,
-		ShowCollabPredictions:            p.ShowCollabPredictions,
-		NumTasksWithAnnotations:          c.tasksWithAnnotations,
-		TaskNumber:                       c.taskNumber,
-		UsefulAnnotationNumber:           c.usefulAnnotations,
-		GroundTruthNumber:                c.groundTruth,
-		SkippedAnnotationsNumber:         c.skipped,
-		TotalAnnotationsNumber:           c.annotations,
-		TotalPredictionsNumber:           c.predictions,
-		Sampling:                         p.Sampling,
-		ShowGroundTruthFirst:             p.ShowGroundTruthFirst,
-		ShowOverlapFirst:                 p.ShowOverlapFirst,
-		OverlapCohortPercentage:          p.OverlapCohortPercentage,
-		TaskDataLogin:                    p.TaskDataLogin,
-		TaskDataPassword:                 p.TaskDataPassword,
-		ControlWeights:                   p.controlWeights(),
-		ParsedLabelConfig:                p.parsed.parsedJSON(),
-		EvaluatePredictionsAutomatically: p.EvaluatePredictionsAutomatically,
-		ConfigHasControlTags:             p.parsed.hasControls(),
-		SkipQueue:                        p.SkipQueue,
-		RevealPreannotations:             p.RevealPreannotationsInteractive,
-		PinnedAt:                         optStamp(p.PinnedAt),
-		FinishedTaskNumber:               c.finishedTasks,
-		QueueTotal:                       c.taskNumber,
-		QueueDone:                        c.finishedTasks,
+// count writes a counter, or null in a create answer.
+func (x *projectAPI) count(w *jsonw, n int) {
+	if x.created {
+		w.null()
+		return
 	}
+	w.int(n)
+}
+
+var projectREST = shape[*projectAPI]{
+	{"id", "", func(w *jsonw, x *projectAPI) { w.int(x.p.ID) }},
+	{"title", "", func(w *jsonw, x *projectAPI) { w.optStr(x.p.Title) }},
+	{"description", "", func(w *jsonw, x *projectAPI) { w.optStr(x.p.Description) }},
+	{"label_config", "", func(w *jsonw, x *projectAPI) { w.str(x.p.LabelConfig) }},
+	{"expert_instruction", "", func(w *jsonw, x *projectAPI) { w.str(x.p.ExpertInstruction) }},
+	{"show_instruction", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.ShowInstruction) }},
+	{"show_skip_button", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.ShowSkipButton) }},
+	{"enable_empty_annotation", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.EnableEmptyAnnotation) }},
+	{"show_annotation_history", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.ShowAnnotationHistory) }},
+	{"organization", "", func(w *jsonw, x *projectAPI) { w.int(orgID) }},
+	{"color", "", func(w *jsonw, x *projectAPI) { w.str(x.p.Color) }},
+	{"maximum_annotations", "", func(w *jsonw, x *projectAPI) { w.int(x.p.MaximumAnnotations) }},
+	{"is_published", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.IsPublished) }},
+	{"model_version", "", func(w *jsonw, x *projectAPI) { w.str(x.p.ModelVersion) }},
+	{"is_draft", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.IsDraft) }},
+	{"created_by", "", func(w *jsonw, x *projectAPI) { w.raw(mustMarshal(creator(x.p.CreatedBy)), "null") }},
+	{"created_at", "", func(w *jsonw, x *projectAPI) { w.stamp(x.p.CreatedAt) }},
+	{"min_annotations_to_start_training", "", func(w *jsonw, x *projectAPI) { w.int(x.p.MinAnnotationsToStartTraining) }},
+	{"start_training_on_annotation_update", "", func(w *jsonw, x *projectAPI) { w.bool(false) }},
+	{"show_collab_predictions", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.ShowCollabPredictions) }},
+	{"num_tasks_with_annotations", "", func(w *jsonw, x *projectAPI) { x.count(w, x.c.tasksWithAnnotations) }},
+	{"task_number", "", func(w *jsonw, x *projectAPI) { x.count(w, x.c.taskNumber) }},
+	{"useful_annotation_number", "", func(w *jsonw, x *projectAPI) { x.count(w, x.c.usefulAnnotations) }},
+	{"ground_truth_number", "", func(w *jsonw, x *projectAPI) { x.count(w, x.c.groundTruth) }},
+	{"skipped_annotations_number", "", func(w *jsonw, x *projectAPI) { x.count(w, x.c.skipped) }},
+	{"total_annotations_number", "", func(w *jsonw, x *projectAPI) { x.count(w, x.c.annotations) }},
+	{"total_predictions_number", "", func(w *jsonw, x *projectAPI) { x.count(w, x.c.predictions) }},
+	{"sampling", "", func(w *jsonw, x *projectAPI) { w.str(x.p.Sampling) }},
+	{"show_ground_truth_first", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.ShowGroundTruthFirst) }},
+	{"annotator_evaluation_enabled", "1.23", func(w *jsonw, x *projectAPI) { w.bool(false) }},
+	{"show_overlap_first", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.ShowOverlapFirst) }},
+	{"overlap_cohort_percentage", "", func(w *jsonw, x *projectAPI) { w.int(x.p.OverlapCohortPercentage) }},
+	{"task_data_login", "", func(w *jsonw, x *projectAPI) { w.optStr(x.p.TaskDataLogin) }},
+	{"task_data_password", "", func(w *jsonw, x *projectAPI) { w.optStr(x.p.TaskDataPassword) }},
+	{"control_weights", "", func(w *jsonw, x *projectAPI) { w.raw(x.p.controlWeights(), "{}") }},
+	{"parsed_label_config", "", func(w *jsonw, x *projectAPI) { w.raw(x.p.parsed.parsedJSON(), "{}") }},
+	{"evaluate_predictions_automatically", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.EvaluatePredictionsAutomatically) }},
+	{"config_has_control_tags", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.parsed.hasControls()) }},
+	{"skip_queue", "", func(w *jsonw, x *projectAPI) { w.str(x.p.SkipQueue) }},
+	{"reveal_preannotations_interactively", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.RevealPreannotationsInteractive) }},
+	{"pinned_at", "", func(w *jsonw, x *projectAPI) { w.optStamp(x.p.PinnedAt) }},
+	{"finished_task_number", "", func(w *jsonw, x *projectAPI) { x.count(w, x.c.finishedTasks) }},
+	{"queue_total", "", func(w *jsonw, x *projectAPI) { w.int(x.c.taskNumber) }},
+	{"queue_done", "", func(w *jsonw, x *projectAPI) { w.int(x.c.finishedTasks) }},
+	{"config_suitable_for_bulk_annotation", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.parsed.bulkOK) }},
+	{"state", "1.23", func(w *jsonw, x *projectAPI) { w.null() }},
+}
+
+// projectObject renders p as the REST API shows it.
+func (st *store) projectObject(p *project) json.RawMessage {
+	var w jsonw
+	projectREST.writeTo(&w, &projectAPI{p: p, c: st.projectCountsOf(p)}, st.profile)
+	return w.b
+}
+
+// newProjectObject is a new project's answer: its counters are null.
+func (st *store) newProjectObject(p *project) json.RawMessage {
+	var w jsonw
+	projectREST.writeTo(&w, &projectAPI{p: p, created: true}, st.profile)
+	return w.b
+}
+
+// mustMarshal encodes a value that always encodes.
+func mustMarshal(v any) []byte {
+	b, err := marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // applyProjectFields reads the writable project fields present in f into
@@ -236,7 +228,7 @@ func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) err
 		st.projects[p.ID] = p
 		st.changed(kindProject, p.ID)
 		s.log.Debug("project created", "project_id", p.ID)
-		return st.projectObject(p), s.plan(projectEvent(st, schemas.ProjectCreated, p)), nil
+		return st.newProjectObject(p), s.plan(projectEvent(st, schemas.ProjectCreated, p)), nil
 	})
 }
 
