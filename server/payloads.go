@@ -96,6 +96,10 @@ var taskHook = shape[*taskCtx]{
 	{"comment_authors", "", func(w *jsonw, x *taskCtx) { w.b = append(w.b, "[]"...) }},
 }
 
+// taskREST is the REST API's TaskSerializer, a created task's answer: the
+// webhook's keys but allow_skip and precomputed_agreement.
+var taskREST = taskHook.without("allow_skip", "precomputed_agreement")
+
 // annotationHook is AnnotationWebhookSerializer's output.
 var annotationHook = shape[*annotation]{
 	{"id", "", func(w *jsonw, a *annotation) { w.int(a.ID) }},

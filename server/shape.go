@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -43,6 +44,17 @@ func (v shape[C]) writeTo(w *jsonw, c C, p *Profile) {
 		f.write(w, c)
 	}
 	w.b = append(w.b, '}')
+}
+
+// without is the shape without the named keys.
+func (v shape[C]) without(keys ...string) shape[C] {
+	var out shape[C]
+	for _, f := range v {
+		if !slices.Contains(keys, f.key) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // jsonw appends compact JSON values. Numbers that Python holds as floats

@@ -118,14 +118,20 @@ func (s *Server) createTasks(w http.ResponseWriter, r *http.Request, projectID i
 		}
 		byProject := map[int][]int{}
 		var order []int
-		created := make([]simpleTask, 0, len(inputs))
+		created := make([]json.RawMessage, 0, len(inputs))
 		for _, in := range inputs {
+			// Task.save gives a task made through the API the project's
+			// highest inner_id + 1, counting its own default of 1: the
+			// first task of a project gets 2 (1.23.2).
+			in.project.NextInnerID = max(in.project.NextInnerID, 2)
 			t := s.newTask(in.project, in.data, in.meta)
 			if _, seen := byProject[in.project.ID]; !seen {
 				order = append(order, in.project.ID)
 			}
 			byProject[in.project.ID] = append(byProject[in.project.ID], t.ID)
-			created = append(created, s.simpleTaskOf(t))
+			var w jsonw
+			taskREST.writeTo(&w, &taskCtx{t, st.countsOf(t)}, st.profile)
+			created = append(created, w.b)
 		}
 		var events []event
 		for _, pid := range order {
@@ -211,10 +217,8 @@ func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error 
 				next.CompletedAt = nil
 			}
 		}
-		uid := userID
-		next.UpdatedBy = &uid
-		next.UpdatedAt = now
-		s.st.touch(t.ID) // is_labeled may change
+		next.UpdatedAt = now // updated_by stays as it was (1.23.2)
+		s.st.touch(t.ID)     // is_labeled may change
 		*t = next
 		return s.simpleTaskOf(t), nil, nil
 	})
