@@ -122,7 +122,7 @@ func (s *Server) newAnnotation(t *task, in annotationInput, now time.Time) *anno
 	a := &annotation{
 		ID: st.next.Annotation, Result: json.RawMessage("[]"), CreatedAt: now, UpdatedAt: now,
 		Prediction: json.RawMessage("{}"), UniqueID: s.cfg.NewUUID(), TaskID: t.ID, ProjectID: t.ProjectID,
-		CompletedBy: &by,
+		CompletedBy: &by, UpdatedBy: &by, // 1.23.2 sets both to the creating user
 	}
 	in.applyTo(a)
 	st.annotations[a.ID] = a

@@ -48,7 +48,7 @@ type exportAnnotation struct {
 	CreatedAt        stamp           `json:"created_at"`
 	UpdatedAt        stamp           `json:"updated_at"`
 	DraftCreatedAt   *stamp          `json:"draft_created_at"`
-	LeadTime         *float64        `json:"lead_time"`
+	LeadTime         *pyFloat        `json:"lead_time"`
 	Prediction       json.RawMessage `json:"prediction"`
 	ResultCount      int             `json:"result_count"`
 	UniqueID         string          `json:"unique_id"`
@@ -142,7 +142,7 @@ func (s *Server) exportTaskOf(t *task) exportTask {
 		out.Annotations = append(out.Annotations, exportAnnotation{
 			ID: a.ID, CompletedBy: by, Result: orEmptyList(a.Result), WasCancelled: a.WasCancelled,
 			GroundTruth: a.GroundTruth, CreatedAt: stamp(a.CreatedAt), UpdatedAt: stamp(a.UpdatedAt),
-			DraftCreatedAt: optStamp(a.DraftCreatedAt), LeadTime: a.LeadTime, Prediction: orEmptyObject(a.Prediction),
+			DraftCreatedAt: optStamp(a.DraftCreatedAt), LeadTime: optPyFloat(a.LeadTime), Prediction: orEmptyObject(a.Prediction),
 			ResultCount: a.resultN, UniqueID: a.UniqueID, ImportID: a.ImportID, LastAction: a.LastAction,
 			BulkCreated: a.BulkCreated, Task: a.TaskID, Project: a.ProjectID, UpdatedBy: a.UpdatedBy,
 			ParentPrediction: a.ParentPrediction, ParentAnnotation: a.ParentAnnotation, LastCreatedBy: a.LastCreatedBy,

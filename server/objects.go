@@ -22,7 +22,7 @@ type annotationObject struct {
 	CreatedAt        stamp           `json:"created_at"`
 	UpdatedAt        stamp           `json:"updated_at"`
 	DraftCreatedAt   *stamp          `json:"draft_created_at"`
-	LeadTime         *float64        `json:"lead_time"`
+	LeadTime         *pyFloat        `json:"lead_time"`
 	ImportID         *int            `json:"import_id"`
 	LastAction       *string         `json:"last_action"`
 	BulkCreated      bool            `json:"bulk_created"`
@@ -53,7 +53,7 @@ func (s *Server) annotationObjectOf(a *annotation, expand bool) annotationObject
 		CreatedAt:        stamp(a.CreatedAt),
 		UpdatedAt:        stamp(a.UpdatedAt),
 		DraftCreatedAt:   optStamp(a.DraftCreatedAt),
-		LeadTime:         a.LeadTime,
+		LeadTime:         optPyFloat(a.LeadTime),
 		ImportID:         a.ImportID,
 		LastAction:       a.LastAction,
 		BulkCreated:      a.BulkCreated,
@@ -73,10 +73,10 @@ type predictionObject struct {
 	Result       json.RawMessage `json:"result"`
 	ModelVersion string          `json:"model_version"`
 	CreatedAgo   string          `json:"created_ago"`
-	Score        *float64        `json:"score"`
+	Score        *pyFloat        `json:"score"`
 	Cluster      *int            `json:"cluster"`
 	Neighbors    json.RawMessage `json:"neighbors"`
-	Mislabeling  float64         `json:"mislabeling"`
+	Mislabeling  pyFloat         `json:"mislabeling"`
 	CreatedAt    stamp           `json:"created_at"`
 	UpdatedAt    stamp           `json:"updated_at"`
 	Model        *int            `json:"model"`
@@ -91,10 +91,10 @@ func (s *Server) predictionObjectOf(p *prediction) predictionObject {
 		Result:       orEmptyList(p.Result),
 		ModelVersion: p.ModelVersion,
 		CreatedAgo:   ago(s.cfg.Now(), p.CreatedAt),
-		Score:        p.Score,
+		Score:        optPyFloat(p.Score),
 		Cluster:      p.Cluster,
 		Neighbors:    orNull(p.Neighbors),
-		Mislabeling:  p.Mislabeling,
+		Mislabeling:  pyFloat(p.Mislabeling),
 		CreatedAt:    stamp(p.CreatedAt),
 		UpdatedAt:    stamp(p.UpdatedAt),
 		Task:         p.TaskID,
@@ -129,10 +129,10 @@ type fullTask struct {
 	PredictionsModelVersions string             `json:"predictions_model_versions"`
 	DraftExists              bool               `json:"draft_exists"`
 	PredictionsResults       string             `json:"predictions_results"`
-	PredictionsScore         *float64           `json:"predictions_score"`
+	PredictionsScore         *pyFloat           `json:"predictions_score"`
 	TotalAnnotations         int                `json:"total_annotations"`
 	TotalPredictions         int                `json:"total_predictions"`
-	AvgLeadTime              *float64           `json:"avg_lead_time"`
+	AvgLeadTime              *pyFloat           `json:"avg_lead_time"`
 	CancelledAnnotations     int                `json:"cancelled_annotations"`
 	InnerID                  int                `json:"inner_id"`
 	StorageFilename          *string            `json:"storage_filename"`
@@ -196,11 +196,11 @@ func (s *Server) fullTaskOf(t *task, withRelated bool) fullTask {
 	ft.PredictionsResults = strings.Join(presults, ", ")
 	if leadN > 0 {
 		avg := leadSum / float64(leadN)
-		ft.AvgLeadTime = &avg
+		ft.AvgLeadTime = optPyFloat(&avg)
 	}
 	if scoreN > 0 {
 		avg := scoreSum / float64(scoreN)
-		ft.PredictionsScore = &avg
+		ft.PredictionsScore = optPyFloat(&avg)
 	}
 	return ft
 }

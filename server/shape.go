@@ -175,3 +175,18 @@ func orNull(raw json.RawMessage) json.RawMessage {
 	}
 	return raw
 }
+
+// pyFloat is a float as Python writes it (1.0, not 1): Django REST
+// framework renders FloatFields through json.dumps.
+type pyFloat float64
+
+func (f pyFloat) MarshalJSON() ([]byte, error) { return pyjson.AppendFloat(nil, float64(f)), nil }
+
+// optFloat converts a stored nullable float for a REST view.
+func optPyFloat(f *float64) *pyFloat {
+	if f == nil {
+		return nil
+	}
+	p := pyFloat(*f)
+	return &p
+}
