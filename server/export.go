@@ -11,7 +11,7 @@ import (
 type exportTask struct {
 	ID                     int                `json:"id"`
 	Annotations            []exportAnnotation `json:"annotations"`
-	FileUpload             *int               `json:"file_upload"`
+	FileUpload             opt[int]           `json:"file_upload,omitzero"` // only for a task from an uploaded file
 	Drafts                 []any              `json:"drafts"`
 	Predictions            []predictionObject `json:"predictions"`
 	Data                   json.RawMessage    `json:"data"`
@@ -19,6 +19,7 @@ type exportTask struct {
 	CreatedAt              stamp              `json:"created_at"`
 	UpdatedAt              stamp              `json:"updated_at"`
 	InnerID                int                `json:"inner_id"`
+	AllowSkip              opt[bool]          `json:"allow_skip,omitzero"` // 1.23.2 on
 	TotalAnnotations       int                `json:"total_annotations"`
 	CancelledAnnotations   int                `json:"cancelled_annotations"`
 	TotalPredictions       int                `json:"total_predictions"`
@@ -127,11 +128,17 @@ func (s *Server) exportTaskOf(t *task) exportTask {
 	st := s.st
 	c := st.countsOf(t)
 	out := exportTask{
-		ID: t.ID, Annotations: []exportAnnotation{}, FileUpload: t.FileUpload, Drafts: []any{},
+		ID: t.ID, Annotations: []exportAnnotation{}, Drafts: []any{},
 		Predictions: []predictionObject{}, Data: t.Data, Meta: orNull(t.Meta), CreatedAt: stamp(t.CreatedAt),
 		UpdatedAt: stamp(t.UpdatedAt), InnerID: t.InnerID, TotalAnnotations: c.total,
 		CancelledAnnotations: c.cancelled, TotalPredictions: c.predictions, Project: t.ProjectID,
 		UpdatedBy: t.UpdatedBy, CommentAuthors: []int{},
+	}
+	if t.FileUpload != nil {
+		out.FileUpload = some(*t.FileUpload)
+	}
+	if st.profile.atLeast("1.23") {
+		out.AllowSkip = some(true)
 	}
 	for _, aid := range t.annIDs {
 		a := st.annotations[aid]

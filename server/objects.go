@@ -109,49 +109,61 @@ type taskUpdatedBy struct {
 
 // fullTask is the Data Manager task shape (GET /api/tasks, /api/tasks/{id}).
 type fullTask struct {
-	ID                       int                `json:"id"`
-	Project                  int                `json:"project"`
-	CreatedAt                stamp              `json:"created_at"`
-	UpdatedAt                stamp              `json:"updated_at"`
-	Annotations              []annotationObject `json:"annotations"`
-	Predictions              []predictionObject `json:"predictions"`
-	Drafts                   []any              `json:"drafts"`
-	Data                     json.RawMessage    `json:"data"`
-	Meta                     json.RawMessage    `json:"meta"`
-	UpdatedBy                []taskUpdatedBy    `json:"updated_by"`
-	IsLabeled                bool               `json:"is_labeled"`
-	Overlap                  int                `json:"overlap"`
-	FileUpload               *int               `json:"file_upload"`
-	AnnotationsIDs           string             `json:"annotations_ids"`
-	AnnotationsResults       string             `json:"annotations_results"`
-	Annotators               []int              `json:"annotators"`
-	CompletedAt              *stamp             `json:"completed_at"`
-	PredictionsModelVersions string             `json:"predictions_model_versions"`
-	DraftExists              bool               `json:"draft_exists"`
-	PredictionsResults       string             `json:"predictions_results"`
-	PredictionsScore         *pyFloat           `json:"predictions_score"`
-	TotalAnnotations         int                `json:"total_annotations"`
-	TotalPredictions         int                `json:"total_predictions"`
-	AvgLeadTime              *pyFloat           `json:"avg_lead_time"`
-	CancelledAnnotations     int                `json:"cancelled_annotations"`
-	InnerID                  int                `json:"inner_id"`
-	StorageFilename          *string            `json:"storage_filename"`
-	CommentAuthors           []int              `json:"comment_authors"`
-	CommentCount             int                `json:"comment_count"`
-	LastCommentUpdatedAt     *stamp             `json:"last_comment_updated_at"`
-	UnresolvedCommentCount   int                `json:"unresolved_comment_count"`
+	ID                       int                     `json:"id"`
+	Project                  int                     `json:"project"`
+	CreatedAt                stamp                   `json:"created_at"`
+	UpdatedAt                stamp                   `json:"updated_at"`
+	Annotations              opt[[]annotationObject] `json:"annotations,omitzero"`
+	Predictions              opt[[]predictionObject] `json:"predictions,omitzero"`
+	Drafts                   []any                   `json:"drafts"`
+	Data                     json.RawMessage         `json:"data"`
+	Meta                     json.RawMessage         `json:"meta"`
+	UpdatedBy                []taskUpdatedBy         `json:"updated_by"`
+	IsLabeled                bool                    `json:"is_labeled"`
+	Overlap                  int                     `json:"overlap"`
+	FileUpload               *int                    `json:"file_upload"`
+	AnnotationsIDs           string                  `json:"annotations_ids"`
+	AnnotationsResults       string                  `json:"annotations_results"`
+	Annotators               []int                   `json:"annotators"`
+	CompletedAt              opt[*stamp]             `json:"completed_at,omitzero"`
+	PredictionsModelVersions string                  `json:"predictions_model_versions"`
+	DraftExists              opt[bool]               `json:"draft_exists,omitzero"`
+	PredictionsResults       string                  `json:"predictions_results"`
+	PredictionsScore         opt[*pyFloat]           `json:"predictions_score,omitzero"`
+	TotalAnnotations         int                     `json:"total_annotations"`
+	TotalPredictions         int                     `json:"total_predictions"`
+	AvgLeadTime              opt[*pyFloat]           `json:"avg_lead_time,omitzero"`
+	CancelledAnnotations     int                     `json:"cancelled_annotations"`
+	InnerID                  int                     `json:"inner_id"`
+	StorageFilename          *string                 `json:"storage_filename"`
+	CommentAuthors           []int                   `json:"comment_authors"`
+	CommentCount             int                     `json:"comment_count"`
+	LastCommentUpdatedAt     *stamp                  `json:"last_comment_updated_at"`
+	UnresolvedCommentCount   int                     `json:"unresolved_comment_count"`
 }
 
-// fullTaskOf renders the full shape; withRelated includes annotations and
-// predictions (fields=all, or a single GET).
+// opt is a key that a view may leave out: omitzero drops it unless set.
+type opt[T any] struct {
+	v   T
+	set bool
+}
+
+func some[T any](v T) opt[T]                  { return opt[T]{v, true} }
+func (o opt[T]) IsZero() bool                 { return !o.set }
+func (o opt[T]) MarshalJSON() ([]byte, error) { return marshal(o.v) }
+
+// fullTaskOf renders the Data Manager shape. withRelated (fields=all, or
+// a single GET) adds annotations, predictions, completed_at,
+// draft_exists, predictions_score and avg_lead_time, which the default
+// list (fields=task_only) leaves out, as 1.23.2 does.
 func (s *Server) fullTaskOf(t *task, withRelated bool) fullTask {
 	st := s.st
 	c := st.countsOf(t)
 	ft := fullTask{
 		ID: t.ID, Project: t.ProjectID, CreatedAt: stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
-		Annotations: []annotationObject{}, Predictions: []predictionObject{}, Drafts: []any{},
-		Data: t.Data, Meta: orNull(t.Meta), UpdatedBy: []taskUpdatedBy{}, IsLabeled: t.IsLabeled,
-		Overlap: t.Overlap, FileUpload: t.FileUpload, Annotators: []int{}, CompletedAt: optStamp(t.CompletedAt),
+		Drafts: []any{},
+		Data:   t.Data, Meta: orNull(t.Meta), UpdatedBy: []taskUpdatedBy{}, IsLabeled: t.IsLabeled,
+		Overlap: t.Overlap, FileUpload: t.FileUpload, Annotators: []int{},
 		TotalAnnotations: c.total, TotalPredictions: c.predictions, CancelledAnnotations: c.cancelled,
 		InnerID: t.InnerID, CommentAuthors: []int{},
 	}
@@ -165,7 +177,7 @@ func (s *Server) fullTaskOf(t *task, withRelated bool) fullTask {
 	for _, aid := range t.annIDs {
 		a := st.annotations[aid]
 		if withRelated {
-			ft.Annotations = append(ft.Annotations, s.annotationObjectOf(a, true))
+			ft.Annotations.v = append(ft.Annotations.v, s.annotationObjectOf(a, true))
 		}
 		ids = append(ids, strconv.Itoa(a.ID))
 		results = append(results, string(orEmptyList(a.Result)))
@@ -181,7 +193,7 @@ func (s *Server) fullTaskOf(t *task, withRelated bool) fullTask {
 	for _, pid := range t.predIDs {
 		p := st.predictions[pid]
 		if withRelated {
-			ft.Predictions = append(ft.Predictions, s.predictionObjectOf(p))
+			ft.Predictions.v = append(ft.Predictions.v, s.predictionObjectOf(p))
 		}
 		versions = append(versions, p.ModelVersion)
 		presults = append(presults, string(orEmptyList(p.Result)))
@@ -194,13 +206,25 @@ func (s *Server) fullTaskOf(t *task, withRelated bool) fullTask {
 	ft.AnnotationsResults = strings.Join(results, ", ")
 	ft.PredictionsModelVersions = strings.Join(versions, ", ")
 	ft.PredictionsResults = strings.Join(presults, ", ")
+	if !withRelated {
+		return ft
+	}
+	ft.Annotations.set, ft.Predictions.set = true, true
+	if ft.Annotations.v == nil {
+		ft.Annotations.v = []annotationObject{}
+	}
+	if ft.Predictions.v == nil {
+		ft.Predictions.v = []predictionObject{}
+	}
+	ft.CompletedAt, ft.DraftExists = some(optStamp(t.CompletedAt)), some(false)
+	ft.AvgLeadTime, ft.PredictionsScore = some[*pyFloat](nil), some[*pyFloat](nil)
 	if leadN > 0 {
 		avg := leadSum / float64(leadN)
-		ft.AvgLeadTime = optPyFloat(&avg)
+		ft.AvgLeadTime.v = optPyFloat(&avg)
 	}
 	if scoreN > 0 {
 		avg := scoreSum / float64(scoreN)
-		ft.PredictionsScore = optPyFloat(&avg)
+		ft.PredictionsScore.v = optPyFloat(&avg)
 	}
 	return ft
 }

@@ -224,8 +224,8 @@ var (
 		"mislabeling", "created_at", "updated_at", "model", "model_run", "task", "project"}
 	exportTaskFields = []string{"id", "data", "meta", "created_at", "updated_at", "inner_id", "total_annotations",
 		"cancelled_annotations", "total_predictions", "comment_count", "unresolved_comment_count",
-		"last_comment_updated_at", "project", "updated_by", "file_upload", "comment_authors", "annotations",
-		"predictions", "drafts"}
+		"last_comment_updated_at", "project", "updated_by", "allow_skip", "comment_authors", "annotations",
+		"predictions", "drafts"} // recorded from 1.23.2: allow_skip, and no file_upload for an imported task
 	versionFields = []string{"release", "label-studio-os-package", "label-studio-os-backend", "label-studio-frontend",
 		"dm2", "label-studio-converter", "edition", "lsf", "backend"}
 )

@@ -183,7 +183,7 @@ func (s *Server) fieldValue(t *task, field string) any {
 	case "overlap":
 		return float64(t.Overlap)
 	case "annotators", "annotations_results", "predictions_results", "predictions_model_versions", "predictions_score", "avg_lead_time":
-		ft := s.fullTaskOf(t, false)
+		ft := s.fullTaskOf(t, true)
 		switch field {
 		case "annotators":
 			parts := make([]string, len(ft.Annotators))
@@ -198,15 +198,15 @@ func (s *Server) fieldValue(t *task, field string) any {
 		case "predictions_model_versions":
 			return ft.PredictionsModelVersions
 		case "predictions_score":
-			if ft.PredictionsScore == nil {
+			if ft.PredictionsScore.v == nil {
 				return nil
 			}
-			return *ft.PredictionsScore
+			return float64(*ft.PredictionsScore.v)
 		default:
-			if ft.AvgLeadTime == nil {
+			if ft.AvgLeadTime.v == nil {
 				return nil
 			}
-			return *ft.AvgLeadTime
+			return float64(*ft.AvgLeadTime.v)
 		}
 	}
 	if key, ok := strings.CutPrefix(field, "data."); ok {
