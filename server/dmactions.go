@@ -125,6 +125,7 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 		case "delete_tasks":
 			st.deleteTasks(p.ID, ids)
 			ev = append(ev, idsEvent(schemas.TasksDeleted, p.ID, ids))
+			// reload: the project has no task left.
 			result = map[string]any{"processed_items": len(ids), "reload": len(p.taskIDs) == 0, "detail": fmt.Sprintf("Deleted %d tasks", len(ids))}
 		case "delete_tasks_annotations":
 			var annIDs []int
@@ -143,7 +144,7 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 				return nil, nil, err
 			}
 			ev = append(ev, annotationsCreated(st, p.ID, created))
-			result = map[string]any{"processed_items": len(created), "response_code": 200, "detail": fmt.Sprintf("Created %d annotations", len(created))}
+			result = map[string]any{"detail": fmt.Sprintf("Created %d annotations", len(created))}
 		case "delete_tasks_predictions":
 			n := 0
 			for _, tid := range ids {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // apiError is an error the API answers with. It is turned into Label
@@ -60,6 +62,38 @@ type validation map[string][]string
 
 func (v validation) add(field, msg string) { v[field] = append(v[field], msg) }
 
+// itemSep joins a list field's name and an item's index in a validation
+// key: the envelope shows such errors as {"field": {"index": [...]}}.
+const itemSep = "\x00"
+
+// addItem records an error of item i of a list field.
+func (v validation) addItem(field string, i int, msg string) {
+	v.add(field+itemSep+strconv.Itoa(i), msg)
+}
+
+// validationObject is the envelope's validation_errors: item errors
+// nested under their field, keyed by index, as DRF writes them.
+func validationObject(fields map[string][]string) map[string]any {
+	if len(fields) == 0 {
+		return nil
+	}
+	out := map[string]any{}
+	for k, msgs := range fields {
+		field, item, nested := strings.Cut(k, itemSep)
+		if !nested {
+			out[k] = msgs
+			continue
+		}
+		m, _ := out[field].(map[string][]string)
+		if m == nil {
+			m = map[string][]string{}
+			out[field] = m
+		}
+		m[item] = msgs
+	}
+	return out
+}
+
 // err returns the collected errors as a 400, or nil when there are none.
 func (v validation) err() error {
 	if len(v) == 0 {
@@ -70,12 +104,12 @@ func (v validation) err() error {
 
 // envelope is Label Studio's error body (core.utils.common.custom_exception_handler).
 type envelope struct {
-	ID               string              `json:"id"`
-	StatusCode       int                 `json:"status_code"`
-	Version          string              `json:"version"`
-	Detail           string              `json:"detail"`
-	ExcInfo          *string             `json:"exc_info"`
-	ValidationErrors map[string][]string `json:"validation_errors,omitempty"`
+	ID               string         `json:"id"`
+	StatusCode       int            `json:"status_code"`
+	Version          string         `json:"version"`
+	Detail           string         `json:"detail"`
+	ExcInfo          *string        `json:"exc_info"`
+	ValidationErrors map[string]any `json:"validation_errors,omitempty"`
 }
 
 // writeError answers err in Label Studio's error envelope. An error that
@@ -104,7 +138,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		StatusCode:       ae.Status,
 		Version:          s.st.profile.Version,
 		Detail:           ae.Detail,
-		ValidationErrors: ae.Fields,
+		ValidationErrors: validationObject(ae.Fields),
 	})
 }
 

@@ -26,7 +26,34 @@ type errEnvelope struct {
 	Version          string              `json:"version"`
 	Detail           string              `json:"detail"`
 	ExcInfo          any                 `json:"exc_info"`
-	ValidationErrors map[string][]string `json:"validation_errors"`
+	ValidationErrors fieldErrors         `json:"validation_errors"`
+}
+
+// fieldErrors reads validation_errors, flattening a list field's errors
+// ({"actions": {"0": [...]}}) to keys "actions.0".
+type fieldErrors map[string][]string
+
+func (f *fieldErrors) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*f = fieldErrors{}
+	for k, v := range raw {
+		var msgs []string
+		if json.Unmarshal(v, &msgs) == nil {
+			(*f)[k] = msgs
+			continue
+		}
+		var items map[string][]string
+		if err := json.Unmarshal(v, &items); err != nil {
+			return err
+		}
+		for i, m := range items {
+			(*f)[k+"."+i] = m
+		}
+	}
+	return nil
 }
 
 // mustEnvelope checks that an answer has status want and is the error
@@ -158,7 +185,7 @@ func TestErrorEnvelopeShape(t *testing.T) {
 			if env.Detail != tc.wantDetail {
 				t.Errorf("%s %s: detail %q, want %q", tc.method, tc.path, env.Detail, tc.wantDetail)
 			}
-			if diff := cmp.Diff(tc.wantFields, env.ValidationErrors); diff != "" {
+			if diff := cmp.Diff(tc.wantFields, map[string][]string(env.ValidationErrors)); diff != "" {
 				t.Errorf("%s %s body %v: validation_errors (-want +got):\n%s", tc.method, tc.path, tc.body, diff)
 			}
 			if seen[env.ID] {
@@ -392,7 +419,7 @@ func TestTokenRefreshRejects(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := e.callHeader("POST", "/api/token/refresh/", tc.body, http.Header{})
 			env := mustEnvelope(t, fmt.Sprintf("POST /api/token/refresh/ %v", tc.body), status, body, tc.want)
-			if diff := cmp.Diff(tc.wantFields, env.ValidationErrors); diff != "" {
+			if diff := cmp.Diff(tc.wantFields, map[string][]string(env.ValidationErrors)); diff != "" {
 				t.Errorf("body %v: validation_errors (-want +got):\n%s", tc.body, diff)
 			}
 		})

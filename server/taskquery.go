@@ -103,11 +103,13 @@ func (s *Server) selectTasks(p *project, q dmQuery, keep func(*task) bool) []int
 	var included map[int]bool
 	var excluded map[int]bool
 	if sel := q.Selected; sel != nil {
-		if sel.All {
+		switch {
+		case sel.All:
 			excluded = toSet(sel.Excluded)
-		} else {
+		case len(sel.Included) > 0:
 			included = toSet(sel.Included)
 		}
+		// An empty included list is no filter at all: every task (1.23.2).
 	}
 	out := make([]int, 0, len(ids))
 	for _, id := range ids {

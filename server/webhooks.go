@@ -254,20 +254,17 @@ func readActions(f form) ([]string, bool) {
 	_ = json.Unmarshal(raw, &items)
 	out := []string{}
 	bad := false
-	for _, it := range items {
+	for i, it := range items {
 		var name string
 		if jsonKind(it) != '"' {
-			f.errs.add("actions", fmt.Sprintf("%q is not a valid choice.", pyRepr(it)))
+			f.errs.addItem("actions", i, fmt.Sprintf("%q is not a valid choice.", pyRepr(it)))
 			bad = true
 			continue
 		}
 		_ = json.Unmarshal(it, &name)
 		if _, ok := schemas.Lookup(name); !ok {
-			msg := fmt.Sprintf("%q is not a valid choice.", name)
-			if sug := schemas.Suggest(name); sug != "" && string(sug) != name {
-				msg += fmt.Sprintf(" (Label Studio sends %s)", sug)
-			}
-			f.errs.add("actions", msg)
+			// DRF's ListField keys a child's errors by its index.
+			f.errs.addItem("actions", i, fmt.Sprintf("%q is not a valid choice.", name))
 			bad = true
 			continue
 		}

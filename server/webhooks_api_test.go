@@ -157,13 +157,13 @@ func TestWebhookCreateRejects(t *testing.T) {
 		{"headers null", `{` + url + `, "headers": null}`, map[string][]string{"headers": {"This field may not be null."}}, false},
 
 		// actions (docs/label-studio-behaviour.md#create-rules, #fact-29, #fact-30)
-		{"unknown action", `{` + url + `, "actions": ["FOO"]}`, map[string][]string{"actions": {`"FOO" is not a valid choice.`}}, false},
-		{"unknown among known", `{` + url + `, "actions": ["TASKS_CREATED", "FOO"]}`, map[string][]string{"actions": {`"FOO" is not a valid choice.`}}, false},
-		{"review action is Enterprise-only", `{` + url + `, "actions": ["REVIEW_CREATED"]}`, map[string][]string{"actions": {`"REVIEW_CREATED" is not a valid choice.`}}, false},
+		{"unknown action", `{` + url + `, "actions": ["FOO"]}`, map[string][]string{"actions.0": {`"FOO" is not a valid choice.`}}, false},
+		{"unknown among known", `{` + url + `, "actions": ["TASKS_CREATED", "FOO"]}`, map[string][]string{"actions.1": {`"FOO" is not a valid choice.`}}, false},
+		{"review action is Enterprise-only", `{` + url + `, "actions": ["REVIEW_CREATED"]}`, map[string][]string{"actions.0": {`"REVIEW_CREATED" is not a valid choice.`}}, false},
 		// labelhook appends a hint to Label Studio's message for near misses.
-		{"action in lower case", `{` + url + `, "actions": ["tasks_created"]}`, map[string][]string{"actions": {`"tasks_created" is not a valid choice. (Label Studio sends TASKS_CREATED)`}}, false},
-		{"documentation-only action name", `{` + url + `, "actions": ["TASK_CREATED"]}`, map[string][]string{"actions": {`"TASK_CREATED" is not a valid choice. (Label Studio sends TASKS_CREATED)`}}, false},
-		{"action number", `{` + url + `, "actions": [5]}`, map[string][]string{"actions": {`"5" is not a valid choice.`}}, false},
+		{"action in lower case", `{` + url + `, "actions": ["tasks_created"]}`, map[string][]string{"actions.0": {`"tasks_created" is not a valid choice.`}}, false},
+		{"documentation-only action name", `{` + url + `, "actions": ["TASK_CREATED"]}`, map[string][]string{"actions.0": {`"TASK_CREATED" is not a valid choice.`}}, false},
+		{"action number", `{` + url + `, "actions": [5]}`, map[string][]string{"actions.0": {`"5" is not a valid choice.`}}, false},
 		{"actions a string", `{` + url + `, "actions": "TASKS_CREATED"}`, map[string][]string{"actions": {`Expected a list of items but got type "str".`}}, false},
 		{"actions an object", `{` + url + `, "actions": {"TASKS_CREATED": true}}`, map[string][]string{"actions": {`Expected a list of items but got type "dict".`}}, false},
 		{"actions null", `{` + url + `, "actions": null}`, map[string][]string{"actions": {"This field may not be null."}}, false},
@@ -187,7 +187,7 @@ func TestWebhookCreateRejects(t *testing.T) {
 		{"errors on several fields", `{"url": "nope", "headers": {"a b": "x"}, "actions": ["FOO"], "project": 999}`, map[string][]string{
 			"url":     {"Enter a valid URL."},
 			"headers": {"{'a b': 'x'} failed JSON schema check"},
-			"actions": {`"FOO" is not a valid choice.`},
+			"actions.0": {`"FOO" is not a valid choice.`},
 			"project": {`Invalid pk "999" - object does not exist.`},
 		}, false},
 		// the organization-only check runs only once the fields are valid
@@ -201,7 +201,7 @@ func TestWebhookCreateRejects(t *testing.T) {
 			if env.Detail != "Validation error" {
 				t.Errorf("POST %s: detail %q, want %q", tc.body, env.Detail, "Validation error")
 			}
-			got := env.ValidationErrors
+			got := map[string][]string(env.ValidationErrors)
 			if tc.some {
 				got = map[string][]string{}
 				for k, msgs := range tc.want {
@@ -399,7 +399,7 @@ func TestWebhookListFilter(t *testing.T) {
 			status, body := e.call("GET", "/api/webhooks/"+q, nil)
 			env := mustEnvelope(t, "GET /api/webhooks/"+q, status, body, http.StatusBadRequest)
 			want := map[string][]string{"project": {"Select a valid choice. That choice is not one of the available choices."}}
-			if diff := cmp.Diff(want, env.ValidationErrors); diff != "" {
+			if diff := cmp.Diff(want, map[string][]string(env.ValidationErrors)); diff != "" {
 				t.Errorf("GET /api/webhooks/%s: validation_errors (-want +got):\n%s", q, diff)
 			}
 		})
@@ -564,7 +564,7 @@ func TestWebhookUpdateRejects(t *testing.T) {
 			status, out := e.call(tc.method, path, tc.body)
 			env := mustEnvelope(t, tc.method+" "+path+" "+tc.body, status, out, http.StatusBadRequest)
 			if tc.want != nil {
-				if diff := cmp.Diff(tc.want, env.ValidationErrors); diff != "" {
+				if diff := cmp.Diff(tc.want, map[string][]string(env.ValidationErrors)); diff != "" {
 					t.Errorf("%s %s %s: validation_errors (-want +got):\n%s", tc.method, path, tc.body, diff)
 				}
 			}
