@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -101,7 +102,12 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 				t := s.newTask(p, it.data, it.meta)
 				ids = append(ids, t.ID)
 				for _, in := range it.annotations {
+					// An imported annotation is ground truth unless it says
+					// otherwise, and a bulk import unsets no other (1.23.2).
+					gt := in.groundTruth
+					in.groundTruth = nil
 					a := s.newAnnotation(t, in, now)
+					a.GroundTruth = gt == nil || *gt
 					imported := "imported"
 					a.LastAction = &imported
 					nAnn++
@@ -109,6 +115,12 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 				for _, in := range it.predictions {
 					s.newPrediction(t, in, now)
 					nPred++
+					if p.ModelVersion == "" {
+						// The project takes the imported predictions' version,
+						// "undefined" when they have none (1.23.2).
+						p.ModelVersion = cmp.Or(in.modelVersion, "undefined")
+						st.changed(kindProject, p.ID)
+					}
 				}
 				if len(it.annotations) > 0 {
 					st.relabel(t, now)
@@ -117,7 +129,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 			sum.AnnotationCount, sum.PredictionCount = &nAnn, &nPred
 			ds = s.plan(tasksCreated(st, p.ID, ids))
 		}
-		if returnIDs {
+		if returnIDs && commit { // a dry run answers without task_ids
 			sum.TaskIDs = &ids
 		}
 		sum.Duration = time.Since(start).Seconds()

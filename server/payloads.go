@@ -37,7 +37,7 @@ var projectHook = shape[*projectCtx]{
 	{"show_collab_predictions", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.ShowCollabPredictions) }},
 	{"evaluate_predictions_automatically", "", func(w *jsonw, x *projectCtx) { w.bool(x.p.EvaluatePredictionsAutomatically) }},
 	{"token", "", func(w *jsonw, x *projectCtx) { w.str(x.p.Token) }},
-	{"result_count", "", func(w *jsonw, x *projectCtx) { w.int(x.c.resultCount) }},
+	{"result_count", "", func(w *jsonw, x *projectCtx) { w.int(0) }}, // never updated by 1.23.2
 	{"color", "", func(w *jsonw, x *projectCtx) { w.str(x.p.Color) }},
 	{"maximum_annotations", "", func(w *jsonw, x *projectCtx) { w.int(x.p.MaximumAnnotations) }},
 	{"min_annotations_to_start_training", "", func(w *jsonw, x *projectCtx) { w.int(x.p.MinAnnotationsToStartTraining) }},

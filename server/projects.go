@@ -258,6 +258,9 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) err
 		}
 		next := *p
 		applyProjectFields(f, &next)
+		if r.Method == http.MethodPut && !f.has("created_by") {
+			next.CreatedBy = nil // DRF's PUT sets a field it was not given to null (1.23.2)
+		}
 		if err := f.errs.err(); err != nil {
 			return nil, nil, err
 		}

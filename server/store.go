@@ -194,12 +194,12 @@ func (st *store) share(t *task) projectCounts {
 			c.skipped++
 			continue
 		}
-		withAnn = true
 		c.annotations++
 		if a.GroundTruth {
 			c.groundTruth++
 		} else {
 			c.usefulAnnotations++
+			withAnn = true // num_tasks_with_annotations counts no ground truth (1.23.2)
 		}
 		c.resultCount += a.resultN
 	}
