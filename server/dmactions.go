@@ -128,6 +128,9 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 			// reload: the project has no task left.
 			result = map[string]any{"processed_items": len(ids), "reload": len(p.taskIDs) == 0, "detail": fmt.Sprintf("Deleted %d tasks", len(ids))}
 		case "delete_tasks_annotations":
+			// 1.23.2 serializes the project before it updates its tasks'
+			// is_labeled: finished_task_number is from before.
+			finished := st.projectCountsOf(p).finishedTasks
 			var annIDs []int
 			for _, tid := range ids {
 				t := st.tasks[tid]
@@ -136,14 +139,17 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 				st.deleteAnnotations(t, append([]int(nil), gone...))
 				st.relabel(t, now)
 			}
-			ev = append(ev, idsEvent(schemas.AnnotationsDeleted, p.ID, annIDs))
+			e := idsEvent(schemas.AnnotationsDeleted, p.ID, annIDs)
+			e.project = st.projectJSONFinished(p, finished)
+			ev = append(ev, e)
 			result = map[string]any{"processed_items": len(annIDs), "detail": fmt.Sprintf("Deleted %d annotations", len(annIDs))}
 		case "predictions_to_annotations":
-			created, err := s.predictionsToAnnotations(ids, b.ModelVersion, now)
+			finished := st.projectCountsOf(p).finishedTasks
+			created, tasksBefore, err := s.predictionsToAnnotations(ids, b.ModelVersion, now)
 			if err != nil {
 				return nil, nil, err
 			}
-			ev = append(ev, annotationsCreated(st, p.ID, created))
+			ev = append(ev, staleAnnotationsCreated(st, p.ID, created, st.projectJSONFinished(p, finished), tasksBefore))
 			result = map[string]any{"detail": fmt.Sprintf("Created %d annotations", len(created))}
 		case "delete_tasks_predictions":
 			n := 0
@@ -177,7 +183,7 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 // prediction of the selected tasks that has no annotation made from it yet
 // (and whose model_version matches, when one or a list is given) becomes an
 // annotation with last_action "prediction". Call under st.mu.
-func (s *Server) predictionsToAnnotations(taskIDs []int, version json.RawMessage, now time.Time) ([]int, error) {
+func (s *Server) predictionsToAnnotations(taskIDs []int, version json.RawMessage, now time.Time) ([]int, map[int]taskSnap, error) {
 	var versions []string
 	filter := len(version) > 0 && jsonKind(version) != 'n'
 	if filter {
@@ -188,10 +194,10 @@ func (s *Server) predictionsToAnnotations(taskIDs []int, version json.RawMessage
 			versions = []string{v}
 		case '[':
 			if err := json.Unmarshal(version, &versions); err != nil {
-				return nil, bareError(http.StatusBadRequest, "model_version must be a string or a list of strings")
+				return nil, nil, bareError(http.StatusBadRequest, "model_version must be a string or a list of strings")
 			}
 		default:
-			return nil, bareError(http.StatusBadRequest, "model_version must be a string or a list of strings")
+			return nil, nil, bareError(http.StatusBadRequest, "model_version must be a string or a list of strings")
 		}
 	}
 	st := s.st
@@ -202,9 +208,11 @@ func (s *Server) predictionsToAnnotations(taskIDs []int, version json.RawMessage
 		}
 	}
 	var created []int
+	before := map[int]taskSnap{}
 	for _, tid := range taskIDs {
 		t := st.tasks[tid]
 		touched := false
+		snap := taskSnap{st.countsOf(t), t.IsLabeled}
 		for _, pid := range slices.Clone(t.predIDs) {
 			p := st.predictions[pid]
 			if used[p.ID] || (filter && !slices.Contains(versions, p.ModelVersion)) {
@@ -214,13 +222,16 @@ func (s *Server) predictionsToAnnotations(taskIDs []int, version json.RawMessage
 			in := annotationInput{result: p.Result, hasResult: jsonKind(p.Result) == '[', parentPredict: &parent, hasParentPred: true}
 			// 1.23.2 leaves bulk_created false and last_action null here.
 			a := s.newAnnotation(t, in, now)
+			a.UpdatedBy = nil // 1.23.2 leaves it null here
 			created = append(created, a.ID)
 			touched = true
 		}
 		if touched {
 			t.UpdatedAt = now
+			t.UpdatedBy = ptr(userID)
+			before[t.ID] = snap
 			st.relabel(t, now)
 		}
 	}
-	return created, nil
+	return created, before, nil
 }

@@ -21,12 +21,12 @@ var uuid4RE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0
 
 // errEnvelope is Label Studio's error body, decoded.
 type errEnvelope struct {
-	ID               string              `json:"id"`
-	StatusCode       int                 `json:"status_code"`
-	Version          string              `json:"version"`
-	Detail           string              `json:"detail"`
-	ExcInfo          any                 `json:"exc_info"`
-	ValidationErrors fieldErrors         `json:"validation_errors"`
+	ID               string      `json:"id"`
+	StatusCode       int         `json:"status_code"`
+	Version          string      `json:"version"`
+	Detail           string      `json:"detail"`
+	ExcInfo          any         `json:"exc_info"`
+	ValidationErrors fieldErrors `json:"validation_errors"`
 }
 
 // fieldErrors reads validation_errors, flattening a list field's errors

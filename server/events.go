@@ -27,6 +27,10 @@ type event struct {
 	// nested writes the nested key's value for item i (the "task" of an
 	// annotation event); nil when the action has no nested key.
 	nested func(w *jsonw, i int) bool
+	// project, if set, is the project payload to send, rendered earlier
+	// (Label Studio serializes some bulk events before it updates the
+	// project's counters).
+	project []byte
 }
 
 // delivery is one POST to one webhook.
@@ -119,12 +123,10 @@ func (s *Server) planOne(ev event) []delivery {
 	}
 	anyPayload := slices.ContainsFunc(hooks, func(w *webhook) bool { return w.SendPayload })
 
-	var projectJSON []byte
-	if anyPayload && ev.projectID != 0 && info.Key != "project" {
+	projectJSON := ev.project
+	if anyPayload && ev.projectID != 0 && info.Key != "project" && projectJSON == nil {
 		if p := s.st.projects[ev.projectID]; p != nil {
-			var w jsonw
-			s.st.writeProject(&w, p)
-			projectJSON = w.b
+			projectJSON = s.st.projectJSON(p)
 		}
 	}
 	size := ev.n
@@ -328,6 +330,49 @@ func projectEvent(st *store, action schemas.Action, p *project) event {
 	ev := event{action: action, n: 1, item: func(w *jsonw, _ int) bool { st.writeProject(w, p); return true }}
 	if action == schemas.ProjectUpdated {
 		ev.projectID = p.ID
+	}
+	return ev
+}
+
+// taskSnap is a task's counters and is_labeled before a bulk change.
+type taskSnap struct {
+	c       taskCounts
+	labeled bool
+}
+
+// staleAnnotationsCreated is predictions_to_annotations' ANNOTATIONS_CREATED
+// as 1.23.2 sends it: serialized before the stored counters are updated,
+// so the annotations show result_count 0, the tasks their counters and
+// is_labeled from before, and the project (rendered by the caller) its
+// finished_task_number from before.
+func staleAnnotationsCreated(st *store, projectID int, ids []int, project []byte, before map[int]taskSnap) event {
+	ev := annotationsCreated(st, projectID, ids)
+	ev.project = project
+	ev.item = func(w *jsonw, i int) bool {
+		a := st.annotations[ids[i]]
+		if a == nil {
+			return false
+		}
+		cp := *a
+		cp.resultN = 0
+		st.writeAnnotation(w, &cp)
+		return true
+	}
+	ev.nested = func(w *jsonw, i int) bool {
+		a := st.annotations[ids[i]]
+		if a == nil || st.tasks[a.TaskID] == nil {
+			return false
+		}
+		t := st.tasks[a.TaskID]
+		snap, ok := before[t.ID]
+		if !ok {
+			st.writeTask(w, t)
+			return true
+		}
+		cp := *t
+		cp.IsLabeled = snap.labeled
+		taskHook.writeTo(w, &taskCtx{&cp, snap.c}, st.profile)
+		return true
 	}
 	return ev
 }

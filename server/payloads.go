@@ -125,6 +125,25 @@ var annotationHook = shape[*annotation]{
 	{"last_created_by", "", func(w *jsonw, a *annotation) { w.optInt(a.LastCreatedBy) }},
 }
 
+// projectJSON is p's payload object, rendered now.
+func (st *store) projectJSON(p *project) []byte {
+	var w jsonw
+	st.writeProject(&w, p)
+	return w.b
+}
+
+// projectJSONFinished is p's payload object rendered now, but with
+// finished_task_number as it was before a bulk change: Label Studio
+// serializes such events before it updates the tasks' is_labeled, while
+// the annotation counters are counted afresh.
+func (st *store) projectJSONFinished(p *project, finished int) []byte {
+	c := st.projectCountsOf(p)
+	c.finishedTasks = finished
+	var w jsonw
+	projectHook.writeTo(&w, &projectCtx{p, c}, st.profile)
+	return w.b
+}
+
 // writeProject writes p's payload object.
 func (st *store) writeProject(w *jsonw, p *project) {
 	projectHook.writeTo(w, &projectCtx{p, st.projectCountsOf(p)}, st.profile)

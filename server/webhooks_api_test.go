@@ -185,10 +185,10 @@ func TestWebhookCreateRejects(t *testing.T) {
 
 		// several at once: every field error is reported
 		{"errors on several fields", `{"url": "nope", "headers": {"a b": "x"}, "actions": ["FOO"], "project": 999}`, map[string][]string{
-			"url":     {"Enter a valid URL."},
-			"headers": {"{'a b': 'x'} failed JSON schema check"},
+			"url":       {"Enter a valid URL."},
+			"headers":   {"{'a b': 'x'} failed JSON schema check"},
 			"actions.0": {`"FOO" is not a valid choice.`},
-			"project": {`Invalid pk "999" - object does not exist.`},
+			"project":   {`Invalid pk "999" - object does not exist.`},
 		}, false},
 		// the organization-only check runs only once the fields are valid
 		{"field errors before the organization-only check", `{"url": "nope", "project": ` + itoa(pid) + `, "actions": ["PROJECT_CREATED"]}`,
