@@ -1,0 +1,366 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/labelhook/labelhook/receiver"
+	"github.com/labelhook/labelhook/schemas"
+)
+
+// tolerant is a good consumer: it reads the action, ignores what it does
+// not know, answers 400 to a body that is not JSON and 200 to the rest.
+func tolerant(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		http.Error(w, "not JSON", http.StatusBadRequest)
+		return
+	}
+	if _, ok := body["action"].(string); !ok {
+		http.Error(w, "no action", http.StatusBadRequest)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// needsProject fails, as code that reads body["project"] unguarded does,
+// on a TASKS_DELETED payload without a project.
+func needsProject(w http.ResponseWriter, r *http.Request) {
+	var body map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		http.Error(w, "not JSON", http.StatusBadRequest)
+		return
+	}
+	_, hasTasks := body["tasks"]
+	if _, hasProject := body["project"]; body["action"] == "TASKS_DELETED" && hasTasks && !hasProject {
+		http.Error(w, "KeyError: 'project'", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func consumer(t *testing.T, h http.HandlerFunc) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/webhook"
+}
+
+func run(t *testing.T, cfg Config) (*Report, string) {
+	t.Helper()
+	var out bytes.Buffer
+	cfg.Out = &out
+	rep, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.String())
+	}
+	return rep, out.String()
+}
+
+// names returns the names of the results with verdict v.
+func names(rep *Report, v Verdict) []string {
+	var out []string
+	for _, r := range rep.Results {
+		if r.Verdict == v {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+func TestRunGoodConsumerPasses(t *testing.T) {
+	url := consumer(t, tolerant)
+	rep, out := run(t, Config{URL: url})
+	if rep.Failed != 0 || rep.Warned != 0 || rep.Passed != len(rep.Results) {
+		t.Fatalf("%s, want every case to pass\n%s", rep.Summary(), out)
+	}
+	// Every action twice (full, send_payload off) and the special cases.
+	want := []string{
+		"TASKS_CREATED with 5000 tasks (one full chunk)", "TASKS_DELETED from delete all (no project)",
+		"ANNOTATIONS_DELETED in bulk (50, ids only)", "a skip (ANNOTATION_CREATED with was_cancelled)",
+		"ANNOTATIONS_CREATED with a list of 10", "unknown fields (a newer Label Studio)",
+		"unicode, 512 KiB of text (TASKS_CREATED)", "ANNOTATION_CREATED delivered twice",
+		"10 ANNOTATION_CREATED at once (async Label Studio)", "a body that is not JSON (not from Label Studio)",
+	}
+	got := names(rep, Pass)
+	if len(got) != 2*len(schemas.Catalog)+len(want) || !cmp.Equal(got[2*len(schemas.Catalog):], want) {
+		t.Errorf("cases:\n%s", cmp.Diff(want, got[min(len(got), 2*len(schemas.Catalog)):]))
+	}
+	if first := strings.SplitN(out, "\n", 2)[0]; first != "labelhook check "+url+": 34 cases, sent as Label Studio sends them (timeout 10s, warn over 1s, seed 0)" {
+		t.Errorf("first line %q", first)
+	}
+	for _, want := range []string{
+		"pass  TASKS_DELETED from delete all (no project)            200 ",
+		"pass  10 ANNOTATION_CREATED at once (async Label Studio)    200 x10 ",
+		"      note: the same body came twice: make handling idempotent",
+		"\n34 passed, 0 warnings, 0 failed (",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "In Label Studio") {
+		t.Errorf("a clean run explains failures:\n%s", out)
+	}
+}
+
+func TestRunFailsOnTasksDeletedWithoutProject(t *testing.T) {
+	rep, out := run(t, Config{URL: consumer(t, needsProject)})
+	if got := names(rep, Fail); !cmp.Equal(got, []string{"TASKS_DELETED from delete all (no project)"}) {
+		t.Fatalf("failed cases %q, want only the delete-all one\n%s", got, out)
+	}
+	for _, want := range []string{
+		"FAIL  TASKS_DELETED from delete all (no project)            500 ",
+		"      answered 500\n",
+		`      advice: "Delete all tasks" sends TASKS_DELETED without a project key`,
+		"33 passed, 0 warnings, 1 failed",
+		"after 50 failures in a row Label Studio sets is_active=false and stops sending",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRunWarnsOnSlowAnswers(t *testing.T) {
+	slow := func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if bytes.Contains(b, []byte(`"was_cancelled":true`)) {
+			time.Sleep(500 * time.Millisecond) // a slow consumer is the point
+		}
+		tolerant(w, &http.Request{Body: io.NopCloser(bytes.NewReader(b))})
+	}
+	rep, out := run(t, Config{URL: consumer(t, slow), Actions: []schemas.Action{schemas.AnnotationCreated}, SlowAfter: 250 * time.Millisecond})
+	if got := names(rep, Warn); !cmp.Equal(got, []string{"a skip (ANNOTATION_CREATED with was_cancelled)"}) || rep.Failed != 0 {
+		t.Fatalf("warnings %q (and %d failures), want only the skip\n%s", got, rep.Failed, out)
+	}
+	for _, want := range []string{
+		"WARN  a skip (ANNOTATION_CREATED with was_cancelled)        200 ",
+		"      answered 200 in ",
+		", over 250ms\n",
+		"      advice: Label Studio holds the annotator's save request until you answer",
+		"1 warning, 0 failed",
+		"Slow answers slow every save in the labeling UI",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRunUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String() + "/webhook"
+	ln.Close()
+	var out bytes.Buffer
+	rep, err := Run(context.Background(), Config{URL: url, Out: &out})
+	var ue *UnreachableError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "connection refused") || rep != nil {
+		t.Fatalf("Run against a closed port: %v (report %v), want an UnreachableError saying why", err, rep)
+	}
+	if out.Len() != 0 {
+		t.Errorf("printed before failing:\n%s", out.String())
+	}
+}
+
+// TestRunStopsWhenTheConsumerHangs: each delivery is bounded by the
+// timeout, and after three timeouts in a row the rest is not sent.
+func TestRunStopsWhenTheConsumerHangs(t *testing.T) {
+	stop := make(chan struct{})
+	hang := func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // so the server notices the sender leave
+		select {
+		case <-r.Context().Done(): // the sender gave up
+		case <-stop:
+		}
+	}
+	url := consumer(t, hang)
+	t.Cleanup(func() { close(stop) }) // runs before the server's Close
+	rep, out := run(t, Config{URL: url, Actions: []schemas.Action{schemas.ProjectUpdated}, Timeout: 50 * time.Millisecond})
+	if rep.Failed != len(rep.Results) {
+		t.Fatalf("%s, want every case to fail\n%s", rep.Summary(), out)
+	}
+	sent := 0
+	for _, r := range rep.Results {
+		if len(r.Answers) > 0 {
+			sent++
+			if r.Reason != "no answer: no answer within 50ms" || r.Advice != adviceTimeout {
+				t.Errorf("%s: reason %q, advice %q", r.Name, r.Reason, r.Advice)
+			}
+		} else if r.Reason != "not sent: the consumer stopped answering (3 deliveries in a row timed out)" {
+			t.Errorf("%s: reason %q", r.Name, r.Reason)
+		}
+	}
+	if sent != 3 {
+		t.Errorf("%d cases sent, want 3 before giving up\n%s", sent, out)
+	}
+	if !strings.Contains(out, "A delivery without an answer within 50ms fails the same way") {
+		t.Errorf("output lacks the timeout consequence:\n%s", out)
+	}
+}
+
+// TestRunSendsWhatTheMockSends receives the battery with the receiver,
+// which validates every body against the event contract: every body but
+// the not-JSON one is valid, and each carries the mock's headers plus the
+// webhook's own.
+func TestRunSendsWhatTheMockSends(t *testing.T) {
+	rc := receiver.New(receiver.Config{})
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	rep, out := run(t, Config{URL: srv.URL + "/hook", Headers: [][2]string{{"Authorization", "Token secret"}}})
+	if rep.Failed != 0 {
+		t.Fatalf("%s\n%s", rep.Summary(), out)
+	}
+	recs := rc.Events(receiver.Filter{})
+	invalid := 0
+	seen := map[schemas.Action]bool{}
+	for _, r := range recs {
+		seen[r.Action] = true
+		if !r.Valid {
+			invalid++
+			if !strings.Contains(r.Errors[0].Message, "not JSON") {
+				t.Errorf("#%d %s is invalid: %v\n%.300s", r.Seq, r.Action, r.Errors, r.Body)
+			}
+		}
+		for name, want := range map[string]string{"User-Agent": "python-requests/2.32.3", "Content-Type": "application/json",
+			"Accept": "*/*", "Accept-Encoding": "gzip, deflate", "Authorization": "Token secret"} {
+			if got := r.Headers.Get(name); got != want {
+				t.Errorf("#%d %s: %s is %q, want %q", r.Seq, r.Action, name, got, want)
+			}
+		}
+	}
+	delete(seen, "") // the not-JSON body
+	if invalid != 1 {
+		t.Errorf("%d invalid bodies, want 1 (the not-JSON case)", invalid)
+	}
+	if len(seen) != len(schemas.Catalog) {
+		t.Errorf("actions received: %v, want all 12", seen)
+	}
+	wantDeliveries := 0
+	for _, r := range rep.Results {
+		wantDeliveries += len(r.Answers)
+	}
+	if len(recs) != wantDeliveries {
+		t.Errorf("%d webhooks received, the report counts %d answers", len(recs), wantDeliveries)
+	}
+}
+
+func TestWithUnknownFields(t *testing.T) {
+	tests := []struct {
+		name   string
+		in     string
+		nested bool
+		want   string
+	}{
+		{"object payload", `{"action":"ANNOTATION_CREATED","annotation":{"id":1,"result":[{"value":{"a":1}}]},"project":{"id":2},"task":{"id":3,"data":{"text":"é <b>"}}}`, true,
+			`{"action":"ANNOTATION_CREATED","annotation":{"id":1,"result":[{"value":{"a":1}}],` + unknownNested + `},"project":{"id":2,` + unknownNested + `},"task":{"id":3,"data":{"text":"é <b>"},` + unknownNested + `},` + unknownTop + `}`},
+		{"list payload", `{"action":"TASKS_CREATED","tasks":[{"id":1},{"id":2.50}],"project":{}}`, true,
+			`{"action":"TASKS_CREATED","tasks":[{"id":1,` + unknownNested + `},{"id":2.50,` + unknownNested + `}],"project":{` + unknownNested + `},` + unknownTop + `}`},
+		{"ids only", `{"action":"TASKS_DELETED","tasks":[{"id":1}]}`, false,
+			`{"action":"TASKS_DELETED","tasks":[{"id":1}],` + unknownTop + `}`},
+		{"action only", `{"action":"TASKS_DELETED"}`, true, `{"action":"TASKS_DELETED",` + unknownTop + `}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := withUnknownFields([]byte(tt.in), tt.nested)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want || !json.Valid(got) {
+				t.Errorf("withUnknownFields(%s):\n%s", tt.in, cmp.Diff(tt.want, string(got)))
+			}
+		})
+	}
+}
+
+func TestReportFiles(t *testing.T) {
+	rep, _ := run(t, Config{URL: consumer(t, needsProject), Actions: []schemas.Action{schemas.TasksDeleted}})
+	var j bytes.Buffer
+	if err := rep.WriteJSON(&j); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		URL                    string
+		Passed, Warned, Failed int
+		Consequences           []string
+		Cases                  []struct {
+			Name, Verdict, Reason, Advice string
+			Answers                       []struct{ Status int }
+		}
+	}
+	if err := json.Unmarshal(j.Bytes(), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, j.String())
+	}
+	i := slices.IndexFunc(doc.Cases, func(c struct {
+		Name, Verdict, Reason, Advice string
+		Answers                       []struct{ Status int }
+	}) bool {
+		return c.Verdict == "fail"
+	})
+	if doc.Failed != 1 || i < 0 || doc.Cases[i].Name != "TASKS_DELETED from delete all (no project)" || doc.Cases[i].Answers[0].Status != 500 || len(doc.Consequences) == 0 {
+		t.Errorf("JSON report:\n%s", j.String())
+	}
+
+	var x bytes.Buffer
+	if err := rep.WriteJUnit(&x); err != nil {
+		t.Fatal(err)
+	}
+	var suites junitSuites
+	if err := xml.Unmarshal(x.Bytes(), &suites); err != nil {
+		t.Fatalf("%v\n%s", err, x.String())
+	}
+	s := suites.Suites[0]
+	if s.Tests != len(rep.Results) || s.Failures != 1 {
+		t.Fatalf("JUnit: %d tests, %d failures\n%s", s.Tests, s.Failures, x.String())
+	}
+	for _, c := range s.Cases {
+		if (c.Failure != nil) != (c.Name == "TASKS_DELETED from delete all (no project)") {
+			t.Errorf("JUnit case %q: failure %+v", c.Name, c.Failure)
+		}
+		if c.Failure != nil && (c.Failure.Message != "answered 500" || !strings.HasPrefix(c.Failure.Text, "advice: ")) {
+			t.Errorf("JUnit failure %+v", c.Failure)
+		}
+	}
+}
+
+func TestRunBadConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"no scheme", Config{URL: "127.0.0.1:1/hook"}, `want an http:// or https:// URL, got "127.0.0.1:1/hook"`},
+		{"unknown action", Config{URL: "http://127.0.0.1:1", Actions: []schemas.Action{"TASK_CREATED"}}, `unknown action "TASK_CREATED"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Run(context.Background(), tt.cfg)
+			var ce *ConfigError
+			if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Run(%+v) = %v, want a ConfigError with %q", tt.cfg, err, tt.want)
+			}
+		})
+	}
+	url := consumer(t, tolerant)
+	_, err := Run(context.Background(), Config{URL: url, LabelConfig: "<View><Text name='t' value='$t'/><Choices name='c' toName='missing'/></View>"})
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "label config") {
+		t.Errorf("bad label config: %v, want a ConfigError about the label config", err)
+	}
+}
