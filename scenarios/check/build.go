@@ -82,12 +82,18 @@ func newBuilder(cfg Config) (*builder, error) {
 		return nil, &ConfigError{fmt.Errorf("label config: %w", err)}
 	}
 	cp := &capture{}
-	b := &builder{cfg: cfg, lc: lc, g: fakedata.New(cfg.Seed), cap: cp,
-		srv: server.New(server.Config{
-			HTTPClient:             &http.Client{Transport: cp},
-			MaxConsecutiveFailures: -1,
-			Logger:                 slog.New(slog.DiscardHandler),
-		})}
+	srv, err := server.New(server.Config{
+		HTTPClient:             &http.Client{Transport: cp},
+		MaxConsecutiveFailures: -1,
+		Logger:                 slog.New(slog.DiscardHandler),
+		// An organization-level webhook sees every event, "delete all
+		// tasks" too (Label Studio Enterprise); the payloads are the same.
+		OrganizationWebhooks: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start the in-process mock: %w", err)
+	}
+	b := &builder{cfg: cfg, lc: lc, g: fakedata.New(cfg.Seed), cap: cp, srv: srv}
 	headers := map[string]string{}
 	for _, kv := range cfg.Headers {
 		headers[kv[0]] = kv[1]
