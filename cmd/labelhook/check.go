@@ -19,7 +19,7 @@ import (
 type secondsFlag struct{ d *time.Duration }
 
 func (f secondsFlag) String() string {
-	if f.d == nil {
+	if f.d == nil || *f.d == 0 {
 		return ""
 	}
 	return f.d.String()
@@ -45,14 +45,14 @@ func (f secondsFlag) Set(v string) error {
 // prints a row per case. Exit 0: every case passed (warnings allowed); 1:
 // a case failed; 2: bad usage, or nothing answers at the URL.
 func runCheck(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	cfg := check.Config{Timeout: server.DefaultWebhookTimeout, SlowAfter: check.DefaultSlowAfter}
+	cfg := check.Config{Timeout: server.DefaultWebhookTimeout}
 	var headers headerFlag
 	fs := newFlagSet("check", "check [flags] URL  (your pipeline's webhook URL, running)", stderr)
 	configPath := fs.String("label-config", "", "label config `FILE` (XML) the payloads follow (default: a text classification config)")
 	fs.Var(&headers, "header", "add the header 'Name: value' to every delivery, as your webhook's headers do (repeatable)")
 	actions := fs.String("actions", "", "only the actions your webhook subscribes to, comma-separated (default: all 12)")
-	fs.Var(secondsFlag{&cfg.Timeout}, "timeout", "how long one delivery may take, as Label Studio's webhook timeout (10s, or seconds)")
-	fs.Var(secondsFlag{&cfg.SlowAfter}, "slow", "warn about answers slower than this (Label Studio waits for them inside the annotator's save)")
+	fs.Var(secondsFlag{&cfg.Timeout}, "timeout", "how long one delivery may take, as Label Studio's WEBHOOK_TIMEOUT (a duration such as 10s, or seconds)")
+	fs.Var(secondsFlag{&cfg.SlowAfter}, "slow", fmt.Sprintf("warn about answers slower than this, as Label Studio waits for them inside the annotator's save (default %s, or half of --timeout when shorter)", check.DefaultSlowAfter))
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the generated data: the same seed sends the same data")
 	junit := fs.String("junit", "", "also write a JUnit XML report to this `FILE`")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this `FILE`")

@@ -141,7 +141,7 @@ func TestRunCommandUsageErrors(t *testing.T) {
 		{"bad server", []string{"--server", "localhost:8080", dir}, `--server "localhost:8080": want an http:// or https:// URL`},
 		{"bad receiver URL", []string{"--server", "http://127.0.0.1:1", "--receiver-url", "x", dir}, `--receiver-url "x": want`},
 		{"bad pipeline URL", []string{"--pipeline", "127.0.0.1:8000/hook", dir}, `--pipeline "127.0.0.1:8000/hook": want an http:// or https:// URL`},
-		{"bad seed", []string{"--seed", "one", dir}, `invalid value "one" for flag -seed`},
+		{"bad seed", []string{"--seed", "one", dir}, `invalid value "one" for --seed`},
 		{"junit in a missing folder", []string{"--junit", filepath.Join(dir, "no", "r.xml"), dir}, "--junit: open"},
 		{"unknown flag", []string{"--nope", dir}, "unknown flag --nope"},
 	}

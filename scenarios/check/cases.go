@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/labelhook/labelhook/internal/pyjson"
 	"github.com/labelhook/labelhook/schemas"
+	"github.com/labelhook/labelhook/server"
 )
 
 // mode is how a case sends its deliveries.
@@ -68,12 +70,12 @@ func cases(cfg Config) []caseDef {
 		}
 	}
 	add(caseDef{name: fmt.Sprintf("TASKS_CREATED with %d tasks (one full chunk)", bigImport), action: schemas.TasksCreated,
-		advice: "an import sends up to 5000 tasks in one event: stream or batch your work, and answer before Label Studio's timeout",
+		advice: fmt.Sprintf("an import sends up to %d tasks in one event: stream or batch your work, and answer before Label Studio's timeout", bigImport),
 		build: func(b *builder) ([]delivery, error) {
 			return b.emit(schemas.TasksCreated, http.MethodPost, fmt.Sprintf("/api/projects/%d/import", b.pid), b.tasks(bigImport, false))
 		}})
 	add(caseDef{name: "TASKS_DELETED from delete all (no project)", action: schemas.TasksDeleted,
-		advice: `"Delete all tasks" sends TASKS_DELETED without a project key (to organization webhooks): read project only when it is there`,
+		advice: `"Delete all tasks" sends TASKS_DELETED without a project key (to organization webhooks, Label Studio Enterprise): read project only when it is there`,
 		build: func(b *builder) ([]delivery, error) {
 			pid, err := b.project()
 			if err != nil {
@@ -123,7 +125,11 @@ func cases(cfg Config) []caseDef {
 					}
 					for _, d := range full {
 						info, _ := schemas.Lookup(string(a))
-						if d.body, err = withUnknownFields(d.body, !info.IDOnly); err != nil {
+						body, err := withUnknownFields(d.body, !info.IDOnly)
+						if err == nil {
+							d.body, err = pyjson.Dumps(nil, body) // as python-requests writes it
+						}
+						if err != nil {
 							return nil, fmt.Errorf("%s: add unknown fields: %w", a, err)
 						}
 						ds = append(ds, d)
@@ -170,9 +176,12 @@ func cases(cfg Config) []caseDef {
 	return out
 }
 
+// bigImport is the largest chunk: the mock's batch size, the verified
+// release's WEBHOOK_BATCH_SIZE.
+var bigImport = server.DefaultBatchSize
+
 // Sizes of the bulk cases.
 const (
-	bigImport      = 5000
 	bulkDelete     = 50
 	bulkCreate     = 10
 	largeTextBytes = 512 << 10

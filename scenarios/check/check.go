@@ -19,8 +19,9 @@ import (
 
 // Defaults of the zero Config.
 const (
-	// DefaultSlowAfter is the answer time past which a case warns: Label
-	// Studio waits for the answer inside the annotator's save request.
+	// DefaultSlowAfter is the answer time past which a case warns (or half
+	// the timeout, when that is shorter): Label Studio waits for the answer
+	// inside the annotator's save request.
 	DefaultSlowAfter = time.Second
 	// DefaultBurst is how many deliveries the concurrent case sends at once.
 	DefaultBurst = 10
@@ -44,10 +45,13 @@ type Config struct {
 	Headers [][2]string
 	// Actions are the actions the consumer subscribes to (default: all 12).
 	Actions []schemas.Action
-	// Timeout bounds one delivery, as Label Studio's webhook timeout does
-	// (default 10 s).
+	// Timeout bounds one delivery, as Label Studio's WEBHOOK_TIMEOUT does
+	// (default: the mock's, server.DefaultWebhookTimeout, the verified
+	// release's). It bounds the whole exchange; Label Studio's bounds each
+	// read, so an answer that trickles in may fare better there.
 	Timeout time.Duration
-	// SlowAfter is the answer time past which a case warns (default 1 s).
+	// SlowAfter is the answer time past which a case warns (default 1 s,
+	// or half the timeout when that is shorter).
 	SlowAfter time.Duration
 	// Burst is how many deliveries the concurrent case sends (default 10).
 	Burst int
@@ -75,7 +79,7 @@ func (c Config) withDefaults() Config {
 		c.Timeout = server.DefaultWebhookTimeout
 	}
 	if c.SlowAfter <= 0 {
-		c.SlowAfter = DefaultSlowAfter
+		c.SlowAfter = min(DefaultSlowAfter, c.Timeout/2)
 	}
 	if c.Burst <= 0 {
 		c.Burst = DefaultBurst

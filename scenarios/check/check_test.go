@@ -6,19 +6,23 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/labelhook/labelhook/internal/pyjson"
 	"github.com/labelhook/labelhook/receiver"
 	"github.com/labelhook/labelhook/schemas"
+	"github.com/labelhook/labelhook/server"
 )
 
 // tolerant is a good consumer: it reads the action, ignores what it does
@@ -99,7 +103,9 @@ func TestRunGoodConsumerPasses(t *testing.T) {
 	if len(got) != 2*len(schemas.Catalog)+len(want) || !cmp.Equal(got[2*len(schemas.Catalog):], want) {
 		t.Errorf("cases:\n%s", cmp.Diff(want, got[min(len(got), 2*len(schemas.Catalog)):]))
 	}
-	if first := strings.SplitN(out, "\n", 2)[0]; first != "labelhook check "+url+": 34 cases, sent as Label Studio sends them (timeout 10s, warn over 1s, seed 0)" {
+	head := fmt.Sprintf("labelhook check %s: 34 cases, sent as Label Studio sends them (timeout %s, warn over %s, seed 0)",
+		url, server.DefaultWebhookTimeout, min(DefaultSlowAfter, server.DefaultWebhookTimeout/2))
+	if first := strings.SplitN(out, "\n", 2)[0]; first != head {
 		t.Errorf("first line %q", first)
 	}
 	for _, want := range []string{
@@ -127,7 +133,7 @@ func TestRunFailsOnTasksDeletedWithoutProject(t *testing.T) {
 		"      answered 500\n",
 		`      advice: "Delete all tasks" sends TASKS_DELETED without a project key`,
 		"33 passed, 0 warnings, 1 failed",
-		"after 50 failures in a row Label Studio sets is_active=false and stops sending",
+		"In Label Studio a failed delivery is not retried: that event never reaches your pipeline.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -138,7 +144,12 @@ func TestRunFailsOnTasksDeletedWithoutProject(t *testing.T) {
 func TestRunWarnsOnSlowAnswers(t *testing.T) {
 	slow := func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		if bytes.Contains(b, []byte(`"was_cancelled":true`)) {
+		var body struct {
+			Annotation struct {
+				WasCancelled bool `json:"was_cancelled"`
+			} `json:"annotation"`
+		}
+		if json.Unmarshal(b, &body) == nil && body.Annotation.WasCancelled {
 			time.Sleep(500 * time.Millisecond) // a slow consumer is the point
 		}
 		tolerant(w, &http.Request{Body: io.NopCloser(bytes.NewReader(b))})
@@ -221,7 +232,16 @@ func TestRunStopsWhenTheConsumerHangs(t *testing.T) {
 // webhook's own.
 func TestRunSendsWhatTheMockSends(t *testing.T) {
 	rc := receiver.New(receiver.Config{})
-	srv := httptest.NewServer(rc)
+	var mu sync.Mutex
+	var raw [][]byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		raw = append(raw, b)
+		mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		rc.ServeHTTP(w, r)
+	}))
 	defer srv.Close()
 	rep, out := run(t, Config{URL: srv.URL + "/hook", Headers: [][2]string{{"Authorization", "Token secret"}}})
 	if rep.Failed != 0 {
@@ -238,7 +258,7 @@ func TestRunSendsWhatTheMockSends(t *testing.T) {
 				t.Errorf("#%d %s is invalid: %v\n%.300s", r.Seq, r.Action, r.Errors, r.Body)
 			}
 		}
-		for name, want := range map[string]string{"User-Agent": "python-requests/2.32.3", "Content-Type": "application/json",
+		for name, want := range map[string]string{"User-Agent": server.DefaultUserAgent, "Content-Type": "application/json",
 			"Accept": "*/*", "Accept-Encoding": "gzip, deflate", "Authorization": "Token secret"} {
 			if got := r.Headers.Get(name); got != want {
 				t.Errorf("#%d %s: %s is %q, want %q", r.Seq, r.Action, name, got, want)
@@ -246,6 +266,13 @@ func TestRunSendsWhatTheMockSends(t *testing.T) {
 		}
 	}
 	delete(seen, "") // the not-JSON body
+	// Every body is as python-requests writes it (", ", ": ", \uXXXX),
+	// the mock's own and the ones built or changed here alike.
+	for _, b := range raw {
+		if py, err := pyjson.Dumps(nil, b); json.Valid(b) && (err != nil || !bytes.Equal(py, b)) {
+			t.Errorf("a body is not in json.dumps form: %v\n%.200s", err, b)
+		}
+	}
 	if invalid != 1 {
 		t.Errorf("%d invalid bodies, want 1 (the not-JSON case)", invalid)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/labelhook/labelhook/internal/fakedata"
+	"github.com/labelhook/labelhook/internal/pyjson"
 	"github.com/labelhook/labelhook/schemas"
 )
 
@@ -14,8 +15,8 @@ import (
 // only through /api/labels and /api/label_links, which it does not
 // simulate), so their bodies are built here as Label Studio's serializers
 // build them (docs/label-studio-behaviour.md#label-links), around the
-// project payload and the headers of a delivery the mock does make, and
-// checked against the schemas. `labelhook trigger` builds them the same way.
+// project payload and the headers of a delivery the mock does make, written
+// as python-requests writes JSON and checked against the schemas. `labelhook trigger` builds them the same way.
 
 // labelLinkObj is LabelLinkSerializer's output.
 type labelLinkObj struct {
@@ -95,6 +96,10 @@ func (b *builder) labelLink(a schemas.Action) (delivery, error) {
 			out.LabelLink = map[string]int{"id": link.ID}
 		}
 		body, _ = encodeJSON(out)
+	}
+	body, err = pyjson.Dumps(nil, body) // as python-requests writes it
+	if err != nil {
+		return delivery{}, fmt.Errorf("%s: %w", a, err)
 	}
 	if got, problems := schemas.Validate(body); got != a || len(problems) > 0 {
 		return delivery{}, fmt.Errorf("%s: the built body breaks the contract (a bug in labelhook): %v\n%s", a, problems, body)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/labelhook/labelhook/server"
 )
 
 // The text report: a first line naming the URL and the number of cases,
@@ -99,9 +101,14 @@ func (r *Report) Consequences() []string {
 		}
 	}
 	if r.Failed > 0 {
-		out = append(out, "In Label Studio a failed delivery is not retried: that event never reaches your pipeline. "+
-			"Each one also counts toward the webhook's consecutive_failures: after 50 failures in a row Label Studio sets is_active=false "+
-			"and stops sending until someone turns the webhook back on.")
+		out = append(out, "In Label Studio a failed delivery is not retried: that event never reaches your pipeline.")
+		if n := server.DefaultMaxConsecutiveFailures; n > 0 {
+			out = append(out, fmt.Sprintf("Each failure counts toward the webhook's consecutive_failures: after %d in a row Label Studio sets is_active=false "+
+				"and stops sending until someone turns the webhook back on.", n))
+		} else {
+			out = append(out, "Label Studio's newest code also counts failures: after 50 in a row (WEBHOOK_MAX_CONSECUTIVE_FAILURES) it sets is_active=false "+
+				"and stops sending until someone turns the webhook back on (the releases labelhook verified do not yet).")
+		}
 	}
 	if timeouts {
 		out = append(out, fmt.Sprintf("A delivery without an answer within %s fails the same way, after holding the annotator's save request that long.", r.cfg.Timeout))
