@@ -262,10 +262,13 @@ steps:
 			c.mu.Lock()
 			c.gets = 0
 			c.mu.Unlock()
-			rep, out := runYAML(t, tc.src, Options{})
+			rep, out := runYAML(t, tc.src, Options{Verbose: true})
 			if tc.message == "" {
 				if r := only(t, rep, out); r.Status != Passed {
 					t.Fatalf("status %s %s\n%s", r.Status, r.Message, out)
+				}
+				if want := "GET " + url + "/jobs (asked 3 times) -> 200"; !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
 				}
 				return
 			}

@@ -505,6 +505,9 @@ func (s *scenarioRun) step(ctx context.Context, i int, st *step) *failure {
 	if err != nil {
 		return s.failf(st, i, "%v", err)
 	}
+	if s.tries > 1 {
+		line += fmt.Sprintf(" (asked %d times)", s.tries)
+	}
 	s.logf("%s:%d: %s: %s -> %d%s", s.sc.File, st.line, st.title(i), line, status, s.eventsText(evs))
 	return s.check(st, i, exps, evs)
 }

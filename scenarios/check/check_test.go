@@ -391,3 +391,40 @@ func TestRunBadConfig(t *testing.T) {
 		t.Errorf("bad label config: %v, want a ConfigError about the label config", err)
 	}
 }
+
+func TestJudge(t *testing.T) {
+	ok := func(status int, ms float64) Answer { return Answer{Status: status, MS: ms} }
+	timeout := Answer{Error: "no answer within 1s", MS: 1000, timeout: true}
+	down := Answer{Error: `Post "http://x/": EOF`, MS: 1}
+	cfg := Config{SlowAfter: 100 * time.Millisecond}
+	plain := caseDef{name: "c", advice: "the case's advice"}
+	tests := []struct {
+		name           string
+		c              caseDef
+		answers        []Answer
+		verdict        Verdict
+		reason, advice string
+	}{
+		{"2xx", plain, []Answer{ok(204, 3)}, Pass, "answered 204 in 3ms", ""},
+		{"500", plain, []Answer{ok(500, 3)}, Fail, "answered 500", "the case's advice"},
+		{"redirect left unfollowed", plain, []Answer{ok(302, 3)}, Fail, "answered 302", "the case's advice"},
+		{"timeout", plain, []Answer{timeout}, Fail, "no answer: no answer within 1s", adviceTimeout},
+		{"connection lost", plain, []Answer{down}, Fail, `no answer: Post "http://x/": EOF`, adviceDown},
+		{"slow", plain, []Answer{ok(200, 150)}, Warn, "answered 200 in 150ms, over 100ms", adviceSlow},
+		{"twice", plain, []Answer{ok(200, 1), ok(409, 1)}, Fail, "1 of 2 failed: 200, then 409", "the case's advice"},
+		{"burst", plain, []Answer{ok(200, 1), timeout, ok(200, 2), timeout}, Fail, "2 of 4 failed: 200 x2, timeout x2: no answer within 1s", adviceTimeout},
+		{"burst passes", plain, []Answer{ok(200, 1), ok(200, 7)}, Pass, "answered 200 x2, the slowest in 7ms", ""},
+		{"not JSON, 400", caseDef{mode: garbage, advice: "a"}, []Answer{ok(400, 1)}, Pass, "answered 400 to a body that is not JSON", ""},
+		{"not JSON, 200", caseDef{mode: garbage, advice: "a"}, []Answer{ok(200, 1)}, Warn, "answered 200 to a body that is not JSON", "a"},
+		{"not JSON, 500", caseDef{mode: garbage, advice: "a"}, []Answer{ok(500, 1)}, Warn, "answered 500 to a body that is not JSON", "a"},
+		{"not JSON, crash", caseDef{mode: garbage, advice: "a"}, []Answer{down}, Warn, `no answer: Post "http://x/": EOF`, "a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := judge(cfg, tt.c, tt.answers)
+			if got.Verdict != tt.verdict || got.Reason != tt.reason || got.Advice != tt.advice {
+				t.Errorf("judge(%+v):\ngot  %s %q %q\nwant %s %q %q", tt.answers, got.Verdict, got.Reason, got.Advice, tt.verdict, tt.reason, tt.advice)
+			}
+		})
+	}
+}

@@ -11,16 +11,19 @@ import (
 // A case fails when any delivery gets no answer within the timeout, no
 // answer at all, or a status other than 2xx (all of which Label Studio
 // counts as failed deliveries); it warns when an answer takes longer than
-// SlowAfter. The not-JSON case wants a 4xx: a 2xx or 5xx warns.
+// SlowAfter. The not-JSON case wants a 4xx: anything else warns.
 func judge(cfg Config, c caseDef, answers []Answer) Result {
 	res := Result{Name: c.name, Action: c.action, Answers: answers, Note: c.note}
 	fail := func(reason, advice string) Result {
 		res.Verdict, res.Reason, res.Advice = Fail, reason, advice
 		return res
 	}
+	if c.mode == garbage {
+		return judgeGarbage(res, c, answers[0])
+	}
 	var bad []Answer
 	for _, a := range answers {
-		if a.Error != "" || (c.mode != garbage && !a.ok()) {
+		if !a.ok() {
 			bad = append(bad, a)
 		}
 	}
@@ -47,15 +50,6 @@ func judge(cfg Config, c caseDef, answers []Answer) Result {
 			slowest = a
 		}
 	}
-	if c.mode == garbage {
-		a := answers[0]
-		if a.Status >= 400 && a.Status <= 499 {
-			res.Verdict, res.Reason = Pass, fmt.Sprintf("answered %d to a body that is not JSON", a.Status)
-			return res
-		}
-		res.Verdict, res.Reason, res.Advice = Warn, fmt.Sprintf("answered %d to a body that is not JSON", a.Status), c.advice
-		return res
-	}
 	if slowest.took() > cfg.SlowAfter {
 		res.Verdict, res.Reason, res.Advice = Warn,
 			fmt.Sprintf("answered %d in %s, over %s", slowest.Status, round(slowest.took()), cfg.SlowAfter), adviceSlow
@@ -70,6 +64,20 @@ func judge(cfg Config, c caseDef, answers []Answer) Result {
 	return res
 }
 
+// judgeGarbage judges the answer to a body that is not JSON: Label Studio
+// never sends one, so anything but a 4xx only warns.
+func judgeGarbage(res Result, c caseDef, a Answer) Result {
+	switch {
+	case a.Error != "":
+		res.Verdict, res.Reason, res.Advice = Warn, describe(a), c.advice
+	case a.Status >= 400 && a.Status <= 499:
+		res.Verdict, res.Reason = Pass, fmt.Sprintf("answered %d to a body that is not JSON", a.Status)
+	default:
+		res.Verdict, res.Reason, res.Advice = Warn, fmt.Sprintf("answered %d to a body that is not JSON", a.Status), c.advice
+	}
+	return res
+}
+
 // describe says what one failed delivery got.
 func describe(a Answer) string {
 	if a.Error != "" {
@@ -78,24 +86,27 @@ func describe(a Answer) string {
 	return fmt.Sprintf("answered %d", a.Status)
 }
 
-// statuses lists the answers' statuses, runs of one collapsed: "200 x9,
-// 500", "200, then 409".
+// statuses sums up the answers' statuses: "200", "200 x9, 500", "200,
+// then 409" (two answers keep their order), "200 x7, timeout x3".
 func statuses(answers []Answer) string {
-	var parts []string
-	for i := 0; i < len(answers); {
-		j := i
-		for j < len(answers) && statusText(answers[j]) == statusText(answers[i]) {
-			j++
-		}
-		p := statusText(answers[i])
-		if j-i > 1 {
-			p += fmt.Sprintf(" x%d", j-i)
-		}
-		parts = append(parts, p)
-		i = j
+	if len(answers) == 2 && statusText(answers[0]) != statusText(answers[1]) {
+		return statusText(answers[0]) + ", then " + statusText(answers[1])
 	}
-	if len(parts) == 2 && len(answers) == 2 {
-		return parts[0] + ", then " + parts[1]
+	var order []string
+	count := map[string]int{}
+	for _, a := range answers {
+		t := statusText(a)
+		if count[t] == 0 {
+			order = append(order, t)
+		}
+		count[t]++
+	}
+	parts := make([]string, len(order))
+	for i, t := range order {
+		parts[i] = t
+		if count[t] > 1 {
+			parts[i] += fmt.Sprintf(" x%d", count[t])
+		}
 	}
 	return strings.Join(parts, ", ")
 }

@@ -58,7 +58,7 @@ func (r *Report) add(res Result) {
 		}
 		took = round(slowest).String()
 	}
-	fmt.Fprintf(&b, "%-4s  %s%s  %-12s %8s\n", label, name, strings.Repeat(" ", nameWidth-utf8.RuneCountInString(name)), answer, took)
+	fmt.Fprintf(&b, "%-4s  %s%s  %-18s %8s\n", label, name, strings.Repeat(" ", nameWidth-utf8.RuneCountInString(name)), answer, took)
 	if res.Verdict != Pass {
 		fmt.Fprintf(&b, "      %s\n", res.Reason)
 		if res.Advice != "" {
