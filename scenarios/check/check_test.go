@@ -413,6 +413,7 @@ func TestJudge(t *testing.T) {
 		{"slow", plain, []Answer{ok(200, 150)}, Warn, "answered 200 in 150ms, over 100ms", adviceSlow},
 		{"twice", plain, []Answer{ok(200, 1), ok(409, 1)}, Fail, "1 of 2 failed: 200, then 409", "the case's advice"},
 		{"burst", plain, []Answer{ok(200, 1), timeout, ok(200, 2), timeout}, Fail, "2 of 4 failed: 200 x2, timeout x2: no answer within 1s", adviceTimeout},
+		{"burst that a serial consumer cannot take", caseDef{mode: together, advice: "b"}, []Answer{ok(200, 1), timeout}, Fail, "1 of 2 failed: 200, then timeout: no answer within 1s", "b"},
 		{"burst passes", plain, []Answer{ok(200, 1), ok(200, 7)}, Pass, "answered 200 x2, the slowest in 7ms", ""},
 		{"not JSON, 400", caseDef{mode: garbage, advice: "a"}, []Answer{ok(400, 1)}, Pass, "answered 400 to a body that is not JSON", ""},
 		{"not JSON, 200", caseDef{mode: garbage, advice: "a"}, []Answer{ok(200, 1)}, Warn, "answered 200 to a body that is not JSON", "a"},

@@ -37,6 +37,8 @@ func judge(cfg Config, c caseDef, answers []Answer) Result {
 			}
 		}
 		switch {
+		case first.timeout && c.mode == together: // one at a time would have passed
+			return fail(reason, c.advice)
 		case first.timeout:
 			return fail(reason, adviceTimeout)
 		case first.Error != "":
