@@ -10,13 +10,13 @@ import (
 	"github.com/labelhook/labelhook/server"
 )
 
-// mode is how a case sends its deliveries.
+// mode is how a case sends its deliveries. The zero mode sends them one
+// after the other, each after the last one's answer: Label Studio's
+// default, sync delivery.
 type mode int
 
 const (
-	// oneByOne sends them one after the other, each after the last one's
-	// answer: Label Studio's default, sync delivery.
-	oneByOne mode = iota
+	_ mode = iota
 	// together sends them all at once: Label Studio with async delivery
 	// and several workers.
 	together
