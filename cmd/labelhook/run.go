@@ -22,7 +22,7 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	junit := fs.String("junit", "", "also write a JUnit XML report to this file")
 	verbose := fs.Bool("v", false, "print every step")
 	settle := fs.Duration("settle", scenarios.DefaultSettle, "with --server: how long a step with expect keeps listening for late events; 0 turns it off")
-	pipeline := fs.String("pipeline", "", "relay every webhook to your pipeline at this `URL` and record its answers (overrides the scenarios' pipeline: keys)")
+	pipeline := fs.String("pipeline", "", "relay every webhook to your pipeline at this URL and record its answers (overrides the scenarios' pipeline: keys)")
 	seed := fs.Int64("seed", 1, "seed of the task data that generate: steps make: the same seed makes the same data")
 	parallel := fs.Int("parallel", scenarios.DefaultParallel(), "scenarios run at once in-process, 4 per CPU by default (external mode runs one at a time)")
 	fs.bindEnv("server", "LABELHOOK_SERVER")
