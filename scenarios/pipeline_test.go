@@ -124,6 +124,8 @@ func TestRunPipelineFailures(t *testing.T) {
 			"t.yaml:5: step 3 (import_tasks): pipeline: #1 TASKS_CREATED: answered 202, want 4xx", nil},
 		{"slow", func(c *consumer) { c.delay = 50 * time.Millisecond }, strings.Replace(pipelineScenario, "max_time: 5s", "max_time: 10ms", 1), "",
 			"t.yaml:7: step 4 (annotate): pipeline: #2 ANNOTATION_CREATED: answered in ", []string{"(pipeline: 200 in "}},
+		{"slower than the mock's timeout", func(c *consumer) { c.delay = 300 * time.Millisecond }, "server: {webhook_timeout: 100ms}\n" + pipelineScenario, "",
+			"t.yaml:6: step 3 (import_tasks): pipeline: #1 TASKS_CREATED: no answer: forward to ", []string{"(pipeline: no answer)"}},
 		{"unreachable", nil, pipelineScenario, "http://" + closedAddr(t) + "/webhook",
 			"t.yaml:5: step 3 (import_tasks): pipeline: #1 TASKS_CREATED: no answer: forward: Post \"http://", []string{"(pipeline: no answer)"}},
 	}
@@ -142,6 +144,9 @@ func TestRunPipelineFailures(t *testing.T) {
 			r := only(t, rep, out)
 			if tc.name == "unreachable" && !strings.Contains(r.Message, "connection refused") {
 				t.Errorf("message %q does not say why", r.Message)
+			}
+			if tc.name == "slower than the mock's timeout" && !strings.HasSuffix(r.Message, ": timed out: no answer within 100ms") {
+				t.Errorf("message %q does not say it timed out", r.Message)
 			}
 			if tc.name == "slow" && !strings.HasSuffix(r.Message, ", want at most 10ms") {
 				t.Errorf("message %q does not say the bound", r.Message)

@@ -396,7 +396,9 @@ func (s *scenarioRun) startLocal() (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start mock server: %w", err)
 	}
-	rc := receiver.New(receiver.Config{ForwardTo: s.pipeline})
+	// A pipeline slower than the mock's timeout has failed the delivery,
+	// as it would in Label Studio: the relay gives up then too.
+	rc := receiver.New(receiver.Config{ForwardTo: s.pipeline, ForwardTimeout: srv.Config().WebhookTimeout})
 	apiEP, err := listen("127.0.0.1:0", srv)
 	if err != nil {
 		return nil, fmt.Errorf("start mock server: %w", err)
