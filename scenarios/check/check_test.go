@@ -86,6 +86,7 @@ func names(rep *Report, v Verdict) []string {
 }
 
 func TestRunGoodConsumerPasses(t *testing.T) {
+	t.Parallel()
 	url := consumer(t, tolerant)
 	rep, out := run(t, Config{URL: url})
 	if rep.Failed != 0 || rep.Warned != 0 || rep.Passed != len(rep.Results) {
@@ -124,6 +125,7 @@ func TestRunGoodConsumerPasses(t *testing.T) {
 }
 
 func TestRunFailsOnTasksDeletedWithoutProject(t *testing.T) {
+	t.Parallel()
 	rep, out := run(t, Config{URL: consumer(t, needsProject)})
 	if got := names(rep, Fail); !cmp.Equal(got, []string{"TASKS_DELETED from delete all (no project)"}) {
 		t.Fatalf("failed cases %q, want only the delete-all one\n%s", got, out)
@@ -142,6 +144,7 @@ func TestRunFailsOnTasksDeletedWithoutProject(t *testing.T) {
 }
 
 func TestRunWarnsOnSlowAnswers(t *testing.T) {
+	t.Parallel()
 	slow := func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		var body struct {
@@ -193,6 +196,7 @@ func TestRunUnreachable(t *testing.T) {
 // TestRunStopsWhenTheConsumerHangs: each delivery is bounded by the
 // timeout, and after three timeouts in a row the rest is not sent.
 func TestRunStopsWhenTheConsumerHangs(t *testing.T) {
+	t.Parallel()
 	stop := make(chan struct{})
 	hang := func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body) // so the server notices the sender leave
@@ -231,6 +235,7 @@ func TestRunStopsWhenTheConsumerHangs(t *testing.T) {
 // the not-JSON one is valid, and each carries the mock's headers plus the
 // webhook's own.
 func TestRunSendsWhatTheMockSends(t *testing.T) {
+	t.Parallel()
 	rc := receiver.New(receiver.Config{})
 	var mu sync.Mutex
 	var raw [][]byte
@@ -317,6 +322,7 @@ func TestWithUnknownFields(t *testing.T) {
 }
 
 func TestReportFiles(t *testing.T) {
+	t.Parallel()
 	rep, _ := run(t, Config{URL: consumer(t, needsProject), Actions: []schemas.Action{schemas.TasksDeleted}})
 	var j bytes.Buffer
 	if err := rep.WriteJSON(&j); err != nil {
