@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,9 +14,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/labelhook/labelhook/scenarios/check"
-	"github.com/labelhook/labelhook/server"
 )
 
 // checkCmd runs `labelhook check args...`.
@@ -63,15 +59,16 @@ func TestCheckCommand(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"good consumer", webhookConsumer(t, false, 0), []string{"--actions", "TASKS_DELETED,ANNOTATION_CREATED"}, 0,
-			[]string{fmt.Sprintf(": 12 cases, sent as Label Studio sends them (timeout %s, warn over %s, seed 1)\n",
-				server.DefaultWebhookTimeout, min(check.DefaultSlowAfter, server.DefaultWebhookTimeout/2)),
+		// Bounds no machine reaches, but in the timing case: the defaults
+		// are the package's (scenarios/check TestDefaults).
+		{"good consumer", webhookConsumer(t, false, 0), []string{"--actions", "TASKS_DELETED,ANNOTATION_CREATED", "--timeout", "30", "--slow", "10s"}, 0,
+			[]string{": 12 cases, sent as Label Studio sends them (timeout 30s, warn over 10s, seed 1)\n",
 				"pass  TASKS_DELETED from delete all (no project)", "\n12 passed, 0 warnings, 0 failed ("}},
-		{"fails on TASKS_DELETED without project", webhookConsumer(t, true, 0), []string{"--actions", "TASKS_DELETED", "--junit", junit, "--json", jsonPath}, 1,
+		{"fails on TASKS_DELETED without project", webhookConsumer(t, true, 0), []string{"--actions", "TASKS_DELETED", "--timeout", "30s", "--junit", junit, "--json", jsonPath}, 1,
 			[]string{"FAIL  TASKS_DELETED from delete all (no project)            500 ", "      answered 500\n",
 				"1 failed (", "In Label Studio a failed delivery is not retried"}},
-		{"slow consumer warns", webhookConsumer(t, false, 300*time.Millisecond), []string{"--actions", "ANNOTATION_CREATED", "--slow", "150ms", "--timeout", "5"}, 0,
-			[]string{"(timeout 5s, warn over 150ms, seed 1)", "WARN  a skip (ANNOTATION_CREATED with was_cancelled)", ", over 150ms\n", "1 warning, 0 failed"}},
+		{"slow consumer warns", webhookConsumer(t, false, 1500*time.Millisecond), []string{"--actions", "ANNOTATION_CREATED", "--slow", "1s", "--timeout", "30"}, 0,
+			[]string{"(timeout 30s, warn over 1s, seed 1)", "WARN  a skip (ANNOTATION_CREATED with was_cancelled)", ", over 1s\n", "1 warning, 0 failed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

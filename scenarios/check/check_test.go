@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/labelhook/labelhook/internal/fakedata"
 	"github.com/labelhook/labelhook/internal/pyjson"
 	"github.com/labelhook/labelhook/receiver"
 	"github.com/labelhook/labelhook/schemas"
@@ -63,8 +64,17 @@ func consumer(t *testing.T, h http.HandlerFunc) string {
 	return srv.URL + "/webhook"
 }
 
+// run runs the battery. Tests not about timing get bounds no machine
+// reaches (a 5000-task body takes a while under -race); the default ones
+// are the mock's (TestDefaults).
 func run(t *testing.T, cfg Config) (*Report, string) {
 	t.Helper()
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.SlowAfter == 0 {
+		cfg.SlowAfter = 10 * time.Second
+	}
 	var out bytes.Buffer
 	cfg.Out = &out
 	rep, err := Run(context.Background(), cfg)
@@ -104,8 +114,7 @@ func TestRunGoodConsumerPasses(t *testing.T) {
 	if len(got) != 2*len(schemas.Catalog)+len(want) || !cmp.Equal(got[2*len(schemas.Catalog):], want) {
 		t.Errorf("cases:\n%s", cmp.Diff(want, got[min(len(got), 2*len(schemas.Catalog)):]))
 	}
-	head := fmt.Sprintf("labelhook check %s: 34 cases, sent as Label Studio sends them (timeout %s, warn over %s, seed 0)",
-		url, server.DefaultWebhookTimeout, min(DefaultSlowAfter, server.DefaultWebhookTimeout/2))
+	head := fmt.Sprintf("labelhook check %s: 34 cases, sent as Label Studio sends them (timeout 30s, warn over 10s, seed 0)", url)
 	if first := strings.SplitN(out, "\n", 2)[0]; first != head {
 		t.Errorf("first line %q", first)
 	}
@@ -153,18 +162,18 @@ func TestRunWarnsOnSlowAnswers(t *testing.T) {
 			} `json:"annotation"`
 		}
 		if json.Unmarshal(b, &body) == nil && body.Annotation.WasCancelled {
-			time.Sleep(500 * time.Millisecond) // a slow consumer is the point
+			time.Sleep(1500 * time.Millisecond) // a slow consumer is the point
 		}
 		tolerant(w, &http.Request{Body: io.NopCloser(bytes.NewReader(b))})
 	}
-	rep, out := run(t, Config{URL: consumer(t, slow), Actions: []schemas.Action{schemas.AnnotationCreated}, SlowAfter: 250 * time.Millisecond})
+	rep, out := run(t, Config{URL: consumer(t, slow), Actions: []schemas.Action{schemas.AnnotationCreated}, SlowAfter: time.Second})
 	if got := names(rep, Warn); !cmp.Equal(got, []string{"a skip (ANNOTATION_CREATED with was_cancelled)"}) || rep.Failed != 0 {
 		t.Fatalf("warnings %q (and %d failures), want only the skip\n%s", got, rep.Failed, out)
 	}
 	for _, want := range []string{
 		"WARN  a skip (ANNOTATION_CREATED with was_cancelled)        200 ",
 		"      answered 200 in ",
-		", over 250ms\n",
+		", over 1s\n",
 		"      advice: Label Studio holds the annotator's save request until you answer",
 		"1 warning, 0 failed",
 		"Slow answers slow every save in the labeling UI",
@@ -433,5 +442,24 @@ func TestJudge(t *testing.T) {
 				t.Errorf("judge(%+v):\ngot  %s %q %q\nwant %s %q %q", tt.answers, got.Verdict, got.Reason, got.Advice, tt.verdict, tt.reason, tt.advice)
 			}
 		})
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	got := Config{}.withDefaults()
+	want := Config{LabelConfig: fakedata.TextClassificationConfig, Timeout: server.DefaultWebhookTimeout,
+		SlowAfter: min(time.Second, server.DefaultWebhookTimeout/2), Burst: 10}
+	for _, a := range schemas.Catalog {
+		want.Actions = append(want.Actions, a.Action)
+	}
+	if got.HTTPClient == nil {
+		t.Error("no HTTP client")
+	}
+	got.HTTPClient = nil
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(Config{})); diff != "" {
+		t.Errorf("Config{}.withDefaults() (-want +got):\n%s", diff)
+	}
+	if c := (Config{Timeout: 10 * time.Second}).withDefaults(); c.SlowAfter != time.Second {
+		t.Errorf("with a 10s timeout, warn over %s, want 1s", c.SlowAfter)
 	}
 }
