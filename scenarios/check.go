@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -74,6 +75,21 @@ func body(rec receiver.Record) any {
 	return v
 }
 
+// body is a record's decoded body, decoded once per record: a step's
+// checks match every body against every expectation, and a 5000-task
+// chunk takes milliseconds to decode.
+func (s *scenarioRun) body(rec receiver.Record) any {
+	if v, ok := s.bodies[rec.Seq]; ok {
+		return v
+	}
+	v := body(rec)
+	if s.bodies == nil {
+		s.bodies = map[int64]any{}
+	}
+	s.bodies[rec.Seq] = v
+	return v
+}
+
 // candidates are the events of the expectation's action at its webhook.
 func (s *scenarioRun) candidates(e *liveExpectation, evs []receiver.Record) []receiver.Record {
 	var out []receiver.Record
@@ -89,7 +105,7 @@ func (s *scenarioRun) candidates(e *liveExpectation, evs []receiver.Record) []re
 func (s *scenarioRun) matching(e *liveExpectation, evs []receiver.Record) []receiver.Record {
 	var out []receiver.Record
 	for _, rec := range s.candidates(e, evs) {
-		if e.match != nil && !matches(e.match, body(rec)) {
+		if e.match != nil && !matches(e.match, s.body(rec)) {
 			continue
 		}
 		if e.headers != nil && !matches(e.headers, headerValues(rec.Headers)) {
@@ -165,6 +181,7 @@ func (s *scenarioRun) check(st *step, i int, exps []*liveExpectation, evs []rece
 	}
 	if st.checked {
 		probs = append(probs, s.checkCounts(exps, evs)...)
+		probs = append(probs, s.pipelineProblems(exps, evs)...)
 		if st.ordered {
 			probs = append(probs, s.checkOrder(exps, evs)...)
 		}
@@ -246,7 +263,7 @@ func (s *scenarioRun) closest(e *liveExpectation, evs, matched []receiver.Record
 		}
 		var d string
 		if e.match != nil {
-			if w, g, ok := compare(e.match, body(rec)); !ok {
+			if w, g, ok := compare(e.match, s.body(rec)); !ok {
 				d = "body: " + diff(w, g)
 			}
 		}
@@ -328,7 +345,14 @@ func (s *scenarioRun) eventsText(evs []receiver.Record) string {
 	}
 	var parts []string
 	for _, rec := range evs {
-		parts = append(parts, fmt.Sprintf("%s at %s", actionOr(rec.Action), s.rel(rec.Path)))
+		p := fmt.Sprintf("%s at %s", actionOr(rec.Action), s.rel(rec.Path))
+		switch {
+		case rec.ForwardError != "":
+			p += " (pipeline: no answer)"
+		case rec.ForwardStatus != 0:
+			p += fmt.Sprintf(" (pipeline: %d)", rec.ForwardStatus)
+		}
+		parts = append(parts, p)
 	}
 	return ", events: " + strings.Join(parts, ", ")
 }
@@ -339,6 +363,12 @@ func (s *scenarioRun) summary(rec receiver.Record) string {
 	head := fmt.Sprintf("#%d %s at %s", rec.Seq, actionOr(rec.Action), s.rel(rec.Path))
 	if rec.ResponseStatus != 0 && rec.ResponseStatus != 200 {
 		head += fmt.Sprintf(" (answered %d)", rec.ResponseStatus)
+	}
+	switch {
+	case rec.ForwardError != "":
+		head += " (pipeline: no answer)"
+	case rec.ForwardStatus != 0:
+		head += fmt.Sprintf(" (pipeline: %d in %s)", rec.ForwardStatus, roundMS(time.Duration(rec.ForwardMS*float64(time.Millisecond))))
 	}
 	b := body(rec)
 	obj, ok := b.(map[string]any)

@@ -13,6 +13,15 @@
 // request, answer and webhooks are recorded in Result.Trace, which package
 // scenarios/compare diffs between a real Label Studio and the mock.
 //
+// With a pipeline URL (Options.Pipeline, or a scenario's pipeline: key)
+// the scenario also tests the code that consumes the webhooks: its
+// receiver relays every webhook to that URL and records the answers,
+// which an expectation's pipeline: key checks, and http steps (with
+// eventually:) ask the pipeline's own API what it did. import_tasks and
+// create_task can generate their data from the project's label config
+// (internal/fakedata, seeded by Options.Seed). The readiness battery of
+// `labelhook check` is the sub-package check.
+//
 // The package does not simulate anything itself: the events come from
 // the server under test, and every body is checked against the event
 // contract (package schemas) by the receiver. The scenario library in

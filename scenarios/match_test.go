@@ -263,3 +263,35 @@ func TestTruncateKeepsCharacters(t *testing.T) {
 		t.Errorf("truncate(abc, 3) = %q, want abc", got)
 	}
 }
+
+// TestShortCutsListsLikeTheWhole: short encodes a list only up to the
+// cut, and must give what truncating the whole encoding gives.
+func TestShortCutsListsLikeTheWhole(t *testing.T) {
+	long := make([]any, 500)
+	for i := range long {
+		long[i] = map[string]any{"id": float64(i), "data": map[string]any{"text": "é <b> text"}}
+	}
+	tests := []struct {
+		name string
+		v    any
+		n    int
+	}{
+		{"long list", long, 120},
+		{"long list, long cut", long, 5000},
+		{"whole list fits", []any{1.0, "a", nil}, 120},
+		{"cut inside an item", []any{"abcdefghij", "klmnopqrstuvwxyz"}, 15},
+		{"empty list", []any{}, 10},
+		{"object", map[string]any{"a": long[:3]}, 40},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			whole, err := marshal(tt.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := short(tt.v, tt.n), truncate(string(whole), tt.n); got != want {
+				t.Errorf("short(%s…, %d) = %q, want %q", truncate(string(whole), 60), tt.n, got, want)
+			}
+		})
+	}
+}

@@ -55,10 +55,10 @@ const (
 
 // scenarioKeys, stepKeys and expectKeys are the keys each level takes.
 var (
-	scenarioKeys = []string{"name", "server", "steps"}
+	scenarioKeys = []string{"name", "server", "pipeline", "steps"}
 	serverKeys   = []string{"webhook_batch_size", "async_delivery", "max_consecutive_failures", "webhook_timeout", "organization_webhooks"}
-	stepKeys     = []string{"expect", "save", "response", "status", "within", "ordered", "others"}
-	expectKeys   = []string{"action", "count", "min", "max", "match", "webhook", "headers"}
+	stepKeys     = []string{"expect", "save", "response", "status", "within", "eventually", "ordered", "others"}
+	expectKeys   = []string{"action", "count", "min", "max", "match", "webhook", "headers", "pipeline"}
 	planKeys     = []string{"status", "times", "delay"}
 )
 
@@ -193,6 +193,9 @@ type parser struct {
 	file  string
 	errs  ErrorList
 	nodes int
+	// pipelineLine is the line of the first use of a pipeline in the
+	// scenario being parsed (see Scenario.pipelineLine).
+	pipelineLine int
 }
 
 // full reports whether enough problems were found to stop looking.
@@ -387,6 +390,7 @@ func (p *parser) duration(n *yaml.Node, what string, zero bool) (time.Duration, 
 func (p *parser) scenario(n *yaml.Node) *Scenario {
 	sc := &Scenario{File: p.file, Line: n.Line}
 	before := len(p.errs)
+	p.pipelineLine = 0
 	var steps *yaml.Node
 	hasName := false
 	for _, kv := range p.pairs(n) {
@@ -396,6 +400,8 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 			sc.Name, _ = p.str(kv.v, "name")
 		case "server":
 			sc.Server = p.serverConfig(kv.v)
+		case "pipeline":
+			sc.Pipeline = p.pipelineURL(kv.v)
 		case "steps":
 			steps = kv.v
 		default:
@@ -426,6 +432,7 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 	if len(p.errs) > before {
 		return nil
 	}
+	sc.pipelineLine = p.pipelineLine
 	return sc
 }
 

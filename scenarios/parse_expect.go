@@ -140,6 +140,8 @@ func (p *parser) expectation(n *yaml.Node, scope map[string]bool) *expectation {
 			}
 			e.headers = kv.v
 			p.pattern(kv.v, scope, false)
+		case "pipeline":
+			e.pipeline = p.pipelineWant(kv.v)
 		default:
 			p.unknownKey(kv.k, "the expected event", expectKeys)
 		}

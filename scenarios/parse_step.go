@@ -65,6 +65,9 @@ func (p *parser) step(n *yaml.Node, scope map[string]bool) *step {
 		return st
 	}
 	requestStatus := p.args(st, scope)
+	if kv, ok := extra["eventually"]; ok {
+		st.eventually, _ = p.duration(kv.v, "eventually", false)
+	}
 	if kv, ok := extra["status"]; ok {
 		if requestStatus {
 			p.errorf(kv.k, "status is given twice: in the request and in the step")
@@ -165,6 +168,15 @@ func (p *parser) args(st *step, scope map[string]bool) (requestStatus bool) {
 			p.errorf(n0(n, st.line), "%s needs %s", d.name, r)
 		}
 	}
+	if len(d.oneOf) == 2 {
+		a, b := d.oneOf[0], d.oneOf[1]
+		switch {
+		case given[a] && given[b]:
+			p.errorf(n0(n, st.line), "%s takes %s or %s, not both", d.name, a, b)
+		case !given[a] && !given[b]:
+			p.errorf(n0(n, st.line), "%s needs %s (or %s)", d.name, a, b)
+		}
+	}
 	for _, id := range d.ids {
 		if !given[id] && !scope[id] {
 			p.errorf(n0(n, st.line), "%s needs %s: give %s: or save ${%s} in an earlier step", d.name, id, id, id)
@@ -233,6 +245,23 @@ func (p *parser) kind(n *yaml.Node, kind, key string, scope map[string]bool) {
 		}
 	case "status":
 		p.status(n, key, 100)
+	case "url":
+		switch {
+		case n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str":
+			bad("an http:// or https:// URL, or a path that starts with / (resolved against the pipeline's URL)")
+		case strings.HasPrefix(n.Value, "/"):
+			p.needPipeline(n)
+		default:
+			if msg := checkURL(n.Value); msg != "" {
+				p.errorf(n, "%s: %s, or a path that starts with / (resolved against the pipeline's URL)", key, msg)
+			}
+		}
+	case "count":
+		p.intAtLeast(n, key, 1)
+	case "true":
+		if b, ok := p.boolean(n, key); ok && !b {
+			p.errorf(n, "%s: only true makes sense (leave it out otherwise)", key)
+		}
 	}
 }
 
@@ -271,9 +300,12 @@ func (p *parser) refs(n *yaml.Node, scope map[string]bool) {
 		if r == nil {
 			continue
 		}
-		if r.name == "receiver" || r.name == "server" {
+		if r.name == "receiver" || r.name == "server" || r.name == "pipeline" {
 			if len(r.path) != 1 || r.path[0].key != "url" {
 				p.errorf(n, "bad variable reference ${%s}: %s has only url (${%s.url})", r.text, r.name, r.name)
+			}
+			if r.name == "pipeline" {
+				p.needPipeline(n)
 			}
 			continue
 		}
@@ -303,7 +335,7 @@ func (p *parser) save(st *step, n *yaml.Node) {
 			p.errorf(kv.k, "save: %q is not a variable name (letters, digits and _)", kv.key)
 			continue
 		}
-		if kv.key == "receiver" || kv.key == "server" {
+		if kv.key == "receiver" || kv.key == "server" || kv.key == "pipeline" {
 			p.errorf(kv.k, "save: %s is a built-in variable", kv.key)
 			continue
 		}

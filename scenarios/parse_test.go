@@ -181,11 +181,11 @@ steps:
 		{"unknown step far from any", `name: x
 steps:
   - frobnicate: 1
-`, `t.yaml:3: unknown step "frobnicate" (want one of: annotate, create_prediction, create_project, create_task, create_webhook, delete_all_tasks, delete_annotation, delete_project, delete_task, delete_webhook, dm_action, import_tasks, receiver, request, skip, update_annotation, update_project, update_webhook)`},
+`, `t.yaml:3: unknown step "frobnicate" (want one of: annotate, create_prediction, create_project, create_task, create_webhook, delete_all_tasks, delete_annotation, delete_project, delete_task, delete_webhook, dm_action, http, import_tasks, receiver, request, skip, update_annotation, update_project, update_webhook)`},
 		{"step with no name", `name: x
 steps:
   - expect: []
-`, `t.yaml:3: the step names no action: want one of annotate, create_prediction, create_project, create_task, create_webhook, delete_all_tasks, delete_annotation, delete_project, delete_task, delete_webhook, dm_action, import_tasks, receiver, request, skip, update_annotation, update_project, update_webhook`},
+`, `t.yaml:3: the step names no action: want one of annotate, create_prediction, create_project, create_task, create_webhook, delete_all_tasks, delete_annotation, delete_project, delete_task, delete_webhook, dm_action, http, import_tasks, receiver, request, skip, update_annotation, update_project, update_webhook`},
 		{"two step names", `name: x
 steps:
   - create_project: {title: abc}
@@ -242,7 +242,7 @@ steps:
 steps:
   - create_project: {title: abc}
   - import_tasks: {}
-`, `t.yaml:4: import_tasks needs tasks`},
+`, `t.yaml:4: import_tasks needs tasks (or generate)`},
 		{"wrong argument type", `name: x
 steps:
   - create_project: {title: abc}
@@ -389,6 +389,50 @@ steps: [{create_project: {title: abc}}]
 			"t.yaml:2: async_delivery: want true or false, got \"maybe\"\n" +
 			"t.yaml:2: max_consecutive_failures: want a whole number, 0 or more, got -1\n" +
 			"t.yaml:2: webhook_timeout: want a duration such as 2s or 500ms (or a number of seconds) above zero, got 0"},
+		{"bad pipeline URL", `name: x
+pipeline: localhost:8000/hook
+steps: [{create_project: {title: abc}}]
+`, `t.yaml:2: pipeline: want an http:// or https:// URL, got "localhost:8000/hook"`},
+		{"bad pipeline expectation", `name: x
+steps:
+  - create_project: {title: abc}
+    expect:
+      - {action: PROJECT_CREATED, pipeline: {status: 2x, max_tim: 1s}}
+      - {action: PROJECT_CREATED, pipeline: {status: 99, max_time: 0}}
+      - {action: PROJECT_CREATED, pipeline: 200}
+`, "t.yaml:5: pipeline status: want 2xx (any of a class: 1xx to 5xx) or an HTTP status such as 202, got \"2x\"\n" +
+			"t.yaml:5: unknown key \"max_tim\" in pipeline (did you mean max_time?)\n" +
+			"t.yaml:6: pipeline status: want an HTTP status, 100 to 599, got 99\n" +
+			"t.yaml:6: max_time: want a duration such as 2s or 500ms (or a number of seconds) above zero, got 0\n" +
+			"t.yaml:7: pipeline: want a mapping such as {status: 2xx, max_time: 1s}, got 200"},
+		{"generate", `name: x
+steps:
+  - create_project: {title: abc}
+  - import_tasks: {generate: 0}
+  - import_tasks: {generate: 3, tasks: [{a: 1}]}
+  - create_task: {generate: false}
+  - create_task: {generate: true, data: {a: 1}}
+  - create_task: {}
+`, "t.yaml:4: generate: want a whole number, 1 or more, got 0\n" +
+			"t.yaml:5: import_tasks takes tasks or generate, not both\n" +
+			"t.yaml:6: generate: only true makes sense (leave it out otherwise)\n" +
+			"t.yaml:7: create_task takes data or generate, not both\n" +
+			"t.yaml:8: create_task needs data (or generate)"},
+		{"http and eventually", `name: x
+steps:
+  - http: {url: "localhost/jobs", method: FETCH}
+  - http: {method: GET}
+    eventually: soon
+  - receiver: {status: 500}
+    eventually: 1s
+  - create_project: {title: abc}
+    save: {pipeline: id}
+`, "t.yaml:3: url: want an http:// or https:// URL, got \"localhost/jobs\", or a path that starts with / (resolved against the pipeline's URL)\n" +
+			"t.yaml:3: method: want an HTTP method (GET, POST, PUT, PATCH, DELETE), got \"FETCH\"\n" +
+			"t.yaml:4: http needs url\n" +
+			"t.yaml:5: eventually: want a duration such as 2s or 500ms (or a number of seconds) above zero, got \"soon\"\n" +
+			"t.yaml:7: a receiver step takes no eventually: it sends no request and causes no events\n" +
+			"t.yaml:9: save: pipeline is a built-in variable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

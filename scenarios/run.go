@@ -18,13 +18,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/fakedata"
 	"github.com/labelhook/labelhook/receiver"
 	"github.com/labelhook/labelhook/server"
 )
 
 // DefaultSettle is how long a step with an expect list keeps listening
 // after its request returned (and after its expected events arrived), to
-// catch late extra events.
+// catch late extra events, against an external server. In-process the
+// runner waits for the mock's delivery queue instead (server.Flush), after
+// which no event can still arrive, so it does not settle.
 const DefaultSettle = 100 * time.Millisecond
 
 // DefaultParallel is how many scenarios run at once in-process by
@@ -47,9 +50,17 @@ type Options struct {
 	// ReceiverURL is the receiver's URL as the external server reaches it
 	// (default: http:// and the listener's address).
 	ReceiverURL string
-	// Settle is the listening window after each checked step; zero means
-	// DefaultSettle, a negative value none.
+	// Settle is the listening window after each checked step against an
+	// external server; zero means DefaultSettle, a negative value none.
 	Settle time.Duration
+	// Pipeline, if set, is the URL of the pipeline under test: every
+	// scenario's receiver relays each webhook to it and records the answer
+	// (pipeline: expectations check it). It overrides the scenarios' own
+	// pipeline: keys.
+	Pipeline string
+	// Seed seeds the task data of generate: steps; the same seed makes the
+	// same data.
+	Seed int64
 	// Parallel bounds the scenarios run at once in-process; zero means
 	// DefaultParallel(). External mode runs one at a time.
 	Parallel int
@@ -162,6 +173,11 @@ func Run(ctx context.Context, scs []*Scenario, opts Options) (*Report, error) {
 		reqTimeout = 2 * time.Minute
 	}
 	r := &runner{opts: opts, client: &http.Client{Transport: transport, Timeout: reqTimeout}}
+	if opts.Pipeline != "" {
+		if msg := checkURL(opts.Pipeline); msg != "" {
+			return nil, fmt.Errorf("pipeline: %s", msg)
+		}
+	}
 	if opts.Server != "" {
 		u, err := url.Parse(opts.Server)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -174,7 +190,8 @@ func Run(ctx context.Context, scs []*Scenario, opts Options) (*Report, error) {
 			addr = "127.0.0.1:0"
 		}
 		rc := receiver.New(receiver.Config{})
-		ep, err := listen(addr, rc)
+		r.router = &router{shared: rc}
+		ep, err := listen(addr, r.router)
 		if err != nil {
 			return nil, fmt.Errorf("receiver: %w", err)
 		}
@@ -234,6 +251,7 @@ type runner struct {
 	// External mode: the server, and the receiver the scenarios share.
 	api, token string
 	shared     *receiver.Receiver
+	router     *router
 	hookBase   string
 	runID      string
 }
@@ -252,11 +270,19 @@ func (r *runner) run(ctx context.Context, i int, sc *Scenario) (res Result) {
 		res.Status, res.Message = Failed, fmt.Sprintf("%s:%d: not run: %v", sc.File, sc.Line, err)
 		return res
 	}
-	s := &scenarioRun{r: r, sc: sc}
+	s := &scenarioRun{r: r, sc: sc, pipeline: r.pipelineOf(sc)}
+	if msg := needsPipeline(sc, s.pipeline); msg != "" {
+		res.Status, res.Message = Failed, msg
+		return res
+	}
 	if r.shared != nil {
 		s.api, s.token, s.rc = r.api, r.token, r.shared
 		s.prefix = fmt.Sprintf("/lh-%s-%d", r.runID, i+1)
 		s.hookURL = r.hookBase + s.prefix
+		if s.pipeline != "" {
+			s.rc = receiver.New(receiver.Config{ForwardTo: s.pipeline})
+			defer r.router.route(s.prefix, s.rc)()
+		}
 		_ = s.rc.SetResponses() // no steps: always valid
 		defer func() {
 			s.cleanup(context.WithoutCancel(ctx))
@@ -271,6 +297,9 @@ func (r *runner) run(ctx context.Context, i int, sc *Scenario) (res Result) {
 		defer stop()
 	}
 	s.vars = vars{"receiver": map[string]any{"url": s.hookURL}, "server": map[string]any{"url": s.api}}
+	if s.pipeline != "" {
+		s.vars["pipeline"] = map[string]any{"url": s.pipeline}
+	}
 	if r.opts.Trace {
 		res.ServerURL, res.ReceiverURL = s.api, s.hookURL
 		f := s.traceSteps(ctx)
@@ -343,6 +372,14 @@ type scenarioRun struct {
 	webhooks, projects []int
 	log                []string
 	trace              []StepTrace
+	// pipeline is the URL the receiver relays webhooks to ("" none).
+	pipeline string
+	// tries counts the requests of the last step (eventually repeats).
+	tries int
+	// configs are the projects' label configs, by id, for generate.
+	configs map[string]*fakedata.Config
+	// bodies are the decoded bodies of the records seen, by seq.
+	bodies map[int64]any
 }
 
 // startLocal starts the scenario's own mock server and receiver.
@@ -359,7 +396,9 @@ func (s *scenarioRun) startLocal() (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start mock server: %w", err)
 	}
-	rc := receiver.New(receiver.Config{})
+	// A pipeline slower than the mock's timeout has failed the delivery,
+	// as it would in Label Studio: the relay gives up then too.
+	rc := receiver.New(receiver.Config{ForwardTo: s.pipeline, ForwardTimeout: srv.Config().WebhookTimeout})
 	apiEP, err := listen("127.0.0.1:0", srv)
 	if err != nil {
 		return nil, fmt.Errorf("start mock server: %w", err)
@@ -415,17 +454,17 @@ func (s *scenarioRun) step(ctx context.Context, i int, st *step) *failure {
 		s.logf("%s:%d: %s: receiver answers %s", s.sc.File, st.line, st.title(i), planText(st))
 		return nil
 	}
-	c, err := s.call(st)
+	c, err := s.call(ctx, st, i)
 	if err != nil {
 		return s.failf(st, i, "%v", err)
 	}
-	status, answer, raw, err := s.do(ctx, c)
+	status, answer, raw, err := s.send(ctx, st, c)
 	if err != nil {
 		return s.failf(st, i, "%v", err)
 	}
 	line := fmt.Sprintf("%s %s", c.method, c.target())
 	if !statusOK(c.status, status) {
-		f := s.failf(st, i, "%s answered %d, want %s", line, status, wantStatus(c.status))
+		f := s.failf(st, i, "%s answered %d, want %s%s", line, status, wantStatus(c.status), s.pollNote(st))
 		f.detail = append(f.detail, "    answer: "+truncate(string(raw), 2000))
 		evs, _ := s.snapshot(since)
 		f.detail = append(f.detail, s.eventList("events during the step", evs)...)
@@ -438,7 +477,7 @@ func (s *scenarioRun) step(ctx context.Context, i int, st *step) *failure {
 			return s.failf(st, i, "response: %v", err)
 		}
 		if want, got, ok := compare(p, answer); !ok {
-			f := s.failf(st, i, "%s: the answer does not match response", line)
+			f := s.failf(st, i, "%s: the answer does not match response%s", line, s.pollNote(st))
 			f.detail = append(f.detail, "    response: "+flow(st.response), "    answer (-want +got):")
 			f.detail = append(f.detail, indent(diff(want, got), "      ")...)
 			return f
@@ -468,12 +507,15 @@ func (s *scenarioRun) step(ctx context.Context, i int, st *step) *failure {
 	if err != nil {
 		return s.failf(st, i, "%v", err)
 	}
+	if s.tries > 1 {
+		line += fmt.Sprintf(" (asked %d times)", s.tries)
+	}
 	s.logf("%s:%d: %s: %s -> %d%s", s.sc.File, st.line, st.title(i), line, status, s.eventsText(evs))
 	return s.check(st, i, exps, evs)
 }
 
 // call evaluates the step's arguments and builds its request.
-func (s *scenarioRun) call(st *step) (*call, error) {
+func (s *scenarioRun) call(ctx context.Context, st *step, i int) (*call, error) {
 	a := map[string]any{}
 	if st.args != nil {
 		v, err := s.vars.eval(st.args)
@@ -498,8 +540,14 @@ func (s *scenarioRun) call(st *step) (*call, error) {
 			}
 		}
 	}
+	if err := s.generate(ctx, st, i, a); err != nil {
+		return nil, err
+	}
 	c, err := st.def.build(a)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.resolve(c); err != nil {
 		return nil, err
 	}
 	if st.status != 0 {
@@ -511,6 +559,9 @@ func (s *scenarioRun) call(st *step) (*call, error) {
 }
 
 func (c *call) target() string {
+	if c.url != "" {
+		return c.url
+	}
 	if len(c.query) == 0 {
 		return c.path
 	}
@@ -542,14 +593,25 @@ func (s *scenarioRun) do(ctx context.Context, c *call) (int, any, []byte, error)
 		}
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, c.method, s.api+c.target(), body)
+	ctx, cancel := httpContext(ctx, c)
+	defer cancel()
+	target := s.api + c.target()
+	if c.url != "" {
+		target = c.url
+	}
+	req, err := http.NewRequestWithContext(ctx, c.method, target, body)
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("%s %s: %w", c.method, c.target(), err)
 	}
-	req.Header.Set("Authorization", "Token "+s.token)
+	if c.url == "" {
+		req.Header.Set("Authorization", "Token "+s.token)
+	}
 	req.Header.Set("Accept", "application/json")
 	if c.hasBody {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range c.header {
+		req.Header.Set(k, v)
 	}
 	resp, err := s.r.client.Do(req)
 	if err != nil {
@@ -634,6 +696,7 @@ func (s *scenarioRun) rel(path string) string {
 // expectation has its minimum (or one already failed) within the step's
 // window, then for the settle window; then it returns what arrived.
 func (s *scenarioRun) collect(ctx context.Context, st *step, since int64, exps []*liveExpectation) ([]receiver.Record, error) {
+	clear(s.bodies) // the bodies of earlier steps are not looked at again
 	if s.flush != nil {
 		if err := s.flush(ctx); err != nil {
 			return nil, err
@@ -659,13 +722,21 @@ func (s *scenarioRun) collect(ctx context.Context, st *step, since int64, exps [
 			}
 		}
 	}
-	if d := s.r.opts.Settle; d > 0 {
+	// In-process the flush above has delivered everything: no event can
+	// still come. An external server may still be sending (async delivery).
+	if d := s.r.opts.Settle; d > 0 && s.flush == nil {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
 			return nil, ctx.Err()
+		}
+	}
+	for _, e := range exps {
+		if e.pipeline != nil {
+			s.awaitRelays(ctx, since)
+			break
 		}
 	}
 	evs, _ := s.snapshot(since)

@@ -224,7 +224,10 @@ steps:
 	}
 }
 
-func TestRunSettleCatchesLateEvents(t *testing.T) {
+// TestRunAsyncFlushCatchesExtraEvents: in-process, the runner waits for
+// the async queue after each step, so an extra event is seen with no
+// settle window at all.
+func TestRunAsyncFlushCatchesExtraEvents(t *testing.T) {
 	src := `name: late
 server: {async_delivery: true}
 steps:
@@ -235,8 +238,28 @@ steps:
     within: 10s
     expect: [{action: TASKS_CREATED, webhook: /a}]
 `
-	rep, out := runYAML(t, src, Options{Settle: time.Second})
+	rep, out := runYAML(t, src, Options{Settle: -1})
 	wantFail(t, rep, out, "1 unexpected event(s): TASKS_CREATED", "at /b")
+}
+
+// TestRunInProcessDoesNotSettle: after the flush no event can still
+// arrive in-process, so a settle window of an hour must not be waited
+// out (the context would end the run first, failing the scenario).
+func TestRunInProcessDoesNotSettle(t *testing.T) {
+	scs, err := Parse("t.yaml", []byte(importScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	rep, err := Run(ctx, scs, Options{Settle: time.Hour, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := only(t, rep, out.String()); r.Status != Passed {
+		t.Fatalf("status %s %s: the in-process run waited out its settle window\n%s", r.Status, r.Message, out.String())
+	}
 }
 
 func TestRunEverything(t *testing.T) {

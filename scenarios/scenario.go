@@ -23,8 +23,15 @@ type Scenario struct {
 	// Server holds the mock's settings from the file's server: key, nil
 	// when it has none. Such a scenario needs an in-process server.
 	Server *server.Config
+	// Pipeline is the URL of the pipeline under test from the file's
+	// pipeline: key ("" when it has none); Options.Pipeline overrides it.
+	Pipeline string
 
 	steps []*step
+	// pipelineLine is the line of the first thing that needs a pipeline
+	// (a pipeline expectation, ${pipeline.url}, a relative http url); 0
+	// when nothing does.
+	pipelineLine int
 }
 
 // step is one step of a scenario.
@@ -45,8 +52,11 @@ type step struct {
 	checked bool
 	expect  []*expectation
 	within  time.Duration
-	ordered bool
-	others  bool // others: allow
+	// eventually repeats the request until its answer has the wanted
+	// status and matches response, for at most this long (0: once).
+	eventually time.Duration
+	ordered    bool
+	others     bool // others: allow
 }
 
 // title names a step in messages: "step 3 (import_tasks)".
@@ -70,6 +80,9 @@ type expectation struct {
 	webhook  *yaml.Node
 	match    *yaml.Node
 	headers  *yaml.Node
+	// pipeline is what the pipeline must answer to each matching event
+	// (nil: not checked).
+	pipeline *pipelineWant
 }
 
 // describe says what the expectation wants, in one line.
@@ -94,6 +107,9 @@ func (e *expectation) describe() string {
 	}
 	if e.headers != nil {
 		fmt.Fprintf(&b, " headers %s", flow(e.headers))
+	}
+	if e.pipeline != nil {
+		fmt.Fprintf(&b, " pipeline %s", e.pipeline)
 	}
 	return b.String()
 }

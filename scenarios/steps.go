@@ -20,6 +20,8 @@ type stepDef struct {
 	keys map[string]string
 	// required keys must be given.
 	required []string
+	// oneOf: exactly one of these two keys must be given.
+	oneOf []string
 	// ids are keys that default to the variable of the same name.
 	ids []string
 	// body: the other keys are sent in the JSON body.
@@ -42,6 +44,11 @@ type call struct {
 	hasBody bool
 	// status is the answer wanted; 0 means any 2xx.
 	status int
+	// url, for an http step, is the URL to call instead of the API (path
+	// and query unused); header holds its headers. Such a call carries no
+	// API token.
+	url    string
+	header map[string]string
 }
 
 // stepDefs are the steps by name. receiver is special: it talks to the
@@ -65,8 +72,8 @@ func init() {
 			build: func(a map[string]any) (*call, error) {
 				return &call{method: "DELETE", path: fmt.Sprintf("/api/projects/%s", str(a["project"]))}, nil
 			}},
-		{name: "import_tasks", doc: "POST /api/projects/{project}/import?return_task_ids=true with tasks (a list); query adds parameters",
-			keys: map[string]string{"project": "id", "tasks": "tasks", "query": "map"}, required: []string{"tasks"}, ids: []string{"project"},
+		{name: "import_tasks", doc: "POST /api/projects/{project}/import?return_task_ids=true with tasks (a list), or generate: N tasks made from the project's label config; query adds parameters",
+			keys: map[string]string{"project": "id", "tasks": "tasks", "query": "map", "generate": "count"}, oneOf: []string{"tasks", "generate"}, ids: []string{"project"},
 			status: http.StatusCreated, save: "task_ids", savePath: "task_ids",
 			build: func(a map[string]any) (*call, error) {
 				q, err := query(a["query"])
@@ -78,8 +85,8 @@ func init() {
 				}
 				return &call{method: "POST", path: fmt.Sprintf("/api/projects/%s/import", str(a["project"])), query: q, body: a["tasks"], hasBody: true}, nil
 			}},
-		{name: "create_task", doc: "POST /api/tasks with project, data and the other fields",
-			keys: map[string]string{"project": "id", "data": "map"}, required: []string{"data"}, ids: []string{"project"}, body: true,
+		{name: "create_task", doc: "POST /api/tasks with project, data (or generate: true, data made from the project's label config) and the other fields",
+			keys: map[string]string{"project": "id", "data": "map", "generate": "true"}, oneOf: []string{"data", "generate"}, ids: []string{"project"}, body: true,
 			status: http.StatusCreated, save: "task", savePath: "id",
 			build: func(a map[string]any) (*call, error) {
 				return &call{method: "POST", path: "/api/tasks", body: a, hasBody: true}, nil
@@ -193,6 +200,24 @@ func init() {
 				}
 				if s, ok := a["status"].(float64); ok {
 					c.status = int(s)
+				}
+				return c, nil
+			}},
+		{name: "http", doc: "any URL, such as your pipeline's own API: method (default GET), url (a path is resolved against the pipeline's URL), headers, body (sent as JSON); status: default any 2xx",
+			keys: map[string]string{"method": "method", "url": "url", "headers": "map", "body": "any"}, required: []string{"url"},
+			build: func(a map[string]any) (*call, error) {
+				m := "GET"
+				if v, ok := a["method"]; ok {
+					m = strings.ToUpper(str(v))
+				}
+				c := &call{method: m, url: str(a["url"]), header: map[string]string{}}
+				if h, ok := a["headers"].(map[string]any); ok {
+					for k, v := range h {
+						c.header[k] = str(v)
+					}
+				}
+				if b, ok := a["body"]; ok {
+					c.body, c.hasBody = b, true
 				}
 				return c, nil
 			}},

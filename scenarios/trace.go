@@ -72,7 +72,7 @@ func (s *scenarioRun) traceStep(ctx context.Context, i int, st *step) (StepTrace
 		}
 		return t, nil
 	}
-	c, err := s.call(st)
+	c, err := s.call(ctx, st, i)
 	if err != nil {
 		t.Err = err.Error()
 		return t, s.failf(st, i, "%v", err)
@@ -116,15 +116,16 @@ func (s *scenarioRun) traceStep(ctx context.Context, i int, st *step) (StepTrace
 	return t, nil
 }
 
-// settle waits until an in-process mock has delivered, then for the
-// settle window, and returns the step's events.
+// settle waits until an in-process mock has delivered, or else (an
+// external server, which may still be sending) for the settle window, and
+// returns the step's events.
 func (s *scenarioRun) settle(ctx context.Context, since int64) ([]receiver.Record, error) {
 	if s.flush != nil {
 		if err := s.flush(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if d := s.r.opts.Settle; d > 0 {
+	if d := s.r.opts.Settle; d > 0 && s.flush == nil {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:

@@ -234,8 +234,29 @@ func describe(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// short renders v as compact JSON cut to about n bytes.
+// short renders v as compact JSON cut to about n bytes. A list is
+// encoded item by item only until the cut: a 5000-task list shown in a
+// diff costs a few items, not megabytes.
 func short(v any, n int) string {
+	if list, ok := v.([]any); ok && len(list) > 1 {
+		var b strings.Builder
+		b.WriteByte('[')
+		for i, e := range list {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			item, err := marshal(e)
+			if err != nil {
+				return fmt.Sprint(v)
+			}
+			b.Write(item)
+			if b.Len() > n {
+				return truncate(b.String(), n)
+			}
+		}
+		b.WriteByte(']')
+		return truncate(b.String(), n)
+	}
 	b, err := marshal(v)
 	if err != nil {
 		return fmt.Sprint(v)

@@ -44,6 +44,7 @@ func commands() []command {
 		{"validate", "check webhook bodies against the event contract", runValidate},
 		{"schemas", "write the JSON Schema files of the event contract", runSchemas},
 		{"trigger", "send realistic webhooks of one action (or all) to a URL", runTrigger},
+		{"check", "test your running webhook consumer with what Label Studio really sends", runCheck},
 		{"health", "exit 0 if a labelhook server answers GET /health (for container health checks)", runHealth},
 		{"bench", "measure startup, throughput and import cost against baselines run on the same machine", runBench},
 	}

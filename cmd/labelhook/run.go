@@ -21,13 +21,16 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	runExpr := fs.String("run", "", "run only the scenarios whose name matches this regular expression")
 	junit := fs.String("junit", "", "also write a JUnit XML report to this file")
 	verbose := fs.Bool("v", false, "print every step")
-	settle := fs.Duration("settle", scenarios.DefaultSettle, "how long a step with expect keeps listening for late events; 0 turns it off")
+	settle := fs.Duration("settle", scenarios.DefaultSettle, "with --server: how long a step with expect keeps listening for late events; 0 turns it off")
+	pipeline := fs.String("pipeline", "", "relay every webhook to your pipeline at this URL and record its answers (overrides the scenarios' pipeline: keys)")
+	seed := fs.Int64("seed", 1, "seed of the task data that generate: steps make: the same seed makes the same data")
 	parallel := fs.Int("parallel", scenarios.DefaultParallel(), "scenarios run at once in-process, 4 per CPU by default (external mode runs one at a time)")
 	fs.bindEnv("server", "LABELHOOK_SERVER")
 	fs.bindEnv("token", "LABELHOOK_TOKEN")
 	fs.requireNonEmpty("token", "the mock's development token")
 	fs.bindEnv("receiver-addr", "LABELHOOK_RECEIVER_ADDR")
 	fs.bindEnv("receiver-url", "LABELHOOK_RECEIVER_URL")
+	fs.bindEnv("pipeline", "LABELHOOK_PIPELINE")
 	if err := fs.parse(args, getenv); err != nil {
 		return err
 	}
@@ -46,6 +49,9 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	}
 	if *srv != "" && !isHTTPURL(*srv) {
 		return usageErrorf("--server %q: want an http:// or https:// URL", *srv)
+	}
+	if *pipeline != "" && !isHTTPURL(*pipeline) {
+		return usageErrorf("--pipeline %q: want an http:// or https:// URL", *pipeline)
 	}
 	if *recvURL != "" && !isHTTPURL(*recvURL) {
 		return usageErrorf("--receiver-url %q: want an http:// or https:// URL", *recvURL)
@@ -89,6 +95,8 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 		ReceiverURL:  *recvURL,
 		Settle:       *settle,
 		Parallel:     *parallel,
+		Pipeline:     *pipeline,
+		Seed:         *seed,
 		Verbose:      *verbose,
 		Out:          stdout,
 	}

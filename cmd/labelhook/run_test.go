@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -137,6 +140,8 @@ func TestRunCommandUsageErrors(t *testing.T) {
 		{"receiver flags without server", []string{"--receiver-url", "http://x:1", dir}, "--receiver-addr and --receiver-url need --server"},
 		{"bad server", []string{"--server", "localhost:8080", dir}, `--server "localhost:8080": want an http:// or https:// URL`},
 		{"bad receiver URL", []string{"--server", "http://127.0.0.1:1", "--receiver-url", "x", dir}, `--receiver-url "x": want`},
+		{"bad pipeline URL", []string{"--pipeline", "127.0.0.1:8000/hook", dir}, `--pipeline "127.0.0.1:8000/hook": want an http:// or https:// URL`},
+		{"bad seed", []string{"--seed", "one", dir}, `invalid value "one" for --seed`},
 		{"junit in a missing folder", []string{"--junit", filepath.Join(dir, "no", "r.xml"), dir}, "--junit: open"},
 		{"unknown flag", []string{"--nope", dir}, "unknown flag --nope"},
 	}
@@ -176,5 +181,38 @@ func TestRunCommandAgainstServe(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestRunCommandPipeline relays the webhooks to a pipeline named by
+// --pipeline (or LABELHOOK_PIPELINE) and fails when it answers 500.
+func TestRunCommandPipeline(t *testing.T) {
+	var mu sync.Mutex
+	status := http.StatusOK
+	var got int
+	pipe := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		got++
+		w.WriteHeader(status)
+	}))
+	defer pipe.Close()
+	dir := writeScenarios(t, map[string]string{"p.yaml": strings.Replace(runPassing, "{$len: 2}}", "{$len: 2}}, pipeline: {status: 2xx}", 1)})
+
+	out, errOut, err := runCmd(t, nil, "--pipeline", pipe.URL+"/hook", dir)
+	if err != nil {
+		t.Fatalf("run --pipeline: %v\n%s%s", err, out, errOut)
+	}
+	mu.Lock()
+	status = http.StatusInternalServerError
+	mu.Unlock()
+	out, _, err = runCmd(t, map[string]string{"LABELHOOK_PIPELINE": pipe.URL + "/hook"}, dir)
+	if code := exitCode(err); code != 1 || !strings.Contains(out, "pipeline: #1 TASKS_CREATED: answered 500, want 2xx") {
+		t.Errorf("against a failing pipeline: exit %d, want 1 naming the answer\n%s", code, out)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got != 2 {
+		t.Errorf("the pipeline got %d webhooks, want 2", got)
 	}
 }

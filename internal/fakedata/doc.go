@@ -11,6 +11,6 @@
 // It is not a validator of label configs: ParseConfig rejects what the mock
 // server rejects (not XML, no <View> root, unnamed or duplicate controls,
 // a toName that names no object) and ignores tags it has no generator for.
-// It is internal: cmd/labelhook uses it for `trigger` and the sandbox of
-// `serve`.
+// It is internal: `trigger`, the sandbox of `serve`, `check`
+// (scenarios/check) and the scenarios' generate: steps use it.
 package fakedata

@@ -1,0 +1,33 @@
+package check
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labelhook/labelhook/internal/labellink"
+	"github.com/labelhook/labelhook/schemas"
+)
+
+// labelLink builds one LABEL_LINK_* delivery, which the mock never sends
+// (internal/labellink): the mock sends a PROJECT_UPDATED, whose headers
+// and project (or, with send_payload off, whose action-only shape) the
+// label link body takes.
+func (b *builder) labelLink(a schemas.Action) (delivery, error) {
+	ds, err := b.emit(schemas.ProjectUpdated, http.MethodPatch, fmt.Sprintf("/api/projects/%d", b.pid), map[string]any{})
+	if err != nil {
+		return delivery{}, err
+	}
+	base := ds[0]
+	var got struct {
+		Project json.RawMessage `json:"project"`
+	}
+	_ = json.Unmarshal(base.body, &got) // the mock's own body
+	b.links++
+	body, err := labellink.Body(a, b.links, b.pid, got.Project, b.lc, b.g, time.Now())
+	if err != nil {
+		return delivery{}, err
+	}
+	return delivery{action: a, header: base.header, host: base.host, body: body}, nil
+}
