@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/labelhook/labelhook/receiver"
 	"github.com/labelhook/labelhook/schemas"
 )
@@ -304,11 +302,6 @@ func (s *scenarioRun) checkOrder(exps []*liveExpectation, evs []receiver.Record)
 		}
 	}
 	return nil
-}
-
-// diff is cmp.Diff of a want and a got view, without a trailing newline.
-func diff(want, got any) string {
-	return strings.TrimRight(cmp.Diff(want, got), "\n")
 }
 
 func actionOr(a schemas.Action) string {
