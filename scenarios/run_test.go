@@ -357,8 +357,7 @@ func TestRunExternal(t *testing.T) {
 	}
 	for _, path := range []string{"/api/webhooks", "/api/projects"} {
 		req, _ := http.NewRequest(http.MethodGet, ls.URL+path, nil)
-		req.Header.Set("Authorization", "Token "+ls.Token)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := ls.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

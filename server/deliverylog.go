@@ -1,8 +1,6 @@
 package server
 
 import (
-	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -81,76 +79,4 @@ func (s *Server) Deliveries(keep func(Attempt) bool) []Attempt {
 		}
 	}
 	return out
-}
-
-// handleDeliveries serves GET /_labelhook/deliveries?webhook=&action=&outcome=.
-func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	webhookID := 0
-	if v := q.Get("webhook"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return errValidation("webhook", "A valid webhook id is required.")
-		}
-		webhookID = n
-	}
-	action := q.Get("action")
-	if action != "" {
-		if _, ok := schemas.Lookup(action); !ok {
-			msg := "\"" + action + "\" is not a valid choice."
-			if sug := schemas.Suggest(action); sug != "" {
-				msg += " (did you mean " + string(sug) + "?)"
-			}
-			return errValidation("action", msg)
-		}
-	}
-	outcome := q.Get("outcome")
-	switch outcome {
-	case "", OutcomeDelivered, OutcomeFailed, OutcomeDropped, OutcomeSkipped, OutcomeUndelivered:
-	default:
-		return errValidation("outcome", "\""+outcome+"\" is not one of delivered, failed, dropped, skipped, undelivered.")
-	}
-	list := s.Deliveries(func(a Attempt) bool {
-		return (webhookID == 0 || a.WebhookID == webhookID) &&
-			(action == "" || string(a.Action) == action) &&
-			(outcome == "" || a.Outcome == outcome)
-	})
-	writeJSON(w, http.StatusOK, list)
-	return nil
-}
-
-// handleReset serves POST /_labelhook/reset: every project, task,
-// annotation, prediction, view and webhook goes, the ids start over and
-// the delivery log is cleared, so an external scenario run starts clean.
-// No webhook is sent.
-func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
-	var (
-		seq uint64
-		err error
-	)
-	func() {
-		s.st.mu.Lock()
-		defer s.st.mu.Unlock()
-		fresh := newStore()
-		s.st.next = fresh.next
-		s.st.gen++
-		s.st.projects, s.st.tasks, s.st.annotations = fresh.projects, fresh.tasks, fresh.annotations
-		s.st.predictions, s.st.webhooks, s.st.views = fresh.predictions, fresh.webhooks, fresh.views
-		clear(s.st.dirty) // ids start over: a stale touch would count a new task twice
-		if s.st.changes != nil {
-			clear(s.st.changes)
-			s.st.wasReset = true
-		}
-		seq, err = s.record()
-	}()
-	if err == nil {
-		err = s.durable(seq)
-	}
-	if err != nil {
-		return errNotSaved(err)
-	}
-	s.out.log.clear()
-	s.log.Info("state reset")
-	writeJSON(w, http.StatusOK, map[string]string{"detail": "labelhook state cleared"})
-	return nil
 }

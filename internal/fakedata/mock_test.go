@@ -35,9 +35,8 @@ func TestGeneratedAnnotationThroughTheMock(t *testing.T) {
 		t.Helper()
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest(method, mock.URL+path, bytes.NewReader(b))
-		req.Header.Set("Authorization", "Token "+mock.Token)
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := mock.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

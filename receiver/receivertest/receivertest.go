@@ -28,17 +28,36 @@ type Receiver struct {
 	t testing.TB
 }
 
-// NewReceiver starts a receiver with the zero receiver.Config.
-func NewReceiver(t testing.TB) *Receiver {
-	t.Helper()
-	return NewReceiverConfig(t, receiver.Config{})
+// Option changes the receiver's Config before it starts (the same style
+// as servertest's options).
+type Option func(*receiver.Config)
+
+// WithConfig replaces the whole Config: forwarding, rejecting invalid
+// bodies, checking signatures, a smaller record cap.
+func WithConfig(cfg receiver.Config) Option { return func(c *receiver.Config) { *c = cfg } }
+
+// WithForwardTo relays every accepted webhook to url.
+func WithForwardTo(url string) Option { return func(c *receiver.Config) { c.ForwardTo = url } }
+
+// WithRejectInvalid answers 400 to bodies that break the event contract.
+func WithRejectInvalid() Option { return func(c *receiver.Config) { c.RejectInvalid = true } }
+
+// WithSigningSecret checks Standard Webhooks signatures with secret.
+func WithSigningSecret(secret string) Option {
+	return func(c *receiver.Config) { c.SigningSecret = secret }
 }
 
-// NewReceiverConfig starts a receiver with cfg, for forwarding, rejecting
-// invalid bodies, checking signatures or a smaller record cap
-// (receiver.Config.MaxRecords).
-func NewReceiverConfig(t testing.TB, cfg receiver.Config) *Receiver {
+// WithMaxRecords keeps at most n records.
+func WithMaxRecords(n int) Option { return func(c *receiver.Config) { c.MaxRecords = n } }
+
+// NewReceiver starts a receiver (the zero receiver.Config unless options
+// say otherwise) and closes it when the test ends.
+func NewReceiver(t testing.TB, opts ...Option) *Receiver {
 	t.Helper()
+	var cfg receiver.Config
+	for _, o := range opts {
+		o(&cfg)
+	}
 	rc := receiver.New(cfg)
 	srv := httptest.NewServer(rc)
 	t.Cleanup(func() {

@@ -50,11 +50,11 @@ func testImportReachesPipeline(t testing.TB) {
 	t.Cleanup(hook.Close)
 	ls := servertest.NewServer(t)
 
+	client := ls.Client() // sends the mock's token
 	api := func(method, path, body string) {
 		req, _ := http.NewRequest(method, ls.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Token "+ls.Token)
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

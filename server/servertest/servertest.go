@@ -5,6 +5,7 @@ package servertest
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -81,4 +82,25 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		}
 	})
 	return &Server{URL: ts.URL, Token: cfg.Token, Mock: mock}
+}
+
+// Client returns an HTTP client that sends the server's token with every
+// request that has no Authorization header of its own, as
+// httptest.Server.Client returns one that trusts its certificate.
+func (s *Server) Client() *http.Client {
+	return &http.Client{Transport: tokenTransport{token: s.Token, base: http.DefaultTransport}}
+}
+
+// tokenTransport adds "Authorization: Token <token>".
+type tokenTransport struct {
+	token string
+	base  http.RoundTripper
+}
+
+func (t tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Token "+t.token)
+	}
+	return t.base.RoundTrip(r)
 }
