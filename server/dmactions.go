@@ -64,21 +64,23 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 	if id == "" {
 		return bareError(http.StatusUnprocessableEntity, "No action id \"None\", use ?id=<action-id>")
 	}
-	known := false
-	for _, a := range dmActions {
-		known = known || a.ID == id
-	}
-	if !known {
+	if dmRunners[id] == nil {
 		return bareError(http.StatusBadRequest, "Can't find '%s' in registered actions", id)
 	}
 	body, err := s.readBody(w, r)
 	if err != nil {
-		err.(*apiError).Bare = true
+		if ae, ok := asAPIError(err); ok {
+			ae.Bare = true
+		}
 		return err
 	}
 	raw, err := parseJSON(body)
 	if err != nil {
-		return bareError(http.StatusBadRequest, "%s", err.(*apiError).Detail)
+		msg := err.Error()
+		if ae, ok := asAPIError(err); ok {
+			msg = ae.Detail
+		}
+		return bareError(http.StatusBadRequest, "%s", msg)
 	}
 	var b dmBody
 	if jsonKind(raw) != '{' {
@@ -118,65 +120,98 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 			return nil, nil, bareError(http.StatusNotFound, "Project %q not found", q.Get("project"))
 		}
 		ids := s.selectTasks(p, dq, nil)
-		var result map[string]any
-		var ev []event
-		now := s.cfg.Now()
-		switch id {
-		case "delete_tasks":
-			st.deleteTasks(p.ID, ids)
-			ev = append(ev, idsEvent(schemas.TasksDeleted, p.ID, ids))
-			// reload: the project has no task left.
-			result = map[string]any{"processed_items": len(ids), "reload": len(p.taskIDs) == 0, "detail": fmt.Sprintf("Deleted %d tasks", len(ids))}
-		case "delete_tasks_annotations":
-			// 1.23.2 serializes the project before it updates its tasks'
-			// is_labeled: finished_task_number is from before.
-			finished := st.projectCountsOf(p).finishedTasks
-			var annIDs []int
-			for _, tid := range ids {
-				t := st.tasks[tid]
-				gone := t.annIDs
-				annIDs = append(annIDs, gone...)
-				st.deleteAnnotations(t, append([]int(nil), gone...))
-				st.relabel(t, now)
-			}
-			e := idsEvent(schemas.AnnotationsDeleted, p.ID, annIDs)
-			e.project = st.projectJSONFinished(p, finished)
-			ev = append(ev, e)
-			result = map[string]any{"processed_items": len(annIDs), "detail": fmt.Sprintf("Deleted %d annotations", len(annIDs))}
-		case "predictions_to_annotations":
-			finished := st.projectCountsOf(p).finishedTasks
-			created, tasksBefore, err := s.predictionsToAnnotations(ids, b.ModelVersion, now)
-			if err != nil {
-				return nil, nil, err
-			}
-			ev = append(ev, staleAnnotationsCreated(st, p.ID, created, st.projectJSONFinished(p, finished), tasksBefore))
-			result = map[string]any{"detail": fmt.Sprintf("Created %d annotations", len(created))}
-		case "delete_tasks_predictions":
-			n := 0
-			for _, tid := range ids {
-				t := st.tasks[tid]
-				n += len(t.predIDs)
-				st.deletePredictions(t, append([]int(nil), t.predIDs...))
-			}
-			result = map[string]any{"processed_items": n, "detail": fmt.Sprintf("Deleted %d predictions", n)}
-		case "delete_ground_truths":
-			n := 0
-			for _, tid := range ids {
-				for _, aid := range st.tasks[tid].annIDs {
-					if a := st.annotations[aid]; a.GroundTruth {
-						st.touch(tid)
-						a.GroundTruth = false
-						n++
-					}
-				}
-			}
-			result = map[string]any{"processed_items": n, "detail": fmt.Sprintf("Deleted %d ground truths", n)}
-		case "retrieve_tasks_predictions":
-			// Without an ML backend there is nothing to retrieve.
-			result = map[string]any{"processed_items": len(ids), "detail": "Retrieved 0 predictions: labelhook has no ML backend"}
+		result, ev, err := dmRunners[id](s, p, ids, b, s.cfg.Now())
+		if err != nil {
+			return nil, nil, err
 		}
 		return result, s.plan(ev...), nil
 	})
+}
+
+// dmRun runs one Data Manager action over the selected tasks of p, under
+// st.mu: the answer and the events the action sends.
+type dmRun func(s *Server, p *project, ids []int, b dmBody, now time.Time) (map[string]any, []event, error)
+
+// dmRunners are the actions POST /api/dm/actions runs, by id.
+var dmRunners = map[string]dmRun{
+	"delete_tasks":               runDeleteTasks,
+	"delete_tasks_annotations":   runDeleteAnnotations,
+	"predictions_to_annotations": runPredictionsToAnnotations,
+	"delete_tasks_predictions":   runDeletePredictions,
+	"delete_ground_truths":       runDeleteGroundTruths,
+	"retrieve_tasks_predictions": runRetrievePredictions,
+	// 1.23.2 answers these with an empty object and sends nothing.
+	"remove_duplicates": runNothing,
+	"cache_labels":      runNothing,
+}
+
+func runDeleteTasks(s *Server, p *project, ids []int, _ dmBody, _ time.Time) (map[string]any, []event, error) {
+	s.st.deleteTasks(p.ID, ids)
+	// reload: the project has no task left.
+	return map[string]any{"processed_items": len(ids), "reload": len(p.taskIDs) == 0, "detail": fmt.Sprintf("Deleted %d tasks", len(ids))},
+		[]event{idsEvent(schemas.TasksDeleted, p.ID, ids)}, nil
+}
+
+func runDeleteAnnotations(s *Server, p *project, ids []int, _ dmBody, now time.Time) (map[string]any, []event, error) {
+	st := s.st
+	// 1.23.2 serializes the project before it updates its tasks'
+	// is_labeled: finished_task_number is from before.
+	finished := st.projectCountsOf(p).finishedTasks
+	var annIDs []int
+	for _, tid := range ids {
+		t := st.tasks[tid]
+		gone := t.annIDs
+		annIDs = append(annIDs, gone...)
+		st.deleteAnnotations(t, append([]int(nil), gone...))
+		st.relabel(t, now)
+	}
+	e := idsEvent(schemas.AnnotationsDeleted, p.ID, annIDs)
+	e.project = st.projectJSONFinished(p, finished)
+	return map[string]any{"processed_items": len(annIDs), "detail": fmt.Sprintf("Deleted %d annotations", len(annIDs))}, []event{e}, nil
+}
+
+func runPredictionsToAnnotations(s *Server, p *project, ids []int, b dmBody, now time.Time) (map[string]any, []event, error) {
+	st := s.st
+	finished := st.projectCountsOf(p).finishedTasks
+	created, tasksBefore, err := s.predictionsToAnnotations(ids, b.ModelVersion, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	e := staleAnnotationsCreated(st, p.ID, created, st.projectJSONFinished(p, finished), tasksBefore)
+	return map[string]any{"detail": fmt.Sprintf("Created %d annotations", len(created))}, []event{e}, nil
+}
+
+func runDeletePredictions(s *Server, _ *project, ids []int, _ dmBody, _ time.Time) (map[string]any, []event, error) {
+	n := 0
+	for _, tid := range ids {
+		t := s.st.tasks[tid]
+		n += len(t.predIDs)
+		s.st.deletePredictions(t, append([]int(nil), t.predIDs...))
+	}
+	return map[string]any{"processed_items": n, "detail": fmt.Sprintf("Deleted %d predictions", n)}, nil, nil
+}
+
+func runDeleteGroundTruths(s *Server, _ *project, ids []int, _ dmBody, _ time.Time) (map[string]any, []event, error) {
+	n := 0
+	for _, tid := range ids {
+		for _, aid := range s.st.tasks[tid].annIDs {
+			if a := s.st.annotations[aid]; a.GroundTruth {
+				s.st.touch(tid)
+				a.GroundTruth = false
+				n++
+			}
+		}
+	}
+	return map[string]any{"processed_items": n, "detail": fmt.Sprintf("Deleted %d ground truths", n)}, nil, nil
+}
+
+func runRetrievePredictions(_ *Server, _ *project, ids []int, _ dmBody, _ time.Time) (map[string]any, []event, error) {
+	// Without an ML backend there is nothing to retrieve.
+	return map[string]any{"processed_items": len(ids), "detail": "Retrieved 0 predictions: labelhook has no ML backend"}, nil, nil
+}
+
+func runNothing(*Server, *project, []int, dmBody, time.Time) (map[string]any, []event, error) {
+	return map[string]any{}, nil, nil
 }
 
 // predictionsToAnnotations does what Label Studio's action does: every

@@ -278,7 +278,7 @@ func readList(raw json.RawMessage, name string) ([]json.RawMessage, error) {
 
 // fieldErrText flattens a validation error into "field: message" text.
 func fieldErrText(err error) string {
-	ae, ok := err.(*apiError)
+	ae, ok := asAPIError(err)
 	if !ok || len(ae.Fields) == 0 {
 		return err.Error()
 	}

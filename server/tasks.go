@@ -146,7 +146,7 @@ func (s *Server) createTasks(w http.ResponseWriter, r *http.Request, projectID i
 
 // prefixItem names the list item a validation error came from.
 func prefixItem(err error, i int) error {
-	ae, ok := err.(*apiError)
+	ae, ok := asAPIError(err)
 	if !ok || ae.Fields == nil {
 		return err
 	}

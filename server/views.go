@@ -45,7 +45,12 @@ func readViewData(f form) json.RawMessage {
 		return nil
 	}
 	if _, err := parseDMQuery(data, "data"); err != nil {
-		for k, msgs := range err.(*apiError).Fields {
+		ae, ok := asAPIError(err)
+		if !ok {
+			f.errs.add("data", err.Error())
+			return nil
+		}
+		for k, msgs := range ae.Fields {
 			for _, m := range msgs {
 				f.errs.add(k, m)
 			}
