@@ -147,7 +147,7 @@ func (st *store) clearGroundTruth(t *task, keep int) {
 func (st *store) annotation(id int) (*annotation, error) {
 	a := st.annotations[id]
 	if a == nil {
-		return nil, errNotFound("No Annotation matches the given query.")
+		return nil, notFoundError{"Annotation"}
 	}
 	return a, nil
 }

@@ -37,11 +37,24 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("%d %s: %s: %v", e.Status, e.Detail, keys[0], e.Fields[keys[0]])
 }
 
-// asAPIError finds the *apiError in err's chain.
+// notFoundError is the store's "no such object": the edge answers it
+// 404 with Django's message.
+type notFoundError struct{ kind string } // "Task", "Project", ...
+
+func (e notFoundError) Error() string { return "No " + e.kind + " matches the given query." }
+
+// asAPIError finds how err is answered: an *apiError in its chain, or a
+// domain error mapped to one.
 func asAPIError(err error) (*apiError, bool) {
 	var ae *apiError
-	ok := errors.As(err, &ae)
-	return ae, ok
+	if errors.As(err, &ae) {
+		return ae, true
+	}
+	var nf notFoundError
+	if errors.As(err, &nf) {
+		return errNotFound(nf.Error()), true
+	}
+	return nil, false
 }
 
 func errNotFound(detail string) *apiError {

@@ -76,7 +76,7 @@ func (s *Server) newPrediction(t *task, in predictionInput, now time.Time) *pred
 func (st *store) prediction(id int) (*prediction, error) {
 	p := st.predictions[id]
 	if p == nil {
-		return nil, errNotFound("No Prediction matches the given query.")
+		return nil, notFoundError{"Prediction"}
 	}
 	return p, nil
 }

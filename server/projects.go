@@ -403,7 +403,7 @@ func deref(s *string) string {
 func (st *store) project(id int) (*project, error) {
 	p := st.projects[id]
 	if p == nil {
-		return nil, errNotFound("No Project matches the given query.")
+		return nil, notFoundError{"Project"}
 	}
 	return p, nil
 }

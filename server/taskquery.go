@@ -417,7 +417,7 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 			id, ok := toInt([]byte(v))
 			vw := st.views[id]
 			if !ok || vw == nil {
-				return nil, errNotFound("No View matches the given query.")
+				return nil, notFoundError{"View"}
 			}
 			if p == nil {
 				p = st.projects[vw.ProjectID]

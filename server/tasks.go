@@ -163,7 +163,7 @@ func prefixItem(err error, i int) error {
 func (st *store) task(id int) (*task, error) {
 	t := st.tasks[id]
 	if t == nil {
-		return nil, errNotFound("No Task matches the given query.")
+		return nil, notFoundError{"Task"}
 	}
 	return t, nil
 }

@@ -32,7 +32,7 @@ func viewQuery(v *view) dmQuery {
 func (st *store) view(id int) (*view, error) {
 	v := st.views[id]
 	if v == nil {
-		return nil, errNotFound("No View matches the given query.")
+		return nil, notFoundError{"View"}
 	}
 	return v, nil
 }

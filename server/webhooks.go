@@ -291,7 +291,7 @@ func hasOrgOnly(actions []string) bool {
 func (st *store) webhook(id int) (*webhook, error) {
 	w := st.webhooks[id]
 	if w == nil {
-		return nil, errNotFound("No Webhook matches the given query.")
+		return nil, notFoundError{"Webhook"}
 	}
 	return w, nil
 }
