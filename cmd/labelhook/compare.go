@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/labelhook/labelhook/scenarios"
 	"github.com/labelhook/labelhook/scenarios/compare"
 )
 
@@ -46,23 +45,9 @@ func runCompare(ctx context.Context, args []string, getenv env, stdout, stderr i
 	if *settle <= 0 || *reqTimeout <= 0 {
 		return usageErrorf("--settle and --request-timeout must be more than 0")
 	}
-	all, err := scenarios.Load(fs.Args()...)
+	scs, err := loadScenarios(fs.Args(), *runExpr, stderr)
 	if err != nil {
-		var list scenarios.ErrorList
-		if errors.As(err, &list) {
-			for _, e := range list {
-				fmt.Fprintln(stderr, e)
-			}
-			return &usageError{fmt.Errorf("%d problem(s) in scenario files, nothing was compared: %w", len(list), errSilent)}
-		}
-		return usageErrorf("%v", err)
-	}
-	scs, err := scenarios.Select(all, *runExpr)
-	if err != nil {
-		return usageErrorf("--run: %v", err)
-	}
-	if len(scs) == 0 {
-		return usageErrorf("no scenario to compare in %q (--run %q)", fs.Args(), *runExpr)
+		return err
 	}
 
 	rep, err := compare.Run(ctx, scs, compare.Options{

@@ -57,26 +57,9 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 		return usageErrorf("--receiver-url %q: want an http:// or https:// URL", *recvURL)
 	}
 
-	all, err := scenarios.Load(fs.Args()...)
+	scs, err := loadScenarios(fs.Args(), *runExpr, stderr)
 	if err != nil {
-		var list scenarios.ErrorList
-		if errors.As(err, &list) {
-			for _, e := range list {
-				fmt.Fprintln(stderr, e)
-			}
-			return &usageError{fmt.Errorf("%d problem(s) in scenario files, nothing was run: %w", len(list), errSilent)}
-		}
-		return usageErrorf("%v", err)
-	}
-	scs, err := scenarios.Select(all, *runExpr)
-	if err != nil {
-		return usageErrorf("--run: %v", err)
-	}
-	if len(scs) == 0 {
-		if *runExpr != "" {
-			return usageErrorf("no scenario matches --run %q (%d scenario(s) found)", *runExpr, len(all))
-		}
-		return usageErrorf("no scenario found in %q", fs.Args())
+		return err
 	}
 
 	var junitFile *os.File
@@ -108,10 +91,7 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 		return fmt.Errorf("run scenarios: %w", err)
 	}
 	if junitFile != nil {
-		if err := rep.WriteJUnit(junitFile); err != nil {
-			return fmt.Errorf("--junit %s: %w", *junit, err)
-		}
-		if err := junitFile.Close(); err != nil {
+		if err := writeJUnit(rep, junitFile); err != nil {
 			return fmt.Errorf("--junit %s: %w", *junit, err)
 		}
 	}
@@ -119,4 +99,40 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 		return &checkFailedError{fmt.Errorf("%d scenario(s) failed: %w", rep.Failed, errSilent)}
 	}
 	return nil
+}
+
+// loadScenarios reads the scenario files under paths and keeps those
+// runExpr selects; every problem in a file is printed, and any is a
+// usage error (nothing runs).
+func loadScenarios(paths []string, runExpr string, stderr io.Writer) ([]*scenarios.Scenario, error) {
+	all, err := scenarios.Load(paths...)
+	if err != nil {
+		var list scenarios.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				fmt.Fprintln(stderr, e)
+			}
+			return nil, &usageError{fmt.Errorf("%d problem(s) in scenario files, nothing was run: %w", len(list), errSilent)}
+		}
+		return nil, usageErrorf("%v", err)
+	}
+	scs, err := scenarios.Select(all, runExpr)
+	if err != nil {
+		return nil, usageErrorf("--run: %v", err)
+	}
+	if len(scs) == 0 {
+		if runExpr != "" {
+			return nil, usageErrorf("no scenario matches --run %q (%d scenario(s) found)", runExpr, len(all))
+		}
+		return nil, usageErrorf("no scenario found in %q", paths)
+	}
+	return scs, nil
+}
+
+// writeJUnit writes the report and closes the file.
+func writeJUnit(rep *scenarios.Report, f *os.File) error {
+	if err := rep.WriteJUnit(f); err != nil {
+		return err
+	}
+	return f.Close()
 }

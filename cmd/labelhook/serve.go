@@ -176,30 +176,9 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-
-	cfg := server.Config{
-		Token:                  o.token,
-		LabelStudioVersion:     o.version,
-		WebhookTimeout:         time.Duration(o.timeout * float64(time.Second)),
-		BatchSize:              o.batch,
-		MaxConsecutiveFailures: o.maxFail,
-		OrganizationWebhooks:   o.orgHooks || len(o.webhooks) > 0,
-		AsyncDelivery:          o.async,
-		Logger:                 log,
-	}
-	if len(o.webhooks) > 0 && !o.orgHooks {
-		log.Info("--webhook registers organization-level webhooks, so --organization-webhooks is on (Label Studio Enterprise behaviour)")
-	}
-	if err := o.deliveryOptions(&cfg); err != nil {
+	cfg, tokenSource, err := o.config(log)
+	if err != nil {
 		return err
-	}
-	tokenSource := o.tokenFrom
-	if cfg.Token == "" {
-		cfg.Token = server.DefaultToken
-		tokenSource = "development default"
-		if httpserve.Exposed(o.addr) {
-			log.Warn("LISTENING BEYOND LOOPBACK WITH THE PUBLIC DEVELOPMENT TOKEN: anyone who can reach this address can use the API; set --token or LABELHOOK_TOKEN", "addr", o.addr)
-		}
 	}
 	srv, err := server.New(cfg)
 	if err != nil {
@@ -248,20 +227,7 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return errors.Join(err, shutdown())
 	}
 
-	// A token of the user's own is a secret (CI logs keep this line); the
-	// development token is public and shown whole.
-	token, pat := cfg.Token, server.RefreshToken(cfg.Token)
-	if token != server.DefaultToken {
-		token, pat = maskSecret(token), maskSecret(pat)
-	}
-	eff := srv.Config() // the release's defaults filled in
-	log.Info("labelhook mock Label Studio ready", "url", baseURL, "token", token, "token_source", tokenSource,
-		"personal_access_token", pat, "label_studio_version", eff.LabelStudioVersion, "webhook_timeout", eff.WebhookTimeout,
-		"webhook_batch_size", eff.BatchSize, "max_consecutive_failures", o.maxFail, "organization_webhooks", eff.OrganizationWebhooks,
-		"async_delivery", cfg.AsyncDelivery,
-		"seed", o.seed, "sample_data", o.sampleData, "webhooks", len(o.webhooks), "simulate_annotators", o.annotators,
-		"state", o.stateFile, "retry_schedule", o.retrySchedule, "signing", o.signing != "", "ssrf_protection", o.ssrf,
-		"faults", cfg.Faults.Active())
+	o.logReady(log, baseURL, srv.Config(), tokenSource)
 	if o.annotators > 0 {
 		sim = sandbox.StartAnnotators(ctx, api, o.annotators, o.rate, o.seed, log)
 	}
@@ -278,4 +244,52 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// config turns the options into the server's Config; tokenSource says
+// where the token came from for the ready line.
+func (o serveOptions) config(log *slog.Logger) (server.Config, string, error) {
+	cfg := server.Config{
+		Token:                  o.token,
+		LabelStudioVersion:     o.version,
+		WebhookTimeout:         time.Duration(o.timeout * float64(time.Second)),
+		BatchSize:              o.batch,
+		MaxConsecutiveFailures: o.maxFail,
+		OrganizationWebhooks:   o.orgHooks || len(o.webhooks) > 0,
+		AsyncDelivery:          o.async,
+		Logger:                 log,
+	}
+	if len(o.webhooks) > 0 && !o.orgHooks {
+		log.Info("--webhook registers organization-level webhooks, so --organization-webhooks is on (Label Studio Enterprise behaviour)")
+	}
+	if err := o.deliveryOptions(&cfg); err != nil {
+		return cfg, "", err
+	}
+	tokenSource := o.tokenFrom
+	if cfg.Token == "" {
+		cfg.Token = server.DefaultToken
+		tokenSource = "development default"
+		if httpserve.Exposed(o.addr) {
+			log.Warn("LISTENING BEYOND LOOPBACK WITH THE PUBLIC DEVELOPMENT TOKEN: anyone who can reach this address can use the API; set --token or LABELHOOK_TOKEN", "addr", o.addr)
+		}
+	}
+	return cfg, tokenSource, nil
+}
+
+// logReady writes the ready line with the effective settings (the
+// release's defaults filled in). A token of the user's own is a secret
+// (CI logs keep this line); the development token is public and shown
+// whole.
+func (o serveOptions) logReady(log *slog.Logger, url string, eff server.Config, tokenSource string) {
+	token, pat := eff.Token, server.RefreshToken(eff.Token)
+	if token != server.DefaultToken {
+		token, pat = maskSecret(token), maskSecret(pat)
+	}
+	log.Info("labelhook mock Label Studio ready", "url", url, "token", token, "token_source", tokenSource,
+		"personal_access_token", pat, "label_studio_version", eff.LabelStudioVersion, "webhook_timeout", eff.WebhookTimeout,
+		"webhook_batch_size", eff.BatchSize, "max_consecutive_failures", o.maxFail, "organization_webhooks", eff.OrganizationWebhooks,
+		"async_delivery", eff.AsyncDelivery,
+		"seed", o.seed, "sample_data", o.sampleData, "webhooks", len(o.webhooks), "simulate_annotators", o.annotators,
+		"state", o.stateFile, "retry_schedule", o.retrySchedule, "signing", o.signing != "", "ssrf_protection", o.ssrf,
+		"faults", eff.Faults.Active())
 }
