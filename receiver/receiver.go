@@ -22,12 +22,13 @@ import (
 const DefaultMaxBodyBytes int64 = 64 << 20
 
 // DefaultForwardTimeout bounds one relay to the pipeline (connect, send,
-// answer) when Config.ForwardTimeout is zero. It is half of Label Studio's
-// 10 s delivery timeout: the sender's answer waits for the relay, so a
-// hanging pipeline must be given up on while the sender still listens,
-// leaving the other half for reading and checking the body, a planned
-// delay and the network.
-const DefaultForwardTimeout = 5 * time.Second
+// answer) when Config.ForwardTimeout is zero. It is below Label Studio
+// 1.23.2's default WEBHOOK_TIMEOUT of 1 s (which python-requests applies
+// to the wait for the answer): the sender's answer waits for the relay,
+// so a hanging pipeline must be given up on while the sender still
+// listens, leaving the rest for reading and checking the body and the
+// network. Raise it with the sender's WEBHOOK_TIMEOUT.
+const DefaultForwardTimeout = 800 * time.Millisecond
 
 // DefaultMaxRecords is how many records the zero Config keeps in memory.
 const DefaultMaxRecords = 100_000

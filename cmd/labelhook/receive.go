@@ -13,11 +13,13 @@ import (
 	"github.com/labelhook/labelhook/internal/signing"
 	"github.com/labelhook/labelhook/internal/webhookline"
 	"github.com/labelhook/labelhook/receiver"
+	"github.com/labelhook/labelhook/server"
 )
 
-// labelStudioTimeout is how long Label Studio waits for a webhook's
-// answer; a forward timeout should stay below it.
-const labelStudioTimeout = 10 * time.Second
+// labelStudioTimeout is how long Label Studio (1.23.2's default
+// WEBHOOK_TIMEOUT) waits for a webhook's answer; a forward timeout should
+// stay below it.
+var labelStudioTimeout = server.DefaultWebhookTimeout
 
 // receiveOptions are receive's flags, checked.
 type receiveOptions struct {
@@ -130,11 +132,12 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	if o.forwardTo != "" {
 		ready = append(ready, "forward_timeout", o.forwardTimeout)
 	}
-	log.Info("receiver ready", append(ready, "reject_invalid", o.reject, "max_body_bytes", o.maxBody, "max_records", o.maxRecords)...)
 	if o.forwardTo != "" && o.forwardTimeout >= labelStudioTimeout {
+		// Before the ready line, so whoever waits for that line has seen it.
 		log.Warn("the forward timeout is not below Label Studio's delivery timeout: a hanging pipeline makes the sender's delivery fail",
 			"forward_timeout", o.forwardTimeout, "sender_timeout", labelStudioTimeout)
 	}
+	log.Info("receiver ready", append(ready, "reject_invalid", o.reject, "max_body_bytes", o.maxBody, "max_records", o.maxRecords)...)
 
 	serveErr := hs.Wait(ctx)
 	if serveErr == nil {
