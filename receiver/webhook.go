@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/labelhook/labelhook/internal/jsontext"
 	"github.com/labelhook/labelhook/internal/signing"
 	"github.com/labelhook/labelhook/schemas"
 )
@@ -303,9 +304,6 @@ func (rc *Receiver) writeRecord(rec Record) {
 
 // jsonString encodes text as a JSON string, HTML unescaped.
 func jsonString(text []byte) json.RawMessage {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(string(text)) // a string always encodes
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	b, _ := jsontext.Marshal(string(text)) // a string always encodes
+	return b
 }

@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/labelhook/labelhook/internal/suggest"
 	"github.com/labelhook/labelhook/server"
 )
 
@@ -315,7 +316,7 @@ func kindName(n *yaml.Node) string {
 
 // unknownKey reports a key that is not one of known.
 func (p *parser) unknownKey(k *yaml.Node, where string, known []string) {
-	if s := suggest(k.Value, known); s != "" {
+	if s := suggest.Closest(k.Value, known); s != "" {
 		p.errorf(k, "unknown key %q in %s (did you mean %s?)", k.Value, where, s)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/labelhook/labelhook/internal/suggest"
 	"github.com/labelhook/labelhook/schemas"
 	"go.yaml.in/yaml/v3"
 )
@@ -76,7 +77,7 @@ func (p *parser) pattern(n *yaml.Node, scope map[string]bool, underKey bool) {
 		default:
 			if !strings.HasPrefix(kv.key, "$") {
 				p.errorf(kv.k, "key %q cannot be mixed with $ operators in one mapping", kv.key)
-			} else if s := suggest(kv.key, operators); s != "" {
+			} else if s := suggest.Closest(kv.key, operators); s != "" {
 				p.errorf(kv.k, "unknown operator %s (did you mean %s?)", kv.key, s)
 			} else {
 				p.errorf(kv.k, "unknown operator %s (want one of: %s)", kv.key, strings.Join(operators, ", "))

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/labelhook/labelhook/internal/suggest"
 	"github.com/labelhook/labelhook/receiver"
 	"go.yaml.in/yaml/v3"
 )
@@ -33,7 +34,7 @@ func (p *parser) step(n *yaml.Node, scope map[string]bool) *step {
 		}
 	}
 	for _, kv := range unknown {
-		s := suggest(kv.key, append(stepNames(), stepKeys...))
+		s := suggest.Closest(kv.key, append(stepNames(), stepKeys...))
 		switch {
 		case kind == nil && s != "":
 			p.errorf(kv.k, "unknown step %q (did you mean %s?)", kv.key, s)
@@ -317,7 +318,7 @@ func (p *parser) refs(n *yaml.Node, scope map[string]bool) {
 			names = append(names, k)
 		}
 		sort.Strings(names)
-		if s := suggest(r.name, names); s != "" {
+		if s := suggest.Closest(r.name, names); s != "" {
 			p.errorf(n, "unknown variable ${%s} (did you mean ${%s}?)", r.text, s)
 		} else {
 			p.errorf(n, "unknown variable ${%s} (saved so far: %s)", r.text, strings.Join(names, ", "))

@@ -1,13 +1,13 @@
 package scenarios
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/labelhook/labelhook/internal/jsontext"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -277,15 +277,7 @@ func truncate(s string, n int) string {
 }
 
 // marshal is json.Marshal without HTML escaping.
-func marshal(v any) ([]byte, error) {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
-}
+func marshal(v any) ([]byte, error) { return jsontext.Marshal(v) }
 
 // str renders a value inside a string: strings as they are, numbers
 // without exponent, everything else as JSON.

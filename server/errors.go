@@ -1,14 +1,14 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/labelhook/labelhook/internal/jsontext"
 )
 
 // apiError is an error the API answers with. It is turned into Label
@@ -169,12 +169,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // marshal encodes v as compact JSON without HTML escaping.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
+func marshal(v any) ([]byte, error) { return jsontext.Marshal(v) }

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"github.com/labelhook/labelhook/internal/jsontext"
 )
 
 // Client calls one server's API with one token.
@@ -81,12 +83,4 @@ func (c *Client) Call(ctx context.Context, method, path string, body, out any) e
 // Marshal is json.Marshal without HTML escaping, as the SDKs (Python's
 // json.dumps) send bodies and the mock writes them: task data is stored
 // and sent back as written ("<b>" stays "<b>").
-func Marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
+func Marshal(v any) ([]byte, error) { return jsontext.Marshal(v) }

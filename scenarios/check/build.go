@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/labelhook/labelhook/internal/fakedata"
+	"github.com/labelhook/labelhook/internal/jsontext"
 	"github.com/labelhook/labelhook/schemas"
 	"github.com/labelhook/labelhook/server"
 )
@@ -316,12 +317,4 @@ func (b *builder) sendPayload(on bool) error {
 }
 
 // encodeJSON encodes v without HTML escaping, as the mock does.
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
+func encodeJSON(v any) ([]byte, error) { return jsontext.Marshal(v) }
