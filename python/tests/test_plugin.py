@@ -61,9 +61,11 @@ def test_fixtures_work_in_an_inner_session(inner, assert_gone):
 
         def test_it(labelhook_server, labelhook_receiver):
             record(labelhook_server, labelhook_receiver)
-            labelhook_server.api("POST", "/api/webhooks", json={"url": labelhook_receiver.url + "/h"})
-            labelhook_server.api("POST", "/api/projects", json={"title": "Inner"})
-            assert labelhook_receiver.wait_for("PROJECT_CREATED")
+            p = labelhook_server.api("POST", "/api/projects", json={"title": "Inner"})
+            hook = {"url": labelhook_receiver.url + "/h", "project": p["id"]}
+            labelhook_server.api("POST", "/api/webhooks", json=hook)
+            labelhook_server.api("POST", f"/api/projects/{p['id']}/import", json=[{"text": "a"}])
+            assert labelhook_receiver.wait_for("TASKS_CREATED")
         """
     )
     result.assert_outcomes(passed=1)
@@ -294,7 +296,7 @@ def test_a_binary_that_exits_early_fails_the_fixture_with_its_stderr(inner):
         """
         import pytest
 
-        @pytest.mark.labelhook(webhook_batch_size=0)
+        @pytest.mark.labelhook(webhook_batch_size=-1)
         def test_it(labelhook_server):
             pass
         """

@@ -109,8 +109,12 @@ def test_starting_twice_is_refused(labelhook_server):
 
 
 def test_a_binary_that_exits_early_fails_with_its_stderr(labelhook_binary):
-    with pytest.raises(StartError) as e:
-        labelhook.Server(binary=labelhook_binary, webhook_batch_size=0).start()
+    server = labelhook.Server(binary=labelhook_binary, webhook_batch_size=-1)
+    try:
+        with pytest.raises(StartError) as e:
+            server.start()
+    finally:
+        server.stop()  # in case it did start: never leave it to the next test
     assert e.value.returncode == 2
     assert "--webhook-batch-size must be positive" in str(e.value)
     assert "exited with status 2 before it was ready" in str(e.value)

@@ -31,31 +31,32 @@ def post(rx, body, path="/hook"):
 
 @pytest.fixture
 def mock_and_hook(labelhook_server, labelhook_receiver):
-    """A mock with one organization webhook to the receiver, and a function
-    that creates a project (one PROJECT_CREATED)."""
+    """A mock with a project whose webhook goes to the receiver, and a
+    function that imports one task into it (one TASKS_CREATED)."""
     ls = labelhook_server
-    ls.api("POST", "/api/webhooks", json={"url": labelhook_receiver.url + "/ls"})
-    titles = iter(f"Project {i}" for i in range(100))
-    return lambda: ls.api("POST", "/api/projects", json={"title": next(titles)})
+    p = ls.api("POST", "/api/projects", json={"title": "Reviews"})
+    ls.api("POST", "/api/webhooks", json={"url": labelhook_receiver.url + "/ls", "project": p["id"]})
+    texts = iter(f"review {i}" for i in range(100))
+    return lambda: ls.api("POST", f"/api/projects/{p['id']}/import", json=[{"text": next(texts)}])
 
 
 def test_events_and_their_filters(labelhook_receiver, mock_and_hook):
     rx = labelhook_receiver
     mock_and_hook()
-    post(rx, {"action": "PROJECT_CREATED", "project": "not an object"}, path="/other")
+    post(rx, {"action": "TASKS_CREATED", "tasks": "not a list"}, path="/other")
     mock_and_hook()
     got = rx.events()
     assert [(e["seq"], e["action"], e["valid"], e["path"]) for e in got] == [
-        (1, "PROJECT_CREATED", True, "/ls"),
-        (2, "PROJECT_CREATED", False, "/other"),
-        (3, "PROJECT_CREATED", True, "/ls"),
+        (1, "TASKS_CREATED", True, "/ls"),
+        (2, "TASKS_CREATED", False, "/other"),
+        (3, "TASKS_CREATED", True, "/ls"),
     ]
     assert [e["seq"] for e in rx.events(valid=False)] == [2]
     assert [e["seq"] for e in rx.events(valid=True)] == [1, 3]
     assert [e["seq"] for e in rx.events(since=1)] == [2, 3]
     assert [e["seq"] for e in rx.events(path="/other")] == [2]
-    assert [e["seq"] for e in rx.events("PROJECT_CREATED", path="/ls", since=1)] == [3]
-    assert rx.events("TASKS_CREATED") == []
+    assert [e["seq"] for e in rx.events("TASKS_CREATED", path="/ls", since=1)] == [3]
+    assert rx.events("ANNOTATION_CREATED") == []
 
 
 def test_a_misspelt_action_is_an_error_naming_the_right_one(labelhook_receiver):
@@ -67,8 +68,8 @@ def test_a_misspelt_action_is_an_error_naming_the_right_one(labelhook_receiver):
 def test_wait_for_returns_what_arrived(labelhook_receiver, mock_and_hook):
     mock_and_hook()
     mock_and_hook()
-    got = labelhook_receiver.wait_for("PROJECT_CREATED", count=2)
-    assert [e["body"]["project"]["title"] for e in got] == ["Project 0", "Project 1"]
+    got = labelhook_receiver.wait_for("TASKS_CREATED", count=2)
+    assert [e["body"]["tasks"][0]["data"]["text"] for e in got] == ["review 0", "review 1"]
 
 
 def test_wait_for_wakes_when_the_webhook_comes(labelhook_receiver, mock_and_hook):
@@ -76,32 +77,32 @@ def test_wait_for_wakes_when_the_webhook_comes(labelhook_receiver, mock_and_hook
     t = threading.Thread(target=mock_and_hook)
     got: list = []
     waiter = threading.Thread(
-        target=lambda: got.extend(labelhook_receiver.wait_for("PROJECT_CREATED", timeout=30))
+        target=lambda: got.extend(labelhook_receiver.wait_for("TASKS_CREATED", timeout=30))
     )
     waiter.start()
     t.start()
     t.join(30)
     waiter.join(30)
-    assert [e["action"] for e in got] == ["PROJECT_CREATED"]
+    assert [e["action"] for e in got] == ["TASKS_CREATED"]
 
 
 def test_wait_for_timeout_lists_what_did_arrive(labelhook_receiver, mock_and_hook):
     mock_and_hook()
     with pytest.raises(WaitTimeoutError) as e:
-        labelhook_receiver.wait_for("PROJECT_CREATED", count=2, timeout=0.2)
+        labelhook_receiver.wait_for("TASKS_CREATED", count=2, timeout=0.2)
     err = e.value
     assert isinstance(err, AssertionError), "pytest shows it as a failed expectation"
     assert [m["seq"] for m in err.matched] == [1]
     assert [r["seq"] for r in err.received] == [1]
-    assert "2 PROJECT_CREATED" in str(err)
+    assert "2 TASKS_CREATED" in str(err)
     assert "1 matched" in str(err)
-    assert "seq 1 PROJECT_CREATED /ls" in str(err)
+    assert "seq 1 TASKS_CREATED /ls" in str(err)
 
 
 def test_wait_for_timeout_shows_other_actions_too(labelhook_receiver, mock_and_hook):
     mock_and_hook()
-    with pytest.raises(WaitTimeoutError, match="0 matched; received 1: seq 1 PROJECT_CREATED"):
-        labelhook_receiver.wait_for("TASKS_CREATED", timeout=dt.timedelta(milliseconds=100))
+    with pytest.raises(WaitTimeoutError, match="0 matched; received 1: seq 1 TASKS_CREATED"):
+        labelhook_receiver.wait_for("ANNOTATION_CREATED", timeout=dt.timedelta(milliseconds=100))
 
 
 @pytest.mark.parametrize("timeout", [0, -1, 601])

@@ -49,7 +49,7 @@ def test_updates_refresh_and_deletes_invalidate_the_cache(ls, project, pipeline)
     assert pipeline.consumer.pending(project.id) == []
 
 
-def test_a_wrong_secret_is_refused_and_label_studio_records_the_failure(ls, labelhook_server, pipeline):
+def test_a_wrong_secret_is_refused_and_nothing_in_label_studio_says_so(ls, labelhook_server, pipeline):
     p = ls.projects.create(title="Misconfigured", label_config=CONFIG)
     hook = ls.webhooks.create(url=pipeline.url, project=p.id, headers={"X-Webhook-Secret": "wrong"})
     [t1] = import_tasks(ls, p, 1)
@@ -61,7 +61,10 @@ def test_a_wrong_secret_is_refused_and_label_studio_records_the_failure(ls, labe
         ("TASKS_CREATED", 401),
         ("ANNOTATION_CREATED", 401),
     ]
-    assert ls.webhooks.get(hook.id).consecutive_failures == 2
+    # Label Studio 1.23.2 only logs a failed delivery: the webhook stays
+    # active and counts nothing, so the pipeline's own 401s are the alarm.
+    webhook = ls.webhooks.get(hook.id)
+    assert (webhook.is_active, webhook.consecutive_failures) == (True, None)
 
 
 @pytest.mark.labelhook(fault_duplicate=1.0)

@@ -53,7 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "labelhook(**options): labelhook serve options for the labelhook_server fixture, "
-        "e.g. webhook_batch_size=2, max_consecutive_failures=3, async_delivery=True, "
+        "e.g. organization_webhooks=True, max_consecutive_failures=3, webhook_batch_size=2, "
         "label_studio_version='1.20.0'; any serve flag works, with _ for -",
     )
     config.pluginmanager.register(_LogAttacher(), "labelhook-logs")

@@ -40,8 +40,8 @@ class Receiver:
     what arrived with ``events`` or ``wait_for``::
 
         with labelhook.Receiver() as rx:
-            ...  # create a webhook to rx.url + "/hooks"
-            [event] = rx.wait_for("PROJECT_CREATED")
+            ...  # create a project webhook to rx.url + "/hooks", import tasks
+            [event] = rx.wait_for("TASKS_CREATED")
 
     Keyword options are ``receive`` flags (``reject_invalid=True``,
     ``forward_to=URL``, ``signing_secret="whsec_..."``).

@@ -9,6 +9,9 @@ from . import _http
 from ._binary import find_binary
 from ._process import Process, flags_to_args
 
+# What the ready line puts in the middle of a masked secret ("sec…89").
+_MASK = "\u2026"
+
 
 class Server:
     """A ``labelhook serve`` child process on a free port of 127.0.0.1.
@@ -19,8 +22,10 @@ class Server:
             ls.api("POST", "/api/projects", json={"title": "Reviews"})
 
     Every keyword option is a ``serve`` flag: ``webhook_batch_size=2`` is
-    ``--webhook-batch-size 2``, ``async_delivery=True`` is
-    ``--async-delivery``; None and False leave the flag out. The child's
+    ``--webhook-batch-size 2``, ``organization_webhooks=True`` is
+    ``--organization-webhooks``; None and False leave the flag out. Left
+    out, each has the default of Label Studio 1.23.2 (project webhooks
+    only, no auto-disable, a 1 s timeout, chunks of 5000). The child's
     environment has no ``LABELHOOK_*``/``WEBHOOK_*`` variables unless ``env``
     sets them, so the shell cannot change what a test sees.
     """
@@ -35,6 +40,7 @@ class Server:
         token: str | None = None,
         webhook_batch_size: int | None = None,
         max_consecutive_failures: int | None = None,
+        organization_webhooks: bool | None = None,
         async_delivery: bool | None = None,
         webhook_timeout: float | None = None,
         label_studio_version: str | None = None,
@@ -50,6 +56,7 @@ class Server:
             "token": token,
             "webhook_batch_size": webhook_batch_size,
             "max_consecutive_failures": max_consecutive_failures,
+            "organization_webhooks": organization_webhooks,
             "async_delivery": async_delivery,
             "webhook_timeout": webhook_timeout,
             "label_studio_version": label_studio_version,
@@ -89,8 +96,13 @@ class Server:
         )
         ready = self.process.start()
         self.url = ready["url"]
-        self.token = ready.get("token", "")
-        self.personal_access_token = ready.get("personal_access_token", "")
+        # The ready line masks a token of your own (CI logs keep it) and the
+        # personal access token made from it: the token is the one given
+        # here; a masked personal access token is left empty.
+        given = self.options.get("token") or (self._env or {}).get("LABELHOOK_TOKEN")
+        self.token = given or ready.get("token", "")
+        pat = ready.get("personal_access_token", "")
+        self.personal_access_token = "" if _MASK in pat else pat
         return self
 
     def stop(self) -> int | None:
