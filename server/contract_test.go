@@ -23,7 +23,7 @@ func TestEmittedPayloadsMatchSchemas(t *testing.T) {
 	tids := e.importTasks(pid, 7)
 	e.must("POST", "/api/projects/"+itoa(pid)+"/import", []any{map[string]any{"data": map[string]any{"text": "ü <b>"}, "meta": nil,
 		"annotations": []any{map[string]any{"result": []any{}}}}}, 201)
-	e.mustList("POST", "/api/tasks", []any{map[string]any{"project": pid, "data": map[string]any{"text": "a"}}, map[string]any{"project": pid, "data": map[string]any{"text": "b"}}}, 201)
+	e.mustList("POST", "/api/projects/"+itoa(pid)+"/tasks", []any{map[string]any{"data": map[string]any{"text": "a"}}, map[string]any{"data": map[string]any{"text": "b"}}}, 201)
 	e.must("POST", "/api/projects/"+itoa(pid)+"/tasks", map[string]any{"data": map[string]any{"text": "c"}}, 201)
 	res := []any{map[string]any{"id": "r1", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": map[string]any{"choices": []string{"Positive"}}}}
 	a := e.must("POST", "/api/tasks/"+itoa(tids[0])+"/annotations/", map[string]any{"result": res, "lead_time": 3.25, "draft_created_at": "2026-01-01T00:00:00Z"}, 201)

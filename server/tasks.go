@@ -88,6 +88,12 @@ func (s *Server) createTasks(w http.ResponseWriter, r *http.Request, projectID i
 	}
 	items := []json.RawMessage{raw}
 	isList := jsonKind(raw) == '['
+	if isList && projectID == 0 {
+		// Label Studio 1.23.2 fails on a list here with a 500 ("'list'
+		// object has no attribute 'get'"): a client that relies on it
+		// breaks there, so the mock refuses it too, as bad input.
+		return errBadRequest("POST /api/tasks takes one task object: Label Studio 1.23.2 answers a list with 500 ('list' object has no attribute 'get'); import a list with POST /api/projects/{id}/import")
+	}
 	if isList {
 		if err := json.Unmarshal(raw, &items); err != nil {
 			return errBadRequest("JSON parse error - " + err.Error())

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -327,5 +328,25 @@ func TestProjectValidation(t *testing.T) {
 	}
 	if out := e.must("GET", "/api/projects", nil, 200); out["count"].(float64) != 0 {
 		t.Errorf("rejected creates made projects: %v", out["count"])
+	}
+}
+
+// Label Studio 1.23.2 answers POST /api/tasks with a list body 500
+// (conformance/labelstudio/FINDINGS.md): the mock refuses it as bad input,
+// changes nothing and sends no event.
+func TestTaskListBodyIsRefused(t *testing.T) {
+	h := newHookReceiver(t)
+	e := newAPI(t, Config{})
+	pid, _ := hookedProject(t, e, h)
+	h.take()
+	status, body := e.call("POST", "/api/tasks", []any{map[string]any{"project": pid, "data": map[string]any{"text": "a"}}})
+	if status != 400 || !strings.Contains(string(body), "one task object") {
+		t.Errorf("POST /api/tasks with a list: %d %s, want 400", status, body)
+	}
+	if got := h.take(); len(got) != 0 {
+		t.Errorf("sent %v", actions(got))
+	}
+	if tasks := e.mustList("GET", "/api/projects/"+itoa(pid)+"/tasks", nil, 200); len(tasks) != 0 {
+		t.Errorf("%d tasks after a refused list", len(tasks))
 	}
 }
