@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/labelhook/labelhook/scenarios"
@@ -84,7 +85,13 @@ func Run(ctx context.Context, scs []*scenarios.Scenario, opts Options) (*Report,
 		return nil, err
 	}
 	rep := &Report{Version: info.Release}
-	fmt.Fprintf(opts.Out, "comparing %d scenarios: %s (Label Studio %s) vs the labelhook mock\n", len(scs), opts.Server, info.Release)
+	// The mock imitates the server's release when it has a verified
+	// profile of it, else its default.
+	profile := server.DefaultVersion
+	if slices.Contains(server.Versions(), info.Release) {
+		profile = info.Release
+	}
+	fmt.Fprintf(opts.Out, "comparing %d scenarios: %s (Label Studio %s) vs the labelhook mock (profile %s)\n", len(scs), opts.Server, info.Release, profile)
 
 	var runnable []*scenarios.Scenario
 	results := make([]Result, 0, len(scs))
@@ -125,7 +132,10 @@ func Run(ctx context.Context, scs []*scenarios.Scenario, opts Options) (*Report,
 	if len(done) > 0 {
 		mr, err := scenarios.Run(ctx, done, scenarios.Options{
 			Trace: true, Settle: opts.Settle, RequestTimeout: opts.RequestTimeout,
-			ConfigureServer: opts.Settings.apply,
+			ConfigureServer: func(cfg *server.Config) {
+				opts.Settings.apply(cfg)
+				cfg.LabelStudioVersion = profile
+			},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("run the mock side: %w", err)
