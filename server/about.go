@@ -50,25 +50,41 @@ func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) error {
 
 // whoami is GET /api/current-user/whoami's body.
 type whoami struct {
-	ID                 int     `json:"id"`
-	Email              string  `json:"email"`
-	Username           string  `json:"username"`
-	FirstName          string  `json:"first_name"`
-	LastName           string  `json:"last_name"`
-	Avatar             *string `json:"avatar"`
-	Initials           string  `json:"initials"`
-	Phone              string  `json:"phone"`
-	ActiveOrganization int     `json:"active_organization"`
-	AllowNewsletters   *bool   `json:"allow_newsletters"`
-	DateJoined         stamp   `json:"date_joined"`
-	LastActivity       stamp   `json:"last_activity"`
+	ID                     int               `json:"id"`
+	FirstName              string            `json:"first_name"`
+	LastName               string            `json:"last_name"`
+	Username               string            `json:"username"`
+	Email                  string            `json:"email"`
+	LastActivity           stamp             `json:"last_activity"`
+	CustomHotkeys          map[string]any    `json:"custom_hotkeys"`
+	Avatar                 *string           `json:"avatar"`
+	Initials               string            `json:"initials"`
+	Phone                  string            `json:"phone"`
+	ActiveOrganization     int               `json:"active_organization"`
+	ActiveOrganizationMeta map[string]string `json:"active_organization_meta"`
+	AllowNewsletters       *bool             `json:"allow_newsletters"`
+	DateJoined             stamp             `json:"date_joined"`
+	Permissions            []string          `json:"permissions"`
 }
 
-// handleWhoami serves GET /api/current-user/whoami.
+// userPermissions is what 1.23.2 grants its one owner, in its order.
+var userPermissions = []string{"organizations.create", "organizations.view", "organizations.change",
+	"organizations.delete", "organizations.invite", "projects.create", "projects.view", "projects.change",
+	"projects.delete", "projects.reset_cache", "tasks.create", "tasks.view", "tasks.change", "tasks.delete",
+	"views.reset", "annotations.create", "annotations.view", "annotations.change", "annotations.delete",
+	"actions.perform", "predictions.any", "avatar.any", "labels.create", "labels.view", "labels.change",
+	"labels.delete", "models.create", "models.view", "models.change", "models.delete",
+	"model_provider_connection.create", "model_provider_connection.view", "model_provider_connection.change",
+	"model_provider_connection.delete", "webhooks.view", "webhooks.change", "users.token.any", "storages.view",
+	"storages.change", "storages.sync", "views.view", "views.create", "views.change", "views.delete"}
+
+// handleWhoami serves GET /api/current-user/whoami, shaped as 1.23.2's.
 func (s *Server) handleWhoami(w http.ResponseWriter, r *http.Request) error {
 	now := stamp(s.cfg.Now())
 	writeJSON(w, http.StatusOK, whoami{ID: userID, Email: userEmail, Username: "labelhook", Initials: "la",
-		ActiveOrganization: orgID, DateJoined: now, LastActivity: now})
+		CustomHotkeys: map[string]any{}, ActiveOrganization: orgID,
+		ActiveOrganizationMeta: map[string]string{"title": "Label Studio", "email": userEmail},
+		DateJoined: now, LastActivity: now, Permissions: userPermissions})
 	return nil
 }
 
