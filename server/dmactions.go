@@ -10,30 +10,10 @@ import (
 	"github.com/labelhook/labelhook/schemas"
 )
 
-// dmAction describes one Data Manager action (GET /api/dm/actions).
-type dmAction struct {
-	ID           string         `json:"id"`
-	Title        string         `json:"title"`
-	Order        int            `json:"order"`
-	Permission   string         `json:"permission"`
-	Experimental bool           `json:"experimental"`
-	Dialog       map[string]any `json:"dialog,omitempty"`
-}
-
-// dmActions are the actions the mock runs, in Label Studio's order.
-var dmActions = []dmAction{
-	{ID: "retrieve_tasks_predictions", Title: "Retrieve Predictions", Order: 90, Permission: "projects.change"},
-	{ID: "predictions_to_annotations", Title: "Create Annotations From Predictions", Order: 91, Permission: "tasks.change",
-		Dialog: map[string]any{"text": "Create annotations from predictions using selected predictions set for each selected task.", "type": "confirm"}},
-	{ID: "delete_tasks", Title: "Delete Tasks", Order: 100, Permission: "tasks.delete",
-		Dialog: map[string]any{"text": "You are going to delete the selected tasks. Please confirm your action.", "type": "confirm"}},
-	{ID: "delete_tasks_annotations", Title: "Delete Annotations", Order: 101, Permission: "tasks.delete",
-		Dialog: map[string]any{"text": "You are going to delete all annotations from the selected tasks. Please confirm your action.", "type": "confirm"}},
-	{ID: "delete_tasks_predictions", Title: "Delete Predictions", Order: 102, Permission: "tasks.delete",
-		Dialog: map[string]any{"text": "You are going to delete all predictions from the selected tasks. Please confirm your action.", "type": "confirm"}},
-	{ID: "delete_ground_truths", Title: "Delete Ground Truths", Order: 103, Permission: "tasks.delete",
-		Dialog: map[string]any{"text": "You are going to delete ground truths from the selected tasks. Please confirm your action.", "type": "confirm"}},
-}
+// dmActionList is GET /api/dm/actions as Label Studio 1.23.2 answers it
+// (recorded: conformance/labelstudio/captures/1.23.2/dm_actions), data
+// rather than structs since its entries do not share one shape.
+const dmActionList = `[{"id":"retrieve_tasks_predictions","title":"Retrieve Predictions","order":90,"permission":"predictions.any","dialog":{"title":"Retrieve Predictions","text":"Send the selected tasks to all ML backends connected to the project.This operation might be abruptly interrupted due to a timeout. The recommended way to get predictions is to update tasks using the Label Studio API.Please confirm your action.","type":"confirm"}},{"id":"predictions_to_annotations","title":"Create Annotations From Predictions","order":91,"permission":"tasks.change","dialog":{"title":"Create Annotations From Predictions","text":"Create annotations from predictions using selected predictions set for each selected task. Your account will be assigned as an owner to those annotations. ","type":"confirm","form":null}},{"id":"remove_duplicates","title":"Remove Duplicated Tasks","order":95,"permission":["projects.change","tasks.delete"],"experimental":false,"dialog":{"text":"Confirm that you want to remove duplicated tasks with the same data fields. Duplicated tasks will be deleted and all annotations will be moved to the first task from duplicated tasks. Also Source Storage Links will be restored if at least one duplicated task has a storage link. Warning: Task assignments (enterprise only) won't be saved.","type":"confirm"}},{"id":"delete_tasks","title":"Delete Tasks","order":100,"permission":"tasks.delete","reload":true,"dialog":{"text":"You are going to delete the selected tasks. Please confirm your action.","type":"confirm"}},{"id":"delete_tasks_annotations","title":"Delete Annotations","order":101,"permission":["tasks.change","annotations.delete"],"dialog":{"text":"You are going to delete annotations from the selected tasks.\nYou can select specific annotators to delete annotations for.\nPlease confirm your action.","type":"confirm","form":null}},{"id":"delete_tasks_predictions","title":"Delete Predictions","order":102,"permission":"predictions.any","dialog":{"text":"You are going to delete all predictions from the selected tasks. Please confirm your action.","type":"confirm"}}]`
 
 // bareError is an error of /api/dm/actions, which answers {"detail": …}
 // without the envelope.
@@ -43,7 +23,7 @@ func bareError(status int, format string, args ...any) error {
 
 // handleDMActionList serves GET /api/dm/actions?project=N.
 func (s *Server) handleDMActionList(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, dmActions)
+	writeJSON(w, http.StatusOK, json.RawMessage(dmActionList))
 	return nil
 }
 
