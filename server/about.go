@@ -84,7 +84,7 @@ func (s *Server) handleWhoami(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, whoami{ID: userID, Email: userEmail, Username: "labelhook", Initials: "la",
 		CustomHotkeys: map[string]any{}, ActiveOrganization: orgID,
 		ActiveOrganizationMeta: map[string]string{"title": "Label Studio", "email": userEmail},
-		DateJoined: now, LastActivity: now, Permissions: userPermissions})
+		DateJoined:             now, LastActivity: now, Permissions: userPermissions})
 	return nil
 }
 
