@@ -17,11 +17,44 @@ const maxImportTasks = 1000000
 
 // importItem is one validated task of an import.
 type importItem struct {
-	data        json.RawMessage
-	meta        json.RawMessage
+	data json.RawMessage
+	meta json.RawMessage
+	// pre holds the annotations and predictions that came with the task;
+	// nil for most rows, so a big import of plain rows stays small.
+	pre *preannotations
+}
+
+// preannotations are a row's annotations and predictions.
+type preannotations struct {
 	annotations []annotationInput
 	predictions []predictionInput
 }
+
+// annotations and predictions of the row (none when pre is nil).
+func (it importItem) annotations() []annotationInput {
+	if it.pre == nil {
+		return nil
+	}
+	return it.pre.annotations
+}
+
+func (it importItem) predictions() []predictionInput {
+	if it.pre == nil {
+		return nil
+	}
+	return it.pre.predictions
+}
+
+// preFor returns the row's preannotations, made on first use.
+func (it *importItem) preFor() *preannotations {
+	if it.pre == nil {
+		it.pre = &preannotations{}
+	}
+	return it.pre
+}
+
+// emptyObject is "{}", shared: stored JSON is never changed in place.
+var emptyObject = json.RawMessage("{}")
 
 // importSummary is the Community edition's synchronous import answer.
 // Never an "import" key: that makes clients poll as on Enterprise.
@@ -89,6 +122,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 			return nil, nil, errValidation("non_field_errors", fmt.Sprintf("Maximum task number is %d, current task number is %d", maxImportTasks, len(rows)))
 		}
 		items, err := readImportItems(rows, p.parsed, preFields)
+		rows = nil // the items hold what is needed; let a big body go
 		if err != nil {
 			return nil, nil, err
 		}
@@ -101,7 +135,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 			for _, it := range items {
 				t := s.newTask(p, it.data, it.meta)
 				ids = append(ids, t.ID)
-				for _, in := range it.annotations {
+				for _, in := range it.annotations() {
 					// An imported annotation is ground truth unless it says
 					// otherwise, and a bulk import unsets no other (1.23.2).
 					gt := in.groundTruth
@@ -112,7 +146,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 					a.LastAction = &imported
 					nAnn++
 				}
-				for _, in := range it.predictions {
+				for _, in := range it.predictions() {
 					s.newPrediction(t, in, now)
 					nPred++
 					if p.ModelVersion == "" {
@@ -122,7 +156,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 						st.changed(kindProject, p.ID)
 					}
 				}
-				if len(it.annotations) > 0 {
+				if len(it.annotations()) > 0 {
 					st.relabel(t, now)
 				}
 			}
@@ -198,7 +232,7 @@ func readImportItem(row json.RawMessage, i int, lc *labelConfig, preFields []str
 	if err := json.Unmarshal(row, &fields); err != nil {
 		return importItem{}, itemErr(err.Error())
 	}
-	it := importItem{meta: json.RawMessage("{}")}
+	it := importItem{meta: emptyObject}
 	if d, ok := fields["data"]; ok {
 		if jsonKind(d) != '{' {
 			return importItem{}, itemErr(fmt.Sprintf("\"data\" must be a JSON object, got %s", pyTypeName(d)))
@@ -220,7 +254,7 @@ func readImportItem(row json.RawMessage, i int, lc *labelConfig, preFields []str
 				if err != nil {
 					return importItem{}, itemErr(fmt.Sprintf("annotations[%d]: %s", j, fieldErrText(err)))
 				}
-				it.annotations = append(it.annotations, in)
+				it.preFor().annotations = append(it.preFor().annotations, in)
 			}
 		}
 		if pr, ok := fields["predictions"]; ok && jsonKind(pr) != 'n' {
@@ -233,7 +267,7 @@ func readImportItem(row json.RawMessage, i int, lc *labelConfig, preFields []str
 				if err != nil {
 					return importItem{}, itemErr(fmt.Sprintf("predictions[%d]: %s", j, fieldErrText(err)))
 				}
-				it.predictions = append(it.predictions, in)
+				it.preFor().predictions = append(it.preFor().predictions, in)
 			}
 		}
 	} else {
@@ -249,7 +283,7 @@ func readImportItem(row json.RawMessage, i int, lc *labelConfig, preFields []str
 					continue
 				}
 				delete(data, f)
-				it.predictions = append(it.predictions, predictionInput{result: compact(res), modelVersion: "undefined"})
+				it.preFor().predictions = append(it.preFor().predictions, predictionInput{result: compact(res), modelVersion: "undefined"})
 			}
 			it.data, _ = marshal(data)
 		} else {

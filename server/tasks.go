@@ -21,9 +21,14 @@ func (s *Server) newTask(p *project, data, meta json.RawMessage) *task {
 	}
 	p.NextInnerID++
 	st.changed(kindProject, p.ID)
-	st.touch(t.ID)
+	st.changed(kindTask, t.ID)
 	st.tasks[t.ID] = t
 	p.taskIDs = append(p.taskIDs, t.ID)
+	// Its share of the counts is added now rather than through touch: a
+	// 1,000,000-task import would otherwise fill the dirty set with every
+	// task (tens of MB) for nothing. A later change in the same request
+	// touches it as usual.
+	p.counts.add(st.share(t), 1)
 	return t
 }
 
