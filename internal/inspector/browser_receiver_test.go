@@ -139,7 +139,7 @@ func TestReceiverPageMarksEachProblemAtItsPath(t *testing.T) {
 			tb.do(chromedp.Click(fmt.Sprintf("#row-%d", tt.seq)))
 			tb.waitFor(fmt.Sprintf("the body of #%d", tt.seq), fmt.Sprintf(`(document.querySelector('#detail h2') || {}).textContent?.startsWith('#%d ') && document.querySelector('#detail pre.json')`, tt.seq))
 			got := eval[map[string]string](tb, fmt.Sprintf(`(() => {
-				const marks = [...document.querySelectorAll('#detail pre.json .bad')];
+				const marks = [...document.querySelectorAll('#detail pre.json .hl')];
 				const m = marks.find((el) => el.nextSibling && el.nextSibling.classList && el.nextSibling.textContent.includes(%s));
 				if (!m) return {marked: '', note: '', path: ''};
 				const holder = m.closest('[data-path]');

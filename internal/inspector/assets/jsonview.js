@@ -149,7 +149,7 @@ export function markProblems(index, problems) {
       if (member && member.key) entry = { ...member, mark: member.key };
     }
     if (!entry) return null;
-    entry.mark.classList.add('bad');
+    entry.mark.classList.add('hl');
     if (entry.key) entry.key.classList.add('bad-key');
     const note = h('span', { class: 'note', role: 'note' }, ' ◀ ' + p.message);
     entry.mark.after(note);
