@@ -241,7 +241,9 @@ func emulateDark(dark bool) chromedp.OldAction {
 	return mediaAction{emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: v}}}}
 }
 
-type mediaAction struct{ p emulation.SetEmulatedMediaParams }
+type mediaAction struct {
+	p emulation.SetEmulatedMediaParams
+}
 
 func (m mediaAction) Do(ctx context.Context) error {
 	_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, m.p)

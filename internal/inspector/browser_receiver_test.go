@@ -231,7 +231,7 @@ func TestReceiverPageNeverRunsWhatABodyCarries(t *testing.T) {
 	rc := receivertest.NewReceiver(t)
 	body := fixture(t, "tasks_created_one")
 	body["tasks"].([]any)[0].(map[string]any)["data"] = map[string]any{
-		"text":                         `<script>window.__pwned = 'script'</script><img src=x onerror="window.__pwned = 'img'">`,
+		"text": `<script>window.__pwned = 'script'</script><img src=x onerror="window.__pwned = 'img'">`,
 		`<img src=y onerror="window.__pwned='key'">`: `</pre><svg onload="window.__pwned='svg'"></svg>`,
 	}
 	hdr := http.Header{"X-Evil": {`<img src=z onerror="window.__pwned='header'">`}}
