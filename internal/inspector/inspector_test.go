@@ -206,7 +206,7 @@ func (s *stream) next() (string, string) {
 func TestStreamSendsFinalRecords(t *testing.T) {
 	pipeline := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
 	t.Cleanup(pipeline.Close)
-	rc := receivertest.NewReceiverConfig(t, receiver.Config{ForwardTo: pipeline.URL})
+	rc := receivertest.NewReceiver(t, receivertest.WithForwardTo(pipeline.URL))
 	s := openStream(t, rc.URL)
 	if ev, _ := s.next(); ev != "ready" {
 		t.Fatalf("first event %q, want ready", ev)
