@@ -13,6 +13,7 @@
 //	GET    /responses      the current response plan
 //	PUT    /responses      plan the answers to the coming webhooks (status, delay, times)
 //	DELETE /responses      back to 200 for every webhook
+//	GET    /ui/            the live inspector page (internal/inspector), its data under /ui/api/
 //
 // Each webhook becomes one Record. Seq numbers are assigned under a lock
 // once the body has arrived, so records keep arrival order and no record

@@ -257,6 +257,7 @@ func (rc *Receiver) Clear() int {
 	defer rc.mu.Unlock()
 	n := rc.records.reset()
 	rc.notifyLocked()
+	rc.ui.Cleared()
 	return n
 }
 

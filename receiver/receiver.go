@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/inspector"
 	"github.com/labelhook/labelhook/internal/signing"
 )
 
@@ -95,6 +96,7 @@ type Receiver struct {
 	fwdTimeout time.Duration
 	signer     *signing.Signer
 	routes     map[string]map[string]http.HandlerFunc
+	ui         *inspector.ReceiverPage // the live page under /ui/
 
 	mu         sync.Mutex
 	seq        int64         // last seq given out
@@ -154,6 +156,7 @@ func New(cfg Config) *Receiver {
 		rc.signer = signer
 	}
 	rc.fwdCtx, rc.fwdCancel = context.WithCancel(context.Background())
+	rc.ui = rc.newInspector()
 	rc.routes = map[string]map[string]http.HandlerFunc{
 		"/events":      {http.MethodGet: rc.handleEventsList, http.MethodDelete: rc.handleEventsDelete},
 		"/events/wait": {http.MethodGet: rc.handleEventsWait},
@@ -168,6 +171,10 @@ func New(cfg Config) *Receiver {
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		rc.handleWebhook(w, r)
+		return
+	}
+	if p := r.URL.Path; p == inspector.ReceiverPagePath || strings.HasPrefix(p, inspector.ReceiverPagePath+"/") {
+		rc.ui.ServeHTTP(w, r)
 		return
 	}
 	methods, ok := rc.routes[r.URL.Path]

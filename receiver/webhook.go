@@ -93,6 +93,7 @@ func (rc *Receiver) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	if rc.cfg.OnRecord != nil {
 		rc.cfg.OnRecord(rec)
 	}
+	rc.ui.Publish(rec.Seq, rec.MarshalJSON)
 	if rec.Abandoned {
 		return
 	}

@@ -10,9 +10,17 @@ import (
 	"github.com/labelhook/labelhook/schemas"
 )
 
-// handleDeliveries serves GET /_labelhook/deliveries?webhook=&action=&outcome=.
+// handleDeliveries serves GET /_labelhook/deliveries?webhook=&action=&outcome=&since=.
 func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
+	var since int64 // attempts with seq > since: a cursor for pages that poll
+	if v := q.Get("since"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return errValidation("since", "A valid seq number (0 or more) is required.")
+		}
+		since = n
+	}
 	webhookID := 0
 	if v := q.Get("webhook"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -38,7 +46,7 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error 
 		return errValidation("outcome", "\""+outcome+"\" is not one of delivered, failed, dropped, skipped, undelivered.")
 	}
 	list := s.Deliveries(func(a Attempt) bool {
-		return (webhookID == 0 || a.WebhookID == webhookID) &&
+		return a.Seq > since && (webhookID == 0 || a.WebhookID == webhookID) &&
 			(action == "" || string(a.Action) == action) &&
 			(outcome == "" || a.Outcome == outcome)
 	})

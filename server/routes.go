@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/gorilla/mux"
+
+	"github.com/labelhook/labelhook/internal/inspector"
 )
 
 // routes is the whole API on one screen. Paths are registered without a
@@ -92,6 +94,9 @@ func (s *Server) routes() *mux.Router {
 	// labelhook's own control routes, beside Label Studio's /api.
 	admin("/deliveries", s.handleDeliveries, http.MethodGet)
 	admin("/reset", s.handleReset, http.MethodPost)
+	// The inspector page is static and holds no data: it asks for the
+	// token and reads the routes above with it, so it needs no auth itself.
+	r.PathPrefix(inspector.ServerPagePath).Handler(inspector.ServerPage()).Methods(http.MethodGet, http.MethodHead)
 
 	return r
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/labelhook/labelhook/internal/httpserve"
+	"github.com/labelhook/labelhook/internal/inspector"
 	"github.com/labelhook/labelhook/internal/signing"
 	"github.com/labelhook/labelhook/internal/webhookline"
 	"github.com/labelhook/labelhook/receiver"
@@ -128,7 +129,7 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 		return errors.Join(err, closeRecord(file))
 	}
 	baseURL := hs.URL
-	ready := []any{"url", baseURL, "record", o.record, "forward_to", o.forwardTo}
+	ready := []any{"url", baseURL, "inspector", baseURL + inspector.ReceiverPagePath + "/", "record", o.record, "forward_to", o.forwardTo}
 	if o.forwardTo != "" {
 		ready = append(ready, "forward_timeout", o.forwardTimeout)
 	}

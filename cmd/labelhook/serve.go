@@ -11,6 +11,7 @@ import (
 
 	"github.com/labelhook/labelhook/internal/apiclient"
 	"github.com/labelhook/labelhook/internal/httpserve"
+	"github.com/labelhook/labelhook/internal/inspector"
 	"github.com/labelhook/labelhook/internal/sandbox"
 	"github.com/labelhook/labelhook/internal/signing"
 	"github.com/labelhook/labelhook/server"
@@ -285,7 +286,7 @@ func (o serveOptions) logReady(log *slog.Logger, url string, eff server.Config, 
 	if token != server.DefaultToken {
 		token, pat = maskSecret(token), maskSecret(pat)
 	}
-	log.Info("labelhook mock Label Studio ready", "url", url, "token", token, "token_source", tokenSource,
+	log.Info("labelhook mock Label Studio ready", "url", url, "inspector", url+inspector.ServerPagePath+"/", "token", token, "token_source", tokenSource,
 		"personal_access_token", pat, "label_studio_version", eff.LabelStudioVersion, "webhook_timeout", eff.WebhookTimeout,
 		"webhook_batch_size", eff.BatchSize, "max_consecutive_failures", o.maxFail, "organization_webhooks", eff.OrganizationWebhooks,
 		"async_delivery", eff.AsyncDelivery,
