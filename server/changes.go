@@ -26,6 +26,11 @@ const (
 	kindPrediction
 	kindWebhook
 	kindView
+	kindUpload
+	kindLabel
+	kindLabelLink
+	kindStorage
+	kindExport
 	kinds
 )
 
@@ -68,15 +73,20 @@ func (st *store) pending() bool {
 // changeSet is one journal record: what one request changed.
 type changeSet struct {
 	// Reset empties the store first (POST /_labelhook/reset).
-	Reset       bool          `json:"reset,omitempty"`
-	Next        counters      `json:"next"`
-	Projects    []*project    `json:"projects,omitempty"`
-	Tasks       []*task       `json:"tasks,omitempty"`
-	Annotations []*annotation `json:"annotations,omitempty"`
-	Predictions []*prediction `json:"predictions,omitempty"`
-	Webhooks    []*webhook    `json:"webhooks,omitempty"`
-	Views       []*view       `json:"views,omitempty"`
-	Deleted     *deletions    `json:"deleted,omitempty"`
+	Reset       bool              `json:"reset,omitempty"`
+	Next        counters          `json:"next"`
+	Projects    []*project        `json:"projects,omitempty"`
+	Tasks       []*task           `json:"tasks,omitempty"`
+	Annotations []*annotation     `json:"annotations,omitempty"`
+	Predictions []*prediction     `json:"predictions,omitempty"`
+	Webhooks    []*webhook        `json:"webhooks,omitempty"`
+	Views       []*view           `json:"views,omitempty"`
+	Uploads     []*fileUpload     `json:"file_uploads,omitempty"`
+	Labels      []*label          `json:"labels,omitempty"`
+	Links       []*labelLink      `json:"label_links,omitempty"`
+	Storages    []*storage        `json:"storages,omitempty"`
+	Exports     []*exportSnapshot `json:"exports,omitempty"`
+	Deleted     *deletions        `json:"deleted,omitempty"`
 }
 
 // deletions are the ids of the objects a change removed.
@@ -87,6 +97,11 @@ type deletions struct {
 	Predictions []int `json:"predictions,omitempty"`
 	Webhooks    []int `json:"webhooks,omitempty"`
 	Views       []int `json:"views,omitempty"`
+	Uploads     []int `json:"file_uploads,omitempty"`
+	Labels      []int `json:"labels,omitempty"`
+	Links       []int `json:"label_links,omitempty"`
+	Storages    []int `json:"storages,omitempty"`
+	Exports     []int `json:"exports,omitempty"`
 }
 
 // writeChanges writes what changed since the last call as one record (a
@@ -122,7 +137,13 @@ func (st *store) writeChanges(w io.Writer) error {
 	gone.Predictions = writeChanged(ew, "predictions", st.predictions, byKind[kindPrediction])
 	gone.Webhooks = writeChanged(ew, "webhooks", st.webhooks, byKind[kindWebhook])
 	gone.Views = writeChanged(ew, "views", st.views, byKind[kindView])
-	if len(gone.Projects)+len(gone.Tasks)+len(gone.Annotations)+len(gone.Predictions)+len(gone.Webhooks)+len(gone.Views) > 0 {
+	gone.Uploads = writeChanged(ew, "file_uploads", st.uploads, byKind[kindUpload])
+	gone.Labels = writeChanged(ew, "labels", st.labels, byKind[kindLabel])
+	gone.Links = writeChanged(ew, "label_links", st.links, byKind[kindLabelLink])
+	gone.Storages = writeChanged(ew, "storages", st.storages, byKind[kindStorage])
+	gone.Exports = writeChanged(ew, "exports", st.exports, byKind[kindExport])
+	if len(gone.Projects)+len(gone.Tasks)+len(gone.Annotations)+len(gone.Predictions)+len(gone.Webhooks)+len(gone.Views)+
+		len(gone.Uploads)+len(gone.Labels)+len(gone.Links)+len(gone.Storages)+len(gone.Exports) > 0 {
 		ew.raw(`,"deleted":`)
 		ew.value(gone)
 	}
@@ -178,6 +199,11 @@ func (l *loaded) apply(payload []byte) error {
 		drop(l.predictions, d.Predictions)
 		drop(l.webhooks, d.Webhooks)
 		drop(l.views, d.Views)
+		drop(l.uploads, d.Uploads)
+		drop(l.labels, d.Labels)
+		drop(l.links, d.Links)
+		drop(l.storages, d.Storages)
+		drop(l.exports, d.Exports)
 	}
 	put(l.projects, cs.Projects, func(p *project) int { return p.ID })
 	put(l.tasks, cs.Tasks, func(t *task) int { return t.ID })
@@ -185,6 +211,11 @@ func (l *loaded) apply(payload []byte) error {
 	put(l.predictions, cs.Predictions, func(p *prediction) int { return p.ID })
 	put(l.webhooks, cs.Webhooks, func(w *webhook) int { return w.ID })
 	put(l.views, cs.Views, func(v *view) int { return v.ID })
+	put(l.uploads, cs.Uploads, func(u *fileUpload) int { return u.ID })
+	put(l.labels, cs.Labels, func(x *label) int { return x.ID })
+	put(l.links, cs.Links, func(x *labelLink) int { return x.ID })
+	put(l.storages, cs.Storages, func(x *storage) int { return x.ID })
+	put(l.exports, cs.Exports, func(x *exportSnapshot) int { return x.ID })
 	return nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/labelhook/labelhook/internal/signing"
@@ -80,6 +82,12 @@ type Config struct {
 	SSRFProtection bool
 	// DeliveryLogSize bounds the delivery log. Zero means 100000.
 	DeliveryLogSize int
+	// LocalFilesRoot is the folder local files storages may read below
+	// (Label Studio's LOCAL_FILES_DOCUMENT_ROOT with
+	// LOCAL_FILES_SERVING_ENABLED=true); empty turns local files storage
+	// off, as Label Studio's default does. It must be an absolute path to
+	// an existing folder.
+	LocalFilesRoot string
 }
 
 func (c Config) withDefaults() Config {
@@ -115,6 +123,9 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.LocalFilesRoot != "" {
+		c.LocalFilesRoot = filepath.Clean(c.LocalFilesRoot)
+	}
 	return c
 }
 
@@ -132,6 +143,14 @@ func (c Config) Validate() error {
 	}
 	if err := c.Faults.Validate(); err != nil {
 		return fmt.Errorf("faults: %w", err)
+	}
+	if c.LocalFilesRoot != "" {
+		if !filepath.IsAbs(c.LocalFilesRoot) {
+			return fmt.Errorf("local files root %q: want an absolute path", c.LocalFilesRoot)
+		}
+		if fi, err := os.Stat(c.LocalFilesRoot); err != nil || !fi.IsDir() {
+			return fmt.Errorf("local files root %q: not an existing folder", c.LocalFilesRoot)
+		}
 	}
 	return nil
 }

@@ -55,7 +55,8 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error 
 }
 
 // handleReset serves POST /_labelhook/reset: every project, task,
-// annotation, prediction, view and webhook goes, the ids start over and
+// annotation, prediction, view, webhook, file upload, label, storage and
+// export goes, the ids start over and
 // the delivery log is cleared, so an external scenario run starts clean.
 // No webhook is sent.
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
@@ -71,6 +72,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
 		s.st.gen++
 		s.st.projects, s.st.tasks, s.st.annotations = fresh.projects, fresh.tasks, fresh.annotations
 		s.st.predictions, s.st.webhooks, s.st.views = fresh.predictions, fresh.webhooks, fresh.views
+		s.st.uploads, s.st.labels, s.st.links, s.st.storages, s.st.exports = fresh.uploads, fresh.labels, fresh.links, fresh.storages, fresh.exports
 		clear(s.st.dirty) // ids start over: a stale touch would count a new task twice
 		if s.st.changes != nil {
 			clear(s.st.changes)

@@ -160,3 +160,87 @@ type view struct {
 	ProjectID int             `json:"project"`
 	Data      json.RawMessage `json:"data,omitempty"`
 }
+
+// fileUpload is a file uploaded to a project's import (FileUpload). Its
+// content is not kept: tasks are made from it when it is uploaded.
+type fileUpload struct {
+	ID        int `json:"id"`
+	ProjectID int `json:"project"`
+	// File is the stored name, upload/<project>/<8 hex>-<name>, as Label
+	// Studio shows it.
+	File string `json:"file"`
+	Size int64  `json:"size"`
+}
+
+// label is an organization's custom label (labels_manager.Label). Its
+// title is unique in the organization.
+type label struct {
+	ID          int             `json:"id"`
+	Title       string          `json:"title"`
+	Value       json.RawMessage `json:"value"`
+	Description *string         `json:"description"`
+	Approved    bool            `json:"approved"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+}
+
+// labelLink links a label to a project (LabelLink): one per project and
+// label.
+type labelLink struct {
+	ID        int    `json:"id"`
+	ProjectID int    `json:"project"`
+	LabelID   int    `json:"label"`
+	FromName  string `json:"from_name"`
+}
+
+// storage is a project's local files import storage
+// (LocalFilesImportStorage). Only the local files type is simulated.
+type storage struct {
+	ID            int             `json:"id"`
+	ProjectID     int             `json:"project"`
+	Title         *string         `json:"title"`
+	Description   *string         `json:"description"`
+	Path          string          `json:"path"`
+	RegexFilter   *string         `json:"regex_filter"`
+	UseBlobURLs   bool            `json:"use_blob_urls"`
+	RecursiveScan bool            `json:"recursive_scan"`
+	CreatedAt     time.Time       `json:"created_at"`
+	LastSync      *time.Time      `json:"last_sync"`
+	LastSyncCount *int            `json:"last_sync_count"`
+	Status        string          `json:"status"`
+	Traceback     *string         `json:"traceback"`
+	Meta          json.RawMessage `json:"meta"`
+	// Attempts counts the syncs started (meta.attempts).
+	Attempts int `json:"attempts"`
+	// Links are the storage's import links: the file (its absolute path)
+	// each task came from. A sync skips a file that still has a task.
+	Links []storageLink `json:"links"`
+}
+
+// storageLink is one import link: a task made from a storage's file.
+type storageLink struct {
+	Key  string `json:"key"`
+	Task int    `json:"task"`
+}
+
+// exportSnapshot is an export snapshot of a project (data_export.Export):
+// the export file made when it was created, and the formats it was
+// converted to.
+type exportSnapshot struct {
+	ID         int       `json:"id"`
+	ProjectID  int       `json:"project"`
+	Title      string    `json:"title"`
+	CreatedAt  time.Time `json:"created_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	TaskNumber int       `json:"task_number"`
+	MD5        string    `json:"md5"`
+	// File is the snapshot's JSON file, as Label Studio wrote it.
+	File      string            `json:"file"`
+	Converted []convertedFormat `json:"converted_formats"`
+}
+
+// convertedFormat is one conversion of a snapshot (ConvertedFormat).
+type convertedFormat struct {
+	ID         int    `json:"id"`
+	ExportType string `json:"export_type"`
+}

@@ -18,6 +18,9 @@ type apiError struct {
 	Detail string
 	// Fields holds validation errors (400 only): field -> messages.
 	Fields map[string][]string
+	// Validation, if set, is validation_errors as it is, for shapes
+	// Fields cannot hold (a bulk create's list of per-item errors).
+	Validation map[string]any
 	// Bare answers {"detail": ...} without the envelope, as the Data
 	// Manager actions endpoint does.
 	Bare bool
@@ -82,6 +85,14 @@ const itemSep = "\x00"
 // addItem records an error of item i of a list field.
 func (v validation) addItem(field string, i int, msg string) {
 	v.add(field+itemSep+strconv.Itoa(i), msg)
+}
+
+// validationErrors is the envelope's validation_errors.
+func (e *apiError) validationErrors() map[string]any {
+	if e.Validation != nil {
+		return e.Validation
+	}
+	return validationObject(e.Fields)
 }
 
 // validationObject is the envelope's validation_errors: item errors
@@ -151,7 +162,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		StatusCode:       ae.Status,
 		Version:          s.st.profile.Version,
 		Detail:           ae.Detail,
-		ValidationErrors: validationObject(ae.Fields),
+		ValidationErrors: ae.validationErrors(),
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path"
 	"strings"
 )
 
@@ -11,7 +12,7 @@ import (
 type exportTask struct {
 	ID                     int                `json:"id"`
 	Annotations            []exportAnnotation `json:"annotations"`
-	FileUpload             opt[int]           `json:"file_upload,omitzero"` // only for a task from an uploaded file
+	FileUpload             opt[string]        `json:"file_upload,omitzero"` // the upload's file name, for a task from an uploaded file
 	Drafts                 []any              `json:"drafts"`
 	Predictions            []predictionObject `json:"predictions"`
 	Data                   json.RawMessage    `json:"data"`
@@ -77,7 +78,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		typ = "JSON"
 	}
 	if !strings.EqualFold(typ, "JSON") {
-		return errValidation("export_type", fmt.Sprintf("labelhook exports JSON only, got %q.", typ))
+		return s.handleConvertedExport(w, r, typ) // snapshots.go: JSON_MIN, CSV, TSV
 	}
 	all := queryBool(r, "download_all_tasks", false)
 	var only map[int]bool
@@ -134,8 +135,9 @@ func (s *Server) exportTaskOf(t *task) exportTask {
 		CancelledAnnotations: c.cancelled, TotalPredictions: c.predictions, Project: t.ProjectID,
 		UpdatedBy: t.UpdatedBy, CommentAuthors: []int{},
 	}
-	if t.FileUpload != nil {
-		out.FileUpload = some(*t.FileUpload)
+	if t.FileUpload != nil && st.uploads[*t.FileUpload] != nil {
+		u := st.uploads[*t.FileUpload]
+		out.FileUpload = some(path.Base(u.File))
 	}
 	if st.profile.atLeast("1.23") {
 		out.AllowSkip = some(true)

@@ -80,7 +80,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 		mt, _, err := mime.ParseMediaType(ct)
 		switch {
 		case err == nil && strings.HasPrefix(mt, "multipart/"):
-			return errValidation("file", "labelhook imports JSON bodies only; send the tasks as a JSON list instead of a file upload.")
+			return s.handleImportFiles(w, r) // uploads.go
 		case err == nil && mt == "application/x-www-form-urlencoded":
 			return errValidation("url", "labelhook does not fetch tasks from URLs; send the tasks as a JSON list.")
 		}

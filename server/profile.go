@@ -28,6 +28,12 @@ type Profile struct {
 	// EmptyBulkEvent: a bulk delete that deletes nothing still sends
 	// {"action": ...} with no items and no project (1.20.0).
 	EmptyBulkEvent bool
+	// LabelLinkCreatedFails: POST /api/labels fails (a 500 in Label
+	// Studio, its transaction rolled back) whenever a webhook wants
+	// LABEL_LINK_CREATED, so that event is never sent (1.23.2: its batched
+	// emission slices an evaluated queryset into a list and calls
+	// list.count()).
+	LabelLinkCreatedFails bool
 	// Converter is the label-studio-converter version /api/version shows;
 	// Build the front-end build it shows (message, short commit, date).
 	Converter string
@@ -38,7 +44,7 @@ type Profile struct {
 // default.
 var profiles = []Profile{
 	{Version: "1.23.2", UserAgent: "python-requests/2.34.2", WebhookTimeout: time.Second, BatchSize: 5000, Chunked: true,
-		Converter: "2.1.2", Build: [3]string{"fix: PLT-1331: Block SSRF in export media downloads", "df96d7", "2026-09-25T09:13:03.000Z"}},
+		LabelLinkCreatedFails: true, Converter: "2.1.2", Build: [3]string{"fix: PLT-1331: Block SSRF in export media downloads", "df96d7", "2026-09-25T09:13:03.000Z"}},
 	{Version: "1.20.0", UserAgent: "python-requests/2.32.5", WebhookTimeout: time.Second, BatchSize: 100, EmptyBulkEvent: true,
 		Converter: "1.0.18", Build: [3]string{"fix: FIT-306: Zooming out the page breaks audio rendering of the wavef ...", "fb9012", "2025-06-27T12:31:54.000Z"}},
 }

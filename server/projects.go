@@ -283,8 +283,8 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) err
 }
 
 // handleProjectDelete serves DELETE /api/projects/{id}: the project goes
-// with its tasks, annotations, predictions, views and project-level
-// webhooks. Only PROJECT_DELETED is sent (no cascade events).
+// with its tasks, annotations, predictions, views, project-level
+// webhooks, file uploads, label links, storages and export snapshots. Only PROJECT_DELETED is sent (no cascade events).
 func (s *Server) handleProjectDelete(w http.ResponseWriter, r *http.Request) error {
 	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
 		st := s.st
@@ -305,6 +305,7 @@ func (s *Server) handleProjectDelete(w http.ResponseWriter, r *http.Request) err
 				st.changed(kindView, id)
 			}
 		}
+		st.deleteProjectObjects(p.ID)
 		delete(st.projects, p.ID)
 		st.changed(kindProject, p.ID)
 		return nil, s.plan(idsEvent(schemas.ProjectDeleted, 0, []int{p.ID})), nil

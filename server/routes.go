@@ -37,6 +37,7 @@ func (s *Server) routes() *mux.Router {
 		r.Handle("/_labelhook"+path, s.requireAuth(s.handle(h))).Methods(methods...)
 	}
 	id := "{id:[0-9]+}"
+	exp := "{export:[0-9]+}"
 
 	open("/health", s.handleHealth, http.MethodGet, http.MethodHead)
 	open("/api/webhooks/info", s.handleWebhookInfo, http.MethodGet)
@@ -58,6 +59,42 @@ func (s *Server) routes() *mux.Router {
 	api("/projects/"+id+"/tasks", s.handleProjectTasksDelete, http.MethodDelete)
 	api("/projects/"+id+"/export", s.handleExport, http.MethodGet)
 	api("/projects/"+id+"/model-versions", s.handleModelVersions, http.MethodGet)
+	api("/projects/"+id+"/validate", s.handleProjectValidate, http.MethodPost)
+	api("/projects/"+id+"/file-uploads", s.handleFileUploadList, http.MethodGet)
+	api("/projects/"+id+"/file-uploads", s.handleFileUploadsDelete, http.MethodDelete)
+	api("/projects/"+id+"/export/formats", s.handleExportFormats, http.MethodGet)
+	api("/projects/"+id+"/exports", s.handleExportList, http.MethodGet)
+	api("/projects/"+id+"/exports", s.handleExportCreate, http.MethodPost)
+	api("/projects/"+id+"/exports/"+exp, s.handleExportGet, http.MethodGet)
+	api("/projects/"+id+"/exports/"+exp, s.handleExportDelete, http.MethodDelete)
+	api("/projects/"+id+"/exports/"+exp+"/download", s.handleExportDownload, http.MethodGet)
+	api("/projects/"+id+"/exports/"+exp+"/convert", s.handleExportConvert, http.MethodPost)
+
+	api("/import/file-upload/"+id, s.handleFileUploadGet, http.MethodGet)
+	api("/import/file-upload/"+id, s.handleFileUploadUpdate, http.MethodPatch, http.MethodPut)
+	api("/import/file-upload/"+id, s.handleFileUploadDelete, http.MethodDelete)
+
+	api("/labels", s.handleLabelList, http.MethodGet)
+	api("/labels", s.handleLabelCreate, http.MethodPost)
+	api("/labels/"+id, s.handleLabelGet, http.MethodGet)
+	api("/labels/"+id, s.handleLabelUpdate, http.MethodPatch, http.MethodPut)
+	api("/labels/"+id, s.handleLabelDelete, http.MethodDelete)
+	api("/label_links", s.handleLabelLinkList, http.MethodGet)
+	api("/label_links", s.handleLabelLinkCreate, http.MethodPost)
+	api("/label_links/"+id, s.handleLabelLinkGet, http.MethodGet)
+	api("/label_links/"+id, s.handleLabelLinkUpdate, http.MethodPatch, http.MethodPut)
+	api("/label_links/"+id, s.handleLabelLinkDelete, http.MethodDelete)
+
+	// Import storages: local files only (docs/label-studio-differences.md).
+	api("/storages", s.handleStorageList, http.MethodGet)
+	api("/storages/types", s.handleStorageTypes, http.MethodGet)
+	api("/storages/localfiles", s.handleStorageList, http.MethodGet)
+	api("/storages/localfiles", s.handleStorageCreate, http.MethodPost)
+	api("/storages/localfiles/validate", s.handleStorageValidate, http.MethodPost)
+	api("/storages/localfiles/"+id, s.handleStorageGet, http.MethodGet)
+	api("/storages/localfiles/"+id, s.handleStorageUpdate, http.MethodPatch, http.MethodPut)
+	api("/storages/localfiles/"+id, s.handleStorageDelete, http.MethodDelete)
+	api("/storages/localfiles/"+id+"/sync", s.handleStorageSync, http.MethodPost)
 
 	api("/tasks", s.handleTaskList, http.MethodGet)
 	api("/tasks", s.handleTaskCreate, http.MethodPost)

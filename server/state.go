@@ -15,17 +15,20 @@ import (
 // exactly as its entity's JSON keys say (entities.go). Version 2 adds
 // "journal", the last journal record the snapshot holds; version 1 files
 // (labelhook before the journal) are read as version 2 with no journal
-// record (a migration that changes nothing else). A change that older
+// record (a migration that changes nothing else). Version 3 adds file
+// uploads, labels, label links, storages and export snapshots; an older
+// file has none of them. A change that older
 // labelhooks could misread bumps stateVersion and adds a step to migrate.
 const (
 	stateFormat  = "labelhook-state"
-	stateVersion = 2
+	stateVersion = 3
 )
 
 // migrate brings a decoded state of an older version to stateVersion, one
 // step per version. Version 1 differs only in lacking "journal".
 var migrate = map[int]func(*loaded) error{
 	1: func(*loaded) error { return nil },
+	2: func(*loaded) error { return nil },
 }
 
 // counters are the last id handed out of each kind. Ids are never reused,
@@ -38,6 +41,12 @@ type counters struct {
 	Webhook    int `json:"webhook"`
 	View       int `json:"view"`
 	Drafts     int `json:"drafts"`
+	FileUpload int `json:"file_upload,omitempty"`
+	Label      int `json:"label,omitempty"`
+	LabelLink  int `json:"label_link,omitempty"`
+	Storage    int `json:"storage,omitempty"`
+	Export     int `json:"export,omitempty"`
+	Converted  int `json:"converted_format,omitempty"`
 }
 
 // maxID bounds the counters a state may hold: the largest integer every
@@ -73,6 +82,11 @@ func (st *store) writeState(w io.Writer, journal uint64) error {
 	writeKind(ew, "predictions", st.predictions)
 	writeKind(ew, "webhooks", st.webhooks)
 	writeKind(ew, "views", st.views)
+	writeKind(ew, "file_uploads", st.uploads)
+	writeKind(ew, "labels", st.labels)
+	writeKind(ew, "label_links", st.links)
+	writeKind(ew, "storages", st.storages)
+	writeKind(ew, "exports", st.exports)
 	ew.raw("}")
 	return ew.flush()
 }
@@ -157,12 +171,14 @@ func (s *Server) install(l *loaded) error {
 	defer s.st.mu.Unlock()
 	cur := s.st
 	if cur.next != (counters{}) || len(cur.projects)+len(cur.tasks)+len(cur.annotations)+
-		len(cur.predictions)+len(cur.webhooks)+len(cur.views) > 0 {
+		len(cur.predictions)+len(cur.webhooks)+len(cur.views)+len(cur.uploads)+len(cur.labels)+
+		len(cur.links)+len(cur.storages)+len(cur.exports) > 0 {
 		return fmt.Errorf("restore state: %w", ErrNotEmpty)
 	}
 	cur.next = st.next
 	cur.projects, cur.tasks, cur.annotations = st.projects, st.tasks, st.annotations
 	cur.predictions, cur.webhooks, cur.views = st.predictions, st.webhooks, st.views
+	cur.uploads, cur.labels, cur.links, cur.storages, cur.exports = st.uploads, st.labels, st.links, st.storages, st.exports
 	cur.recountAll()
 	cur.recorded = cur.next
 	if s.shadow != nil {
@@ -188,16 +204,27 @@ type loaded struct {
 	predictions map[int]*prediction
 	webhooks    map[int]*webhook
 	views       map[int]*view
+	uploads     map[int]*fileUpload
+	labels      map[int]*label
+	links       map[int]*labelLink
+	storages    map[int]*storage
+	exports     map[int]*exportSnapshot
 }
 
 func newLoaded() *loaded {
 	return &loaded{projects: map[int]*project{}, tasks: map[int]*task{}, annotations: map[int]*annotation{},
-		predictions: map[int]*prediction{}, webhooks: map[int]*webhook{}, views: map[int]*view{}}
+		predictions: map[int]*prediction{}, webhooks: map[int]*webhook{}, views: map[int]*view{},
+		uploads: map[int]*fileUpload{}, labels: map[int]*label{}, links: map[int]*labelLink{},
+		storages: map[int]*storage{}, exports: map[int]*exportSnapshot{}}
 }
 
 // stateKeys are the keys a state file must have (format and version are
-// checked as they are read).
-var stateKeys = []string{"next", "projects", "tasks", "annotations", "predictions", "webhooks", "views"}
+// checked as they are read); stateKeysV3 are those version 3 added, which
+// an older file lacks.
+var (
+	stateKeys   = []string{"next", "projects", "tasks", "annotations", "predictions", "webhooks", "views"}
+	stateKeysV3 = []string{"file_uploads", "labels", "label_links", "storages", "exports"}
+)
 
 // readState decodes a state file object by object (a big file is never
 // held whole in memory). Every key of stateKeys must be present; unknown
@@ -266,6 +293,16 @@ func readState(r io.Reader) (*loaded, error) {
 			err = readKind(dec, "webhook", l.webhooks, func(w *webhook) int { return w.ID })
 		case "views":
 			err = readKind(dec, "view", l.views, func(v *view) int { return v.ID })
+		case "file_uploads":
+			err = readKind(dec, "file upload", l.uploads, func(u *fileUpload) int { return u.ID })
+		case "labels":
+			err = readKind(dec, "label", l.labels, func(x *label) int { return x.ID })
+		case "label_links":
+			err = readKind(dec, "label link", l.links, func(x *labelLink) int { return x.ID })
+		case "storages":
+			err = readKind(dec, "storage", l.storages, func(x *storage) int { return x.ID })
+		case "exports":
+			err = readKind(dec, "export", l.exports, func(x *exportSnapshot) int { return x.ID })
 		default:
 			return nil, notState(fmt.Errorf("json: unknown field %q", key))
 		}
@@ -286,7 +323,11 @@ func readState(r io.Reader) (*loaded, error) {
 	if !seen["format"] || !seen["version"] {
 		return nil, errors.New("not a labelhook state file: no format and version")
 	}
-	for _, k := range stateKeys {
+	want := stateKeys
+	if version >= 3 {
+		want = append(slices.Clone(stateKeys), stateKeysV3...)
+	}
+	for _, k := range want {
 		if !seen[k] {
 			return nil, fmt.Errorf("the state has no %q (a file cut or edited by hand?); refusing to start from it", k)
 		}
@@ -345,6 +386,7 @@ func (l *loaded) build() (*store, error) {
 	st.next = l.next
 	st.projects, st.tasks, st.annotations = l.projects, l.tasks, l.annotations
 	st.predictions, st.webhooks, st.views = l.predictions, l.webhooks, l.views
+	st.uploads, st.labels, st.links, st.storages, st.exports = l.uploads, l.labels, l.links, l.storages, l.exports
 	for _, t := range st.tasks {
 		p := st.projects[t.ProjectID]
 		p.taskIDs = append(p.taskIDs, t.ID)

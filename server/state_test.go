@@ -156,7 +156,7 @@ func TestRestoreRejectsBrokenState(t *testing.T) {
 		{"half written", string(snap[:len(snap)/2]), "not a labelhook state file"},
 		{"trailing data", string(snap) + `{}`, "data after the end"},
 		{"other format", `{"format": "something", "version": 1}`, `format is "something"`},
-		{"newer version", edit(func(m map[string]any) { m["version"] = 3 }), "version 3 is not supported"},
+		{"newer version", edit(func(m map[string]any) { m["version"] = 4 }), "version 4 is not supported"},
 		{"unknown field", edit(func(m map[string]any) { m["surprise"] = true }), `unknown field "surprise"`},
 		{"negative counter", edit(func(m map[string]any) { m["next"].(map[string]any)["view"] = -1 }), "next.view is -1"},
 		{"id above counter", edit(func(m map[string]any) { m["next"].(map[string]any)["task"] = 1 }), "above next.task"},

@@ -76,7 +76,7 @@ func (l *loaded) check() error {
 			return fmt.Errorf("view %d: %w", id, err)
 		}
 	}
-	return nil
+	return l.checkSurface()
 }
 
 func checkCounters(c counters) error {
@@ -84,7 +84,8 @@ func checkCounters(c counters) error {
 		name string
 		v    int
 	}{{"project", c.Project}, {"task", c.Task}, {"annotation", c.Annotation}, {"prediction", c.Prediction},
-		{"webhook", c.Webhook}, {"view", c.View}, {"drafts", c.Drafts}} {
+		{"webhook", c.Webhook}, {"view", c.View}, {"drafts", c.Drafts}, {"file_upload", c.FileUpload}, {"label", c.Label},
+		{"label_link", c.LabelLink}, {"storage", c.Storage}, {"export", c.Export}, {"converted_format", c.Converted}} {
 		if n.v < 0 {
 			return fmt.Errorf("next.%s is %d, below zero", n.name, n.v)
 		}

@@ -24,6 +24,11 @@ type store struct {
 	predictions map[int]*prediction
 	webhooks    map[int]*webhook
 	views       map[int]*view
+	uploads     map[int]*fileUpload
+	labels      map[int]*label
+	links       map[int]*labelLink
+	storages    map[int]*storage
+	exports     map[int]*exportSnapshot
 
 	// dirty holds the ids of tasks whose share of their project's counts
 	// is out of project.counts (see touch and settle).
@@ -53,6 +58,11 @@ func newStore() *store {
 		predictions: map[int]*prediction{},
 		webhooks:    map[int]*webhook{},
 		views:       map[int]*view{},
+		uploads:     map[int]*fileUpload{},
+		labels:      map[int]*label{},
+		links:       map[int]*labelLink{},
+		storages:    map[int]*storage{},
+		exports:     map[int]*exportSnapshot{},
 		dirty:       map[int]struct{}{},
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -39,6 +41,7 @@ type serveOptions struct {
 	annotators int
 	rate       float64
 	stateFile  string
+	localRoot  string
 	// Opt-in behaviour beyond Label Studio.
 	retrySchedule string
 	signing       string
@@ -86,6 +89,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	fs.Var(&o.webhooks, "webhook", "register an organization-level webhook to `URL` at start (repeatable; commas separate several)")
 	fs.IntVar(&o.annotators, "simulate-annotators", 0, "run `N` simulated annotators that keep annotating, updating and skipping tasks")
 	fs.Float64Var(&o.rate, "annotation-rate", 1, "actions per second of all simulated annotators together")
+	fs.StringVar(&o.localRoot, "local-files-root", "", "let local files storages read folders below `DIR` (Label Studio's LOCAL_FILES_DOCUMENT_ROOT with LOCAL_FILES_SERVING_ENABLED=true); default: off")
 	fs.StringVar(&o.stateFile, "state", "", "load the state from `FILE` at start and save it there after changes and at shutdown")
 	fs.StringVar(&o.retrySchedule, "retry-schedule", "", "retry a failed delivery after these waits, e.g. 1s,5s,30s (default: none, as Label Studio)")
 	fs.StringVar(&o.signing, "signing-secret", "", "sign deliveries as Standard Webhooks with this whsec_ secret (Label Studio never signs)")
@@ -110,6 +114,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	fs.bindEnv("simulate-annotators", "LABELHOOK_SIMULATE_ANNOTATORS")
 	fs.bindEnv("annotation-rate", "LABELHOOK_ANNOTATION_RATE")
 	fs.bindEnv("state", "LABELHOOK_STATE")
+	fs.bindEnv("local-files-root", "LOCAL_FILES_DOCUMENT_ROOT")
 	fs.bindEnv("retry-schedule", "LABELHOOK_RETRY_SCHEDULE")
 	fs.bindEnv("signing-secret", "LABELHOOK_SIGNING_SECRET")
 	fs.bindEnv("fault-duplicate", "LABELHOOK_FAULT_DUPLICATE")
@@ -132,6 +137,13 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 		return o, usageErrorf("--simulate-annotators must be between 0 and 1000, got %d", o.annotators)
 	case !(o.rate > 0 && o.rate <= 10000):
 		return o, usageErrorf("--annotation-rate must be above 0 and at most 10000 actions per second, got %v", o.rate)
+	}
+	if o.localRoot != "" {
+		abs, err := filepath.Abs(o.localRoot)
+		if fi, serr := os.Stat(abs); err != nil || serr != nil || !fi.IsDir() {
+			return o, usageErrorf("--local-files-root %q: not an existing folder", o.localRoot)
+		}
+		o.localRoot = abs
 	}
 	if o.maxFail < 0 {
 		o.maxFail = 0 // Label Studio: a threshold of 0 or less turns auto-disable off
@@ -258,6 +270,7 @@ func (o serveOptions) config(log *slog.Logger) (server.Config, string, error) {
 		MaxConsecutiveFailures: o.maxFail,
 		OrganizationWebhooks:   o.orgHooks || len(o.webhooks) > 0,
 		AsyncDelivery:          o.async,
+		LocalFilesRoot:         o.localRoot,
 		Logger:                 log,
 	}
 	if len(o.webhooks) > 0 && !o.orgHooks {
