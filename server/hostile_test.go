@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -15,16 +17,26 @@ import (
 // no webhook.
 func TestHostileInput(t *testing.T) {
 	h := newHookReceiver(t)
-	e := newAPI(t, Config{OrganizationWebhooks: true, MaxBodyBytes: 1 << 20})
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := newAPI(t, Config{OrganizationWebhooks: true, MaxBodyBytes: 1 << 20, LocalFilesRoot: root})
 	pid := e.project("Hostile")
 	other := e.project("Other project")
+	e.mustList("POST", "/api/labels", labelBody(pid, "Hostile label"), 201) // before any webhook wants LABEL_LINK_CREATED
 	e.hookOn(0, h.URL, nil)
 	tids := e.importTasks(pid, 2)
 	foreign := e.importTasks(other, 1)[0]
 	a := e.must("POST", "/api/tasks/"+itoa(tids[0])+"/annotations/", map[string]any{"result": []any{}}, 201)
 	e.must("POST", "/api/predictions/", map[string]any{"task": tids[1], "result": []any{}, "score": 0.5}, 201)
+	snap := e.must("POST", "/api/projects/"+itoa(other)+"/exports", map[string]any{}, 201)
 	hid := e.hookOn(pid, h.URL, nil)
 	h.take()
+	S := itoa(int(snap["id"].(float64)))
+	file := func(name, content string) string {
+		return "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + name + "\"\r\n\r\n" + content + "\r\n--x--\r\n"
+	}
 	P, T, A, W := itoa(pid), itoa(tids[0]), itoa(int(a["id"].(float64))), itoa(hid)
 
 	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
@@ -100,6 +112,34 @@ func TestHostileInput(t *testing.T) {
 		{"dm unknown project", "POST", "/api/dm/actions?id=delete_tasks&project=999", map[string]any{"selectedItems": map[string]any{"all": true}}, 404, nil},
 		{"dm selectedItems type", "POST", "/api/dm/actions?id=delete_tasks&project=" + P, map[string]any{"selectedItems": map[string]any{"all": "yes"}}, 400, nil},
 		{"dm body a list", "POST", "/api/dm/actions?id=delete_tasks&project=" + P, []any{}, 400, nil},
+		{"upload extension", "POST", "/api/projects/" + P + "/import", file("a.exe", "x"), 400, multipart},
+		{"upload malformed JSON", "POST", "/api/projects/" + P + "/import", file("a.json", `[{"text": `), 400, multipart},
+		{"upload CSV misses $text", "POST", "/api/projects/" + P + "/import", file("a.csv", "body\nx\n"), 400, multipart},
+		{"upload over the limit", "POST", "/api/projects/" + P + "/import", file("a.txt", strings.Repeat("x\n", 1<<20)), 413, multipart},
+		{"upload to unknown project", "POST", "/api/projects/999/import", file("a.json", `[{"text": "a"}]`), 404, multipart},
+		{"file uploads ids not JSON", "GET", "/api/projects/" + P + "/file-uploads?ids=[1", nil, 400, nil},
+		{"file upload unknown", "DELETE", "/api/import/file-upload/999", nil, 404, nil},
+		{"labels not a list", "POST", "/api/labels", map[string]any{"title": "x"}, 400, nil},
+		{"label item without title", "POST", "/api/labels", []any{map[string]any{"project": pid, "from_name": "x", "value": 1}}, 400, nil},
+		{"labels of two projects", "POST", "/api/labels", append(labelBody(pid, "A"), labelBody(other, "B")...), 400, nil},
+		{"label link blank from_name", "PATCH", "/api/label_links/1", map[string]any{"from_name": ""}, 400, nil},
+		{"label link unknown project", "PATCH", "/api/label_links/1", map[string]any{"project": 999}, 400, nil},
+		{"label link unknown", "DELETE", "/api/label_links/999", nil, 404, nil},
+		{"storage outside the root", "POST", "/api/storages/localfiles", map[string]any{"project": pid, "path": "/etc"}, 400, nil},
+		{"storage dot dot", "POST", "/api/storages/localfiles", map[string]any{"project": pid, "path": root + "/data/../.."}, 400, nil},
+		{"storage the root", "POST", "/api/storages/localfiles", map[string]any{"project": pid, "path": root}, 400, nil},
+		{"storage without path", "POST", "/api/storages/localfiles", map[string]any{"project": pid}, 400, nil},
+		{"storage bad regex", "POST", "/api/storages/localfiles", map[string]any{"project": pid, "path": root + "/data", "regex_filter": "("}, 400, nil},
+		{"storage unknown project", "POST", "/api/storages/localfiles", map[string]any{"project": 999, "path": root + "/data"}, 400, nil},
+		{"storage unknown sync", "POST", "/api/storages/localfiles/999/sync", nil, 404, nil},
+		{"export unknown format", "GET", "/api/projects/" + P + "/export?exportType=COCO", nil, 400, nil},
+		{"snapshot of another project", "GET", "/api/projects/" + P + "/exports/" + S, nil, 404, nil},
+		{"snapshot download of another project", "GET", "/api/projects/" + P + "/exports/" + S + "/download", nil, 404, nil},
+		{"snapshot options type", "POST", "/api/projects/" + P + "/exports", map[string]any{"task_filter_options": "all"}, 400, nil},
+		{"snapshot convert unknown type", "POST", "/api/projects/" + itoa(other) + "/exports/" + S + "/convert", map[string]any{"export_type": "COCO"}, 400, nil},
+		{"snapshot unknown download type", "GET", "/api/projects/" + itoa(other) + "/exports/" + S + "/download?exportType=YOLO", nil, 400, nil},
+		{"validate without config", "POST", "/api/projects/" + P + "/validate", map[string]any{}, 400, nil},
+		{"validate broken config", "POST", "/api/projects/" + P + "/validate", map[string]any{"label_config": "<View"}, 400, nil},
 		{"path id not a number", "DELETE", "/api/tasks/abc", nil, 404, nil},
 		{"bad refresh token", "POST", "/api/token/refresh", map[string]any{"refresh": "garbage"}, 401, nil},
 	}

@@ -20,7 +20,7 @@ import (
 // openDurable starts a server on the state file at path.
 func openDurable(t *testing.T, path string) *apiEnv {
 	t.Helper()
-	e := newAPI(t, stateConfig())
+	e := newAPI(t, stateConfig(t))
 	if _, err := e.srv.OpenState(path); err != nil {
 		t.Fatalf("OpenState(%s): %v", path, err)
 	}
@@ -150,7 +150,7 @@ func TestCompactionKeepsEveryChange(t *testing.T) {
 
 func TestCleanCloseFoldsTheJournal(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.json")
-	srv := mustNew(t, stateConfig())
+	srv := mustNew(t, stateConfig(t))
 	if _, err := srv.OpenState(path); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestCleanCloseFoldsTheJournal(t *testing.T) {
 		t.Errorf("state file after close: %s (%v)", b, err)
 	}
 	// The snapshot alone restores the same state.
-	s2 := mustNew(t, stateConfig())
+	s2 := mustNew(t, stateConfig(t))
 	if err := s2.Restore(b); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestSecondServerOnTheSameStateIsRefused(t *testing.T) {
 // refused, and the files are left byte for byte as they were.
 func TestBadStateFilesAreRefusedAndLeftAlone(t *testing.T) {
 	good := func(t *testing.T) map[string]any {
-		e := newAPI(t, stateConfig())
+		e := newAPI(t, stateConfig(t))
 		richState(t, e)
 		snap, _ := e.srv.Snapshot()
 		var m map[string]any

@@ -11,13 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"path/filepath"
+
 	"github.com/google/go-cmp/cmp"
 )
 
 // stateConfig makes two servers answer byte for byte alike.
-func stateConfig() Config {
+func stateConfig(t testing.TB) Config {
 	var n atomic.Int64
 	return Config{
+		LocalFilesRoot:       t.TempDir(),
 		OrganizationWebhooks: true, // richState has an organization webhook
 		Now:                  func() time.Time { return time.Date(2026, 3, 1, 10, 0, 0, 123456000, time.UTC) },
 		NewUUID: func() string {
@@ -32,6 +35,7 @@ func richState(t *testing.T, e *apiEnv) *hookReceiver {
 	hooks := newHookReceiver(t)
 	gone := e.project("Deleted later")
 	pid := e.project("Kept")
+	surfaceState(t, e, pid, gone) // before the webhooks: 1.23.2 refuses labels a webhook would hear of
 	e.must("PATCH", "/api/projects/"+itoa(pid), map[string]any{"description": "d <b>&</b>", "pinned_at": "2026-01-02T03:04:05Z",
 		"task_data_password": "secret", "control_weights": map[string]any{"sentiment": map[string]any{"overall": 1.0}}, "maximum_annotations": 2}, 200)
 	e.hookOn(0, hooks.URL, map[string]any{"headers": map[string]any{"X-B": "2", "X-A": "1"}, "send_for_all_actions": false,
@@ -70,6 +74,8 @@ func reads(e *apiEnv) map[string]string {
 		"/api/projects?page_size=100", "/api/projects/2", "/api/tasks?project=2&fields=all", "/api/projects/2/tasks",
 		"/api/projects/2/export?download_all_tasks=true", "/api/predictions", "/api/webhooks", "/api/dm/views",
 		"/api/projects/2/model-versions", "/api/tasks/2/annotations",
+		"/api/labels", "/api/label_links", "/api/projects/2/file-uploads?all=1", "/api/projects/2/exports",
+		"/api/projects/2/exports/1/download", "/api/storages",
 	} {
 		status, body := e.call("GET", path, nil)
 		out[path] = fmt.Sprintf("%d %s", status, body)
@@ -78,7 +84,7 @@ func reads(e *apiEnv) map[string]string {
 }
 
 func TestSnapshotRestoreRoundTrip(t *testing.T) {
-	orig := newAPI(t, stateConfig())
+	orig := newAPI(t, stateConfig(t))
 	hooks := richState(t, orig)
 	snap, err := orig.srv.Snapshot()
 	if err != nil {
@@ -88,7 +94,7 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 		t.Errorf("task data is not stored as sent (HTML escaped?):\n%s", snap)
 	}
 
-	restored := newAPI(t, stateConfig())
+	restored := newAPI(t, stateConfig(t))
 	if err := restored.srv.Restore(snap); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +138,7 @@ func TestRestoreIntoNonEmptyServer(t *testing.T) {
 }
 
 func TestRestoreRejectsBrokenState(t *testing.T) {
-	orig := newAPI(t, stateConfig())
+	orig := newAPI(t, stateConfig(t))
 	richState(t, orig)
 	snap, err := orig.srv.Snapshot()
 	if err != nil {
@@ -225,7 +231,8 @@ func TestEntityFieldsAreSaved(t *testing.T) {
 		entity any
 	}{
 		{"project", project{}}, {"task", task{}}, {"annotation", annotation{}},
-		{"prediction", prediction{}}, {"webhook", webhook{}}, {"view", view{}},
+		{"prediction", prediction{}}, {"webhook", webhook{}}, {"view", view{}}, {"file upload", fileUpload{}},
+		{"label", label{}}, {"label link", labelLink{}}, {"storage", storage{}}, {"export", exportSnapshot{}},
 	} {
 		rt := reflect.TypeOf(tc.entity)
 		for i := range rt.NumField() {
@@ -237,5 +244,60 @@ func TestEntityFieldsAreSaved(t *testing.T) {
 				t.Errorf("%s.%s has no JSON key", tc.name, f.Name)
 			}
 		}
+	}
+}
+
+// surfaceState adds the objects state version 3 keeps: labels and label
+// links (one deleted), file uploads (one deleted), a synced local files
+// storage, and export snapshots (one converted, one of a project deleted
+// later).
+func surfaceState(t *testing.T, e *apiEnv, pid, gone int) {
+	t.Helper()
+	e.mustList("POST", "/api/labels", labelBody(pid, "Neutral", "Mixed"), 201)
+	e.mustList("POST", "/api/labels", labelBody(gone, "Mixed"), 201)
+	e.must("PATCH", "/api/label_links/1", map[string]any{"from_name": "mood"}, 200)
+	e.must("DELETE", "/api/label_links/2", nil, 204)
+	if status, body := e.upload(pid, "", "a.csv", "text,n\nx,1\n", "b.json", `[{"text": "j"}]`); status != 201 {
+		t.Fatalf("upload: %d %s", status, body)
+	}
+	e.must("DELETE", "/api/import/file-upload/2", nil, 204)
+	dir := filepath.Join(e.srv.cfg.LocalFilesRoot, "incoming")
+	writeFiles(t, dir, map[string]string{"a.json": `[{"text": "from storage"}]`})
+	sid := e.storage(pid, dir, map[string]any{"title": "incoming"})
+	e.must("POST", "/api/storages/localfiles/"+itoa(sid)+"/sync", nil, 200)
+	e.must("POST", "/api/projects/"+itoa(pid)+"/exports", map[string]any{"title": "kept"}, 201)
+	e.must("POST", "/api/projects/"+itoa(pid)+"/exports/1/convert", map[string]any{"export_type": "CSV"}, 200)
+	e.must("POST", "/api/projects/"+itoa(gone)+"/exports", map[string]any{}, 201)
+}
+
+// TestVersion2StateLoads: a state file of version 2 (before uploads,
+// labels, storages and exports) loads with none of them; a version 3 file
+// must have their keys.
+func TestVersion2StateLoads(t *testing.T) {
+	e := newAPI(t, Config{})
+	e.project("Old")
+	snap, err := e.srv.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(snap, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range stateKeysV3 {
+		delete(m, k)
+	}
+	v3, _ := json.Marshal(m)
+	if err := newAPI(t, Config{}).srv.Restore(v3); err == nil || !strings.Contains(err.Error(), `the state has no "file_uploads"`) {
+		t.Errorf("version 3 without its keys: %v, want a refusal", err)
+	}
+	m["version"] = 2
+	v2, _ := json.Marshal(m)
+	restored := newAPI(t, Config{})
+	if err := restored.srv.Restore(v2); err != nil {
+		t.Fatalf("version 2: %v", err)
+	}
+	if got := restored.must("GET", "/api/labels", nil, 200); got["count"] != 0.0 {
+		t.Errorf("labels after a version 2 load: %v", got)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -532,7 +531,7 @@ func (s *Server) syncStorage(x *storage, p *project) (ds []delivery, created, ex
 func (s *Server) storageObjects(x *storage, key string, read *int64) ([]json.RawMessage, error) {
 	if x.UseBlobURLs {
 		rel, _ := filepath.Rel(s.cfg.LocalFilesRoot, key)
-		u := "/data/local-files/?d=" + (&url.URL{Path: filepath.ToSlash(rel)}).EscapedPath()
+		u := "/data/local-files/?d=" + pyQuote(filepath.ToSlash(rel))
 		var w jsonw
 		w.b = append(w.b, '{')
 		w.str(undefinedKey)
@@ -666,4 +665,19 @@ func (s *Server) addStorageTask(p *project, obj json.RawMessage, now time.Time) 
 		st.relabel(t, now)
 	}
 	return t, "", nil
+}
+
+// pyQuote is Python's urllib.parse.quote with safe="/": letters, digits,
+// "_.-~" and "/" as they are, every other byte %XX.
+func pyQuote(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.-~/", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }
