@@ -197,6 +197,9 @@ type parser struct {
 	// pipelineLine is the line of the first use of a pipeline in the
 	// scenario being parsed (see Scenario.pipelineLine).
 	pipelineLine int
+	// needsLocalFiles: the scenario being parsed writes local files
+	// (Scenario.NeedsLocalFiles).
+	needsLocalFiles bool
 }
 
 // full reports whether enough problems were found to stop looking.
@@ -392,6 +395,7 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 	sc := &Scenario{File: p.file, Line: n.Line}
 	before := len(p.errs)
 	p.pipelineLine = 0
+	p.needsLocalFiles = false
 	var steps *yaml.Node
 	hasName := false
 	for _, kv := range p.pairs(n) {
@@ -434,6 +438,7 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 		return nil
 	}
 	sc.pipelineLine = p.pipelineLine
+	sc.NeedsLocalFiles = p.needsLocalFiles
 	return sc
 }
 

@@ -53,6 +53,9 @@ func (p *parser) step(n *yaml.Node, scope map[string]bool) *step {
 		return nil
 	}
 	st := &step{line: kind.k.Line, kind: kind.key, def: stepDefs[kind.key], args: kind.v}
+	if st.def.localFiles {
+		p.needsLocalFiles = true
+	}
 	if st.args.Kind == yaml.ScalarNode && st.args.ShortTag() == "!!null" {
 		st.args = nil
 	}
@@ -86,6 +89,11 @@ func (p *parser) step(n *yaml.Node, scope map[string]bool) *step {
 	}
 	for _, s := range st.save {
 		scope[s.name] = true
+	}
+	if st.status == 0 || st.status >= 200 && st.status <= 299 {
+		for _, v := range st.def.alsoSaves {
+			scope[v] = true
+		}
 	}
 	if kv, ok := extra["response"]; ok {
 		st.response = kv.v
@@ -224,6 +232,10 @@ func (p *parser) kind(n *yaml.Node, kind, key string, scope map[string]bool) {
 		if n.Kind != yaml.MappingNode {
 			bad("a mapping")
 		}
+	case "list":
+		if n.Kind != yaml.SequenceNode {
+			bad("a list")
+		}
 	case "tasks", "selection":
 		if n.Kind != yaml.MappingNode && n.Kind != yaml.SequenceNode {
 			bad("a list or a mapping")
@@ -301,6 +313,13 @@ func (p *parser) refs(n *yaml.Node, scope map[string]bool) {
 		if r == nil {
 			continue
 		}
+		if r.name == "local_files" {
+			if len(r.path) != 1 || (r.path[0].key != "dir" && r.path[0].key != "root") {
+				p.errorf(n, "bad variable reference ${%s}: local_files has dir and root (${local_files.dir})", r.text)
+			}
+			p.needsLocalFiles = true
+			continue
+		}
 		if r.name == "receiver" || r.name == "server" || r.name == "pipeline" {
 			if len(r.path) != 1 || r.path[0].key != "url" {
 				p.errorf(n, "bad variable reference ${%s}: %s has only url (${%s.url})", r.text, r.name, r.name)
@@ -336,7 +355,7 @@ func (p *parser) save(st *step, n *yaml.Node) {
 			p.errorf(kv.k, "save: %q is not a variable name (letters, digits and _)", kv.key)
 			continue
 		}
-		if kv.key == "receiver" || kv.key == "server" || kv.key == "pipeline" {
+		if kv.key == "receiver" || kv.key == "server" || kv.key == "pipeline" || kv.key == "local_files" {
 			p.errorf(kv.k, "save: %s is a built-in variable", kv.key)
 			continue
 		}

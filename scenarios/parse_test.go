@@ -181,11 +181,11 @@ steps:
 		{"unknown step far from any", `name: x
 steps:
   - frobnicate: 1
-`, `t.yaml:3: unknown step "frobnicate" (want one of: annotate, create_prediction, create_project, create_task, create_webhook, delete_all_tasks, delete_annotation, delete_project, delete_task, delete_webhook, dm_action, http, import_tasks, receiver, request, skip, update_annotation, update_project, update_webhook)`},
+`, `t.yaml:3: unknown step "frobnicate" (want one of: annotate, create_export, create_labels, create_local_storage, create_prediction, create_project, create_task, create_webhook, delete_all_tasks, delete_annotation, delete_label_link, delete_project, delete_task, delete_webhook, dm_action, http, import_tasks, receiver, request, skip, sync_storage, update_annotation, update_label_link, update_project, update_webhook, upload_file)`},
 		{"step with no name", `name: x
 steps:
   - expect: []
-`, `t.yaml:3: the step names no action: want one of annotate, create_prediction, create_project, create_task, create_webhook, delete_all_tasks, delete_annotation, delete_project, delete_task, delete_webhook, dm_action, http, import_tasks, receiver, request, skip, update_annotation, update_project, update_webhook`},
+`, `t.yaml:3: the step names no action: want one of annotate, create_export, create_labels, create_local_storage, create_prediction, create_project, create_task, create_webhook, delete_all_tasks, delete_annotation, delete_label_link, delete_project, delete_task, delete_webhook, dm_action, http, import_tasks, receiver, request, skip, sync_storage, update_annotation, update_label_link, update_project, update_webhook, upload_file`},
 		{"two step names", `name: x
 steps:
   - create_project: {title: abc}

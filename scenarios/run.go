@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -82,6 +83,12 @@ type Options struct {
 	Trace bool
 	// RequestTimeout bounds each API request; zero means two minutes.
 	RequestTimeout time.Duration
+	// LocalFilesRoot is the external server's LOCAL_FILES_DOCUMENT_ROOT:
+	// scenarios that write local files (Scenario.NeedsLocalFiles) write
+	// them in a folder of their own below it, and are skipped against an
+	// external server without it. In-process, each such scenario gets a
+	// temporary root of its own and this is not used.
+	LocalFilesRoot string
 }
 
 // Status is the outcome of a scenario.
@@ -114,6 +121,9 @@ type Result struct {
 	// ServerURL and ReceiverURL are the API and the webhook URL the
 	// scenario used (${server.url}, ${receiver.url}), with Options.Trace.
 	ServerURL, ReceiverURL string
+	// LocalFilesDir is the scenario's local files folder
+	// (${local_files.dir}), with Options.Trace; "" when it has none.
+	LocalFilesDir string
 }
 
 // Report is the outcome of a run.
@@ -275,6 +285,22 @@ func (r *runner) run(ctx context.Context, i int, sc *Scenario) (res Result) {
 		res.Status, res.Message = Failed, msg
 		return res
 	}
+	if sc.NeedsLocalFiles {
+		root, name := "", "scenario"
+		if r.shared != nil {
+			if r.opts.LocalFilesRoot == "" {
+				res.Status = Skipped
+				res.Message = fmt.Sprintf("%s:%d: writes local files: give the external server's LOCAL_FILES_DOCUMENT_ROOT (--local-files-root)", sc.File, sc.Line)
+				return res
+			}
+			root, name = r.opts.LocalFilesRoot, fmt.Sprintf("labelhook-%s-%d", r.runID, i+1)
+		}
+		if err := s.localFilesFor(root, name); err != nil {
+			res.Status, res.Message = Failed, fmt.Sprintf("%s:%d: %v", sc.File, sc.Line, err)
+			return res
+		}
+		defer s.removeLocalFiles()
+	}
 	if r.shared != nil {
 		s.api, s.token, s.rc = r.api, r.token, r.shared
 		s.prefix = fmt.Sprintf("/lh-%s-%d", r.runID, i+1)
@@ -297,11 +323,14 @@ func (r *runner) run(ctx context.Context, i int, sc *Scenario) (res Result) {
 		defer stop()
 	}
 	s.vars = vars{"receiver": map[string]any{"url": s.hookURL}, "server": map[string]any{"url": s.api}}
+	if s.localDir != "" {
+		s.vars["local_files"] = map[string]any{"dir": s.localDir, "root": s.localRoot}
+	}
 	if s.pipeline != "" {
 		s.vars["pipeline"] = map[string]any{"url": s.pipeline}
 	}
 	if r.opts.Trace {
-		res.ServerURL, res.ReceiverURL = s.api, s.hookURL
+		res.ServerURL, res.ReceiverURL, res.LocalFilesDir = s.api, s.hookURL, s.localDir
 		f := s.traceSteps(ctx)
 		res.Log, res.Trace = s.log, s.trace
 		if f != nil {
@@ -369,15 +398,22 @@ type scenarioRun struct {
 	// delivered, so a step's events never spill into the next step.
 	flush func(context.Context) error
 	// created ids, deleted at the end in external mode.
-	webhooks, projects []int
-	log                []string
-	trace              []StepTrace
+	webhooks, projects, labels []int
+	log                        []string
+	trace                      []StepTrace
 	// pipeline is the URL the receiver relays webhooks to ("" none).
 	pipeline string
 	// tries counts the requests of the last step (eventually repeats).
 	tries int
 	// configs are the projects' label configs, by id, for generate.
 	configs map[string]*fakedata.Config
+	// Local files (steps_surface.go): the root and the scenario's folder
+	// below it (ownRoot: made for this scenario), the folder of each
+	// storage it created, and how many it created.
+	localRoot, localDir string
+	ownRoot             bool
+	storageDirs         map[int]string
+	storages            int
 	// bodies are the decoded bodies of the records seen, by seq.
 	bodies map[int64]any
 }
@@ -389,6 +425,9 @@ func (s *scenarioRun) startLocal() (stop func(), err error) {
 		cfg = *s.sc.Server
 	}
 	cfg.Token = server.DefaultToken
+	if s.localRoot != "" {
+		cfg.LocalFilesRoot = s.localRoot
+	}
 	if s.r.opts.ConfigureServer != nil {
 		s.r.opts.ConfigureServer(&cfg)
 	}
@@ -499,6 +538,11 @@ func (s *scenarioRun) step(ctx context.Context, i int, st *step) *failure {
 		}
 		s.vars[sv.name] = v
 	}
+	if st.def.after != nil && status >= 200 && status <= 299 {
+		if err := st.def.after(ctx, s, c.args, answer); err != nil {
+			return s.failf(st, i, "%v", err)
+		}
+	}
 	exps, err := s.expectations(st)
 	if err != nil {
 		return s.failf(st, i, "%v", err)
@@ -543,10 +587,16 @@ func (s *scenarioRun) call(ctx context.Context, st *step, i int) (*call, error) 
 	if err := s.generate(ctx, st, i, a); err != nil {
 		return nil, err
 	}
+	if st.def.prepare != nil {
+		if err := st.def.prepare(s, a); err != nil {
+			return nil, err
+		}
+	}
 	c, err := st.def.build(a)
 	if err != nil {
 		return nil, err
 	}
+	c.args = a
 	if err := s.resolve(c); err != nil {
 		return nil, err
 	}
@@ -586,7 +636,15 @@ func wantStatus(want int) string {
 // it is not JSON).
 func (s *scenarioRun) do(ctx context.Context, c *call) (int, any, []byte, error) {
 	var body io.Reader
-	if c.hasBody {
+	contentType := "application/json"
+	switch {
+	case c.files != nil:
+		b, ct, err := multipartBody(c.files)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		body, contentType = bytes.NewReader(b), ct
+	case c.hasBody:
 		b, err := marshal(c.body)
 		if err != nil {
 			return 0, nil, nil, fmt.Errorf("encode the body: %w", err)
@@ -607,8 +665,8 @@ func (s *scenarioRun) do(ctx context.Context, c *call) (int, any, []byte, error)
 		req.Header.Set("Authorization", "Token "+s.token)
 	}
 	req.Header.Set("Accept", "application/json")
-	if c.hasBody {
-		req.Header.Set("Content-Type", "application/json")
+	if c.hasBody || c.files != nil {
+		req.Header.Set("Content-Type", contentType)
 	}
 	for k, v := range c.header {
 		req.Header.Set(k, v)
@@ -631,6 +689,7 @@ func (s *scenarioRun) do(ctx context.Context, c *call) (int, any, []byte, error)
 
 var (
 	webhooksPath = regexp.MustCompile(`^/api/webhooks/?$`)
+	labelsPath   = regexp.MustCompile(`^/api/labels/?$`)
 	projectsPath = regexp.MustCompile(`^/api/projects/?$`)
 )
 
@@ -638,6 +697,16 @@ var (
 // the clean-up of external mode.
 func (s *scenarioRun) track(c *call, status int, answer any) {
 	if c.method != http.MethodPost || status != http.StatusCreated {
+		return
+	}
+	if list, ok := answer.([]any); ok && labelsPath.MatchString(c.path) {
+		for _, l := range list {
+			if m, ok := l.(map[string]any); ok {
+				if id, ok := m["id"].(float64); ok && !slices.Contains(s.labels, int(id)) {
+					s.labels = append(s.labels, int(id))
+				}
+			}
+		}
 		return
 	}
 	obj, _ := answer.(map[string]any)
@@ -663,6 +732,9 @@ func (s *scenarioRun) cleanup(ctx context.Context) {
 	}
 	for _, id := range s.projects {
 		_, _, _, _ = s.do(ctx, &call{method: http.MethodDelete, path: fmt.Sprintf("/api/projects/%d", id)})
+	}
+	for _, id := range s.labels { // labels belong to the organization
+		_, _, _, _ = s.do(ctx, &call{method: http.MethodDelete, path: fmt.Sprintf("/api/labels/%d", id)})
 	}
 }
 

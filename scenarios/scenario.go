@@ -26,6 +26,10 @@ type Scenario struct {
 	// Pipeline is the URL of the pipeline under test from the file's
 	// pipeline: key ("" when it has none); Options.Pipeline overrides it.
 	Pipeline string
+	// NeedsLocalFiles says the scenario writes files for a local files
+	// storage (create_local_storage, sync_storage, ${local_files}): against
+	// an external server it needs Options.LocalFilesRoot.
+	NeedsLocalFiles bool
 
 	steps []*step
 	// pipelineLine is the line of the first thing that needs a pipeline

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -32,6 +33,16 @@ type stepDef struct {
 	save, savePath string
 	// build makes the request from the evaluated arguments.
 	build func(a map[string]any) (*call, error)
+	// localFiles: the step writes files below the local files root.
+	localFiles bool
+	// prepare, if set, runs before build with the scenario's run (it
+	// writes local files and fills in arguments).
+	prepare func(s *scenarioRun, a map[string]any) error
+	// after, if set, runs after a 2xx answer (and the step's saves): it
+	// saves what the answer alone does not tell, the variables alsoSaves
+	// names.
+	after     func(ctx context.Context, s *scenarioRun, a map[string]any, answer any) error
+	alsoSaves []string
 }
 
 // call is one API request a step makes.
@@ -49,6 +60,12 @@ type call struct {
 	// API token.
 	url    string
 	header map[string]string
+	// files, when set, are sent as a multipart form (one part per file,
+	// in this order) instead of a JSON body; body then only describes
+	// them for the trace.
+	files []uploadFile
+	// args are the step's evaluated arguments, for its after hook.
+	args map[string]any
 }
 
 // stepDefs are the steps by name. receiver is special: it talks to the

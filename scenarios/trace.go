@@ -78,7 +78,7 @@ func (s *scenarioRun) traceStep(ctx context.Context, i int, st *step) (StepTrace
 		return t, s.failf(st, i, "%v", err)
 	}
 	t.Method, t.Target = c.method, c.target()
-	if c.hasBody {
+	if c.hasBody || c.files != nil {
 		if b, err := marshal(c.body); err == nil {
 			t.Body = b
 		}
@@ -102,6 +102,12 @@ func (s *scenarioRun) traceStep(ctx context.Context, i int, st *step) (StepTrace
 		}
 		if v, err := lookup(answer, sv.path); err == nil {
 			s.vars[sv.name] = v
+		}
+	}
+	if st.def.after != nil && status >= 200 && status <= 299 {
+		if err := st.def.after(ctx, s, c.args, answer); err != nil {
+			t.Err = err.Error()
+			return t, s.failf(st, i, "%v", err)
 		}
 	}
 	evs, err := s.settle(ctx, since)

@@ -22,6 +22,7 @@ func runCompare(ctx context.Context, args []string, getenv env, stdout, stderr i
 	settle := fs.Duration("settle", compare.DefaultSettle, "how long each step listens for late webhooks after its answer")
 	reqTimeout := fs.Duration("request-timeout", time.Minute, "bound on each API request")
 	verbose := fs.Bool("v", false, "print every step of the external side")
+	localRoot := fs.String("local-files-root", "", "the external server's LOCAL_FILES_DOCUMENT_ROOT (it must run with LOCAL_FILES_SERVING_ENABLED=true): scenarios that make local files storages write their files below it; without it they are skipped")
 	var settings compare.Settings
 	fs.Func("server-setting", "KEY=VALUE the external server was started with, as a scenario's server: key (webhook_batch_size, webhook_timeout, max_consecutive_failures, async_delivery); repeatable. Scenarios that need other settings are skipped; the mock runs with these", func(s string) error {
 		k, v, ok := strings.Cut(s, "=")
@@ -32,6 +33,7 @@ func runCompare(ctx context.Context, args []string, getenv env, stdout, stderr i
 	})
 	fs.bindEnv("server", "LABELHOOK_SERVER")
 	fs.bindEnv("token", "LABELHOOK_TOKEN")
+	fs.bindEnv("local-files-root", "LOCAL_FILES_DOCUMENT_ROOT")
 	if err := fs.parse(args, getenv); err != nil {
 		return err
 	}
@@ -52,7 +54,7 @@ func runCompare(ctx context.Context, args []string, getenv env, stdout, stderr i
 
 	rep, err := compare.Run(ctx, scs, compare.Options{
 		Server: *srv, Token: *token, Settings: settings, Settle: *settle, RequestTimeout: *reqTimeout,
-		Out: stdout, Verbose: *verbose,
+		Out: stdout, Verbose: *verbose, LocalFilesRoot: *localRoot,
 	})
 	if rep != nil && *record != "" {
 		files, rerr := compare.Record(*record, rep, settings, time.Now())

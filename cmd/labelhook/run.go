@@ -24,6 +24,7 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	settle := fs.Duration("settle", scenarios.DefaultSettle, "with --server: how long a step with expect keeps listening for late events; 0 turns it off")
 	pipeline := fs.String("pipeline", "", "relay every webhook to your pipeline at this URL and record its answers (overrides the scenarios' pipeline: keys)")
 	seed := fs.Int64("seed", 1, "seed of the task data that generate: steps make: the same seed makes the same data")
+	localRoot := fs.String("local-files-root", "", "with --server: the server's LOCAL_FILES_DOCUMENT_ROOT, below which scenarios that make local files storages write their files (they are skipped without it)")
 	parallel := fs.Int("parallel", scenarios.DefaultParallel(), "scenarios run at once in-process, 4 per CPU by default (external mode runs one at a time)")
 	fs.bindEnv("server", "LABELHOOK_SERVER")
 	fs.bindEnv("token", "LABELHOOK_TOKEN")
@@ -31,6 +32,7 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	fs.bindEnv("receiver-addr", "LABELHOOK_RECEIVER_ADDR")
 	fs.bindEnv("receiver-url", "LABELHOOK_RECEIVER_URL")
 	fs.bindEnv("pipeline", "LABELHOOK_PIPELINE")
+	fs.bindEnv("local-files-root", "LOCAL_FILES_DOCUMENT_ROOT")
 	if err := fs.parse(args, getenv); err != nil {
 		return err
 	}
@@ -72,16 +74,17 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	}
 
 	opts := scenarios.Options{
-		Server:       *srv,
-		Token:        *token,
-		ReceiverAddr: *recvAddr,
-		ReceiverURL:  *recvURL,
-		Settle:       *settle,
-		Parallel:     *parallel,
-		Pipeline:     *pipeline,
-		Seed:         *seed,
-		Verbose:      *verbose,
-		Out:          stdout,
+		Server:         *srv,
+		Token:          *token,
+		ReceiverAddr:   *recvAddr,
+		ReceiverURL:    *recvURL,
+		Settle:         *settle,
+		Parallel:       *parallel,
+		Pipeline:       *pipeline,
+		Seed:           *seed,
+		Verbose:        *verbose,
+		Out:            stdout,
+		LocalFilesRoot: *localRoot,
 	}
 	if *settle == 0 {
 		opts.Settle = -1 // the flag's 0 means none; the Options' 0 means the default

@@ -135,6 +135,51 @@ class Probe:
         self.calls.append(entry)
         return status, answer
 
+    def upload(self, project, files, query='return_task_ids=true', note=None):
+        """POST files ({name: bytes}) as a multipart import, as the legacy SDK does."""
+        boundary = 'labelhookprobe%d' % len(self.calls)
+        body = b''
+        for name, content in files.items():
+            body += b'--' + boundary.encode() + b'\r\n'
+            body += b'Content-Disposition: form-data; name="file"; filename="' + name.encode() + b'"\r\n\r\n'
+            body += content + b'\r\n'
+        body += b'--' + boundary.encode() + b'--\r\n'
+        path = '/api/projects/%d/import?%s' % (project, query)
+        req = urllib.request.Request(self.api + path, data=body, method='POST')
+        req.add_header('Authorization', 'Token ' + self.token)
+        req.add_header('Content-Type', 'multipart/form-data; boundary=' + boundary)
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                status, raw = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            status, raw = e.code, e.read()
+        try:
+            answer = json.loads(raw) if raw else None
+        except ValueError:
+            answer = raw.decode('utf-8', 'replace')[:2000]
+        sent = {k: v.decode('utf-8', 'replace') for k, v in files.items()}
+        entry = {'method': 'POST', 'path': path, 'body': {'multipart files': sent}, 'status': status, 'answer': answer}
+        if note:
+            entry['note'] = note
+        self.calls.append(entry)
+        return status, answer
+
+    def raw(self, path, note=None):
+        """GET a file answer: status, Content-Type, Content-Disposition and the text."""
+        req = urllib.request.Request(self.api + path)
+        req.add_header('Authorization', 'Token ' + self.token)
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                status, raw, headers = r.status, r.read(), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            status, raw, headers = e.code, e.read(), dict(e.headers)
+        entry = {'method': 'GET', 'path': path, 'status': status, 'content_type': headers.get('Content-Type'),
+                 'content_disposition': headers.get('Content-Disposition'), 'text': raw.decode('utf-8', 'replace')[:4000]}
+        if note:
+            entry['note'] = note
+        self.calls.append(entry)
+        return status, raw
+
     def webhook(self, project, suffix='', **kw):
         body = {'url': self.hook + suffix, 'project': project}
         body.update(kw)
@@ -461,12 +506,159 @@ def chunking(p):
     p.settle()
 
 
+CHOICES = (
+    '<View><Text name="text" value="$text"/><Choices name="label" toName="text">'
+    '<Choice value="positive"/><Choice value="negative"/></Choices></View>'
+)
+
+
+def region(value):
+    return [{'from_name': 'label', 'to_name': 'text', 'type': 'choices', 'value': {'choices': [value]}}]
+
+
+@probe
+def label_links(p):
+    """Labels and label links: which calls send LABEL_LINK_*; 1.23.2 fails
+    POST /api/labels when a webhook wants LABEL_LINK_CREATED."""
+    pid = p.project()
+    p.webhook(pid, '/all')  # send_for_all_actions: wants LABEL_LINK_CREATED too
+    labels = [{'project': pid, 'from_name': 'label', 'title': 'probe-neutral', 'value': {'choices': ['neutral']}}]
+    p.call('POST', '/api/labels/', labels, note='a webhook wants LABEL_LINK_CREATED')
+    p.call('GET', '/api/labels/', note='nothing was created (rolled back)')
+    other = p.project()
+    p.webhook(other, '/some', send_for_all_actions=False, actions=['LABEL_LINK_UPDATED', 'LABEL_LINK_DELETED'])
+    labels = [dict(l, project=other) for l in labels]
+    labels.append({'project': other, 'from_name': 'label', 'title': 'probe-mixed', 'value': {'choices': ['mixed']}})
+    status, created = p.call('POST', '/api/labels/', labels, note='no webhook wants LABEL_LINK_CREATED')
+    p.call('POST', '/api/labels/', labels[:1], note='the same title again: reused, no new link')
+    status, links = p.call('GET', '/api/label_links/?project=%d' % other)
+    lid = links['results'][0]['id']
+    p.call('PATCH', '/api/label_links/%d/' % lid, {'from_name': 'mood'})
+    p.call('PATCH', '/api/label_links/%d/' % lid, {}, note='no change: still an event')
+    p.call('PUT', '/api/label_links/%d/' % lid, {'from_name': 'put'}, note='PUT without project and label')
+    p.call('PATCH', '/api/label_links/%d/' % lid, {'from_name': ''})
+    p.call('POST', '/api/label_links/', {'project': other, 'label': created[0]['id'], 'from_name': 'x'})
+    p.call('DELETE', '/api/label_links/%d/' % lid)
+    p.call('DELETE', '/api/label_links/%d/' % lid)
+    p.call('POST', '/api/labels/', [], note='empty list')
+    p.call('POST', '/api/labels/', labels[0], note='not a list')
+    p.call('POST', '/api/labels/', [labels[0], dict(labels[1], project=pid)], note='two projects')
+    for l in created:
+        p.call('DELETE', '/api/labels/%d/' % l['id'], note='no event: links go with it')
+    p.settle()
+
+
+@probe
+def uploads(p):
+    """Multipart file imports: formats, answers, FileUpload objects, errors."""
+    pid = p.project(label_config=CHOICES)
+    p.webhook(pid)
+    p.upload(pid, {'tasks.json': b'[{"text": "j1"}, {"data": {"text": "j2"}}]'})
+    p.upload(pid, {'tasks.csv': b'text,n,f,e\nc1,1,1.5,\n"c2, x",2,2.0,z\n'})
+    p.upload(pid, {'tasks.tsv': b'text\tn\nt1\t3\n'})
+    p.upload(pid, {'tasks.txt': b'line one\nline two\n'})
+    p.upload(pid, {'img.png': b'\x89PNG'})
+    p.upload(pid, {'tasks.jsonl': b'{"text": "l1"}\n'})
+    p.upload(pid, {'bad.json': b'[{"text": '})
+    p.upload(pid, {'miss.csv': b'other\nx\n'})
+    p.upload(pid, {'empty.json': b'[]'})
+    p.upload(pid, {'list.json': b'[1, 2]'})
+    p.call('GET', '/api/projects/%d/file-uploads' % pid)
+    p.call('GET', '/api/projects/%d/file-uploads?all=true' % pid, note='failed uploads kept their FileUpload')
+    p.call('GET', '/api/import/file-upload/999999')
+    p.settle()
+
+
+@probe
+def storage(p):
+    """Local files storage (needs --local-files-root: the server's
+    LOCAL_FILES_DOCUMENT_ROOT, with LOCAL_FILES_SERVING_ENABLED=true)."""
+    root = p.local_root
+    if not root:
+        raise RuntimeError('storage needs --local-files-root')
+    base = os.path.join(root, 'probe-%d' % os.getpid())
+    os.makedirs(os.path.join(base, 'ok'), exist_ok=True)
+    os.makedirs(os.path.join(base, 'bad'), exist_ok=True)
+    with open(os.path.join(base, 'ok', '01.json'), 'w') as f:
+        f.write('[{"text": "a"}, {"text": "b"}, {"data": {"text": "c"}}]')
+    with open(os.path.join(base, 'ok', '02.json'), 'w') as f:
+        f.write('{"text": "d"}\n{"text": "e"}\n')
+    with open(os.path.join(base, 'bad', '01.json'), 'w') as f:
+        f.write('[{"text": "kept"}]')
+    with open(os.path.join(base, 'bad', '02.json'), 'w') as f:
+        f.write('[{"text": ')
+    pid = p.project()
+    p.webhook(pid)
+    p.call('GET', '/api/storages/types')
+    p.call('POST', '/api/storages/localfiles/validate', {'project': pid, 'path': '/etc'})
+    p.call('POST', '/api/storages/localfiles/validate', {'project': pid, 'path': root})
+    p.call('POST', '/api/storages/localfiles', {'project': pid, 'path': base + '/ok/../..'})
+    status, st = p.call('POST', '/api/storages/localfiles', {'project': pid, 'path': base + '/ok', 'title': 'ok'})
+    p.call('POST', '/api/storages/localfiles/%d/sync' % st['id'])
+    p.call('POST', '/api/storages/localfiles/%d/sync' % st['id'], note='nothing new')
+    with open(os.path.join(base, 'ok', '03.json'), 'w') as f:
+        f.write('[{"text": "f"}]')
+    p.call('POST', '/api/storages/localfiles/%d/sync' % st['id'], note='one new file')
+    p.call('PATCH', '/api/storages/localfiles/%d' % st['id'], {'title': 'renamed'}, note='PATCH without path')
+    status, bad = p.call('POST', '/api/storages/localfiles', {'project': pid, 'path': base + '/bad'})
+    p.call('POST', '/api/storages/localfiles/%d/sync' % bad['id'], note='a broken file')
+    p.call('GET', '/api/projects/%d/tasks/' % pid)
+    p.settle()
+
+
+@probe
+def storage_chunks(p):
+    """Run against a server started with WEBHOOK_BATCH_SIZE=2 (and a local
+    files root): TASKS_CREATED per chunk during the sync."""
+    root = p.local_root
+    if not root:
+        raise RuntimeError('storage_chunks needs --local-files-root')
+    base = os.path.join(root, 'probe-chunks-%d' % os.getpid())
+    os.makedirs(base, exist_ok=True)
+    with open(os.path.join(base, 'tasks.json'), 'w') as f:
+        f.write(json.dumps([{'text': t} for t in 'abcde']))
+    pid = p.project()
+    p.webhook(pid)
+    status, st = p.call('POST', '/api/storages/localfiles', {'project': pid, 'path': base})
+    p.call('POST', '/api/storages/localfiles/%d/sync' % st['id'])
+    p.settle()
+
+
+@probe
+def exports(p):
+    """Export formats, JSON_MIN and CSV, snapshot exports, validate."""
+    pid = p.project(label_config=CHOICES)
+    ids = p.import_tasks(pid, [{'text': 'a'}, {'text': 'b, "q"', 'extra': 1}, {'text': 'c'}])
+    p.annotate(ids[0], lead_time=2.5)
+    p.annotate(ids[1], result=region('negative'))
+    p.call('POST', '/api/predictions/', {'task': ids[0], 'model_version': 'v1', 'result': region('positive')})
+    p.call('GET', '/api/projects/%d/export/formats' % pid)
+    for typ in ('JSON', 'JSON_MIN', 'CSV', 'TSV', 'xyz'):
+        p.raw('/api/projects/%d/export?exportType=%s' % (pid, typ))
+    p.call('POST', '/api/projects/%d/validate/' % pid, {'label_config': '<View><Text name="text" value="$text"/></View>'})
+    p.call('POST', '/api/projects/%d/validate' % pid, {'label_config': '<View><broken'})
+    p.call('POST', '/api/projects/%d/validate' % pid, {})
+    p.call('POST', '/api/projects/%d/validate' % pid, {'label_config': CHOICES.replace('text', 'txt')})
+    status, snap = p.call('POST', '/api/projects/%d/exports/' % pid, {'title': 'snapshot'})
+    p.call('GET', '/api/projects/%d/exports/' % pid)
+    p.call('GET', '/api/projects/%d/exports/%d' % (pid, snap['id']))
+    for typ in ('', '?exportType=JSON', '?exportType=JSON_MIN', '?exportType=CSV'):
+        p.raw('/api/projects/%d/exports/%d/download%s' % (pid, snap['id'], typ))
+    p.call('POST', '/api/projects/%d/exports/%d/convert' % (pid, snap['id']), {'export_type': 'CSV'})
+    p.call('GET', '/api/projects/%d/exports/%d' % (pid + 1000, snap['id']))
+    p.call('DELETE', '/api/projects/%d/exports/%d' % (pid, snap['id']))
+    p.call('GET', '/api/current-user', note='SDK 2.x users.get_current_user')
+    p.call('POST', '/api/annotations/bulk/', {'tasks': ids, 'project': pid, 'result': []}, note='SDK 2.x annotations.create_bulk')
+    p.settle()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--url', required=True)
     ap.add_argument('--token', required=True)
     ap.add_argument('--out', required=True)
     ap.add_argument('--only', default='')
+    ap.add_argument('--local-files-root', default='', help="the server's LOCAL_FILES_DOCUMENT_ROOT (storage probes)")
     args = ap.parse_args()
     rc = Receiver()
     only = set(filter(None, args.only.split(',')))
@@ -474,6 +666,7 @@ def main():
         if only and fn.__name__ not in only:
             continue
         p = Probe(args.url.rstrip('/'), args.token, rc, args.out, fn.__name__)
+        p.local_root = args.local_files_root
         err = None
         try:
             fn(p)

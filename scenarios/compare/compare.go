@@ -42,6 +42,10 @@ type Options struct {
 	Out io.Writer
 	// Verbose prints every step of both sides.
 	Verbose bool
+	// LocalFilesRoot is the external server's LOCAL_FILES_DOCUMENT_ROOT
+	// (scenarios.Options.LocalFilesRoot); scenarios that write local files
+	// are skipped without it.
+	LocalFilesRoot string
 }
 
 // Result is the comparison of one scenario.
@@ -100,6 +104,8 @@ func Run(ctx context.Context, scs []*scenarios.Scenario, opts Options) (*Report,
 		res := Result{Name: sc.Name, File: sc.File}
 		if reason := opts.Settings.mismatch(sc.Server); reason != "" {
 			res.Skipped = reason
+		} else if sc.NeedsLocalFiles && opts.LocalFilesRoot == "" {
+			res.Skipped = "writes local files: give the external server's LOCAL_FILES_DOCUMENT_ROOT (--local-files-root; it must run with LOCAL_FILES_SERVING_ENABLED=true)"
 		} else {
 			runnable = append(runnable, sc)
 			index[sc.Name] = len(results)
@@ -113,6 +119,7 @@ func Run(ctx context.Context, scs []*scenarios.Scenario, opts Options) (*Report,
 	for _, sc := range runnable {
 		r, err := scenarios.Run(ctx, []*scenarios.Scenario{sc}, scenarios.Options{
 			Server: opts.Server, Token: opts.Token, Trace: true, Settle: opts.Settle, RequestTimeout: opts.RequestTimeout,
+			LocalFilesRoot: opts.LocalFilesRoot,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("run %q against %s: %w", sc.Name, opts.Server, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -59,7 +60,8 @@ var idKinds = map[string]string{
 	"deleted_by": "user", "user": "user", "user_id": "user", "annotators": "user", "comment_authors": "user",
 	"file_upload": "file_upload", "file_upload_ids": "file_upload",
 	"label": "label", "label_link": "label_link", "links": "label_link",
-	"import_id": "import", "import": "import", "model_run": "model_run", "drafts": "draft", "draft_id": "draft",
+	"converted_format": "converted_format",
+	"import_id":        "import", "import": "import", "model_run": "model_run", "drafts": "draft", "draft_id": "draft",
 }
 
 // opaque keys hold user data: nothing under them is an id.
@@ -69,16 +71,25 @@ var opaque = map[string]bool{"data": true, "meta": true, "result": true, "header
 // type is kept.
 var masked = map[string]bool{
 	"token": true, "email": true, "created_username": true, "initials": true, "duration": true,
+	// An export file's md5 covers its uuids and datetimes; a failed
+	// storage sync's traceback is Python's own (the mock has none).
+	"md5": true, "traceback": true,
 	// Label Studio stores hash(label_config): Python salts string hashes per
 	// process, so the value changes with every restart.
 	"label_config_hash": true,
 }
 
 var (
-	datetimeRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$`)
+	datetimeRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$`)
 	uuidRe     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	digitRe    = regexp.MustCompile(`[0-9]`)
 	numberSeg  = regexp.MustCompile(`^[0-9]+$`)
+	// uploadPathRe, uploadNameRe and uploadIDRe find the stored name of
+	// an uploaded file (upload/<project>/<8 hex>-<name>, also in its URL
+	// /data/upload/...), that name alone, and the id in an upload error.
+	uploadPathRe = regexp.MustCompile(`upload/[0-9]+/[0-9a-f]{8}-`)
+	uploadNameRe = regexp.MustCompile(`^[0-9a-f]{8}-`)
+	uploadIDRe   = regexp.MustCompile(`'file_upload_id': [0-9]+`)
 )
 
 // routeKinds give the kind of a top-level answer by its path.
@@ -97,12 +108,19 @@ var routeKinds = []struct {
 	{regexp.MustCompile(`^/api/predictions(/[^/]+)?/?$`), "prediction"},
 	{regexp.MustCompile(`^/api/webhooks(/[^/]+)?/?$`), "webhook"},
 	{regexp.MustCompile(`^/api/current-user/whoami/?$`), "user"},
+	{regexp.MustCompile(`^/api/labels(/[^/]+)?/?$`), "label"},
+	{regexp.MustCompile(`^/api/label_links(/[^/]+)?/?$`), "label_link"},
+	{regexp.MustCompile(`^/api/storages(/localfiles)?(/[^/]+)?(/sync)?/?$`), "storage"},
+	{regexp.MustCompile(`^/api/projects/[^/]+/exports(/[^/]+)?/?$`), "export"},
+	{regexp.MustCompile(`^/api/projects/[^/]+/file-uploads/?$`), "file_upload"},
+	{regexp.MustCompile(`^/api/import/file-upload/[^/]+/?$`), "file_upload"},
 }
 
 // pathKinds name the id that follows a path segment.
 var pathKinds = map[string]string{
 	"projects": "project", "tasks": "task", "annotations": "annotation", "predictions": "prediction",
 	"webhooks": "webhook", "labels": "label", "label_links": "label_link", "imports": "import",
+	"localfiles": "storage", "exports": "export", "file-upload": "file_upload",
 }
 
 // normalizer holds the id placeholders of one scenario.
@@ -111,13 +129,15 @@ type normalizer struct {
 	next        map[string]int
 	serverURL   string
 	receiverURL string
+	localDir    string
 }
 
 // Normalize turns a recorded scenario (a Result of a run with
 // scenarios.Options.Trace) into its normalised form.
 func Normalize(r scenarios.Result) Scenario {
 	n := &normalizer{ids: map[string]map[string]string{}, next: map[string]int{},
-		serverURL: strings.TrimSuffix(r.ServerURL, "/"), receiverURL: strings.TrimSuffix(r.ReceiverURL, "/")}
+		serverURL: strings.TrimSuffix(r.ServerURL, "/"), receiverURL: strings.TrimSuffix(r.ReceiverURL, "/"),
+		localDir: strings.TrimSuffix(r.LocalFilesDir, "/")}
 	sc := Scenario{Name: r.Name, File: r.File, Steps: []Step{}}
 	switch r.Status {
 	case scenarios.Skipped:
@@ -223,7 +243,7 @@ func (n *normalizer) member(kind, k string, v any) any {
 	if masked[k] && v != nil {
 		return "<" + k + ">"
 	}
-	if opaque[k] {
+	if opaque[k] && !(k == "meta" && kind == "storage") { // a storage's meta is its sync's record
 		return n.plain(v)
 	}
 	child := idKinds[k]
@@ -294,6 +314,17 @@ func (n *normalizer) text(s string) string {
 	if n.serverURL != "" {
 		s = strings.ReplaceAll(s, n.serverURL, "${server.url}")
 	}
+	if n.localDir != "" {
+		s = strings.ReplaceAll(s, n.localDir, "${local_files.dir}")
+		if root := filepath.Dir(n.localDir); root != "/" {
+			s = strings.ReplaceAll(s, root, "${local_files.root}")
+		}
+	}
+	// An uploaded file's stored name is upload/<project>/<8 random hex
+	// digits>-<name>; an upload error names the FileUpload's id.
+	s = uploadPathRe.ReplaceAllString(s, "upload/<project>/<hex8>-")
+	s = uploadNameRe.ReplaceAllString(s, "<hex8>-")
+	s = uploadIDRe.ReplaceAllString(s, "'file_upload_id': <file_upload>")
 	return s
 }
 
