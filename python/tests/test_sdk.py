@@ -321,38 +321,59 @@ def test_annotations_create_bulk_is_404_as_in_label_studio(sdk, rx, project, lab
     assert labelhook_server.deliveries() == [], "nothing was annotated"
 
 
-# SDK 2.x calls the mock does not answer as Label Studio does. Each xfail is
-# strict: when the mock is fixed, the XPASS fails and the mark must go.
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=SDKApiError,
-    reason="mock gap: POST /api/projects/{id}/validate/ {'label_config': ...} -> 404 Not found.; "
-    "Label Studio 1.23.2 answers 200 {'config_essential_data_has_changed': None}",
-)
 def test_validate_label_config(sdk, project):
     sdk.projects.validate_label_config(project.id, label_config=CONFIG)
+    with pytest.raises(SDKApiError) as err:
+        sdk.projects.validate_label_config(project.id, label_config="<View")
+    assert err.value.status_code == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=SDKApiError,
-    reason="mock gap: GET /api/projects/{id}/export/formats -> 404 Not found.",
-)
 def test_export_formats(sdk, project):
-    assert "JSON" in str(sdk.projects.exports.list_formats(project.id))
+    formats = str(sdk.projects.exports.list_formats(project.id))
+    assert all(name in formats for name in ("'JSON'", "'JSON_MIN'", "'CSV'", "'TSV'"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=SDKApiError,
-    reason="mock gap: POST /api/projects/{id}/exports/ {'title': 'snapshot'} -> 404 Not found. "
-    "(export snapshots: create, list, get, download; Label Studio 1.23.2 lists them: GET -> 200 [])",
-)
-def test_export_snapshot(sdk, project):
+def test_export_snapshot(sdk, rx, project, labelhook_server):
+    [t1, _] = sdk.projects.import_tasks(
+        project.id, request=[{"text": "a"}, {"text": "b"}], return_task_ids=True
+    ).task_ids
+    sdk.annotations.create(t1, result=choice("pos"))
+    before = len(labelhook_server.deliveries())
     snap = sdk.projects.exports.create(project.id, title="snapshot")
+    assert snap.status == "completed"
     assert [e.id for e in sdk.projects.exports.list(project.id)] == [snap.id]
+    assert sdk.projects.exports.get(project.id, snap.id).title == "snapshot"
+    tasks = json.loads(b"".join(sdk.projects.exports.download(project.id, snap.id)))
+    assert [t["id"] for t in tasks] == [t1, t1 + 1]
+    assert tasks[0]["annotations"][0]["result"] == choice("pos")
+    csv = b"".join(sdk.projects.exports.download(project.id, snap.id, export_type="CSV"))
+    rows = csv.decode().splitlines()
+    assert rows[0].startswith('"annotation_id","annotator"')
+    assert len(rows) == 3
+    sdk.projects.exports.delete(project.id, snap.id)
+    assert sdk.projects.exports.list(project.id) == []
+    assert len(labelhook_server.deliveries()) == before  # exports send no webhook
+
+
+def test_legacy_sdk_imports_a_file(labelhook_server, rx, tmp_path):
+    """The legacy SDK's project.import_tasks("tasks.csv") uploads the file."""
+    from label_studio_sdk._legacy import Client
+
+    ls = Client(url=labelhook_server.url, api_key=labelhook_server.token)
+    project = ls.start_project(title="Legacy upload", label_config=CONFIG)
+    ls.make_request("POST", "/api/webhooks/", json={"url": rx.url + "/legacy", "project": project.id})
+    path = tmp_path / "tasks.csv"
+    path.write_text('text\nfirst\n"second, quoted"\n')
+    ids = project.import_tasks(str(path))
+    assert len(ids) == 2
+    [event] = rx.wait_for("TASKS_CREATED", count=1)
+    tasks = event["body"]["tasks"]
+    assert [t["data"]["text"] for t in tasks] == ["first", "second, quoted"]
+    assert tasks[0]["file_upload"] is not None
+
+
+# SDK 2.x calls the mock does not answer as Label Studio does. Each xfail is
+# strict: when the mock is fixed, the XPASS fails and the mark must go.
 
 
 @pytest.mark.xfail(
