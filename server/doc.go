@@ -5,9 +5,13 @@
 // body bytes and delivery semantics, verified against recorded traces of
 // the real server (scenarios/compare/testdata; see Profile).
 //
-// It is not Label Studio: there is no UI, no ML backend and no cloud
-// storage. *Server is an http.Handler; servertest starts one on a
-// loopback port for in-process tests.
+// It is not Label Studio: there is no UI, no ML backend and no cloud or
+// export storage. Beyond tasks, annotations and webhooks it serves file
+// uploads (uploads.go), labels and label links (labels.go), local files
+// storage sync below Config.LocalFilesRoot (storage.go), and export
+// snapshots and formats (snapshots.go, exportconv.go). *Server is an
+// http.Handler; servertest starts one on a loopback port for in-process
+// tests.
 //
 // # How a request becomes webhooks
 //
