@@ -1,7 +1,9 @@
-// Package labellink builds the LABEL_LINK_* webhook bodies, which the mock
-// never sends (Label Studio changes label links only through /api/labels
-// and /api/label_links, which labelhook does not simulate), as Label
-// Studio's serializers build them (docs/label-studio-behaviour.md#label-links):
+// Package labellink builds LABEL_LINK_* webhook bodies for `labelhook
+// trigger` and `labelhook check`, which send them without driving the
+// label link API (the mock sends LABEL_LINK_UPDATED and LABEL_LINK_DELETED
+// from /api/label_links; Label Studio 1.23.2 never sends
+// LABEL_LINK_CREATED), as Label Studio's serializers build them
+// (docs/label-studio-behaviour.md#label-links):
 // key order, the project payload of a delivery the mock did make, a label
 // of the project's config, written as python-requests writes JSON and
 // checked against the schemas. `labelhook trigger` and `labelhook check`
@@ -18,13 +20,13 @@ import (
 	"github.com/labelhook/labelhook/schemas"
 )
 
-// link is LabelLinkSerializer's output.
+// link is LabelLinkSerializer's output in a payload: the emitter reloads
+// the link without annotations_count (observed on 1.23.2).
 type link struct {
-	ID               int    `json:"id"`
-	Project          int    `json:"project"`
-	Label            int    `json:"label"`
-	FromName         string `json:"from_name"`
-	AnnotationsCount *int   `json:"annotations_count,omitempty"`
+	ID       int    `json:"id"`
+	FromName string `json:"from_name"`
+	Project  int    `json:"project"`
+	Label    int    `json:"label"`
 }
 
 // label is LabelSerializer's output: the Label model plus links.
@@ -75,8 +77,6 @@ func Body(a schemas.Action, id, projectID int, project json.RawMessage, cfg *fak
 		case schemas.LabelLinkCreated:
 			out.LabelLink = []link{l}
 		case schemas.LabelLinkUpdated:
-			n := g.Intn(20)
-			l.AnnotationsCount = &n
 			out.LabelLink = l
 			at := now.UTC().Format("2006-01-02T15:04:05.000000Z")
 			out.Label = &label{ID: l.Label, CreatedAt: at, UpdatedAt: at, Value: map[string]any{typ: []string{title}},

@@ -10,8 +10,8 @@ import (
 	"github.com/labelhook/labelhook/schemas"
 )
 
-// labelLink builds one LABEL_LINK_* delivery, which the mock never sends
-// (internal/labellink): the mock sends a PROJECT_UPDATED, whose headers
+// labelLink builds one LABEL_LINK_* delivery (internal/labellink), so the
+// battery needs no label link API call: the mock sends a PROJECT_UPDATED, whose headers
 // and project (or, with send_payload off, whose action-only shape) the
 // label link body takes.
 func (b *builder) labelLink(a schemas.Action) (delivery, error) {
