@@ -238,22 +238,36 @@ func (s *Server) snapshotTaskOf(t *task, o snapshotOptions) snapshotTask {
 	return out
 }
 
-// exportFile renders the tasks as an export file: Python's json.dumps
-// layout (", " and ": "), non-ASCII as it is.
-func (s *Server) exportFile(ids []int, o snapshotOptions) ([]byte, error) {
+// exportTasks renders the tasks as compact JSON, the export file before
+// its layout (pySpace). Call under st.mu; the layout and any conversion
+// are done after it is released.
+func (s *Server) exportTasks(ids []int, o snapshotOptions) ([]byte, error) {
 	list := make([]snapshotTask, 0, len(ids))
 	for _, id := range ids {
 		list = append(list, s.snapshotTaskOf(s.st.tasks[id], o))
 	}
-	compact, err := marshal(list)
-	if err != nil {
-		return nil, err
+	return marshal(list)
+}
+
+// pySpace lays compact JSON out as Python's json.dumps does: ", " and ": "
+// between items and after keys, non-ASCII as it is (ensure_ascii=False).
+func pySpace(compact []byte) []byte {
+	out := make([]byte, 0, len(compact)+len(compact)/6)
+	inString, escaped := false, false
+	for _, c := range compact {
+		out = append(out, c)
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case !inString && (c == ',' || c == ':'):
+			out = append(out, ' ')
+		}
 	}
-	n, err := parseJNode(compact)
-	if err != nil {
-		return nil, err
-	}
-	return writeJNode(nil, n, jsonStyle{space: true}, 0), nil
+	return out
 }
 
 func (st *store) snapshot(p *project, id int) (*exportSnapshot, error) {
@@ -264,7 +278,9 @@ func (st *store) snapshot(p *project, id int) (*exportSnapshot, error) {
 }
 
 // handleExportCreate serves POST /api/projects/{id}/exports: the snapshot
-// is made and completed in the request.
+// is made and completed in the request. The tasks are read under the
+// store lock; the file's layout and md5 are made after it, so a big
+// export holds other requests up for the read only.
 func (s *Server) handleExportCreate(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.readObject(w, r)
 	if err != nil {
@@ -274,22 +290,37 @@ func (s *Server) handleExportCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	var (
+		compact []byte
+		n       int
+		now     = s.cfg.Now()
+	)
+	err = func() error {
+		s.st.mu.Lock()
+		defer s.st.mu.Unlock()
+		p, err := s.st.project(pathID(r, "id"))
+		if err != nil {
+			return err
+		}
+		ids := s.st.snapshotTaskIDs(p, opts)
+		n = len(ids)
+		compact, err = s.exportTasks(ids, opts)
+		return err
+	}()
+	if err != nil {
+		return err
+	}
+	file := pySpace(compact)
+	sum := md5.Sum(file)
 	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
 		st := s.st
-		p, err := st.project(pathID(r, "id"))
+		p, err := st.project(pathID(r, "id")) // deleted meanwhile?
 		if err != nil {
 			return nil, nil, err
 		}
-		now := s.cfg.Now()
-		ids := st.snapshotTaskIDs(p, opts)
-		file, err := s.exportFile(ids, opts)
-		if err != nil {
-			return nil, nil, err
-		}
-		sum := md5.Sum(file)
 		st.next.Export++
 		x := &exportSnapshot{ID: st.next.Export, ProjectID: p.ID, CreatedAt: now, FinishedAt: s.cfg.Now(),
-			TaskNumber: len(ids), MD5: hex.EncodeToString(sum[:]), File: string(file), Converted: []convertedFormat{}}
+			TaskNumber: n, MD5: hex.EncodeToString(sum[:]), File: string(file), Converted: []convertedFormat{}}
 		var title string
 		if f.str("title", &title) && title != "" {
 			x.Title = title
@@ -412,6 +443,8 @@ func (s *Server) handleExportDownload(w http.ResponseWriter, r *http.Request) er
 		body []byte
 		name string
 		ct   string
+		conv func([]*jnode, *labelConfig) []byte
+		lc   *labelConfig
 	)
 	err := func() error {
 		s.st.mu.Lock()
@@ -436,17 +469,18 @@ func (s *Server) handleExportDownload(w http.ResponseWriter, r *http.Request) er
 		}
 		body, name = []byte(x.File), strings.TrimSuffix(base, ".json")+c.ext
 		ct = "application/" + strings.TrimPrefix(c.ext, ".")
-		if c.conv != nil {
-			tasks, err := parseJNode(body)
-			if err != nil {
-				return errBadRequest("the snapshot file is not JSON: " + err.Error())
-			}
-			body = c.conv(tasks.items, p.parsed)
-		}
+		conv, lc = c.conv, p.parsed // a label config is replaced, never changed: safe to read unlocked
 		return nil
 	}()
 	if err != nil {
 		return err
+	}
+	if conv != nil {
+		tasks, err := parseJNode(body)
+		if err != nil {
+			return errBadRequest("the snapshot file is not JSON: " + err.Error())
+		}
+		body = conv(tasks.items, lc)
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
@@ -497,6 +531,8 @@ func (s *Server) handleConvertedExport(w http.ResponseWriter, r *http.Request, t
 	var (
 		body []byte
 		name string
+		lc   *labelConfig
+		pid  int
 	)
 	err := func() error {
 		s.st.mu.Lock()
@@ -513,22 +549,22 @@ func (s *Server) handleConvertedExport(w http.ResponseWriter, r *http.Request, t
 				ids = append(ids, tid)
 			}
 		}
-		file, err := s.exportFile(ids, snapshotOptions{})
-		if err != nil {
+		if body, err = s.exportTasks(ids, snapshotOptions{}); err != nil {
 			return err
 		}
-		tasks, err := parseJNode(file)
-		if err != nil {
-			return err
-		}
-		body = c.conv(tasks.items, p.parsed)
-		sum := md5.Sum(file)
-		name = fmt.Sprintf("project-%d-at-%s-%s%s", p.ID, s.cfg.Now().UTC().Format("2006-01-02-15-04"), hex.EncodeToString(sum[:4]), c.ext)
+		lc, pid = p.parsed, p.ID
 		return nil
 	}()
 	if err != nil {
 		return err
 	}
+	tasks, err := parseJNode(body)
+	if err != nil {
+		return err
+	}
+	sum := md5.Sum(body)
+	name = fmt.Sprintf("project-%d-at-%s-%s%s", pid, s.cfg.Now().UTC().Format("2006-01-02-15-04"), hex.EncodeToString(sum[:4]), c.ext)
+	body = c.conv(tasks.items, lc)
 	w.Header().Set("Content-Type", "application/"+c.ext) // Label Studio's f'application/{ext}', dot included
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
 	w.Header().Set("filename", name)
