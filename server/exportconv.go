@@ -150,7 +150,6 @@ var (
 )
 
 func jstr(s string) *jnode { return &jnode{kind: '"', text: s} }
-func jint(n int) *jnode    { return &jnode{kind: '0', text: strconv.Itoa(n)} }
 
 // parseJNode decodes one JSON value.
 func parseJNode(raw []byte) (*jnode, error) {

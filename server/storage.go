@@ -96,38 +96,39 @@ func within(p, root string) bool {
 }
 
 // checkStoragePath is validate_connection, plus labelhook's own check that
-// the path's real location (symlinks resolved) stays below the root. Its
-// error is the message for non_field_errors.
-func (s *Server) checkStoragePath(p string) error {
+// the path's real location (symlinks resolved) stays below the root. It
+// returns Label Studio's message for non_field_errors, "" when the path is
+// fine.
+func (s *Server) checkStoragePath(p string) string {
 	root := s.cfg.LocalFilesRoot
 	if p == "" {
-		return fmt.Errorf("Path must be set for Local Files storage")
+		return "Path must be set for Local Files storage"
 	}
 	if root == "" {
-		return fmt.Errorf("%s", localFilesOff)
+		return localFilesOff
 	}
 	example := filepath.Join(root, "dataset1")
 	fi, err := os.Stat(p)
 	if !filepath.IsAbs(p) || err != nil {
-		return fmt.Errorf("Absolute local path %q does not exist", p)
+		return fmt.Sprintf("Absolute local path %q does not exist", p)
 	}
 	if p == root {
-		return fmt.Errorf("Absolute local path %q cannot be the same as LOCAL_FILES_DOCUMENT_ROOT=%q by security reasons. Please add a subdirectory. For example: %q.", p, root, example)
+		return fmt.Sprintf("Absolute local path %q cannot be the same as LOCAL_FILES_DOCUMENT_ROOT=%q by security reasons. Please add a subdirectory. For example: %q.", p, root, example)
 	}
 	if !within(p, root) {
-		return fmt.Errorf("Absolute local path %q must be a subdirectory of LOCAL_FILES_DOCUMENT_ROOT=%q by security reasons. For example: %q.", p, root, example)
+		return fmt.Sprintf("Absolute local path %q must be a subdirectory of LOCAL_FILES_DOCUMENT_ROOT=%q by security reasons. For example: %q.", p, root, example)
 	}
 	real, err := realPath(p)
 	if err != nil {
-		return fmt.Errorf("Absolute local path %q does not exist", p)
+		return fmt.Sprintf("Absolute local path %q does not exist", p)
 	}
 	if realRoot, err := realPath(root); err != nil || real == realRoot || !within(real, realRoot) {
-		return fmt.Errorf("Absolute local path %q leads to %q, outside LOCAL_FILES_DOCUMENT_ROOT=%q: labelhook refuses paths that leave the root (symlinks included).", p, real, root)
+		return fmt.Sprintf("Absolute local path %q leads to %q, outside LOCAL_FILES_DOCUMENT_ROOT=%q: labelhook refuses paths that leave the root (symlinks included).", p, real, root)
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("Absolute local path %q is not a directory", p)
+		return fmt.Sprintf("Absolute local path %q is not a directory", p)
 	}
-	return nil
+	return ""
 }
 
 func realPath(p string) (string, error) {
@@ -178,8 +179,8 @@ func (s *Server) validateStorage(f form, x *storage) error {
 	if err := f.errs.err(); err != nil {
 		return err
 	}
-	if err := s.checkStoragePath(x.Path); err != nil {
-		return errValidation("non_field_errors", err.Error())
+	if msg := s.checkStoragePath(x.Path); msg != "" {
+		return errValidation("non_field_errors", msg)
 	}
 	return nil
 }
@@ -394,9 +395,8 @@ func pyFloatText(f float64) string {
 	return string(w.b)
 }
 
-// storageFile is a file a sync found: its key (the path as listed) and the
-// path its symlinks lead to.
-type storageFile struct{ key, real string }
+// storageFile is a file a sync found: its key, the path as listed.
+type storageFile struct{ key string }
 
 // listStorage lists the storage's files as iter_objects does: the folder's
 // files (recursive_scan: its tree's), sorted by file name, filtered by
@@ -457,8 +457,8 @@ func (s *Server) syncStorage(x *storage, p *project) (ds []delivery, created, ex
 	if s.cfg.LocalFilesRoot == "" {
 		return nil, 0, 0, nil, &syncFailure{"ValueError", localFilesOff}
 	}
-	if err := s.checkStoragePath(x.Path); err != nil {
-		return nil, 0, 0, nil, &syncFailure{"ValueError", err.Error()}
+	if msg := s.checkStoragePath(x.Path); msg != "" {
+		return nil, 0, 0, nil, &syncFailure{"ValueError", msg}
 	}
 	files, err := s.listStorage(x)
 	if err != nil {

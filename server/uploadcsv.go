@@ -68,20 +68,20 @@ func readCSVTasks(b []byte, sep rune) ([]json.RawMessage, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("Error tokenizing data. %v", err)
+			return nil, reasonf("Error tokenizing data. %v", err)
 		}
 		line, _ := r.FieldPos(0)
 		records = append(records, rec)
 		lines = append(lines, line)
 	}
 	if len(records) == 0 {
-		return nil, errors.New("No columns to parse from file")
+		return nil, reason("No columns to parse from file")
 	}
 	header := csvHeader(records[0])
 	rows := records[1:]
 	for i, row := range rows {
 		if len(row) > len(header) {
-			return nil, fmt.Errorf("Error tokenizing data. C error: Expected %d fields in line %d, saw %d\n", len(header), lines[i+1], len(row))
+			return nil, reasonf("Error tokenizing data. C error: Expected %d fields in line %d, saw %d\n", len(header), lines[i+1], len(row))
 		}
 	}
 	cell := func(row []string, j int) string {

@@ -342,7 +342,7 @@ func readFile(f *uploadedFile, p *project) ([]json.RawMessage, error) {
 		return readJSONFileTasks(f.data)
 	}
 	if p.parsed != nil && len(p.parsed.dataKeys) > 1 {
-		return nil, errors.New("Your label config has more than one data key and direct file upload supports only one data key. To import data with multiple data keys, use a JSON or CSV file.")
+		return nil, reason("Your label config has more than one data key and direct file upload supports only one data key. To import data with multiple data keys, use a JSON or CSV file.")
 	}
 	switch strings.ToLower(f.ext()) {
 	case ".html", ".htm", ".xml":
@@ -400,7 +400,7 @@ func readJSONFileTasks(b []byte) ([]json.RawMessage, error) {
 	}
 	raw := json.RawMessage(strings.TrimSpace(text))
 	if !json.Valid(raw) {
-		return nil, errors.New("Expected object or value")
+		return nil, reason("Expected object or value")
 	}
 	var items []json.RawMessage
 	switch jsonKind(raw) {
@@ -422,7 +422,7 @@ func readJSONFileTasks(b []byte) ([]json.RawMessage, error) {
 		_ = json.Unmarshal(it, &fields)
 		if d, ok := fields["data"]; ok && pyTruthy(d) {
 			if jsonKind(d) != '{' {
-				return nil, errors.New("Task item should be dict")
+				return nil, reason("Task item should be dict")
 			}
 			out = append(out, compact(it))
 			continue
@@ -633,3 +633,11 @@ func (s *Server) handleFileUploadDelete(w http.ResponseWriter, r *http.Request) 
 		return nil, nil, nil
 	})
 }
+
+// reason is why Label Studio could not read a file, in its own words (a
+// capitalised message, shown to the client as it is).
+type reason string
+
+func (r reason) Error() string { return string(r) }
+
+func reasonf(format string, args ...any) reason { return reason(fmt.Sprintf(format, args...)) }
