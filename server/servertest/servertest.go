@@ -57,6 +57,13 @@ func WithOrganizationWebhooks() Option {
 	return func(c *server.Config) { c.OrganizationWebhooks = true }
 }
 
+// WithLocalFilesRoot lets local files storages read folders below dir
+// (Label Studio's LOCAL_FILES_DOCUMENT_ROOT): write a test's files to a
+// folder below t.TempDir() and create a storage on it.
+func WithLocalFilesRoot(dir string) Option {
+	return func(c *server.Config) { c.LocalFilesRoot = dir }
+}
+
 // NewServer starts a mock Label Studio for the test and stops it (draining
 // async deliveries) when the test ends.
 func NewServer(t testing.TB, opts ...Option) *Server {
