@@ -339,21 +339,40 @@ func (e *syncFailure) Error() string { return e.kind + ": " + e.msg }
 
 // handleStorageSync serves POST /api/storages/localfiles/{id}/sync: the
 // sync runs in the request (Label Studio without Redis) and the answer is
-// the storage after it, 200 whether it completed or failed.
+// the storage after it, 200 whether it completed or failed. The files are
+// read without the store lock (planSync); the tasks are made under it.
 func (s *Server) handleStorageSync(w http.ResponseWriter, r *http.Request) error {
+	var (
+		snap   storage
+		linked map[string]int
+	)
+	err := func() error {
+		s.st.mu.Lock()
+		defer s.st.mu.Unlock()
+		x, err := s.st.storage(pathID(r, "id"))
+		if err != nil {
+			return err
+		}
+		snap, linked = *x, s.st.linkedKeys(x)
+		return nil
+	}()
+	if err != nil {
+		return err
+	}
+	start := s.cfg.Now()
+	plan := s.planSync(&snap, linked)
 	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
 		st := s.st
-		x, err := st.storage(pathID(r, "id"))
+		x, err := st.storage(pathID(r, "id")) // deleted meanwhile?
 		if err != nil {
 			return nil, nil, err
 		}
 		p := st.projects[x.ProjectID]
-		start := s.cfg.Now()
 		x.Attempts++
 		meta := []kv{{"attempts", json.RawMessage(fmt.Sprint(x.Attempts))},
 			{"time_queued", jsonString(pyStamp(start))}, {"time_in_progress", jsonString(pyStamp(start))},
 			{"time_last_ping", jsonString(pyStamp(start))}}
-		ds, created, existed, errs, fail := s.syncStorage(x, p)
+		ds, created, errs, fail := s.applySync(x, p, plan)
 		end := s.cfg.Now()
 		duration := json.RawMessage(pyFloatText(end.Sub(start).Seconds()))
 		st.changed(kindStorage, x.ID)
@@ -377,7 +396,7 @@ func (s *Server) handleStorageSync(w http.ResponseWriter, r *http.Request) error
 		if len(errs) > 0 {
 			meta = append(meta, kv{"tasks_failed_validation", json.RawMessage(fmt.Sprint(len(errs)))})
 		}
-		meta = append(meta, kv{"tasks_existed", json.RawMessage(fmt.Sprint(existed))})
+		meta = append(meta, kv{"tasks_existed", json.RawMessage(fmt.Sprint(plan.existed))})
 		x.Meta = writePairs(meta)
 		return st.storageJSON(x), ds, nil
 	})
@@ -447,34 +466,93 @@ func (s *Server) listStorage(x *storage) ([]storageFile, error) {
 	return out, nil
 }
 
-// syncStorage runs one sync of x under the store lock: the deliveries it
-// planned, how many tasks it made, how many the storage already had for
-// the files it found, the task validation errors it skipped, and what made
-// it fail (nil: it completed).
-func (s *Server) syncStorage(x *storage, p *project) (ds []delivery, created, existed int, errs []string, fail *syncFailure) {
-	st := s.st
-	x.Status = "in_progress"
+// linkedKeys counts the storage's links by file, those whose task still
+// exists (Label Studio deletes a link with its task).
+func (st *store) linkedKeys(x *storage) map[string]int {
+	linked := map[string]int{}
+	for _, l := range x.Links {
+		if t := st.tasks[l.Task]; t != nil && t.ProjectID == x.ProjectID {
+			linked[l.Key]++
+		}
+	}
+	return linked
+}
+
+// fileRead is one new file of a sync and the task objects read from it.
+type fileRead struct {
+	key  string
+	objs []json.RawMessage
+}
+
+// syncPlan is what a sync read, before any task is made: the new files in
+// order, the tasks the storage already has for the files it found, and
+// what stopped the reading (the files before it are still made into
+// tasks, as Label Studio does).
+type syncPlan struct {
+	reads   []fileRead
+	existed int
+	fail    *syncFailure
+}
+
+// planSync reads the storage's new files, without the store lock: x is a
+// copy, linked its synced files.
+func (s *Server) planSync(x *storage, linked map[string]int) syncPlan {
+	var plan syncPlan
 	if s.cfg.LocalFilesRoot == "" {
-		return nil, 0, 0, nil, &syncFailure{"ValueError", localFilesOff}
+		plan.fail = &syncFailure{"ValueError", localFilesOff}
+		return plan
 	}
 	if msg := s.checkStoragePath(x.Path); msg != "" {
-		return nil, 0, 0, nil, &syncFailure{"ValueError", msg}
+		plan.fail = &syncFailure{"ValueError", msg}
+		return plan
 	}
 	files, err := s.listStorage(x)
 	if err != nil {
-		f, _ := err.(*syncFailure)
-		return nil, 0, 0, nil, f
+		plan.fail, _ = err.(*syncFailure)
+		return plan
 	}
+	realRoot, _ := realPath(s.cfg.LocalFilesRoot)
+	var read int64
+	tasks := 0
+	for _, f := range files {
+		if n, ok := linked[f.key]; ok {
+			plan.existed += n
+			continue
+		}
+		if plan.fail != nil {
+			continue // counting what exists; nothing more is read
+		}
+		real, err := realPath(f.key)
+		if err != nil || !within(real, realRoot) {
+			plan.fail = &syncFailure{"PermissionError",
+				fmt.Sprintf("labelhook refuses %q: it leads to %q, outside LOCAL_FILES_DOCUMENT_ROOT=%q (Label Studio would read it)", f.key, real, s.cfg.LocalFilesRoot)}
+			continue
+		}
+		objs, err := s.storageObjects(x, f.key, &read)
+		if err != nil {
+			plan.fail, _ = err.(*syncFailure)
+			continue
+		}
+		if tasks += len(objs); tasks > maxImportTasks {
+			plan.fail = &syncFailure{"ValueError", fmt.Sprintf("labelhook makes at most %d tasks in one sync", maxImportTasks)}
+			continue
+		}
+		plan.reads = append(plan.reads, fileRead{key: f.key, objs: objs})
+	}
+	return plan
+}
+
+// applySync makes the planned tasks under the store lock, sending
+// TASKS_CREATED each time the batch size is reached and once for the rest
+// (none of that rest when the sync fails). It returns the deliveries, the
+// tasks made, the task validation errors it skipped, and what failed it.
+func (s *Server) applySync(x *storage, p *project, plan syncPlan) (ds []delivery, created int, errs []string, fail *syncFailure) {
+	st := s.st
 	// Links of deleted tasks are gone in Label Studio (on_delete=CASCADE).
 	x.Links = slices.DeleteFunc(x.Links, func(l storageLink) bool {
 		t := st.tasks[l.Task]
 		return t == nil || t.ProjectID != x.ProjectID
 	})
-	linked := map[string]int{}
-	for _, l := range x.Links {
-		linked[l.Key]++
-	}
-	realRoot, _ := realPath(s.cfg.LocalFilesRoot)
 	now := s.cfg.Now()
 	var pending []int
 	emit := func() {
@@ -486,29 +564,11 @@ func (s *Server) syncStorage(x *storage, p *project) (ds []delivery, created, ex
 		ds = append(ds, s.plan(ev)...)
 		pending = nil
 	}
-	var read int64
-	for _, f := range files {
-		if n, ok := linked[f.key]; ok {
-			existed += n
-			continue
-		}
-		real, err := realPath(f.key)
-		if err != nil || !within(real, realRoot) {
-			return ds, created, existed, errs, &syncFailure{"PermissionError",
-				fmt.Sprintf("labelhook refuses %q: it leads to %q, outside LOCAL_FILES_DOCUMENT_ROOT=%q (Label Studio would read it)", f.key, real, s.cfg.LocalFilesRoot)}
-		}
-		objs, err := s.storageObjects(x, f.key, &read)
-		if err != nil {
-			f, _ := err.(*syncFailure)
-			return ds, created, existed, errs, f
-		}
-		for _, obj := range objs {
-			if created >= maxImportTasks {
-				return ds, created, existed, errs, &syncFailure{"ValueError", fmt.Sprintf("labelhook makes at most %d tasks in one sync", maxImportTasks)}
-			}
+	for _, f := range plan.reads {
+		for _, obj := range f.objs {
 			t, verr, ferr := s.addStorageTask(p, obj, now)
 			if ferr != nil {
-				return ds, created, existed, errs, ferr
+				return ds, created, errs, ferr
 			}
 			if verr != "" {
 				errs = append(errs, fmt.Sprintf("Validation error for task from %s: %s", f.key, verr))
@@ -522,8 +582,11 @@ func (s *Server) syncStorage(x *storage, p *project) (ds []delivery, created, ex
 			}
 		}
 	}
+	if plan.fail != nil {
+		return ds, created, errs, plan.fail
+	}
 	emit()
-	return ds, created, existed, errs, nil
+	return ds, created, errs, nil
 }
 
 // storageObjects reads one file's task objects (get_data): its JSON tasks,
