@@ -66,7 +66,10 @@ type exportAnnotation struct {
 }
 
 // handleExport serves GET /api/projects/{id}/export: a JSON file of the
-// tasks that have annotations (all tasks with download_all_tasks=true).
+// tasks that have annotations (all tasks with download_all_tasks=true),
+// each as a snapshot holds it without serialization options: Label
+// Studio expands only drafts here, so completed_by is the user's id and
+// predictions are ids.
 // Like current Label Studio it narrows by ids[] only; plain ids= is ignored.
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
@@ -120,7 +123,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 				if t == nil {
 					return nil, false
 				}
-				return s.exportTaskOf(t), true
+				return s.snapshotTaskOf(t, snapshotOptions{}), true
 			}}, nil
 	})
 }
@@ -135,9 +138,8 @@ func (s *Server) exportTaskOf(t *task) exportTask {
 		CancelledAnnotations: c.cancelled, TotalPredictions: c.predictions, Project: t.ProjectID,
 		UpdatedBy: t.UpdatedBy, CommentAuthors: []int{},
 	}
-	if t.FileUpload != nil && st.uploads[*t.FileUpload] != nil {
-		u := st.uploads[*t.FileUpload]
-		out.FileUpload = some(path.Base(u.File))
+	if name := st.uploadName(t); name != nil {
+		out.FileUpload = some(*name)
 	}
 	if st.profile.atLeast("1.23") {
 		out.AllowSkip = some(true)
@@ -161,4 +163,15 @@ func (s *Server) exportTaskOf(t *task) exportTask {
 		out.Predictions = append(out.Predictions, s.predictionObjectOf(st.predictions[pid]))
 	}
 	return out
+}
+
+// uploadName is the base name of the file a task was imported from, as
+// Label Studio's export and Data Manager serializers show file_upload;
+// nil for a task not from an upload (or whose upload is gone).
+func (st *store) uploadName(t *task) *string {
+	if t.FileUpload == nil || st.uploads[*t.FileUpload] == nil {
+		return nil
+	}
+	name := path.Base(st.uploads[*t.FileUpload].File)
+	return &name
 }

@@ -121,7 +121,7 @@ type fullTask struct {
 	UpdatedBy                []taskUpdatedBy         `json:"updated_by"`
 	IsLabeled                bool                    `json:"is_labeled"`
 	Overlap                  int                     `json:"overlap"`
-	FileUpload               *int                    `json:"file_upload"`
+	FileUpload               *string                 `json:"file_upload"` // the file's name, not the upload's id
 	AnnotationsIDs           string                  `json:"annotations_ids"`
 	AnnotationsResults       string                  `json:"annotations_results"`
 	Annotators               []int                   `json:"annotators"`
@@ -163,7 +163,7 @@ func (s *Server) fullTaskOf(t *task, withRelated bool) fullTask {
 		ID: t.ID, Project: t.ProjectID, CreatedAt: stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt),
 		Drafts: []any{},
 		Data:   t.Data, Meta: orNull(t.Meta), UpdatedBy: []taskUpdatedBy{}, IsLabeled: t.IsLabeled,
-		Overlap: t.Overlap, FileUpload: t.FileUpload, Annotators: []int{},
+		Overlap: t.Overlap, FileUpload: st.uploadName(t), Annotators: []int{},
 		TotalAnnotations: c.total, TotalPredictions: c.predictions, CancelledAnnotations: c.cancelled,
 		InnerID: t.InnerID, CommentAuthors: []int{},
 	}

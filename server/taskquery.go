@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -471,4 +472,28 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 		}
 		return la, nil
 	})
+}
+
+// byUpdatedDesc returns a new slice of the task ids (ascending, as a
+// project keeps them) ordered newest updated_at first, ties by higher id:
+// the order of Label Studio's order_by('-updated_at') on the project task
+// list. Tasks no one changed since their import are already in
+// updated_at order, so the common case is a reversal without a sort.
+func (st *store) byUpdatedDesc(ids []int) []int {
+	out := slices.Clone(ids)
+	sorted := true
+	for i := 1; i < len(out) && sorted; i++ {
+		sorted = !st.tasks[out[i]].UpdatedAt.Before(st.tasks[out[i-1]].UpdatedAt)
+	}
+	if sorted {
+		slices.Reverse(out)
+		return out
+	}
+	slices.SortStableFunc(out, func(a, b int) int {
+		if c := st.tasks[b].UpdatedAt.Compare(st.tasks[a].UpdatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(b, a)
+	})
+	return out
 }

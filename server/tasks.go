@@ -250,7 +250,8 @@ func (s *Server) handleTaskDelete(w http.ResponseWriter, r *http.Request) error 
 }
 
 // handleProjectTaskList serves GET /api/projects/{id}/tasks: a plain
-// array of simple tasks, sliced by page/page_size when given.
+// array of simple tasks, newest updated_at first as Label Studio orders
+// them, sliced by page/page_size when given.
 func (s *Server) handleProjectTaskList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	size, num, paged := 100, 1, q.Get("page") != "" || q.Get("page_size") != ""
@@ -269,7 +270,7 @@ func (s *Server) handleProjectTaskList(w http.ResponseWriter, r *http.Request) e
 		if err != nil {
 			return nil, err
 		}
-		ids := p.taskIDs
+		ids := s.st.byUpdatedDesc(p.taskIDs)
 		if paged {
 			lo := len(ids)
 			if num-1 < len(ids)/size+1 {
@@ -277,7 +278,7 @@ func (s *Server) handleProjectTaskList(w http.ResponseWriter, r *http.Request) e
 			}
 			ids = ids[lo : lo+min(size, len(ids)-lo)]
 		}
-		return &listAnswer{head: "[", tail: "]", ids: slices.Clone(ids), item: func(id int) (any, bool) {
+		return &listAnswer{head: "[", tail: "]", ids: ids, item: func(id int) (any, bool) {
 			t := s.st.tasks[id]
 			if t == nil {
 				return nil, false

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -60,9 +61,10 @@ func TestImportForms(t *testing.T) {
 			}
 		})
 	}
-	// Counters reflect imported annotations and predictions.
+	// Counters reflect imported annotations and predictions; the list is
+	// newest first, so the last import's task leads.
 	last := e.mustList("GET", "/api/projects/"+itoa(pid)+"/tasks", nil, 200)
-	task := last[len(last)-1].(map[string]any)
+	task := last[0].(map[string]any)
 	if task["total_annotations"].(float64) != 1 || task["cancelled_annotations"].(float64) != 1 || task["total_predictions"].(float64) != 1 || task["is_labeled"] != true {
 		t.Errorf("imported task counters: %v", task)
 	}
@@ -348,5 +350,27 @@ func TestTaskListBodyIsRefused(t *testing.T) {
 	}
 	if tasks := e.mustList("GET", "/api/projects/"+itoa(pid)+"/tasks", nil, 200); len(tasks) != 0 {
 		t.Errorf("%d tasks after a refused list", len(tasks))
+	}
+}
+
+// TestProjectTaskListNewestUpdatedFirst: GET /api/projects/{id}/tasks is
+// ordered by -updated_at like Label Studio's (an import of 3 lists
+// [3, 2, 1]); a task changed later moves to the front; pages slice that
+// order.
+func TestProjectTaskListNewestUpdatedFirst(t *testing.T) {
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	e := newAPI(t, Config{Now: func() time.Time { clock = clock.Add(time.Millisecond); return clock }})
+	pid := e.project("Order")
+	tids := e.importTasks(pid, 3)
+	list := "/api/projects/" + itoa(pid) + "/tasks"
+	if got, want := ids(t, e.mustList("GET", list, nil, 200)), []int{tids[2], tids[1], tids[0]}; !slices.Equal(got, want) {
+		t.Errorf("after import: %v, want %v", got, want)
+	}
+	e.must("PATCH", "/api/tasks/"+itoa(tids[0]), map[string]any{"data": map[string]any{"text": "changed"}}, 200)
+	if got, want := ids(t, e.mustList("GET", list, nil, 200)), []int{tids[0], tids[2], tids[1]}; !slices.Equal(got, want) {
+		t.Errorf("after a PATCH of %d: %v, want %v", tids[0], got, want)
+	}
+	if got, want := ids(t, e.mustList("GET", list+"?page=2&page_size=2", nil, 200)), []int{tids[1]}; !slices.Equal(got, want) {
+		t.Errorf("page 2 of 2: %v, want %v", got, want)
 	}
 }

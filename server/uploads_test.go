@@ -3,9 +3,11 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -179,8 +181,25 @@ func TestFileUploadEndpoints(t *testing.T) {
 	e.must("DELETE", "/api/import/file-upload/1", nil, 204)
 	e.must("GET", "/api/import/file-upload/1", nil, 404)
 	tasks := e.mustList("GET", "/api/projects/"+itoa(pid)+"/tasks", nil, 200)
-	if tasks[0].(map[string]any)["file_upload"] != nil || tasks[1].(map[string]any)["file_upload"] != 2.0 {
-		t.Errorf("tasks' file_upload: %v, %v; want null and 2", tasks[0].(map[string]any)["file_upload"], tasks[1].(map[string]any)["file_upload"])
+	if tasks[1].(map[string]any)["file_upload"] != nil || tasks[0].(map[string]any)["file_upload"] != 2.0 {
+		t.Errorf("tasks' file_upload (newest first): %v, %v; want 2 and null", tasks[0].(map[string]any)["file_upload"], tasks[1].(map[string]any)["file_upload"])
+	}
+	// The Data Manager's task (list and detail) names the file instead.
+	uploaded := itoa(int(tasks[0].(map[string]any)["id"].(float64)))
+	name, _ := e.must("GET", "/api/tasks/"+uploaded, nil, 200)["file_upload"].(string)
+	if !regexp.MustCompile(`^[0-9a-f]{8}-`).MatchString(name) {
+		t.Errorf("GET /api/tasks/%s file_upload %q, want the upload's file name", uploaded, name)
+	}
+	dm := e.must("GET", "/api/tasks?project="+itoa(pid), nil, 200)["tasks"].([]any)
+	for _, it := range dm {
+		tk := it.(map[string]any)
+		var want any // null: a task not from an upload
+		if fmt.Sprint(tk["id"]) == uploaded {
+			want = name
+		}
+		if tk["file_upload"] != want {
+			t.Errorf("DM list task %v file_upload %v, want %v", tk["id"], tk["file_upload"], want)
+		}
 	}
 	if got := e.must("DELETE", "/api/projects/"+itoa(pid)+"/file-uploads", map[string]any{}, 200); got["deleted"] != 1.0 {
 		t.Errorf("delete all = %v, want 1 deleted", got)

@@ -81,7 +81,7 @@ func webhookObjectOf(w *webhook, counting bool) webhookObject {
 	o := webhookObject{
 		ID: w.ID, Organization: orgID, Project: w.ProjectID, URL: w.URL, SendPayload: w.SendPayload,
 		SendForAllActions: w.SendForAllActions, Headers: w.Headers, IsActive: w.IsActive,
-		Actions: slices.Clone(w.Actions), CreatedAt: stamp(w.CreatedAt), UpdatedAt: stamp(w.UpdatedAt),
+		Actions: sortedActions(w.Actions), CreatedAt: stamp(w.CreatedAt), UpdatedAt: stamp(w.UpdatedAt),
 	}
 	if counting {
 		o.ConsecutiveFailures = ptr(w.ConsecutiveFailures)
@@ -235,7 +235,9 @@ func readHeaders(raw json.RawMessage) (headerList, bool) {
 }
 
 // readActions checks the actions list: each one of the 12 names.
-// Duplicates collapse, as the WebhookAction table's unique_together does.
+// Duplicates collapse, as the WebhookAction table's unique_together does,
+// and the names come back sorted: Label Studio reads them from that
+// table's (webhook, action) index.
 func readActions(f form) ([]string, bool) {
 	raw, ok := f.raw["actions"]
 	if !ok {
@@ -275,7 +277,17 @@ func readActions(f form) ([]string, bool) {
 	if bad {
 		return nil, false
 	}
+	slices.Sort(out)
 	return out, true
+}
+
+// sortedActions is a webhook's actions as its view shows them: sorted
+// (states written before the mock sorted them keep the order sent), never
+// null.
+func sortedActions(actions []string) []string {
+	out := append([]string{}, actions...)
+	slices.Sort(out)
+	return out
 }
 
 func hasOrgOnly(actions []string) bool {

@@ -729,3 +729,26 @@ func TestWebhookWithoutProjectIsNotFound(t *testing.T) {
 		t.Errorf("webhooks after refusals: %v", got)
 	}
 }
+
+// TestWebhookActionsComeBackSorted: Label Studio keeps a webhook's
+// actions as WebhookAction rows, one per name, and reads them back in the
+// order of their (webhook, action) index: the answer to a create or a
+// PATCH, and every later read, lists them sorted and without repeats.
+func TestWebhookActionsComeBackSorted(t *testing.T) {
+	e := newAPI(t, Config{})
+	pid := e.project("Sorted actions")
+	sent := []string{"TASKS_DELETED", "ANNOTATION_CREATED", "TASKS_CREATED", "TASKS_DELETED"}
+	want := []any{"ANNOTATION_CREATED", "TASKS_CREATED", "TASKS_DELETED"}
+	created := e.must("POST", "/api/webhooks", map[string]any{"project": pid, "url": "http://127.0.0.1:9/hook", "actions": sent}, 201)
+	if diff := cmp.Diff(want, created["actions"]); diff != "" {
+		t.Errorf("create answer actions (-want +got):\n%s", diff)
+	}
+	id := itoa(int(created["id"].(float64)))
+	if diff := cmp.Diff(want, e.must("GET", "/api/webhooks/"+id, nil, 200)["actions"]); diff != "" {
+		t.Errorf("GET actions (-want +got):\n%s", diff)
+	}
+	patched := e.must("PATCH", "/api/webhooks/"+id, map[string]any{"actions": []string{"PROJECT_UPDATED", "ANNOTATIONS_DELETED"}}, 200)
+	if diff := cmp.Diff([]any{"ANNOTATIONS_DELETED", "PROJECT_UPDATED"}, patched["actions"]); diff != "" {
+		t.Errorf("PATCH answer actions (-want +got):\n%s", diff)
+	}
+}
