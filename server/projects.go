@@ -114,6 +114,26 @@ func (st *store) projectObject(p *project) json.RawMessage {
 	return w.b
 }
 
+// projectCountsREST is ProjectCountsSerializer: the id and the counters.
+var projectCountsREST = shape[*projectAPI]{
+	{"id", "", func(w *jsonw, x *projectAPI) { w.int(x.p.ID) }},
+	{"task_number", "", func(w *jsonw, x *projectAPI) { w.int(x.c.taskNumber) }},
+	{"finished_task_number", "", func(w *jsonw, x *projectAPI) { w.int(x.c.finishedTasks) }},
+	{"total_predictions_number", "", func(w *jsonw, x *projectAPI) { w.int(x.c.predictions) }},
+	{"total_annotations_number", "", func(w *jsonw, x *projectAPI) { w.int(x.c.annotations) }},
+	{"num_tasks_with_annotations", "", func(w *jsonw, x *projectAPI) { w.int(x.c.tasksWithAnnotations) }},
+	{"useful_annotation_number", "", func(w *jsonw, x *projectAPI) { w.int(x.c.usefulAnnotations) }},
+	{"ground_truth_number", "", func(w *jsonw, x *projectAPI) { w.int(x.c.groundTruth) }},
+	{"skipped_annotations_number", "", func(w *jsonw, x *projectAPI) { w.int(x.c.skipped) }},
+}
+
+// projectCountsObject renders p as GET /api/projects/counts shows it.
+func (st *store) projectCountsObject(p *project) json.RawMessage {
+	var w jsonw
+	projectCountsREST.writeTo(&w, &projectAPI{p: p, c: st.projectCountsOf(p)}, st.profile)
+	return w.b
+}
+
 // newProjectObject is a new project's answer: its counters are null.
 func (st *store) newProjectObject(p *project) json.RawMessage {
 	var w jsonw
@@ -315,6 +335,20 @@ func (s *Server) handleProjectDelete(w http.ResponseWriter, r *http.Request) err
 // handleProjectList serves GET /api/projects: DRF page-number pagination,
 // 30 per page, no page_size cap, 404 past the last page.
 func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) error {
+	return s.projectPage(w, r, (*store).projectObject)
+}
+
+// handleProjectCounts serves GET /api/projects/counts (SDK 2.x
+// projects.list_counts): the same pages, filters and ordering as the
+// project list, each project as its id and counters.
+func (s *Server) handleProjectCounts(w http.ResponseWriter, r *http.Request) error {
+	return s.projectPage(w, r, (*store).projectCountsObject)
+}
+
+// projectPage answers a page of the organization's projects, each
+// rendered by view, filtered by ids and title, ordered by ordering and
+// cut to the include keys.
+func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, view func(*store, *project) json.RawMessage) error {
 	q := r.URL.Query()
 	var ids map[int]bool
 	for _, v := range q["ids"] { // repeated keys (ids=1&ids=2) or a comma list
@@ -353,8 +387,7 @@ func (s *Server) handleProjectList(w http.ResponseWriter, r *http.Request) error
 		}
 		results := make([]json.RawMessage, 0, pg.hi-pg.lo)
 		for _, p := range list[pg.lo:pg.hi] {
-			raw, _ := marshal(st.projectObject(p))
-			results = append(results, pickKeys(raw, include))
+			results = append(results, pickKeys(view(st, p), include))
 		}
 		return pageBody{Count: len(list), Next: pg.next, Previous: pg.previous, Results: results}, nil, nil
 	})

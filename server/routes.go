@@ -49,6 +49,7 @@ func (s *Server) routes() *mux.Router {
 
 	api("/projects", s.handleProjectList, http.MethodGet)
 	api("/projects", s.handleProjectCreate, http.MethodPost)
+	api("/projects/counts", s.handleProjectCounts, http.MethodGet)
 	api("/projects/"+id, s.handleProjectGet, http.MethodGet)
 	api("/projects/"+id, s.handleProjectUpdate, http.MethodPatch, http.MethodPut)
 	api("/projects/"+id, s.handleProjectDelete, http.MethodDelete)

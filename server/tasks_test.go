@@ -374,3 +374,39 @@ func TestProjectTaskListNewestUpdatedFirst(t *testing.T) {
 		t.Errorf("page 2 of 2: %v, want %v", got, want)
 	}
 }
+
+// TestProjectCounts: GET /api/projects/counts/ (SDK 2.x
+// projects.list_counts) pages the projects like the project list, each as
+// ProjectCountsSerializer's id and eight counters, with the values the
+// project itself shows.
+func TestProjectCounts(t *testing.T) {
+	e := newAPI(t, Config{})
+	a := e.project("Counted")
+	b := e.project("Empty")
+	tids := e.importTasks(a, 3)
+	choice := []any{map[string]any{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": map[string]any{"choices": []any{"positive"}}}}
+	e.must("POST", "/api/tasks/"+itoa(tids[0])+"/annotations", map[string]any{"result": choice, "ground_truth": true}, 201)
+	e.must("POST", "/api/tasks/"+itoa(tids[1])+"/annotations", map[string]any{"result": []any{}, "was_cancelled": true}, 201)
+	e.must("POST", "/api/predictions", map[string]any{"task": tids[2], "result": choice}, 201)
+	counters := []string{"id", "task_number", "finished_task_number", "total_predictions_number", "total_annotations_number",
+		"num_tasks_with_annotations", "useful_annotation_number", "ground_truth_number", "skipped_annotations_number"}
+	var want []any
+	for _, id := range []int{b, a} {
+		p := e.must("GET", "/api/projects/"+itoa(id), nil, 200)
+		one := map[string]any{}
+		for _, k := range counters {
+			one[k] = p[k]
+		}
+		want = append(want, one)
+	}
+	if want[1].(map[string]any)["task_number"] != 3.0 || want[1].(map[string]any)["total_predictions_number"] != 1.0 {
+		t.Fatalf("project counters %v, want 3 tasks and 1 prediction", want[1])
+	}
+	out := e.must("GET", "/api/projects/counts/?ordering=-id", nil, 200)
+	if diff := cmp.Diff(map[string]any{"count": 2.0, "next": nil, "previous": nil, "results": any(want)}, out); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
+	}
+	if got := e.must("GET", "/api/projects/counts?title=count", nil, 200)["count"]; got != 1.0 {
+		t.Errorf("counts?title=count: count %v, want 1", got)
+	}
+}

@@ -2,9 +2,9 @@
 in requirements-test.txt): every call goes through the SDK's generated client,
 and the webhooks it causes are asserted at the receiver.
 
-A call the SDK makes that the mock answers wrongly is a mock bug; each known
-one is a strict xfail naming the request and the answer, so it turns red
-(XPASS) once the mock is fixed.
+A call the SDK makes that the mock answers wrongly is a mock bug; mark a
+known one as a strict xfail naming the request and the answer, so it turns
+red (XPASS) once the mock is fixed.
 """
 
 from __future__ import annotations
@@ -372,12 +372,10 @@ def test_legacy_sdk_imports_a_file(labelhook_server, rx, tmp_path):
     assert tasks[0]["file_upload"] is not None
 
 
-# SDK 2.x calls the mock does not answer as Label Studio does. Each xfail is
-# strict: when the mock is fixed, the XPASS fails and the mark must go.
-
-
-@pytest.mark.xfail(
-    strict=True, raises=SDKApiError, reason="mock gap: GET /api/projects/counts/ -> 404 Not found."
-)
 def test_project_counts(sdk, project):
-    assert [c.id for c in sdk.projects.list_counts()] == [project.id]
+    """projects.list_counts answers a page of every project's id and counters."""
+    page = sdk.projects.list_counts()
+    assert page.count == 1
+    assert [c.id for c in page.results] == [project.id]
+    assert page.results[0].task_number == 0
+    assert page.results[0].total_annotations_number == 0
