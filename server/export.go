@@ -8,30 +8,6 @@ import (
 	"strings"
 )
 
-// exportTask is ExportDataSerializer's task.
-type exportTask struct {
-	ID                     int                `json:"id"`
-	Annotations            []exportAnnotation `json:"annotations"`
-	FileUpload             opt[string]        `json:"file_upload,omitzero"` // the upload's file name, for a task from an uploaded file
-	Drafts                 []any              `json:"drafts"`
-	Predictions            []predictionObject `json:"predictions"`
-	Data                   json.RawMessage    `json:"data"`
-	Meta                   json.RawMessage    `json:"meta"`
-	CreatedAt              stamp              `json:"created_at"`
-	UpdatedAt              stamp              `json:"updated_at"`
-	InnerID                int                `json:"inner_id"`
-	AllowSkip              opt[bool]          `json:"allow_skip,omitzero"` // 1.23.2 on
-	TotalAnnotations       int                `json:"total_annotations"`
-	CancelledAnnotations   int                `json:"cancelled_annotations"`
-	TotalPredictions       int                `json:"total_predictions"`
-	CommentCount           int                `json:"comment_count"`
-	UnresolvedCommentCount int                `json:"unresolved_comment_count"`
-	LastCommentUpdatedAt   *stamp             `json:"last_comment_updated_at"`
-	Project                int                `json:"project"`
-	UpdatedBy              *int               `json:"updated_by"`
-	CommentAuthors         []int              `json:"comment_authors"`
-}
-
 // exportUser is the completed_by of exported annotations.
 type exportUser struct {
 	ID        int    `json:"id"`
@@ -128,41 +104,26 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-func (s *Server) exportTaskOf(t *task) exportTask {
-	st := s.st
-	c := st.countsOf(t)
-	out := exportTask{
-		ID: t.ID, Annotations: []exportAnnotation{}, Drafts: []any{},
-		Predictions: []predictionObject{}, Data: t.Data, Meta: orNull(t.Meta), CreatedAt: stamp(t.CreatedAt),
-		UpdatedAt: stamp(t.UpdatedAt), InnerID: t.InnerID, TotalAnnotations: c.total,
-		CancelledAnnotations: c.cancelled, TotalPredictions: c.predictions, Project: t.ProjectID,
-		UpdatedBy: t.UpdatedBy, CommentAuthors: []int{},
+// exportAnnotationOf is an annotation as an export file holds it:
+// completed_by is the user's id, or {id, email, first_name, last_name}
+// when expanded.
+func exportAnnotationOf(a *annotation, expandUser bool) exportAnnotation {
+	var by any
+	switch {
+	case a.CompletedBy == nil:
+	case expandUser:
+		by = exportUser{ID: userID, Email: userEmail}
+	default:
+		by = userID
 	}
-	if name := st.uploadName(t); name != nil {
-		out.FileUpload = some(*name)
+	return exportAnnotation{
+		ID: a.ID, CompletedBy: by, Result: orEmptyList(a.Result), WasCancelled: a.WasCancelled,
+		GroundTruth: a.GroundTruth, CreatedAt: stamp(a.CreatedAt), UpdatedAt: stamp(a.UpdatedAt),
+		DraftCreatedAt: optStamp(a.DraftCreatedAt), LeadTime: optPyFloat(a.LeadTime), Prediction: orEmptyObject(a.Prediction),
+		ResultCount: a.resultN, UniqueID: a.UniqueID, ImportID: a.ImportID, LastAction: a.LastAction,
+		BulkCreated: a.BulkCreated, Task: a.TaskID, Project: a.ProjectID, UpdatedBy: a.UpdatedBy,
+		ParentPrediction: a.ParentPrediction, ParentAnnotation: a.ParentAnnotation, LastCreatedBy: a.LastCreatedBy,
 	}
-	if st.profile.atLeast("1.23") {
-		out.AllowSkip = some(true)
-	}
-	for _, aid := range t.annIDs {
-		a := st.annotations[aid]
-		var by any
-		if a.CompletedBy != nil {
-			by = exportUser{ID: userID, Email: userEmail}
-		}
-		out.Annotations = append(out.Annotations, exportAnnotation{
-			ID: a.ID, CompletedBy: by, Result: orEmptyList(a.Result), WasCancelled: a.WasCancelled,
-			GroundTruth: a.GroundTruth, CreatedAt: stamp(a.CreatedAt), UpdatedAt: stamp(a.UpdatedAt),
-			DraftCreatedAt: optStamp(a.DraftCreatedAt), LeadTime: optPyFloat(a.LeadTime), Prediction: orEmptyObject(a.Prediction),
-			ResultCount: a.resultN, UniqueID: a.UniqueID, ImportID: a.ImportID, LastAction: a.LastAction,
-			BulkCreated: a.BulkCreated, Task: a.TaskID, Project: a.ProjectID, UpdatedBy: a.UpdatedBy,
-			ParentPrediction: a.ParentPrediction, ParentAnnotation: a.ParentAnnotation, LastCreatedBy: a.LastCreatedBy,
-		})
-	}
-	for _, pid := range t.predIDs {
-		out.Predictions = append(out.Predictions, s.predictionObjectOf(st.predictions[pid]))
-	}
-	return out
 }
 
 // uploadName is the base name of the file a task was imported from, as

@@ -211,30 +211,34 @@ type snapshotTask struct {
 }
 
 func (s *Server) snapshotTaskOf(t *task, o snapshotOptions) snapshotTask {
-	e := s.exportTaskOf(t)
-	out := snapshotTask{ID: e.ID, Annotations: []exportAnnotation{}, FileUpload: e.FileUpload, Drafts: e.Drafts,
-		Data: e.Data, Meta: e.Meta, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, AllowSkip: e.AllowSkip,
-		InnerID: e.InnerID, TotalAnnotations: e.TotalAnnotations, CancelledAnnotations: e.CancelledAnnotations,
-		TotalPredictions: e.TotalPredictions, LastCommentUpdatedAt: e.LastCommentUpdatedAt, Project: e.Project,
-		UpdatedBy: e.UpdatedBy, CommentAuthors: e.CommentAuthors}
-	for i, a := range e.Annotations {
-		if !o.annotationOK(s.st.annotations[t.annIDs[i]]) {
-			continue
-		}
-		if !o.expandUser && a.CompletedBy != nil {
-			a.CompletedBy = userID
-		}
-		out.Annotations = append(out.Annotations, a)
+	st := s.st
+	c := st.countsOf(t)
+	out := snapshotTask{
+		ID: t.ID, Annotations: []exportAnnotation{}, Drafts: []any{}, Data: t.Data, Meta: orNull(t.Meta),
+		CreatedAt: stamp(t.CreatedAt), UpdatedAt: stamp(t.UpdatedAt), InnerID: t.InnerID,
+		TotalAnnotations: c.total, CancelledAnnotations: c.cancelled, TotalPredictions: c.predictions,
+		Project: t.ProjectID, UpdatedBy: t.UpdatedBy, CommentAuthors: []int{},
 	}
-	if o.expandPredictions {
-		out.Predictions = e.Predictions
-	} else {
-		ids := slices.Clone(t.predIDs)
-		if ids == nil {
-			ids = []int{}
-		}
-		out.Predictions = ids
+	if name := st.uploadName(t); name != nil {
+		out.FileUpload = some(*name)
 	}
+	if st.profile.atLeast("1.23") {
+		out.AllowSkip = some(true)
+	}
+	for _, aid := range t.annIDs {
+		if a := st.annotations[aid]; o.annotationOK(a) {
+			out.Annotations = append(out.Annotations, exportAnnotationOf(a, o.expandUser))
+		}
+	}
+	if !o.expandPredictions {
+		out.Predictions = append([]int{}, t.predIDs...)
+		return out
+	}
+	preds := []predictionObject{}
+	for _, pid := range t.predIDs {
+		preds = append(preds, s.predictionObjectOf(st.predictions[pid]))
+	}
+	out.Predictions = preds
 	return out
 }
 
