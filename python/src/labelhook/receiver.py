@@ -8,8 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import _http
-from ._binary import find_binary
-from ._process import Process, flags_to_args
+from ._child import Child
 from .errors import WaitTimeoutError
 
 # The receiver refuses waits longer than this.
@@ -33,7 +32,7 @@ def _seconds(value: float | dt.timedelta) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-class Receiver:
+class Receiver(Child):
     """A ``labelhook receive`` child process on a free port of 127.0.0.1.
 
     Point webhooks at ``url`` (any path; every POST is a webhook), then read
@@ -63,54 +62,20 @@ class Receiver:
         stop_timeout: float = 10.0,
         **flags: Any,
     ):
-        self._binary = binary
-        self.options: dict[str, Any] = {
-            "addr": addr,
-            "reject_invalid": reject_invalid,
-            "forward_to": forward_to,
-            "signing_secret": signing_secret,
-            **flags,
-        }
-        self._extra_args = list(args)
-        self._env = env
-        self._startup_timeout = startup_timeout
-        self._stop_timeout = stop_timeout
-        self.process: Process | None = None
-        self.url = ""
-
-    def __repr__(self) -> str:
-        return f"<labelhook.Receiver {self.url or 'not started'}>"
-
-    def __enter__(self) -> Receiver:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> Receiver:
-        """Start ``labelhook receive`` and wait for its ready line."""
-        if self.process is not None and self.process.running:
-            raise RuntimeError(f"labelhook {self.kind} is already running at {self.url}")
-        binary = self._binary or find_binary()
-        self.process = Process(
-            self.kind,
-            binary,
-            flags_to_args(self.options) + self._extra_args,
-            env=self._env,
-            startup_timeout=self._startup_timeout,
-            stop_timeout=self._stop_timeout,
+        super().__init__(
+            binary=binary,
+            options={
+                "addr": addr,
+                "reject_invalid": reject_invalid,
+                "forward_to": forward_to,
+                "signing_secret": signing_secret,
+                **flags,
+            },
+            args=args,
+            env=env,
+            startup_timeout=startup_timeout,
+            stop_timeout=stop_timeout,
         )
-        self.url = self.process.start()["url"]
-        return self
-
-    def stop(self) -> int | None:
-        """Stop the process (SIGTERM, then SIGKILL); returns its exit status."""
-        return self.process.stop() if self.process else None
-
-    @property
-    def log(self) -> str:
-        """What the process logged so far."""
-        return self.process.log if self.process else ""
 
     def _call(self, method: str, path: str, **kw: Any) -> tuple[int, Any]:
         if not self.url:

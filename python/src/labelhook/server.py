@@ -6,14 +6,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import _http
-from ._binary import find_binary
-from ._process import Process, flags_to_args
+from ._child import Child
 
 # What the ready line puts in the middle of a masked secret ("sec…89").
 _MASK = "\u2026"
 
 
-class Server:
+class Server(Child):
     """A ``labelhook serve`` child process on a free port of 127.0.0.1.
 
     Use it as a context manager (or call ``start``/``stop``)::
@@ -50,69 +49,36 @@ class Server:
         stop_timeout: float = 10.0,
         **flags: Any,
     ):
-        self._binary = binary
-        self.options: dict[str, Any] = {
-            "addr": addr,
-            "token": token,
-            "webhook_batch_size": webhook_batch_size,
-            "max_consecutive_failures": max_consecutive_failures,
-            "organization_webhooks": organization_webhooks,
-            "async_delivery": async_delivery,
-            "webhook_timeout": webhook_timeout,
-            "label_studio_version": label_studio_version,
-            **flags,
-        }
-        self._extra_args = list(args)
-        self._env = env
-        self._startup_timeout = startup_timeout
-        self._stop_timeout = stop_timeout
-        self.process: Process | None = None
-        self.url = ""
+        super().__init__(
+            binary=binary,
+            options={
+                "addr": addr,
+                "token": token,
+                "webhook_batch_size": webhook_batch_size,
+                "max_consecutive_failures": max_consecutive_failures,
+                "organization_webhooks": organization_webhooks,
+                "async_delivery": async_delivery,
+                "webhook_timeout": webhook_timeout,
+                "label_studio_version": label_studio_version,
+                **flags,
+            },
+            args=args,
+            env=env,
+            startup_timeout=startup_timeout,
+            stop_timeout=stop_timeout,
+        )
         self.token = ""
         self.personal_access_token = ""
 
-    def __repr__(self) -> str:
-        return f"<labelhook.Server {self.url or 'not started'}>"
-
-    def __enter__(self) -> Server:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> Server:
-        """Start ``labelhook serve`` and wait for its ready line."""
-        if self.process is not None and self.process.running:
-            raise RuntimeError(f"labelhook {self.kind} is already running at {self.url}")
-        binary = self._binary or find_binary()
-        args = flags_to_args(self.options) + self._extra_args
-        self.process = Process(
-            self.kind,
-            binary,
-            args,
-            env=self._env,
-            startup_timeout=self._startup_timeout,
-            stop_timeout=self._stop_timeout,
-        )
-        ready = self.process.start()
-        self.url = ready["url"]
+    def _ready(self, line: dict[str, str]) -> None:
+        self.url = line["url"]
         # The ready line masks a token of your own (CI logs keep it) and the
         # personal access token made from it: the token is the one given
         # here; a masked personal access token is left empty.
         given = self.options.get("token") or (self._env or {}).get("LABELHOOK_TOKEN")
-        self.token = given or ready.get("token", "")
-        pat = ready.get("personal_access_token", "")
+        self.token = given or line.get("token", "")
+        pat = line.get("personal_access_token", "")
         self.personal_access_token = "" if _MASK in pat else pat
-        return self
-
-    def stop(self) -> int | None:
-        """Stop the process (SIGTERM, then SIGKILL); returns its exit status."""
-        return self.process.stop() if self.process else None
-
-    @property
-    def log(self) -> str:
-        """What the process logged so far."""
-        return self.process.log if self.process else ""
 
     def api(
         self,
