@@ -130,37 +130,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 		ids := []int{}
 		var ds []delivery
 		if commit {
-			var nAnn, nPred int
-			now := s.cfg.Now()
-			for _, it := range items {
-				t := s.newTask(p, it.data, it.meta)
-				ids = append(ids, t.ID)
-				for _, in := range it.annotations() {
-					// An imported annotation is ground truth unless it says
-					// otherwise, and a bulk import unsets no other (1.23.2).
-					gt := in.groundTruth
-					in.groundTruth = nil
-					a := s.newAnnotation(t, in, now)
-					a.GroundTruth = gt == nil || *gt
-					imported := "imported"
-					a.LastAction = &imported
-					nAnn++
-				}
-				for _, in := range it.predictions() {
-					s.newPrediction(t, in, now)
-					nPred++
-					if p.ModelVersion == "" {
-						// The project takes the imported predictions' version,
-						// "undefined" when they have none (1.23.2).
-						p.ModelVersion = cmp.Or(in.modelVersion, "undefined")
-						st.changed(kindProject, p.ID)
-					}
-				}
-				if len(it.annotations()) > 0 {
-					st.relabel(t, now)
-				}
-			}
-			sum.AnnotationCount, sum.PredictionCount = &nAnn, &nPred
+			ids = s.commitImport(p, items, nil, &sum)
 			ds = s.plan(tasksCreated(st, p.ID, ids))
 		}
 		if returnIDs && commit { // a dry run answers without task_ids
@@ -169,6 +139,51 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 		sum.Duration = time.Since(start).Seconds()
 		return sum, ds, nil
 	})
+}
+
+// commitImport makes the tasks of validated import items, with their
+// annotations and predictions, and sets the summary's counts; under
+// st.mu. uploadOf, if not nil, gives the file upload of item i. It
+// returns the new task ids, in item order.
+func (s *Server) commitImport(p *project, items []importItem, uploadOf func(i int) int, sum *importSummary) []int {
+	st := s.st
+	ids := make([]int, 0, len(items))
+	var nAnn, nPred int
+	now := s.cfg.Now()
+	for i, it := range items {
+		t := s.newTask(p, it.data, it.meta)
+		if uploadOf != nil {
+			id := uploadOf(i)
+			t.FileUpload = &id
+		}
+		ids = append(ids, t.ID)
+		for _, in := range it.annotations() {
+			// An imported annotation is ground truth unless it says
+			// otherwise, and a bulk import unsets no other (1.23.2).
+			gt := in.groundTruth
+			in.groundTruth = nil
+			a := s.newAnnotation(t, in, now)
+			a.GroundTruth = gt == nil || *gt
+			imported := "imported"
+			a.LastAction = &imported
+			nAnn++
+		}
+		for _, in := range it.predictions() {
+			s.newPrediction(t, in, now)
+			nPred++
+			if p.ModelVersion == "" {
+				// The project takes the imported predictions' version,
+				// "undefined" when they have none (1.23.2).
+				p.ModelVersion = cmp.Or(in.modelVersion, "undefined")
+				st.changed(kindProject, p.ID)
+			}
+		}
+		if len(it.annotations()) > 0 {
+			st.relabel(t, now)
+		}
+	}
+	sum.AnnotationCount, sum.PredictionCount = &nAnn, &nPred
+	return ids
 }
 
 // readImportItems validates every row, and on failure reports the first

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -171,35 +170,7 @@ func (s *Server) handleImportFiles(w http.ResponseWriter, r *http.Request) error
 		var ds []delivery
 		ids := []int{}
 		if commit {
-			var nAnn, nPred int
-			now := s.cfg.Now()
-			for i, it := range items {
-				t := s.newTask(p, it.data, it.meta)
-				id := uploadIDs[tasks[i].file]
-				t.FileUpload = &id
-				ids = append(ids, t.ID)
-				for _, in := range it.annotations() {
-					gt := in.groundTruth
-					in.groundTruth = nil
-					a := s.newAnnotation(t, in, now)
-					a.GroundTruth = gt == nil || *gt
-					imported := "imported"
-					a.LastAction = &imported
-					nAnn++
-				}
-				for _, in := range it.predictions() {
-					s.newPrediction(t, in, now)
-					nPred++
-					if p.ModelVersion == "" { // as a JSON import does
-						p.ModelVersion = cmp.Or(in.modelVersion, "undefined")
-						st.changed(kindProject, p.ID)
-					}
-				}
-				if len(it.annotations()) > 0 {
-					st.relabel(t, now)
-				}
-			}
-			sum.AnnotationCount, sum.PredictionCount = &nAnn, &nPred
+			ids = s.commitImport(p, items, func(i int) int { return uploadIDs[tasks[i].file] }, &sum)
 			ds = s.plan(tasksCreated(st, p.ID, ids))
 		}
 		if returnIDs && commit {
