@@ -274,11 +274,17 @@ func pySpace(compact []byte) []byte {
 	return out
 }
 
-func (st *store) snapshot(p *project, id int) (*exportSnapshot, error) {
-	if x := st.exports[id]; x != nil && x.ProjectID == p.ID {
-		return x, nil
+// requestSnapshot is the project and the snapshot a request's {id} and
+// {export} name.
+func (st *store) requestSnapshot(r *http.Request) (*project, *exportSnapshot, error) {
+	p, err := st.project(pathID(r, "id"))
+	if err != nil {
+		return nil, nil, err
 	}
-	return nil, errNotFound("No Export matches the given query.")
+	if x := st.exports[pathID(r, "export")]; x != nil && x.ProjectID == p.ID {
+		return p, x, nil
+	}
+	return nil, nil, errNotFound("No Export matches the given query.")
 }
 
 // handleExportCreate serves POST /api/projects/{id}/exports: the snapshot
@@ -369,11 +375,7 @@ func (s *Server) handleExportList(w http.ResponseWriter, r *http.Request) error 
 func (s *Server) handleExportGet(w http.ResponseWriter, r *http.Request) error {
 	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
 		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
-		x, err := st.snapshot(p, pathID(r, "export"))
+		_, x, err := st.requestSnapshot(r)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -385,11 +387,7 @@ func (s *Server) handleExportGet(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) handleExportDelete(w http.ResponseWriter, r *http.Request) error {
 	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
 		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
-		x, err := st.snapshot(p, pathID(r, "export"))
+		_, x, err := st.requestSnapshot(r)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -421,11 +419,7 @@ func (s *Server) handleExportConvert(w http.ResponseWriter, r *http.Request) err
 	}
 	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
 		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
-		x, err := st.snapshot(p, pathID(r, "export"))
+		_, x, err := st.requestSnapshot(r)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -454,11 +448,7 @@ func (s *Server) handleExportDownload(w http.ResponseWriter, r *http.Request) er
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
 		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return err
-		}
-		x, err := st.snapshot(p, pathID(r, "export"))
+		p, x, err := st.requestSnapshot(r)
 		if err != nil {
 			return err
 		}
