@@ -113,38 +113,30 @@ func parseLabelConfig(src string) (*labelConfig, error) {
 
 // parsedJSON renders parsed_label_config, controls in config order.
 func (lc *labelConfig) parsedJSON() json.RawMessage {
-	if lc == nil || len(lc.order) == 0 {
+	if lc == nil {
 		return json.RawMessage("{}")
 	}
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, name := range lc.order {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := marshal(name)
-		v, _ := marshal(lc.controls[name])
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return json.RawMessage(b.String())
+	return orderedObject(lc.order, lc.controls)
 }
 
 // dataTypesJSON renders data_types in config order.
 func (lc *labelConfig) dataTypesJSON() json.RawMessage {
-	if lc == nil || len(lc.dataKeys) == 0 {
+	if lc == nil {
 		return json.RawMessage("{}")
 	}
+	return orderedObject(lc.dataKeys, lc.dataTypes)
+}
+
+// orderedObject renders m as a JSON object with its keys in keys' order.
+func orderedObject[V any](keys []string, m map[string]V) json.RawMessage {
 	var b strings.Builder
 	b.WriteByte('{')
-	for i, k := range lc.dataKeys {
+	for i, k := range keys {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		kk, _ := marshal(k)
-		vv, _ := marshal(lc.dataTypes[k])
+		vv, _ := marshal(m[k])
 		b.Write(kk)
 		b.WriteByte(':')
 		b.Write(vv)
