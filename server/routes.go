@@ -38,6 +38,15 @@ func (s *Server) routes() *mux.Router {
 	}
 	id := "{id:[0-9]+}"
 	exp := "{export:[0-9]+}"
+	// collection registers a DRF model's five routes: list and create on
+	// the collection, read, update (PATCH and PUT) and delete on an item.
+	collection := func(path string, list, create, get, update, del handlerFunc) {
+		api(path, list, http.MethodGet)
+		api(path, create, http.MethodPost)
+		api(path+"/"+id, get, http.MethodGet)
+		api(path+"/"+id, update, http.MethodPatch, http.MethodPut)
+		api(path+"/"+id, del, http.MethodDelete)
+	}
 
 	open("/health", s.handleHealth, http.MethodGet, http.MethodHead)
 	open("/api/webhooks/info", s.handleWebhookInfo, http.MethodGet)
@@ -75,16 +84,8 @@ func (s *Server) routes() *mux.Router {
 	api("/import/file-upload/"+id, s.handleFileUploadUpdate, http.MethodPatch, http.MethodPut)
 	api("/import/file-upload/"+id, s.handleFileUploadDelete, http.MethodDelete)
 
-	api("/labels", s.handleLabelList, http.MethodGet)
-	api("/labels", s.handleLabelCreate, http.MethodPost)
-	api("/labels/"+id, s.handleLabelGet, http.MethodGet)
-	api("/labels/"+id, s.handleLabelUpdate, http.MethodPatch, http.MethodPut)
-	api("/labels/"+id, s.handleLabelDelete, http.MethodDelete)
-	api("/label_links", s.handleLabelLinkList, http.MethodGet)
-	api("/label_links", s.handleLabelLinkCreate, http.MethodPost)
-	api("/label_links/"+id, s.handleLabelLinkGet, http.MethodGet)
-	api("/label_links/"+id, s.handleLabelLinkUpdate, http.MethodPatch, http.MethodPut)
-	api("/label_links/"+id, s.handleLabelLinkDelete, http.MethodDelete)
+	collection("/labels", s.handleLabelList, s.handleLabelCreate, s.handleLabelGet, s.handleLabelUpdate, s.handleLabelDelete)
+	collection("/label_links", s.handleLabelLinkList, s.handleLabelLinkCreate, s.handleLabelLinkGet, s.handleLabelLinkUpdate, s.handleLabelLinkDelete)
 
 	// Import storages: local files only (docs/label-studio-differences.md).
 	api("/storages", s.handleStorageList, http.MethodGet)
@@ -97,11 +98,7 @@ func (s *Server) routes() *mux.Router {
 	api("/storages/localfiles/"+id, s.handleStorageDelete, http.MethodDelete)
 	api("/storages/localfiles/"+id+"/sync", s.handleStorageSync, http.MethodPost)
 
-	api("/tasks", s.handleTaskList, http.MethodGet)
-	api("/tasks", s.handleTaskCreate, http.MethodPost)
-	api("/tasks/"+id, s.handleTaskGet, http.MethodGet)
-	api("/tasks/"+id, s.handleTaskUpdate, http.MethodPatch, http.MethodPut)
-	api("/tasks/"+id, s.handleTaskDelete, http.MethodDelete)
+	collection("/tasks", s.handleTaskList, s.handleTaskCreate, s.handleTaskGet, s.handleTaskUpdate, s.handleTaskDelete)
 	api("/tasks/"+id+"/annotations", s.handleAnnotationList, http.MethodGet)
 	api("/tasks/"+id+"/annotations", s.handleAnnotationCreate, http.MethodPost)
 
@@ -109,25 +106,13 @@ func (s *Server) routes() *mux.Router {
 	api("/annotations/"+id, s.handleAnnotationUpdate, http.MethodPatch, http.MethodPut)
 	api("/annotations/"+id, s.handleAnnotationDelete, http.MethodDelete)
 
-	api("/predictions", s.handlePredictionList, http.MethodGet)
-	api("/predictions", s.handlePredictionCreate, http.MethodPost)
-	api("/predictions/"+id, s.handlePredictionGet, http.MethodGet)
-	api("/predictions/"+id, s.handlePredictionUpdate, http.MethodPatch, http.MethodPut)
-	api("/predictions/"+id, s.handlePredictionDelete, http.MethodDelete)
+	collection("/predictions", s.handlePredictionList, s.handlePredictionCreate, s.handlePredictionGet, s.handlePredictionUpdate, s.handlePredictionDelete)
 
 	api("/dm/actions", s.handleDMActionList, http.MethodGet)
 	api("/dm/actions", s.handleDMActionRun, http.MethodPost)
-	api("/dm/views", s.handleViewList, http.MethodGet)
-	api("/dm/views", s.handleViewCreate, http.MethodPost)
-	api("/dm/views/"+id, s.handleViewGet, http.MethodGet)
-	api("/dm/views/"+id, s.handleViewUpdate, http.MethodPatch, http.MethodPut)
-	api("/dm/views/"+id, s.handleViewDelete, http.MethodDelete)
+	collection("/dm/views", s.handleViewList, s.handleViewCreate, s.handleViewGet, s.handleViewUpdate, s.handleViewDelete)
 
-	api("/webhooks", s.handleWebhookList, http.MethodGet)
-	api("/webhooks", s.handleWebhookCreate, http.MethodPost)
-	api("/webhooks/"+id, s.handleWebhookGet, http.MethodGet)
-	api("/webhooks/"+id, s.handleWebhookUpdate, http.MethodPatch, http.MethodPut)
-	api("/webhooks/"+id, s.handleWebhookDelete, http.MethodDelete)
+	collection("/webhooks", s.handleWebhookList, s.handleWebhookCreate, s.handleWebhookGet, s.handleWebhookUpdate, s.handleWebhookDelete)
 
 	// labelhook's own control routes, beside Label Studio's /api.
 	admin("/deliveries", s.handleDeliveries, http.MethodGet)
