@@ -68,6 +68,25 @@ type call struct {
 	args map[string]any
 }
 
+// updateStep is update_<kind>: PATCH (or method: PUT) <collection>/{<kind>}
+// with the other keys as the body.
+func updateStep(kind, collection string) *stepDef {
+	return &stepDef{name: "update_" + kind, doc: fmt.Sprintf("PATCH (or method: PUT) %s/{%s} with the other fields", collection, kind),
+		keys: map[string]string{kind: "id", "method": "update"}, ids: []string{kind}, body: true, status: http.StatusOK,
+		build: func(a map[string]any) (*call, error) {
+			return &call{method: method(a), path: collection + "/" + str(a[kind]), body: rest(a, kind, "method"), hasBody: true}, nil
+		}}
+}
+
+// deleteStep is delete_<kind>: DELETE <collection>/{<kind>}.
+func deleteStep(kind, collection string) *stepDef {
+	return &stepDef{name: "delete_" + kind, doc: fmt.Sprintf("DELETE %s/{%s}", collection, kind), scalar: kind,
+		keys: map[string]string{kind: "id"}, ids: []string{kind}, status: http.StatusNoContent,
+		build: func(a map[string]any) (*call, error) {
+			return &call{method: "DELETE", path: collection + "/" + str(a[kind])}, nil
+		}}
+}
+
 // stepDefs are the steps by name. receiver is special: it talks to the
 // receiver, not the API.
 var stepDefs = map[string]*stepDef{}
@@ -79,16 +98,8 @@ func init() {
 			build: func(a map[string]any) (*call, error) {
 				return &call{method: "POST", path: "/api/projects", body: a, hasBody: true}, nil
 			}},
-		{name: "update_project", doc: "PATCH (or method: PUT) /api/projects/{project} with the other fields",
-			keys: map[string]string{"project": "id", "method": "update"}, ids: []string{"project"}, body: true, status: http.StatusOK,
-			build: func(a map[string]any) (*call, error) {
-				return &call{method: method(a), path: fmt.Sprintf("/api/projects/%s", str(a["project"])), body: rest(a, "project", "method"), hasBody: true}, nil
-			}},
-		{name: "delete_project", doc: "DELETE /api/projects/{project}", scalar: "project",
-			keys: map[string]string{"project": "id"}, ids: []string{"project"}, status: http.StatusNoContent,
-			build: func(a map[string]any) (*call, error) {
-				return &call{method: "DELETE", path: fmt.Sprintf("/api/projects/%s", str(a["project"]))}, nil
-			}},
+		updateStep("project", "/api/projects"),
+		deleteStep("project", "/api/projects"),
 		{name: "import_tasks", doc: "POST /api/projects/{project}/import?return_task_ids=true with tasks (a list), or generate: N tasks made from the project's label config; query adds parameters",
 			keys: map[string]string{"project": "id", "tasks": "tasks", "query": "map", "generate": "count"}, oneOf: []string{"tasks", "generate"}, ids: []string{"project"},
 			status: http.StatusCreated, save: "task_ids", savePath: "task_ids",
@@ -108,11 +119,7 @@ func init() {
 			build: func(a map[string]any) (*call, error) {
 				return &call{method: "POST", path: "/api/tasks", body: a, hasBody: true}, nil
 			}},
-		{name: "delete_task", doc: "DELETE /api/tasks/{task}", scalar: "task",
-			keys: map[string]string{"task": "id"}, ids: []string{"task"}, status: http.StatusNoContent,
-			build: func(a map[string]any) (*call, error) {
-				return &call{method: "DELETE", path: fmt.Sprintf("/api/tasks/%s", str(a["task"]))}, nil
-			}},
+		deleteStep("task", "/api/tasks"),
 		{name: "delete_all_tasks", doc: "DELETE /api/projects/{project}/tasks", scalar: "project",
 			keys: map[string]string{"project": "id"}, ids: []string{"project"}, status: http.StatusNoContent,
 			build: func(a map[string]any) (*call, error) {
@@ -142,16 +149,8 @@ func init() {
 				return &call{method: "POST", path: fmt.Sprintf("/api/tasks/%s/annotations", str(a["task"])),
 					query: url.Values{"was_cancelled": {"1"}}, body: b, hasBody: true}, nil
 			}},
-		{name: "update_annotation", doc: "PATCH (or method: PUT) /api/annotations/{annotation} with the other fields",
-			keys: map[string]string{"annotation": "id", "method": "update"}, ids: []string{"annotation"}, body: true, status: http.StatusOK,
-			build: func(a map[string]any) (*call, error) {
-				return &call{method: method(a), path: fmt.Sprintf("/api/annotations/%s", str(a["annotation"])), body: rest(a, "annotation", "method"), hasBody: true}, nil
-			}},
-		{name: "delete_annotation", doc: "DELETE /api/annotations/{annotation}", scalar: "annotation",
-			keys: map[string]string{"annotation": "id"}, ids: []string{"annotation"}, status: http.StatusNoContent,
-			build: func(a map[string]any) (*call, error) {
-				return &call{method: "DELETE", path: fmt.Sprintf("/api/annotations/%s", str(a["annotation"]))}, nil
-			}},
+		updateStep("annotation", "/api/annotations"),
+		deleteStep("annotation", "/api/annotations"),
 		{name: "create_prediction", doc: "POST /api/predictions with task, result (default []) and the other fields",
 			keys: map[string]string{"task": "id"}, ids: []string{"task"}, body: true,
 			status: http.StatusCreated, save: "prediction", savePath: "id",
@@ -186,16 +185,8 @@ func init() {
 			build: func(a map[string]any) (*call, error) {
 				return &call{method: "POST", path: "/api/webhooks", body: a, hasBody: true}, nil
 			}},
-		{name: "update_webhook", doc: "PATCH (or method: PUT) /api/webhooks/{webhook} with the other fields",
-			keys: map[string]string{"webhook": "id", "method": "update"}, ids: []string{"webhook"}, body: true, status: http.StatusOK,
-			build: func(a map[string]any) (*call, error) {
-				return &call{method: method(a), path: fmt.Sprintf("/api/webhooks/%s", str(a["webhook"])), body: rest(a, "webhook", "method"), hasBody: true}, nil
-			}},
-		{name: "delete_webhook", doc: "DELETE /api/webhooks/{webhook}", scalar: "webhook",
-			keys: map[string]string{"webhook": "id"}, ids: []string{"webhook"}, status: http.StatusNoContent,
-			build: func(a map[string]any) (*call, error) {
-				return &call{method: "DELETE", path: fmt.Sprintf("/api/webhooks/%s", str(a["webhook"]))}, nil
-			}},
+		updateStep("webhook", "/api/webhooks"),
+		deleteStep("webhook", "/api/webhooks"),
 		{name: "request", doc: "any API call: method (default GET), path, query, body, status (default: any 2xx)",
 			keys: map[string]string{"method": "method", "path": "path", "query": "map", "body": "any", "status": "status"}, required: []string{"path"},
 			build: func(a map[string]any) (*call, error) {
