@@ -18,7 +18,7 @@ func runCompare(ctx context.Context, args []string, getenv env, stdout, stderr i
 	srv := fs.String("server", "", "base URL of the external Label Studio (or any compatible server) to compare the mock with")
 	token := fs.String("token", "", "API token of the external server (Authorization: Token)")
 	runExpr := fs.String("run", "", "compare only the scenarios whose name matches this regular expression")
-	record := fs.String("record", "", "write the normalised traces of the external side into this folder, one JSON file per scenario file")
+	record := fs.String("record", "", "write the normalised traces of the external side into this folder, one JSON file per scenario file (gzipped above 1 MiB)")
 	settle := fs.Duration("settle", compare.DefaultSettle, "how long each step listens for late webhooks after its answer")
 	reqTimeout := fs.Duration("request-timeout", time.Minute, "bound on each API request")
 	verbose := fs.Bool("v", false, "print every step of the external side")
