@@ -41,8 +41,9 @@ type ref struct {
 }
 
 // changed notes that object id of kind k was created, changed or deleted.
-// It costs nothing when nothing keeps the changes.
+// It also bumps st.version, which what is kept for reads checks.
 func (st *store) changed(k kind, id int) {
+	st.version++
 	if st.changes != nil {
 		st.changes[ref{k, id}] = struct{}{}
 	}
@@ -50,6 +51,7 @@ func (st *store) changed(k kind, id int) {
 
 // changedIDs notes many objects of one kind.
 func (st *store) changedIDs(k kind, ids []int) {
+	st.version++
 	if st.changes == nil {
 		return
 	}

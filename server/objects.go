@@ -2,8 +2,8 @@ package server
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -170,19 +170,23 @@ func (s *Server) fullTaskOf(t *task, withRelated bool) fullTask {
 	if t.UpdatedBy != nil {
 		ft.UpdatedBy = append(ft.UpdatedBy, taskUpdatedBy{UserID: *t.UpdatedBy})
 	}
-	var ids, results, versions, presults []string
+	// The joined strings are built in place: a page of 100 tasks would
+	// otherwise allocate a slice and a map per task for them.
+	var ids, results, versions, presults []byte
 	var leadSum, scoreSum float64
 	var leadN, scoreN int
-	seen := map[int]bool{}
-	for _, aid := range t.annIDs {
+	for i, aid := range t.annIDs {
 		a := st.annotations[aid]
 		if withRelated {
 			ft.Annotations.v = append(ft.Annotations.v, s.annotationObjectOf(a, true))
 		}
-		ids = append(ids, strconv.Itoa(a.ID))
-		results = append(results, string(orEmptyList(a.Result)))
-		if a.CompletedBy != nil && !seen[*a.CompletedBy] {
-			seen[*a.CompletedBy] = true
+		if i > 0 {
+			ids = append(ids, ", "...)
+			results = append(results, ", "...)
+		}
+		ids = strconv.AppendInt(ids, int64(a.ID), 10)
+		results = append(results, orEmptyList(a.Result)...)
+		if a.CompletedBy != nil && !slices.Contains(ft.Annotators, *a.CompletedBy) {
 			ft.Annotators = append(ft.Annotators, *a.CompletedBy)
 		}
 		if a.LeadTime != nil {
@@ -190,22 +194,26 @@ func (s *Server) fullTaskOf(t *task, withRelated bool) fullTask {
 			leadN++
 		}
 	}
-	for _, pid := range t.predIDs {
+	for i, pid := range t.predIDs {
 		p := st.predictions[pid]
 		if withRelated {
 			ft.Predictions.v = append(ft.Predictions.v, s.predictionObjectOf(p))
 		}
-		versions = append(versions, p.ModelVersion)
-		presults = append(presults, string(orEmptyList(p.Result)))
+		if i > 0 {
+			versions = append(versions, ", "...)
+			presults = append(presults, ", "...)
+		}
+		versions = append(versions, p.ModelVersion...)
+		presults = append(presults, orEmptyList(p.Result)...)
 		if p.Score != nil {
 			scoreSum += *p.Score
 			scoreN++
 		}
 	}
-	ft.AnnotationsIDs = strings.Join(ids, ", ")
-	ft.AnnotationsResults = strings.Join(results, ", ")
-	ft.PredictionsModelVersions = strings.Join(versions, ", ")
-	ft.PredictionsResults = strings.Join(presults, ", ")
+	ft.AnnotationsIDs = string(ids)
+	ft.AnnotationsResults = string(results)
+	ft.PredictionsModelVersions = string(versions)
+	ft.PredictionsResults = string(presults)
 	if !withRelated {
 		return ft
 	}

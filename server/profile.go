@@ -89,18 +89,16 @@ func profileFor(version string) (*Profile, error) {
 func (p *Profile) atLeast(v string) bool { return compareVersions(p.Version, v) >= 0 }
 
 // compareVersions compares dotted numeric versions; missing parts are 0.
+// It allocates nothing: payload shapes ask it once per field.
 func compareVersions(a, b string) int {
-	as, bs := strings.Split(a, "."), strings.Split(b, ".")
-	for i := range max(len(as), len(bs)) {
-		var x, y int
-		if i < len(as) {
-			x, _ = strconv.Atoi(as[i])
-		}
-		if i < len(bs) {
-			y, _ = strconv.Atoi(bs[i])
-		}
-		if x != y {
-			return cmp.Compare(x, y)
+	for a != "" || b != "" {
+		var x, y string
+		x, a, _ = strings.Cut(a, ".")
+		y, b, _ = strings.Cut(b, ".")
+		xi, _ := strconv.Atoi(x)
+		yi, _ := strconv.Atoi(y)
+		if xi != yi {
+			return cmp.Compare(xi, yi)
 		}
 	}
 	return 0

@@ -55,7 +55,7 @@ func benchServer(b *testing.B, n int, hook string) (*Server, int, []int) {
 	return s, p.ID, imp.TaskIDs
 }
 
-func benchCall(b *testing.B, s *Server, method, path, body string, out any) {
+func benchCall(b testing.TB, s *Server, method, path, body string, out any) {
 	b.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Token "+testToken)

@@ -48,6 +48,13 @@ type store struct {
 
 	// profile is the Label Studio release the views imitate.
 	profile *Profile
+
+	// version counts changes: every change to a stored object goes
+	// through changed (changes.go), which bumps it. What is derived from
+	// the objects and kept for reads (selections) is valid while it holds.
+	version uint64
+	// selections are the task lists recently read (selection.go).
+	selections selections
 }
 
 func newStore() *store {

@@ -433,41 +433,45 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 				}
 			}
 		}
-		var keep func(*task) bool
-		if queryBool(r, "only_annotated", false) {
-			keep = func(t *task) bool { return st.countsOf(t).total > 0 }
-		}
-		ids := s.selectTasks(p, q, keep)
-		var anns, preds int
-		if p != nil && len(ids) == len(p.taskIDs) {
-			// The whole project: its counters hold the sums already.
-			c := st.projectCountsOf(p)
-			anns, preds = c.annotations, c.predictions
-		} else {
-			for _, id := range ids {
-				c := st.countsOf(st.tasks[id])
-				anns += c.total
-				preds += c.predictions
-			}
-		}
-		pg, err := paginate(r, len(ids), 100)
+		sel := s.listSelection(p, q, queryBool(r, "only_annotated", false))
+		pg, err := paginate(r, len(sel.ids), 100)
 		if err != nil {
 			return nil, err
 		}
-		withRelated := qs.Get("fields") == "all"
+		include := splitFields(qs.Get("include"))
+		// A key that include= drops is not worth rendering: the legacy
+		// SDK's id listing asks fields=all&include=id.
+		withRelated := qs.Get("fields") == "all" && (include == nil || hasAny(include, relatedKeys))
+		idOnly := len(include) == 1 && include["id"]
+		// One view of each kind, rendered again for each task (encodeChunk
+		// writes it before asking for the next).
+		var (
+			ft   fullTask
+			only taskOnly
+			tid  taskID
+		)
 		la := &listAnswer{
 			head: `{"tasks":[`,
-			tail: fmt.Sprintf(`],"total":%d,"total_annotations":%d,"total_predictions":%d}`, len(ids), anns, preds),
-			ids:  ids[pg.lo:pg.hi],
+			tail: fmt.Sprintf(`],"total":%d,"total_annotations":%d,"total_predictions":%d}`, len(sel.ids), sel.annotations, sel.predictions),
+			ids:  sel.page(pg.lo, pg.hi),
 			item: func(id int) (any, bool) {
 				t := st.tasks[id]
 				if t == nil {
 					return nil, false
 				}
-				return s.fullTaskOf(t, withRelated), true
+				switch {
+				case idOnly:
+					tid = taskID{ID: t.ID}
+					return &tid, true
+				case !withRelated:
+					only = taskOnly{st: st, t: t}
+					return &only, true
+				}
+				ft = s.fullTaskOf(t, withRelated)
+				return &ft, true
 			},
 		}
-		if include := splitFields(qs.Get("include")); include != nil {
+		if include != nil && !idOnly {
 			la.edit = func(raw []byte) []byte { return pickKeys(raw, include) }
 		}
 		return la, nil
@@ -496,4 +500,28 @@ func (st *store) byUpdatedDesc(ids []int) []int {
 		return cmp.Compare(b, a)
 	})
 	return out
+}
+
+// relatedKeys are the keys of the full task that only fields=all renders
+// (fullTaskOf's withRelated).
+var relatedKeys = []string{"annotations", "predictions", "completed_at", "draft_exists", "predictions_score", "avg_lead_time"}
+
+func hasAny(set map[string]bool, keys []string) bool {
+	for _, k := range keys {
+		if set[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// taskID is a task listed with include=id.
+type taskID struct {
+	ID int `json:"id"`
+}
+
+func (t *taskID) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, int64(t.ID), 10)
+	return append(b, '}')
 }

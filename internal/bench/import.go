@@ -25,6 +25,8 @@ import (
 // body into Go values and encoding them again. Every size of the plan is
 // one scaling row; the last one is the headline.
 func Import(ctx context.Context, plan Plan) ([]Result, []ScaleRow, error) {
+	wall := Result{Name: "import wall", Unit: "ms", BaseUnit: "ms (encoding/json decode + encode)", Goal: "≤ 3", goalLimit: 3}
+	heap := Result{Name: "import heap", Unit: "MiB peak", BaseUnit: "MiB payload", Goal: "≤ 10", goalLimit: 10}
 	var events atomic.Int64
 	sink := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -32,41 +34,47 @@ func Import(ctx context.Context, plan Plan) ([]Result, []ScaleRow, error) {
 	})
 	sinkURL, stopSink, err := loopback(sink)
 	if err != nil {
-		return nil, nil, err
+		return []Result{wall}, nil, err
 	}
 	defer stopSink()
 
 	var table []ScaleRow
-	var wall, heap Result
 	for _, n := range plan.ImportSizes {
 		rows, err := realisticTasks(n, false)
 		if err != nil {
-			return nil, table, err
+			return []Result{wall}, table, err
 		}
 		body, err := apiclient.Marshal(rows)
 		rows = nil
 		if err != nil {
-			return nil, table, err
+			return []Result{wall}, table, err
 		}
-		took, peak, err := importOnce(ctx, body, sinkURL, &events, n)
+		var heaps []Round
+		var basePeaks []float64
+		rounds, err := interleave(ctx, plan.Rounds, func() (float64, error) {
+			took, peak, err := importOnce(ctx, body, sinkURL, &events, n)
+			if err != nil {
+				return 0, fmt.Errorf("import of %d tasks: %w", n, err)
+			}
+			payload := float64(len(body)) / mib
+			heaps = append(heaps, Round{Value: float64(peak) / mib, Base: payload, Ratio: float64(peak) / mib / payload})
+			return millis(took), nil
+		}, func() (float64, error) {
+			took, peak, err := decodeEncode(body)
+			basePeaks = append(basePeaks, float64(peak)/mib)
+			return millis(took), err
+		})
 		if err != nil {
-			return nil, table, fmt.Errorf("import of %d tasks: %w", n, err)
+			return []Result{wall}, table, err
 		}
-		baseTook, basePeak, err := decodeEncode(body)
-		if err != nil {
-			return nil, table, err
-		}
-		row := ScaleRow{Size: n, Value: millis(took), Unit: "ms", Base: millis(baseTook), Ratio: float64(took) / float64(baseTook),
-			PerItemUS: float64(took.Microseconds()) / float64(n), HeapMiB: float64(peak) / mib}
+		row := scaleRow("", n, "ms", rounds, true)
+		row.HeapMiB = spreadOf(heaps, func(x Round) float64 { return x.Value }).med
 		table = append(table, row)
-		wall = Result{Name: "import " + strconv.Itoa(n/1000) + "k wall", Value: millis(took), Unit: "ms",
-			Base: millis(baseTook), BaseUnit: "ms", Goal: "≤ 3", goalRatio: 3,
-			Note: fmt.Sprintf("%.1f MiB body, %d TASKS_CREATED", float64(len(body))/mib, events.Load())}
-		heap = Result{Name: "import " + strconv.Itoa(n/1000) + "k heap", Value: float64(peak) / mib, Unit: "MiB peak",
-			Base: float64(len(body)) / mib, BaseUnit: "MiB payload", Goal: "≤ 10", goalRatio: 10,
-			Note: fmt.Sprintf("decode+encode peaks at %.0f MiB", float64(basePeak)/mib)}
-		wall.judge()
-		heap.judge()
+		wall.Name, heap.Name = "import "+strconv.Itoa(n/1000)+"k wall", "import "+strconv.Itoa(n/1000)+"k heap"
+		wall.judge(rounds)
+		heap.judge(heaps)
+		wall.Note = fmt.Sprintf("%.1f MiB body, %d TASKS_CREATED", float64(len(body))/mib, events.Load())
+		heap.Note = fmt.Sprintf("decode+encode peaks at %.0f MiB", median(basePeaks))
 	}
 	return []Result{wall, heap}, table, nil
 }

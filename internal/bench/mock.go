@@ -106,9 +106,19 @@ func (m *mock) hook(ctx context.Context, url string, actions ...schemas.Action) 
 
 // post sends body and checks the status; the answer is read and dropped.
 func post(ctx context.Context, c *http.Client, url, token string, body []byte, want int) error {
+	_, err := send(ctx, c, url, token, body, want, false)
+	return err
+}
+
+// postAnswer sends body, wants a 201 and returns the answer.
+func postAnswer(ctx context.Context, c *http.Client, url, token string, body []byte) ([]byte, error) {
+	return send(ctx, c, url, token, body, http.StatusCreated, true)
+}
+
+func send(ctx context.Context, c *http.Client, url, token string, body []byte, want int, keep bool) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
@@ -116,14 +126,22 @@ func post(ctx context.Context, c *http.Client, url, token string, body []byte, w
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != want {
-		return fmt.Errorf("POST %s: status %d, want %d", url, resp.StatusCode, want)
+	var answer []byte
+	if keep {
+		answer, err = io.ReadAll(resp.Body)
+	} else {
+		_, err = io.Copy(io.Discard, resp.Body)
 	}
-	return nil
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != want {
+		return nil, fmt.Errorf("POST %s: status %d, want %d", url, resp.StatusCode, want)
+	}
+	return answer, nil
 }
 
 // annotationBodies makes one realistic annotation body per row.

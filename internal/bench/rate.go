@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -37,53 +38,85 @@ func newClient(conc int) *http.Client {
 	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
 }
 
-// rateOf runs do from conc goroutines, first for plan.WarmUp (not
-// counted), then for plan.RateFor or plan.RateMax calls, whichever comes
-// first, and returns the calls per second of the second phase and the
-// number of calls made in all. do gets a call number unique across
-// goroutines and phases.
-func rateOf(ctx context.Context, plan Plan, conc int, do func(i int) error) (float64, int, error) {
-	var next atomic.Int64
-	run := func(d time.Duration) (int, time.Duration, error) {
-		ctx, cancel := context.WithTimeout(ctx, d)
-		defer cancel()
-		var done atomic.Int64
-		var wg sync.WaitGroup
-		errc := make(chan error, conc)
-		start := time.Now()
-		for range conc {
-			wg.Go(func() {
-				for ctx.Err() == nil && done.Load() < int64(plan.RateMax) {
-					if err := do(int(next.Add(1) - 1)); err != nil {
-						errc <- err
-						cancel()
-						return
-					}
-					done.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		took := time.Since(start)
-		select {
-		case err := <-errc:
-			return 0, took, err
-		default:
-		}
-		return int(done.Load()), took, nil
-	}
-	if _, _, err := run(plan.WarmUp); err != nil {
-		return 0, 0, err
-	}
-	if err := ctx.Err(); err != nil {
-		return 0, 0, err
-	}
-	n, took, err := run(plan.RateFor)
+// load is one throughput workload: do, called from conc goroutines. The
+// call numbers it gets are unique across goroutines and windows.
+type load struct {
+	plan Plan
+	conc int
+	do   func(i int) error
+	next atomic.Int64
+}
+
+func newLoad(plan Plan, conc int, do func(i int) error) *load {
+	return &load{plan: plan, conc: conc, do: do}
+}
+
+// warm runs the workload for plan.WarmUp, not counted.
+func (l *load) warm(ctx context.Context) error {
+	_, _, err := l.window(ctx, l.plan.WarmUp)
+	return err
+}
+
+// rate runs one window of plan.RateFor or plan.RateMax calls, whichever
+// ends first, and returns the calls per second.
+func (l *load) rate(ctx context.Context) (float64, error) {
+	n, took, err := l.window(ctx, l.plan.RateFor)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	if n == 0 {
-		return 0, 0, errors.New("no call finished in the measurement window")
+		return 0, errors.New("no call finished in the measurement window")
 	}
-	return float64(n) / took.Seconds(), int(next.Load()), nil
+	return float64(n) / took.Seconds(), nil
+}
+
+// calls is how many calls were made in all, warm-up included.
+func (l *load) calls() int { return int(l.next.Load()) }
+
+func (l *load) window(ctx context.Context, d time.Duration) (int, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	errc := make(chan error, l.conc)
+	start := time.Now()
+	for range l.conc {
+		wg.Go(func() {
+			for ctx.Err() == nil && done.Load() < int64(l.plan.RateMax) {
+				if err := l.do(int(l.next.Add(1) - 1)); err != nil {
+					errc <- err
+					cancel()
+					return
+				}
+				done.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	took := time.Since(start)
+	select {
+	case err := <-errc:
+		return 0, took, err
+	default:
+	}
+	return int(done.Load()), took, nil
+}
+
+// rates measures two workloads in plan.Rounds interleaved rounds, each
+// warmed up first.
+func rates(ctx context.Context, plan Plan, subject, base *load) ([]Round, error) {
+	if err := subject.warm(ctx); err != nil {
+		return nil, err
+	}
+	if err := base.warm(ctx); err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	return interleave(ctx, plan.Rounds, func() (float64, error) { return subject.rate(ctx) },
+		func() (float64, error) {
+			v, err := base.rate(ctx)
+			if err != nil {
+				err = fmt.Errorf("baseline: %w", err)
+			}
+			return v, err
+		})
 }

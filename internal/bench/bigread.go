@@ -1,0 +1,294 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labelhook/labelhook/internal/apiclient"
+	"github.com/labelhook/labelhook/internal/fakedata"
+	"github.com/labelhook/labelhook/server"
+)
+
+// readPageSize is the page size the SDKs page with.
+const readPageSize = 100
+
+// importBatch is how many rows one import request of a big project carries.
+const importBatch = 10000
+
+// sdkIDQuery is the Data Manager query the legacy SDK's get_tasks_ids
+// sends (every task selected, no filter, no ordering).
+const sdkIDQuery = `{"filters": null, "ordering": [], "selectedItems": {"all": true, "excluded": []}}`
+
+// BigReads measures the reads a user of a big project waits on, on a
+// project of plan.ReadTasks tasks that each have one annotation, each
+// against a same-run baseline that writes the same bytes from a prepared
+// buffer (a handler that only copies what the mock answered):
+//
+//   - export: GET /api/projects/{id}/export?exportType=JSON, the whole
+//     project as one JSON file; the first export right after the import is
+//     timed apart (it used to be the slowest);
+//   - pages: GET /api/tasks?project=P&page_size=100&page=N for every page,
+//     one after the other, as the SDKs page (the default task_only shape);
+//     the last pages must cost what the first ones do;
+//   - ids: the legacy SDK's get_tasks_ids, the same pages with
+//     fields=all&include=id and its query.
+//
+// Every size of plan.ReadSizes is a scaling row of each read.
+func BigReads(ctx context.Context, plan Plan) ([]Result, []ScaleRow, error) {
+	export := Result{Name: "export", Unit: "ms", BaseUnit: "ms (the same bytes from a buffer)", Goal: "≤ 2", goalLimit: 2}
+	pages := Result{Name: "GET /api/tasks pages", Unit: "ms", BaseUnit: "ms (the same bytes from buffers)", Goal: "≤ 2", goalLimit: 2}
+	flat := Result{Name: "last page / first page", Unit: "ms/page", BaseUnit: "ms/page (first pages)", Goal: "≤ 1.25", goalLimit: 1.25}
+	ids := Result{Name: "SDK id listing", Unit: "ms", BaseUnit: "ms (the same bytes from buffers)", Goal: "≤ 2", goalLimit: 2}
+	var table []ScaleRow
+	for _, n := range plan.ReadSizes {
+		res, err := bigReadsAt(ctx, plan, n)
+		table = append(table, res.rows...)
+		if err != nil {
+			return []Result{export}, table, fmt.Errorf("%d tasks: %w", n, err)
+		}
+		if n != plan.ReadTasks {
+			continue
+		}
+		export.judge(res.export)
+		pages.judge(res.pages)
+		flat.judge(res.flat)
+		ids.judge(res.ids)
+		k := strconv.Itoa(n/1000) + "k"
+		export.Name, pages.Name, ids.Name = "export "+k, "GET /api/tasks "+k+" pages", "SDK id listing "+k
+		export.Note = fmt.Sprintf("%.1f MiB; the first export after the import took %s ms", float64(res.exportBytes)/mib, num(res.firstExport))
+		pages.Note = fmt.Sprintf("%d pages of %d, %.1f MiB, one client", res.npages, readPageSize, float64(res.pageBytes)/mib)
+		flat.Note = fmt.Sprintf("median ms of the last %d pages over the first %d", flatPages, flatPages)
+		ids.Note = fmt.Sprintf("%d pages with fields=all&include=id, %.1f MiB", res.npages, float64(res.idBytes)/mib)
+	}
+	return []Result{export, pages, flat, ids}, table, nil
+}
+
+// flatPages is how many pages at each end of the list the flatness check
+// compares.
+const flatPages = 20
+
+// bigReadAt is what one project size measured.
+type bigReadAt struct {
+	export, pages, flat, ids        []Round
+	rows                            []ScaleRow
+	firstExport                     float64 // ms
+	exportBytes, pageBytes, idBytes int
+	npages                          int
+}
+
+func bigReadsAt(ctx context.Context, plan Plan, n int) (bigReadAt, error) {
+	var res bigReadAt
+	m, err := startMock(ctx, server.Config{}, "")
+	if err != nil {
+		return res, err
+	}
+	defer m.stop()
+	if err := importAnnotated(ctx, m.api, m.project, n); err != nil {
+		return res, err
+	}
+	c := newClient(1)
+	defer c.CloseIdleConnections()
+	p := strconv.Itoa(m.project)
+	exportPath := "/api/projects/" + p + "/export?exportType=JSON"
+	start := time.Now()
+	exportBuf, err := get(ctx, c, m.api.Base+exportPath, m.api.Token)
+	if err != nil {
+		return res, err
+	}
+	res.firstExport = millis(time.Since(start))
+	res.exportBytes = len(exportBuf)
+	res.npages = (n + readPageSize - 1) / readPageSize
+	pagePath := func(i int) string {
+		return "/api/tasks?project=" + p + "&page_size=" + strconv.Itoa(readPageSize) + "&page=" + strconv.Itoa(i+1)
+	}
+	idPath := func(i int) string {
+		return "/api/tasks?project=" + p + "&page=" + strconv.Itoa(i+1) + "&page_size=" + strconv.Itoa(readPageSize) +
+			"&query=" + url.QueryEscape(sdkIDQuery) + "&fields=all&resolve_uri=True&include=id"
+	}
+	pageBufs, err := fetchPages(ctx, c, m.api, res.npages, pagePath)
+	if err != nil {
+		return res, err
+	}
+	idBufs, err := fetchPages(ctx, c, m.api, res.npages, idPath)
+	if err != nil {
+		return res, err
+	}
+	for i := range res.npages {
+		res.pageBytes += len(pageBufs[i])
+		res.idBytes += len(idBufs[i])
+	}
+	if want := fmt.Sprintf(`"total":%d,`, n); !bytes.Contains(pageBufs[0], []byte(want)) {
+		return res, fmt.Errorf("page 1 does not say %s", want)
+	}
+
+	// The baseline: a handler that writes what the mock answered.
+	baseURL, stopBase, err := loopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b []byte
+		switch r.URL.Path {
+		case "/export":
+			b = exportBuf
+		case "/pages", "/ids":
+			i, err := strconv.Atoi(r.URL.Query().Get("page"))
+			if err != nil || i < 1 || i > len(pageBufs) {
+				http.Error(w, "Invalid page.", http.StatusNotFound)
+				return
+			}
+			b = pageBufs[i-1]
+			if r.URL.Path == "/ids" {
+				b = idBufs[i-1]
+			}
+		default:
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	}))
+	if err != nil {
+		return res, err
+	}
+	defer stopBase()
+	bc := newClient(1)
+	defer bc.CloseIdleConnections()
+
+	// export
+	res.export, err = interleave(ctx, plan.Rounds, func() (float64, error) {
+		start := time.Now()
+		got, err := getCount(ctx, c, m.api.Base+exportPath, m.api.Token)
+		if err == nil && got != len(exportBuf) {
+			err = fmt.Errorf("export of %d bytes, the first one had %d", got, len(exportBuf))
+		}
+		return millis(time.Since(start)), err
+	}, func() (float64, error) {
+		start := time.Now()
+		_, err := getCount(ctx, bc, baseURL+"/export", "")
+		return millis(time.Since(start)), err
+	})
+	if err != nil {
+		return res, fmt.Errorf("export: %w", err)
+	}
+	res.rows = append(res.rows, scaleRow("export", n, "ms", res.export, true))
+
+	// pages, and how the last pages compare with the first ones
+	perPage := make([]float64, res.npages)
+	res.pages, err = interleave(ctx, plan.Rounds, func() (float64, error) {
+		start := time.Now()
+		for i := range res.npages {
+			t := time.Now()
+			if _, err := getCount(ctx, c, m.api.Base+pagePath(i), m.api.Token); err != nil {
+				return 0, err
+			}
+			perPage[i] = millis(time.Since(t))
+		}
+		took := millis(time.Since(start))
+		k := min(flatPages, res.npages)
+		first, last := median(perPage[:k]), median(perPage[res.npages-k:])
+		res.flat = append(res.flat, Round{Value: last, Base: first, Ratio: ratio(last, first)})
+		return took, nil
+	}, func() (float64, error) {
+		start := time.Now()
+		for i := range res.npages {
+			if _, err := getCount(ctx, bc, baseURL+"/pages?page="+strconv.Itoa(i+1), ""); err != nil {
+				return 0, err
+			}
+		}
+		return millis(time.Since(start)), nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("pages: %w", err)
+	}
+	res.rows = append(res.rows, scaleRow("pages", n, "ms", res.pages, true))
+
+	// the SDK's id listing
+	res.ids, err = interleave(ctx, plan.Rounds, func() (float64, error) {
+		start := time.Now()
+		for i := range res.npages {
+			if _, err := getCount(ctx, c, m.api.Base+idPath(i), m.api.Token); err != nil {
+				return 0, err
+			}
+		}
+		return millis(time.Since(start)), nil
+	}, func() (float64, error) {
+		start := time.Now()
+		for i := range res.npages {
+			if _, err := getCount(ctx, bc, baseURL+"/ids?page="+strconv.Itoa(i+1), ""); err != nil {
+				return 0, err
+			}
+		}
+		return millis(time.Since(start)), nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("ids: %w", err)
+	}
+	res.rows = append(res.rows, scaleRow("ids", n, "ms", res.ids, true))
+	return res, nil
+}
+
+// fetchPages GETs pages 1..n and checks that page n+1 is the 404 that
+// ends the SDKs' loop.
+func fetchPages(ctx context.Context, c *http.Client, api *apiclient.Client, n int, path func(int) string) ([][]byte, error) {
+	out := make([][]byte, n)
+	for i := range n {
+		b, err := get(ctx, c, api.Base+path(i), api.Token)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	if _, err := get(ctx, c, api.Base+path(n), api.Token); err == nil {
+		return nil, fmt.Errorf("page %d of %d answered 200, want 404", n+1, n)
+	}
+	return out, nil
+}
+
+// importAnnotated imports n realistic tasks, each with one submitted
+// annotation, importBatch rows per request.
+func importAnnotated(ctx context.Context, api *apiclient.Client, project, n int) error {
+	cfg, err := fakedata.ParseConfig(fakedata.TextClassificationConfig)
+	if err != nil {
+		return err
+	}
+	g := fakedata.New(dataSeed + 2)
+	for done := 0; done < n; {
+		rows := make([]map[string]any, min(importBatch, n-done))
+		for i := range rows {
+			data := g.Task(cfg)
+			rows[i] = map[string]any{"data": data, "annotations": []any{g.Annotation(cfg, data)}}
+		}
+		if err := api.Call(ctx, http.MethodPost, "/api/projects/"+strconv.Itoa(project)+"/import", rows, nil); err != nil {
+			return err
+		}
+		done += len(rows)
+	}
+	return nil
+}
+
+// getCount GETs url, wants a 200 and returns how many bytes the answer had.
+func getCount(ctx context.Context, c *http.Client, url, token string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Token "+token)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	nb, err := io.Copy(io.Discard, resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
+	}
+	return int(nb), nil
+}

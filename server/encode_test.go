@@ -1,0 +1,203 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// encodingJSON is the reference: what encoding/json writes for v with
+// HTML escaping off (stream.go's encoder, marshal).
+func encodingJSON(t testing.TB, v any) string {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatalf("encoding/json: %v", err)
+	}
+	return string(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+// oddStrings are strings that need each kind of escape encoding/json makes.
+var oddStrings = []string{"", "plain", `quo"te and back\slash`, "tab\tnew\nline\rcr\bbs\fff", "\x00\x01\x1f\x7f",
+	"<html> & 'q'", "caf\u00e9 \u00a0nbsp", "sep\u2028ara\u2029tors", "bad \xff\xfe utf8 \xc3", "emoji \U0001F600", "/slash/"}
+
+// oddRaw are stored JSON values, compact or not.
+var oddRaw = []json.RawMessage{nil, json.RawMessage(`{"text":"a b  c"}`), json.RawMessage(`{ "text" : "spaced" , "n" : [1, 2] }`),
+	json.RawMessage(`["esc \" quote \\", "x"]`), json.RawMessage("{\n\t\"a\": \"\\\\\"\n}"), json.RawMessage(`null`), json.RawMessage(`[]`),
+	json.RawMessage(`{"u":"\u2028 <b>"}`)}
+
+func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
+	e := newAPI(t, Config{})
+	pid := e.project("enc")
+	var rows []map[string]any
+	for i, s := range oddStrings {
+		row := map[string]any{"data": map[string]any{"text": s, "n": i}}
+		if i%2 == 0 {
+			row["annotations"] = []any{map[string]any{"result": []any{map[string]any{"from_name": "sentiment", "to_name": "text", "type": "choices",
+				"value": map[string]any{"choices": []string{"Positive"}}}}, "lead_time": 1.5 * float64(i), "completed_by": 1}}
+		}
+		if i%3 == 0 {
+			row["predictions"] = []any{map[string]any{"result": []any{}, "score": 0.25 * float64(i), "model_version": s}}
+		}
+		if i%4 == 1 {
+			row["meta"] = map[string]any{"note": s}
+		}
+		rows = append(rows, row)
+	}
+	e.must("POST", "/api/projects/"+itoa(pid)+"/import", rows, 201)
+	// Annotations made through the API (a skip, two on one task) and a
+	// task changed through it.
+	first := e.srv.st.projects[pid].taskIDs[0]
+	e.must("POST", "/api/tasks/"+itoa(first)+"/annotations", map[string]any{"result": []any{}, "was_cancelled": true}, 201)
+	e.must("POST", "/api/tasks/"+itoa(first)+"/annotations", map[string]any{"result": []any{}, "lead_time": 2}, 201)
+	e.must("PATCH", "/api/tasks/"+itoa(first+1), map[string]any{"data": map[string]any{"text": "changed \u2028"}}, 200)
+	e.srv.st.mu.Lock()
+	var tasks []*task
+	for _, id := range e.srv.st.projects[pid].taskIDs {
+		tasks = append(tasks, e.srv.st.tasks[id])
+	}
+	var views []any
+	var pairs [][2]any // an appender and the view encoding/json must match
+	for _, tk := range tasks {
+		ft := e.srv.fullTaskOf(tk, false)
+		pairs = append(pairs, [2]any{&taskOnly{st: e.srv.st, t: tk}, &ft})
+		for _, related := range []bool{false, true} {
+			ft := e.srv.fullTaskOf(tk, related)
+			views = append(views, &ft)
+		}
+		for _, o := range []snapshotOptions{{}, {expandUser: true, expandPredictions: true}} {
+			et := e.srv.snapshotTaskOf(tk, o)
+			views = append(views, &et)
+		}
+	}
+	e.srv.st.mu.Unlock()
+	views = append(views, handMadeViews()...)
+	for _, v := range views {
+		pairs = append(pairs, [2]any{v, v})
+	}
+	for i, p := range pairs {
+		t.Run(fmt.Sprintf("%d %T", i, p[0]), func(t *testing.T) {
+			want := encodingJSON(t, p[1])
+			got := string(p[0].(jsonAppender).appendJSON(nil))
+			if got != want {
+				t.Errorf("appendJSON differs from encoding/json\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+// handMadeViews fill every field, including those the store never sets
+// (comments, storage file names, models), and leave every one empty.
+func handMadeViews() []any {
+	one, two := 1, 2
+	str := "last \"action\""
+	when := time.Date(2024, 2, 29, 23, 59, 59, 999999999, time.FixedZone("x", 3600))
+	far := time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)
+	st, farSt := stamp(when), stamp(far)
+	f := pyFloat(2)
+	nan := pyFloat(1e21)
+	ann := annotationObject{ID: 1, Result: oddRaw[2], CreatedUsername: oddStrings[2], CreatedAgo: "3\u00a0days", CompletedBy: theUser(),
+		WasCancelled: true, GroundTruth: true, CreatedAt: st, UpdatedAt: farSt, DraftCreatedAt: &st, LeadTime: &f, ImportID: &one,
+		LastAction: &str, BulkCreated: true, Task: 3, Project: &two, UpdatedBy: &one, ParentPrediction: &two, ParentAnnotation: &one, LastCreatedBy: &two}
+	ann2 := ann
+	ann2.CompletedBy = &one
+	ann3 := ann
+	ann3.CompletedBy = nil
+	ann4 := ann
+	ann4.CompletedBy = map[string]any{"odd": []int{1}}
+	pred := predictionObject{ID: 2, Result: oddRaw[4], ModelVersion: oddStrings[7], CreatedAgo: oddStrings[8], Score: &nan, Cluster: &one,
+		Neighbors: oddRaw[3], Mislabeling: 0.5, CreatedAt: st, UpdatedAt: st, Model: &one, ModelRun: &two, Task: 4, Project: 5}
+	full := fullTask{ID: 1, Project: 2, CreatedAt: st, UpdatedAt: farSt,
+		Annotations: some([]annotationObject{ann, ann2, ann3, ann4}), Predictions: some([]predictionObject{pred, {}}),
+		Drafts: []any{map[string]any{"d": 1}}, Data: oddRaw[1], Meta: oddRaw[7], UpdatedBy: []taskUpdatedBy{{1}, {2}}, IsLabeled: true,
+		Overlap: 3, FileUpload: &str, AnnotationsIDs: "1, 2", AnnotationsResults: oddStrings[3], Annotators: []int{1, 2},
+		CompletedAt: some(&st), PredictionsModelVersions: oddStrings[6], DraftExists: some(true), PredictionsResults: oddStrings[9],
+		PredictionsScore: some(&f), TotalAnnotations: 4, TotalPredictions: 5, AvgLeadTime: some[*pyFloat](nil), CancelledAnnotations: 6,
+		InnerID: 7, StorageFilename: &str, CommentAuthors: []int{3}, CommentCount: 8, LastCommentUpdatedAt: &st, UnresolvedCommentCount: 9}
+	user := exportUser{ID: 1, Email: oddStrings[5], FirstName: oddStrings[6], LastName: oddStrings[2]}
+	eann := exportAnnotation{ID: 1, CompletedBy: user, Result: oddRaw[6], WasCancelled: true, GroundTruth: true, CreatedAt: st, UpdatedAt: st,
+		DraftCreatedAt: &st, LeadTime: &f, Prediction: oddRaw[2], ResultCount: 3, UniqueID: oddStrings[10], ImportID: &one, LastAction: &str,
+		BulkCreated: true, Task: 1, Project: 2, UpdatedBy: &one, ParentPrediction: &one, ParentAnnotation: &two, LastCreatedBy: &one}
+	export := snapshotTask{ID: 1, Annotations: []exportAnnotation{eann, {}}, FileUpload: some(oddStrings[4]), Drafts: []any{}, Predictions: []predictionObject{pred},
+		Data: oddRaw[2], Meta: oddRaw[5], CreatedAt: st, UpdatedAt: st, InnerID: 3, AllowSkip: some(false), TotalAnnotations: 1,
+		CancelledAnnotations: 2, TotalPredictions: 3, CommentCount: 4, UnresolvedCommentCount: 5, LastCommentUpdatedAt: &st, Project: 6,
+		UpdatedBy: &two, CommentAuthors: []int{}}
+	exportIDs := export
+	exportIDs.Predictions, exportIDs.FileUpload = []int{3, 4}, opt[string]{}
+	eann2 := eann
+	eann2.CompletedBy = 1
+	exportIDs.Annotations = []exportAnnotation{eann2}
+	return []any{&taskID{ID: 12}, &full, &fullTask{}, &ann, &ann3, &annotationObject{}, &pred, &predictionObject{}, &export, &exportIDs, &snapshotTask{}, &eann, &exportAnnotation{}}
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range oddStrings {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := encodingJSON(t, s)
+		if got := string(appendString(nil, s)); got != want {
+			t.Errorf("appendString(%q)\n got %s\nwant %s", s, got, want)
+		}
+	})
+}
+
+func FuzzAppendRaw(f *testing.F) {
+	for _, r := range oddRaw {
+		f.Add([]byte(r))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if len(raw) == 0 || !json.Valid(raw) {
+			return // stored JSON is valid; encoding/json refuses the rest
+		}
+		want := encodingJSON(t, json.RawMessage(raw))
+		if got := string(appendRaw(nil, raw)); got != want {
+			t.Errorf("appendRaw(%q)\n got %s\nwant %s", raw, got, want)
+		}
+	})
+}
+
+func TestAppendStampMatchesMarshalJSON(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		t    time.Time
+	}{
+		{"zero", time.Time{}},
+		{"now in a zone", time.Date(2025, 12, 31, 23, 59, 59, 123456789, time.FixedZone("UTC-5", -5*3600))},
+		{"year 10000", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"year 9999", time.Date(9999, 12, 31, 0, 0, 0, 1000, time.UTC)},
+		{"before year 0", time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, _ := stamp(tc.t).MarshalJSON()
+			if got := appendStamp(nil, stamp(tc.t)); string(got) != string(want) {
+				t.Errorf("appendStamp(%v) = %s, want %s", tc.t, got, want)
+			}
+		})
+	}
+}
+
+func FuzzPickKeys(f *testing.F) {
+	f.Add([]byte(`{"id":1,"data":{"a":[1,{"b":"}"}]},"s":"x\"y","n":null}`), "id,s")
+	f.Add([]byte(`{"a" : 1}`), "a")
+	f.Add([]byte(`{"\u0061":1,"b":true}`), "a,b")
+	f.Add([]byte(`{}`), "x")
+	f.Fuzz(func(t *testing.T, raw []byte, include string) {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return // pickKeys sees JSON objects only
+		}
+		keep := splitFields(include)
+		want, got := pickKeysDecoded(raw, keep), pickKeys(raw, keep)
+		if keep == nil {
+			want = raw
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("pickKeys(%s, %q)\n got %s\nwant %s", raw, include, got, want)
+		}
+	})
+}

@@ -1,0 +1,112 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// The big-project reads (`labelhook bench` P6 measures them over HTTP):
+// a Data Manager page, the legacy SDK's id listing, a filtered page and
+// the export, on a project whose tasks each have one annotation.
+
+const readBenchTasks = 50000
+
+// annotatedServer is a mock with one project of n tasks, each with one
+// annotation.
+func annotatedServer(b testing.TB, n int) (*Server, int) {
+	b.Helper()
+	verifyCounts = false
+	b.Cleanup(func() { verifyCounts = true })
+	s := mustNew(b, Config{Token: testToken})
+	var p struct {
+		ID int `json:"id"`
+	}
+	benchCall(b, s, "POST", "/api/projects", fmt.Sprintf(`{"title":"Bench","label_config":%q}`, benchConfig), &p)
+	for done := 0; done < n; {
+		var body strings.Builder
+		body.WriteByte('[')
+		for i := done; i < min(n, done+10000); i++ {
+			if i > done {
+				body.WriteByte(',')
+			}
+			fmt.Fprintf(&body, `{"data": {"text": "Review %d: the delivery was late, the box was dented and support took three days to answer, but the product itself works as described."}, `+
+				`"annotations": [{"result": [{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["%s"]}}], "lead_time": %d.5}]}`,
+				i, []string{"Positive", "Negative"}[i%2], i%60)
+		}
+		body.WriteByte(']')
+		benchCall(b, s, "POST", fmt.Sprintf("/api/projects/%d/import", p.ID), body.String(), nil)
+		done = min(n, done+10000)
+	}
+	return s, p.ID
+}
+
+// discard is a ResponseWriter that counts and drops the body.
+type discard struct {
+	h    http.Header
+	code int
+	n    int
+}
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) WriteHeader(code int)        { d.code = code }
+func (d *discard) Write(p []byte) (int, error) { d.n += len(p); return len(p), nil }
+
+// serveDiscard runs one GET and returns the answer's size.
+func serveDiscard(b testing.TB, s *Server, path string) int {
+	req := httptest.NewRequest("GET", path, nil)
+	req.Header.Set("Authorization", "Token "+testToken)
+	d := &discard{h: http.Header{}, code: 200}
+	s.ServeHTTP(d, req)
+	if d.code != 200 {
+		b.Fatalf("GET %s: %d", path, d.code)
+	}
+	return d.n
+}
+
+func benchGET(b *testing.B, s *Server, path string, perItem int) {
+	b.ReportAllocs()
+	var n int
+	for b.Loop() {
+		n = serveDiscard(b, s, path)
+	}
+	b.SetBytes(int64(n))
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perItem), "ns/task")
+}
+
+// BenchmarkTaskListPage: one page of 100 in the middle and at the end of
+// a 50k-task project, the default (task_only) shape. A page costs its 100
+// tasks, not the project.
+func BenchmarkTaskListPage(b *testing.B) {
+	s, pid := annotatedServer(b, readBenchTasks)
+	for _, page := range []int{1, 250, 500} {
+		b.Run(fmt.Sprintf("page=%d", page), func(b *testing.B) {
+			benchGET(b, s, fmt.Sprintf("/api/tasks?project=%d&page_size=100&page=%d", pid, page), 100)
+		})
+	}
+}
+
+// BenchmarkTaskListIDs: a page of the legacy SDK's get_tasks_ids
+// (fields=all&include=id with its query).
+func BenchmarkTaskListIDs(b *testing.B) {
+	s, pid := annotatedServer(b, readBenchTasks)
+	q := url.QueryEscape(`{"filters": null, "ordering": [], "selectedItems": {"all": true, "excluded": []}}`)
+	benchGET(b, s, fmt.Sprintf("/api/tasks?project=%d&page=250&page_size=100&query=%s&fields=all&resolve_uri=True&include=id", pid, q), 100)
+}
+
+// BenchmarkTaskListFilteredPage: a page of a filtered, ordered list; the
+// selection is made once and kept until the store changes.
+func BenchmarkTaskListFilteredPage(b *testing.B) {
+	s, pid := annotatedServer(b, readBenchTasks)
+	q := url.QueryEscape(`{"filters": {"conjunction": "and", "items": [{"filter": "filter:tasks:annotations_results", "operator": "contains", "value": "Positive", "type": "String"}]}, "ordering": ["-tasks:id"]}`)
+	benchGET(b, s, fmt.Sprintf("/api/tasks?project=%d&page=100&page_size=100&query=%s", pid, q), 100)
+}
+
+// BenchmarkExport: the whole project as a JSON export, per task.
+func BenchmarkExport(b *testing.B) {
+	s, pid := annotatedServer(b, readBenchTasks)
+	benchGET(b, s, fmt.Sprintf("/api/projects/%d/export?exportType=JSON", pid), readBenchTasks)
+}
