@@ -3,9 +3,11 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 )
 
 // Change tracking: every place that creates, changes or deletes a stored
@@ -182,12 +184,147 @@ func writeChanged[T any](ew *entityWriter, key string, m map[int]*T, ids []int) 
 
 // apply replays one journal record onto a loaded state.
 func (l *loaded) apply(payload []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.DisallowUnknownFields()
-	var cs changeSet
-	if err := dec.Decode(&cs); err != nil {
-		return fmt.Errorf("not a labelhook journal record: %w", err)
+	cs, err := decodeChangeSet(payload)
+	if err != nil {
+		return err
 	}
+	l.applySet(cs)
+	return nil
+}
+
+// decodeChangeSet decodes one journal record. A big one (an import) has
+// its lists decoded in parallel batches, as the state file's are.
+func decodeChangeSet(payload []byte) (*changeSet, error) {
+	var cs changeSet
+	var err error
+	if len(payload) < bigRecord {
+		err = decodeStrict(payload, &cs)
+	} else {
+		err = readChangeSet(newJSONStream(bytes.NewReader(payload)), &cs)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("not a labelhook journal record: %w", err)
+	}
+	return &cs, nil
+}
+
+// bigRecord is the size from which a record's lists are decoded in
+// parallel.
+const bigRecord = 1 << 20
+
+// readChangeSet reads a record key by key, with the same rules as
+// decoding it whole: unknown keys are errors, a key given twice keeps its
+// last value.
+func readChangeSet(s *jsonStream, cs *changeSet) error {
+	if err := s.expect('{', "looking for beginning of value"); err != nil {
+		return err
+	}
+	for first := true; ; first = false {
+		c, err := s.peek()
+		if err != nil {
+			return errEnd
+		}
+		if c == '}' {
+			s.pos++
+			break
+		}
+		if !first {
+			if err := s.expect(',', "after object key:value pair"); err != nil {
+				return err
+			}
+		}
+		var key string
+		raw, err := s.value()
+		if err == nil {
+			err = json.Unmarshal(raw, &key)
+		}
+		if err == nil {
+			err = s.expect(':', "after object key")
+		}
+		if err != nil {
+			return err
+		}
+		value := func(v any) error {
+			raw, err := s.value()
+			if err != nil {
+				return err
+			}
+			return decodeStrict(raw, v)
+		}
+		switch changeSetKey(key) {
+		case "reset":
+			err = value(&cs.Reset)
+		case "next":
+			err = value(&cs.Next) // into what an earlier "next" left, as a decoder does
+		case "deleted":
+			err = value(&cs.Deleted)
+		case "projects":
+			cs.Projects, err = listOf[project](s)
+		case "tasks":
+			cs.Tasks, err = listOf[task](s)
+		case "annotations":
+			cs.Annotations, err = listOf[annotation](s)
+		case "predictions":
+			cs.Predictions, err = listOf[prediction](s)
+		case "webhooks":
+			cs.Webhooks, err = listOf[webhook](s)
+		case "views":
+			cs.Views, err = listOf[view](s)
+		case "file_uploads":
+			cs.Uploads, err = listOf[fileUpload](s)
+		case "labels":
+			cs.Labels, err = listOf[label](s)
+		case "label_links":
+			cs.Links, err = listOf[labelLink](s)
+		case "storages":
+			cs.Storages, err = listOf[storage](s)
+		case "exports":
+			cs.Exports, err = listOf[exportSnapshot](s)
+		default:
+			err = fmt.Errorf("json: unknown field %q", key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := s.peek(); !errors.Is(err, io.EOF) {
+		return errors.New("invalid character after top-level value")
+	}
+	return nil
+}
+
+// changeSetKeys are the changeSet's JSON keys.
+var changeSetKeys = []string{"reset", "next", "projects", "tasks", "annotations", "predictions", "webhooks", "views",
+	"file_uploads", "labels", "label_links", "storages", "exports", "deleted"}
+
+// changeSetKey is the changeSet key that key names, matched as encoding/json
+// matches field names (exactly, else case-insensitively), or "".
+func changeSetKey(key string) string {
+	for _, k := range changeSetKeys {
+		if key == k {
+			return k
+		}
+	}
+	for _, k := range changeSetKeys {
+		if strings.EqualFold(key, k) {
+			return k
+		}
+	}
+	return ""
+}
+
+// listOf reads a list of one kind whole.
+func listOf[T any](s *jsonStream) ([]*T, error) {
+	var out []*T
+	err := readEntityList(s, func(vs []*T) error {
+		out = append(out, vs...)
+		return nil
+	})
+	return out, err
+}
+
+// applySet applies a decoded record.
+func (l *loaded) applySet(cs *changeSet) {
 	if cs.Reset {
 		j := l.journal
 		*l = *newLoaded()
@@ -218,7 +355,6 @@ func (l *loaded) apply(payload []byte) error {
 	put(l.links, cs.Links, func(x *labelLink) int { return x.ID })
 	put(l.storages, cs.Storages, func(x *storage) int { return x.ID })
 	put(l.exports, cs.Exports, func(x *exportSnapshot) int { return x.ID })
-	return nil
 }
 
 func drop[T any](m map[int]*T, ids []int) {

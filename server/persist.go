@@ -1,13 +1,13 @@
 package server
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -86,32 +86,15 @@ func (s *Server) OpenState(path string) (loaded bool, err error) {
 		return false, fmt.Errorf("lock state file %s: %w", path, err)
 	}
 
-	l, snapSize, found, err := readStateFile(path)
+	ld, err := loadState(path)
 	if err != nil {
 		return false, fmt.Errorf("state file %s: %w", path, err)
 	}
-	jpath := path + ".journal"
-	applied := 0
-	end, last, err := journal.Read(jpath, func(seq uint64, payload []byte) error {
-		if seq <= l.journal {
-			return nil // already in the snapshot
-		}
-		if applied == 0 && seq != l.journal+1 {
-			return fmt.Errorf("journal %s starts at record %d but the snapshot ends at %d: records are missing", jpath, seq, l.journal)
-		}
-		applied++
-		if err := l.apply(payload); err != nil {
-			return fmt.Errorf("journal %s record %d: %w", jpath, seq, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("state file %s: %w", path, err)
-	}
+	l, jpath := ld.l, path+".journal"
 	if err := s.install(l); err != nil {
 		return false, fmt.Errorf("state file %s: %w", path, err)
 	}
-	j, err := journal.Open(jpath, end, max(last, l.journal))
+	j, err := journal.Open(jpath, ld.end, max(ld.last, l.journal))
 	if err != nil {
 		return false, fmt.Errorf("state file %s: %w", path, err)
 	}
@@ -119,9 +102,110 @@ func (s *Server) OpenState(path string) (loaded bool, err error) {
 	s.st.trackChanges()
 	s.st.recorded = s.st.next
 	s.st.mu.Unlock()
-	s.persist = &persister{path: path, lock: lk, j: j, snapSize: snapSize}
-	s.log.Info("state loaded", "file", path, "snapshot", found, "journal_records", applied)
-	return found || applied > 0, nil
+	s.persist = &persister{path: path, lock: lk, j: j, snapSize: ld.snapSize}
+	s.log.Info("state loaded", "file", path, "snapshot", ld.found, "journal_records", ld.applied)
+	return ld.found || ld.applied > 0, nil
+}
+
+// stateOnDisk is a state as loaded from its files, before its checks.
+type stateOnDisk struct {
+	l        *loaded
+	snapSize int64  // bytes of the snapshot
+	found    bool   // the snapshot exists
+	applied  int    // journal records replayed onto it
+	end      int64  // where the journal's whole records end
+	last     uint64 // the journal's last sequence number
+}
+
+// loadState reads the snapshot at path and replays the journal beside it
+// (path + ".journal"), record by record.
+func loadState(path string) (stateOnDisk, error) {
+	var ld stateOnDisk
+	var err error
+	ld.l, ld.snapSize, ld.found, err = readStateFile(path)
+	if err != nil {
+		return ld, err
+	}
+	l, jpath := ld.l, path+".journal"
+	rp := &replay{l: l, jpath: jpath}
+	ld.end, ld.last, err = journal.Read(jpath, func(seq uint64, payload []byte) error {
+		if seq <= l.journal {
+			return nil // already in the snapshot
+		}
+		if ld.applied == 0 && seq != l.journal+1 {
+			return fmt.Errorf("journal %s starts at record %d but the snapshot ends at %d: records are missing", jpath, seq, l.journal)
+		}
+		ld.applied++
+		return rp.submit(seq, payload)
+	})
+	// A record's error comes before whatever the reading met further on.
+	if rerr := rp.wait(); rerr != nil {
+		err = rerr
+	}
+	return ld, err
+}
+
+// replay decodes journal records on every CPU and applies them in order.
+type replay struct {
+	l        *loaded
+	jpath    string
+	inflight []*recordJob
+	bytes    int // of the payloads in flight
+	err      error
+}
+
+type recordJob struct {
+	seq  uint64
+	size int
+	done chan struct{}
+	cs   *changeSet
+	err  error
+}
+
+// Records in flight: at most replayWindow, and past replayBytes of them
+// the oldest is waited for first.
+var replayWindow = 2 * runtime.GOMAXPROCS(0)
+
+const replayBytes = 64 << 20
+
+func (r *replay) submit(seq uint64, payload []byte) error {
+	for len(r.inflight) > 0 && (len(r.inflight) >= replayWindow || r.bytes+len(payload) > replayBytes) {
+		r.finishOldest()
+	}
+	if r.err != nil {
+		return r.err
+	}
+	j := &recordJob{seq: seq, size: len(payload), done: make(chan struct{})}
+	r.inflight = append(r.inflight, j)
+	r.bytes += j.size
+	go func() {
+		defer close(j.done)
+		j.cs, j.err = decodeChangeSet(payload)
+	}()
+	return nil
+}
+
+func (r *replay) finishOldest() {
+	j := r.inflight[0]
+	r.inflight = r.inflight[1:]
+	r.bytes -= j.size
+	<-j.done
+	if r.err != nil {
+		return
+	}
+	if j.err != nil {
+		r.err = fmt.Errorf("journal %s record %d: %w", r.jpath, j.seq, j.err)
+		return
+	}
+	r.l.applySet(j.cs)
+}
+
+// wait applies every record in flight and returns the first error.
+func (r *replay) wait() error {
+	for len(r.inflight) > 0 {
+		r.finishOldest()
+	}
+	return r.err
 }
 
 // readStateFile reads the snapshot at path; a missing file is an empty
@@ -139,7 +223,7 @@ func readStateFile(path string) (*loaded, int64, bool, error) {
 	if err != nil {
 		return nil, 0, false, err
 	}
-	l, err := readState(bufio.NewReaderSize(f, 1<<20))
+	l, err := readState(f)
 	if err != nil {
 		return nil, 0, false, err
 	}

@@ -226,83 +226,110 @@ var (
 	stateKeysV3 = []string{"file_uploads", "labels", "label_links", "storages", "exports"}
 )
 
-// readState decodes a state file object by object (a big file is never
-// held whole in memory). Every key of stateKeys must be present; unknown
-// keys, in the file or in an object, are errors.
+// readState decodes a state file list item by list item, in parallel
+// batches (stateread.go); a big file is never held whole in memory. Every
+// key of stateKeys must be present; unknown keys, in the file or in an
+// object, are errors.
 func readState(r io.Reader) (*loaded, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
+	s := newJSONStream(r)
 	notState := func(err error) error {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			err = errors.New("it ends too early (a half-written file?)")
 		}
 		return fmt.Errorf("not a labelhook state file: %w", err)
 	}
-	tok, err := dec.Token()
+	c, err := s.peek()
 	if errors.Is(err, io.EOF) {
 		return nil, errors.New("the state is empty")
 	}
 	if err != nil {
 		return nil, notState(err)
 	}
-	if tok != json.Delim('{') {
-		return nil, notState(fmt.Errorf("want a JSON object, got %v", tok))
+	if c != '{' {
+		return nil, notState(fmt.Errorf("want a JSON object, got %q", c))
 	}
+	s.pos++
 	l := newLoaded()
 	seen := map[string]bool{}
 	version := 0
-	for dec.More() {
-		tok, err := dec.Token()
+	for first := true; ; first = false {
+		c, err := s.peek()
+		if err != nil {
+			return nil, notState(errEnd)
+		}
+		if c == '}' {
+			s.pos++
+			break
+		}
+		if !first {
+			if err := s.expect(',', "after object key:value pair"); err != nil {
+				return nil, notState(err)
+			}
+		}
+		var key string
+		raw, err := s.value()
+		if err == nil {
+			err = json.Unmarshal(raw, &key)
+		}
+		if err == nil {
+			err = s.expect(':', "after object key")
+		}
 		if err != nil {
 			return nil, notState(err)
 		}
-		key, _ := tok.(string)
 		if seen[key] {
 			return nil, fmt.Errorf("key %q appears twice", key)
 		}
 		seen[key] = true
+		value := func(v any) error {
+			raw, err := s.value()
+			if err != nil {
+				return err
+			}
+			return decodeStrict(raw, v)
+		}
 		switch key {
 		case "format":
 			var f string
-			if err := dec.Decode(&f); err != nil {
+			if err := value(&f); err != nil {
 				return nil, notState(err)
 			}
 			if f != stateFormat {
 				return nil, fmt.Errorf("not a labelhook state file: format is %q, want %q", f, stateFormat)
 			}
 		case "version":
-			if err := dec.Decode(&version); err != nil {
+			if err := value(&version); err != nil {
 				return nil, notState(err)
 			}
 			if version != stateVersion && migrate[version] == nil {
 				return nil, fmt.Errorf("state format version %d is not supported (this labelhook reads versions 1 to %d)", version, stateVersion)
 			}
 		case "journal":
-			err = dec.Decode(&l.journal)
+			err = value(&l.journal)
 		case "next":
-			err = dec.Decode(&l.next)
+			err = value(&l.next)
 		case "projects":
-			err = readKind(dec, "project", l.projects, func(p *project) int { return p.ID })
+			err = readKind(s, "project", l.projects, func(p *project) int { return p.ID })
 		case "tasks":
-			err = readKind(dec, "task", l.tasks, func(t *task) int { return t.ID })
+			err = readKind(s, "task", l.tasks, func(t *task) int { return t.ID })
 		case "annotations":
-			err = readKind(dec, "annotation", l.annotations, func(a *annotation) int { return a.ID })
+			err = readKind(s, "annotation", l.annotations, func(a *annotation) int { return a.ID })
 		case "predictions":
-			err = readKind(dec, "prediction", l.predictions, func(p *prediction) int { return p.ID })
+			err = readKind(s, "prediction", l.predictions, func(p *prediction) int { return p.ID })
 		case "webhooks":
-			err = readKind(dec, "webhook", l.webhooks, func(w *webhook) int { return w.ID })
+			err = readKind(s, "webhook", l.webhooks, func(w *webhook) int { return w.ID })
 		case "views":
-			err = readKind(dec, "view", l.views, func(v *view) int { return v.ID })
+			err = readKind(s, "view", l.views, func(v *view) int { return v.ID })
 		case "file_uploads":
-			err = readKind(dec, "file upload", l.uploads, func(u *fileUpload) int { return u.ID })
+			err = readKind(s, "file upload", l.uploads, func(u *fileUpload) int { return u.ID })
 		case "labels":
-			err = readKind(dec, "label", l.labels, func(x *label) int { return x.ID })
+			err = readKind(s, "label", l.labels, func(x *label) int { return x.ID })
 		case "label_links":
-			err = readKind(dec, "label link", l.links, func(x *labelLink) int { return x.ID })
+			err = readKind(s, "label link", l.links, func(x *labelLink) int { return x.ID })
 		case "storages":
-			err = readKind(dec, "storage", l.storages, func(x *storage) int { return x.ID })
+			err = readKind(s, "storage", l.storages, func(x *storage) int { return x.ID })
 		case "exports":
-			err = readKind(dec, "export", l.exports, func(x *exportSnapshot) int { return x.ID })
+			err = readKind(s, "export", l.exports, func(x *exportSnapshot) int { return x.ID })
 		default:
 			return nil, notState(fmt.Errorf("json: unknown field %q", key))
 		}
@@ -314,10 +341,10 @@ func readState(r io.Reader) (*loaded, error) {
 			return nil, notState(fmt.Errorf("%s: %w", key, err))
 		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return nil, notState(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if _, err := s.peek(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, notState(err)
+		}
 		return nil, errors.New("not a labelhook state file: data after the end of the JSON object")
 	}
 	if !seen["format"] || !seen["version"] {
@@ -348,32 +375,19 @@ type duplicateError struct {
 
 func (e duplicateError) Error() string { return fmt.Sprintf("%s %d appears twice", e.kind, e.id) }
 
-// readKind decodes a JSON list (or null: version 1 wrote empty lists so)
-// of one kind into m, one object at a time.
-func readKind[T any](dec *json.Decoder, kind string, m map[int]*T, id func(*T) int) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok == nil {
+// readKind reads a list (or null) of one kind into m; an id that appears
+// twice is an error.
+func readKind[T any](s *jsonStream, kind string, m map[int]*T, id func(*T) int) error {
+	return readEntityList(s, func(vs []*T) error {
+		for _, v := range vs {
+			n := id(v)
+			if m[n] != nil {
+				return duplicateError{kind, n}
+			}
+			m[n] = v
+		}
 		return nil
-	}
-	if tok != json.Delim('[') {
-		return fmt.Errorf("want a list, got %v", tok)
-	}
-	for dec.More() {
-		v := new(T)
-		if err := dec.Decode(v); err != nil {
-			return err
-		}
-		n := id(v)
-		if m[n] != nil {
-			return duplicateError{kind, n}
-		}
-		m[n] = v
-	}
-	_, err = dec.Token()
-	return err
+	})
 }
 
 // build checks every invariant of l and returns it as a store (without

@@ -301,3 +301,125 @@ func TestVersion2StateLoads(t *testing.T) {
 		t.Errorf("labels after a version 2 load: %v", got)
 	}
 }
+
+// FuzzReadStateMatchesDecoder: the parallel state reader (stateread.go)
+// accepts exactly the files one json.Decoder reading front to back
+// accepts, and loads the same objects from them.
+func FuzzReadStateMatchesDecoder(f *testing.F) {
+	// Batches of a few items, so that small files go through many.
+	old := batchBytes
+	batchBytes = 200
+	f.Cleanup(func() { batchBytes = old })
+	for _, seed := range stateSeeds() {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, gotErr := readState(bytes.NewReader(data))
+		want, wantErr := readStateDecoder(bytes.NewReader(data))
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("readState: %v; the decoder: %v\n%q", gotErr, wantErr, data)
+		}
+		if gotErr != nil {
+			return
+		}
+		if a, b := loadedJSON(t, got), loadedJSON(t, want); a != b {
+			t.Fatalf("readState loaded\n%s\nthe decoder\n%s", a, b)
+		}
+	})
+}
+
+// loadedJSON writes a loaded state as a state file.
+func loadedJSON(t *testing.T, l *loaded) string {
+	st := &store{next: l.next, projects: l.projects, tasks: l.tasks, annotations: l.annotations,
+		predictions: l.predictions, webhooks: l.webhooks, views: l.views}
+	var b bytes.Buffer
+	if err := st.writeState(&b, l.journal); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// stateSeeds are state files, good and damaged.
+func stateSeeds() [][]byte {
+	snap := []byte(`{"format":"labelhook-state","version":1,"next":{"project":1,"task":2},"projects":[{"id":1,"title":"t","description":null,"label_config":"<View></View>","next_inner_id":3,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","pinned_at":null}],` +
+		`"tasks":[{"id":1,"project":1,"data":{"a":1},"inner_id":1,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}, null ,{"id":2,"project":1,"data":{"a":"x]}"},"inner_id":2,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}],"annotations":null,"predictions":[],"webhooks":null,"views":null}`)
+	var big bytes.Buffer
+	big.WriteString(`{"format":"labelhook-state","version":2,"journal":0,"next":{"project":1,"task":30},"projects":[{"id":1,"title":"t","description":null,"label_config":"<View></View>","next_inner_id":31,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z","pinned_at":null}],"tasks":[`)
+	for i := 1; i <= 30; i++ {
+		if i > 1 {
+			big.WriteString(",\n ")
+		}
+		fmt.Fprintf(&big, `{"id":%d,"project":1,"data":{"text":"%s \" ] } [ {"},"inner_id":%d,"created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}`, i, strings.Repeat("word ", 3), i)
+	}
+	big.WriteString(`],"annotations":[],"predictions":[],"webhooks":[],"views":[]}`)
+	seeds := [][]byte{snap, big.Bytes(), bytes.Replace(big.Bytes(), []byte(`"id":29,`), []byte(`"id":2,`), 1), bytes.Replace(big.Bytes(), []byte(`"inner_id":15`), []byte(`"inner_id":15,"surprise":1`), 1), []byte(`{}`), []byte(`[]`), []byte(""), []byte(` { "format" : "labelhook-state" , "version" : 2 } `)}
+	for _, cut := range []int{1, 10, len(snap) / 2, len(snap) - 1} {
+		seeds = append(seeds, snap[:cut])
+	}
+	seeds = append(seeds, append(append([]byte{}, snap...), `{}`...), bytes.Replace(snap, []byte(`"inner_id":2`), []byte(`"inner_id":2,"x":1`), 1),
+		bytes.Replace(snap, []byte(`null ,`), []byte(`,`), 1), bytes.Replace(snap, []byte(`}],"annotations"`), []byte(`},],"annotations"`), 1))
+	return seeds
+}
+
+// FuzzChangeSetMatchesDecoder: a big journal record, read list by list in
+// parallel batches, gives what decoding it whole gives, or fails as that
+// does.
+func FuzzChangeSetMatchesDecoder(f *testing.F) {
+	old := batchBytes
+	batchBytes = 200
+	f.Cleanup(func() { batchBytes = old })
+	f.Add([]byte(`{"next":{"task":3},"tasks":[{"id":1,"project":1,"data":{"a":"]"},"inner_id":1},null,{"id":3,"project":1,"data":{}}],"deleted":{"tasks":[2]}}`))
+	f.Add([]byte(`{"reset":true,"next":{},"projects":[{"id":1,"title":"x"}],"Tasks":[],"next":{"view":2}}`))
+	f.Add([]byte(`{"annotations":[{"id":1,"task":1,"result":[{"value":{"choices":["A"]}}]}],"surprise":1}`))
+	f.Add([]byte(`{"webhooks":[{"id":1,"url":"http://x","headers":[["A","b"]]}]} x`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		var want changeSet
+		wantErr := decodeStrict(payload, &want)
+		var got changeSet
+		gotErr := readChangeSet(newJSONStream(bytes.NewReader(payload)), &got)
+		if (gotErr == nil) != (wantErr == nil) {
+			t.Fatalf("read in batches: %v; decoded whole: %v\n%q", gotErr, wantErr, payload)
+		}
+		if gotErr != nil {
+			return
+		}
+		// A null in a list is a zero object when read in batches (which
+		// the checks then refuse for its id 0); decoded whole it was a nil
+		// that replaying the record dereferenced.
+		zeroNils(want.Projects)
+		zeroNils(want.Tasks)
+		zeroNils(want.Annotations)
+		zeroNils(want.Predictions)
+		zeroNils(want.Webhooks)
+		zeroNils(want.Views)
+		a, _ := json.Marshal(got)
+		b, _ := json.Marshal(want)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("read in batches\n%s\ndecoded whole\n%s", a, b)
+		}
+	})
+}
+
+func zeroNils[T any](vs []*T) {
+	for i, v := range vs {
+		if v == nil {
+			vs[i] = new(T)
+		}
+	}
+}
+
+// FuzzCountItems: on valid JSON, countItems counts what decoding the list
+// counts (resultCount, which annotations made through the API use).
+func FuzzCountItems(f *testing.F) {
+	for _, s := range []string{`[]`, ` [ ] `, `[1,"a,]",{"b":[1,2]},[[]],null,true,-1.5e3]`, `[{"value":{"choices":["x"]}}]`, `{"a":1}`, `"[1]"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			return
+		}
+		if got, want := countItems(raw), resultCount(raw); got != want {
+			t.Errorf("countItems(%s) = %d, want %d", raw, got, want)
+		}
+	})
+}

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/labelhook/labelhook/schemas"
@@ -28,8 +31,12 @@ func (l *loaded) check() error {
 			return fmt.Errorf("project %d: %w", id, err)
 		}
 	}
-	inner := map[[2]int]int{} // project, inner_id -> task
-	for _, id := range idsOf(l.tasks) {
+	// Tasks, annotations and predictions are many and each is checked on
+	// its own: on every CPU, the first problem in id order reported, as a
+	// check going through them one by one would.
+	tasks := idsOf(l.tasks)
+	bad, err := firstFailure(len(tasks), func(i int) error {
+		id := tasks[i]
 		if err := checkID("task", id, l.next.Task); err != nil {
 			return err
 		}
@@ -37,28 +44,50 @@ func (l *loaded) check() error {
 		if err := checkTask(t, l.projects[t.ProjectID]); err != nil {
 			return fmt.Errorf("task %d: %w", id, err)
 		}
+		return nil
+	})
+	// Up to the first bad task, a duplicate inner_id comes first.
+	inner := make(map[[2]int]int, len(tasks)) // project, inner_id -> task
+	good := len(tasks)
+	if bad >= 0 {
+		good = bad
+	}
+	for _, id := range tasks[:good] {
+		t := l.tasks[id]
 		k := [2]int{t.ProjectID, t.InnerID}
 		if other, dup := inner[k]; dup {
 			return fmt.Errorf("task %d: inner_id %d is also task %d's (project %d)", id, t.InnerID, other, t.ProjectID)
 		}
 		inner[k] = id
 	}
-	for _, id := range idsOf(l.annotations) {
+	if err != nil {
+		return err
+	}
+	anns := idsOf(l.annotations)
+	if _, err := firstFailure(len(anns), func(i int) error {
+		id := anns[i]
 		if err := checkID("annotation", id, l.next.Annotation); err != nil {
 			return err
 		}
-		a := l.annotations[id]
-		if err := checkAnnotation(a, l.tasks); err != nil {
+		if err := checkAnnotation(l.annotations[id], l.tasks); err != nil {
 			return fmt.Errorf("annotation %d: %w", id, err)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	for _, id := range idsOf(l.predictions) {
+	preds := idsOf(l.predictions)
+	if _, err := firstFailure(len(preds), func(i int) error {
+		id := preds[i]
 		if err := checkID("prediction", id, l.next.Prediction); err != nil {
 			return err
 		}
 		if err := checkPrediction(l.predictions[id], l.tasks); err != nil {
 			return fmt.Errorf("prediction %d: %w", id, err)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	for _, id := range idsOf(l.webhooks) {
 		if err := checkID("webhook", id, l.next.Webhook); err != nil {
@@ -176,7 +205,7 @@ func checkAnnotation(a *annotation, tasks map[int]*task) error {
 	if a.LeadTime != nil && (math.IsNaN(*a.LeadTime) || math.IsInf(*a.LeadTime, 0)) {
 		return fmt.Errorf("lead_time is not a number")
 	}
-	a.resultN = resultCount(a.Result)
+	a.resultN = countItems(a.Result) // valid, as rawOr checked
 	return checkStamps(a.CreatedAt, a.UpdatedAt)
 }
 
@@ -297,4 +326,59 @@ func rawOr(raw json.RawMessage, def string, kind byte) (json.RawMessage, error) 
 		return nil, fmt.Errorf("want %s, got %.40s", want, raw)
 	}
 	return raw, nil
+}
+
+// firstFailure runs check(i) for every i in [0, n), spread over the CPUs
+// in contiguous spans, and returns the smallest i whose check fails with
+// its error, or -1 and nil. check must be safe to run concurrently for
+// different i.
+func firstFailure(n int, check func(i int) error) (int, error) {
+	workers := min(runtime.GOMAXPROCS(0), max(n/1024, 1))
+	bad := make([]int, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		bad[w] = -1
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				if err := check(i); err != nil {
+					bad[w], errs[w] = i, err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for w := range workers {
+		if bad[w] >= 0 {
+			return bad[w], errs[w]
+		}
+	}
+	return -1, nil
+}
+
+// countItems is the number of items of a valid JSON list.
+func countItems(raw []byte) int {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) < 2 || raw[0] != '[' {
+		return 0
+	}
+	n := 0
+	for i := 1; i < len(raw); {
+		switch raw[i] {
+		case ' ', '\t', '\n', '\r', ',':
+			i++
+			continue
+		case ']':
+			return n
+		}
+		end, err := scanValue(raw, i, true)
+		if err != nil || end < 0 {
+			return 0
+		}
+		n++
+		i = end
+	}
+	return n
 }

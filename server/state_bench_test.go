@@ -1,0 +1,118 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkLoadState: what `serve --state` does before it listens, on a
+// state of 100 000 tasks with one annotation each (labelhook bench P7
+// times the whole restart): read the snapshot, replay the journal, check
+// every invariant and install the result. Half the tasks are in the
+// snapshot, half in the journal, as after a crash.
+func BenchmarkLoadState(b *testing.B) {
+	path := crashedState(b, 100000)
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		ld, err := loadState(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := mustNew(b, Config{Token: testToken})
+		if err := s.install(ld.l); err != nil {
+			b.Fatal(err)
+		}
+		_ = s.Close(context.Background())
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	fi, _ := os.Stat(path)
+	ji, _ := os.Stat(path + ".journal")
+	b.ReportMetric(float64(fi.Size()+ji.Size())/(1<<20), "MiB")
+}
+
+// crashedState makes a state of n annotated tasks in a temporary
+// directory and returns its path: the first half imported and folded into
+// the snapshot by a clean close, the second half left in the journal.
+func crashedState(b *testing.B, n int) string {
+	b.Helper()
+	verifyCounts, verifyJournal = false, false
+	old := compactJournalAt
+	compactJournalAt = 1 << 40 // no compaction while the copy is taken
+	b.Cleanup(func() { verifyCounts, verifyJournal, compactJournalAt = true, true, old })
+	dir := b.TempDir()
+	path := filepath.Join(dir, "state.json")
+	var pid int
+	for half := range 2 {
+		s := mustNew(b, Config{Token: testToken})
+		if _, err := s.OpenState(path); err != nil {
+			b.Fatal(err)
+		}
+		if half == 0 {
+			var p struct {
+				ID int `json:"id"`
+			}
+			benchCall(b, s, "POST", "/api/projects", fmt.Sprintf(`{"title":"Bench","label_config":%q}`, benchConfig), &p)
+			pid = p.ID
+		}
+		for done := 0; done < n/2; done += 10000 {
+			benchCall(b, s, "POST", fmt.Sprintf("/api/projects/%d/import", pid), annotatedRows(done+half*n/2, min(10000, n/2-done)), nil)
+		}
+		if half == 0 {
+			if err := s.Close(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			continue
+		}
+		// A crash: the files as they are, every answered import in them.
+		crash := filepath.Join(b.TempDir(), "state.json")
+		for _, suffix := range []string{"", ".journal"} {
+			copyFile(b, path+suffix, crash+suffix)
+		}
+		path = crash
+		_ = s.Close(context.Background())
+	}
+	return path
+}
+
+// annotatedRows is an import body of n tasks from number first on, each
+// with one annotation.
+func annotatedRows(first, n int) string {
+	var body strings.Builder
+	body.WriteByte('[')
+	for i := first; i < first+n; i++ {
+		if i > first {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"data": {"text": "Review %d: the delivery was late, the box was dented and support took three days to answer, but the product itself works as described."}, `+
+			`"annotations": [{"result": [{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["%s"]}}], "lead_time": %d.5}]}`,
+			i, []string{"Positive", "Negative"}[i%2], i%60)
+	}
+	body.WriteByte(']')
+	return body.String()
+}
+
+func copyFile(b *testing.B, from, to string) {
+	b.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		b.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		b.Fatal(err)
+	}
+}

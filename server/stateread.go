@@ -1,0 +1,371 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+)
+
+// Reading a big state fast (`serve --state` must answer within a second of
+// starting on 100 000 tasks and 100 000 annotations): the state file and
+// a big journal record are JSON objects whose lists hold the stored
+// objects. A jsonStream splits such a list into its items with a cheap
+// scan of nesting and strings, and the items are decoded by
+// encoding/json, with unknown fields refused, in batches on every CPU;
+// the batches are handed on in file order, so what is kept and which
+// error is reported are what one decoder reading the file front to back
+// would keep and report. Memory stays bounded: the file is read a
+// megabyte at a time and a few batches are in flight.
+
+// jsonStream reads JSON tokens and whole values from r. A value it hands
+// out stays valid: more input goes to a new buffer, never over old bytes.
+type jsonStream struct {
+	r   io.Reader
+	buf []byte // buf[pos:] is not read yet
+	pos int
+	eof bool
+	err error // a read error other than EOF
+}
+
+// streamRead is how much input one read asks for.
+const streamRead = 1 << 20
+
+func newJSONStream(r io.Reader) *jsonStream { return &jsonStream{r: r} }
+
+// more reads more input into a new buffer that starts with the unread
+// bytes. It reports whether any came.
+func (s *jsonStream) more() bool {
+	if s.eof || s.err != nil {
+		return false
+	}
+	unread := s.buf[s.pos:]
+	nb := make([]byte, len(unread), max(len(unread)+streamRead, 2*len(unread)))
+	copy(nb, unread)
+	for {
+		n, err := s.r.Read(nb[len(nb):cap(nb)])
+		nb = nb[:len(nb)+n]
+		if err == io.EOF {
+			s.eof = true
+		} else if err != nil {
+			s.err = err
+		}
+		if n > 0 || s.eof || s.err != nil {
+			s.buf, s.pos = nb, 0
+			return n > 0
+		}
+	}
+}
+
+// errEnd is input that stops in the middle of the JSON.
+var errEnd = io.ErrUnexpectedEOF
+
+// fail is the read error, or errEnd.
+func (s *jsonStream) fail() error {
+	if s.err != nil {
+		return s.err
+	}
+	return errEnd
+}
+
+// peek skips whitespace and returns the next byte without reading it;
+// io.EOF when the input ends cleanly there.
+func (s *jsonStream) peek() (byte, error) {
+	for {
+		for s.pos < len(s.buf) {
+			switch c := s.buf[s.pos]; c {
+			case ' ', '\t', '\n', '\r':
+				s.pos++
+			default:
+				return c, nil
+			}
+		}
+		if !s.more() {
+			if s.err != nil {
+				return 0, s.err
+			}
+			return 0, io.EOF
+		}
+	}
+}
+
+// expect reads the byte c (after whitespace).
+func (s *jsonStream) expect(c byte, what string) error {
+	got, err := s.peek()
+	if err == io.EOF {
+		return errEnd
+	}
+	if err != nil {
+		return err
+	}
+	if got != c {
+		return fmt.Errorf("invalid character %q %s", got, what)
+	}
+	s.pos++
+	return nil
+}
+
+// value returns the bytes of the next whole value (after whitespace).
+func (s *jsonStream) value() ([]byte, error) {
+	if _, err := s.peek(); err != nil {
+		if err == io.EOF {
+			return nil, errEnd
+		}
+		return nil, err
+	}
+	for {
+		end, err := scanValue(s.buf, s.pos, s.eof)
+		if err != nil {
+			return nil, err
+		}
+		if end >= 0 {
+			v := s.buf[s.pos:end:end]
+			s.pos = end
+			return v, nil
+		}
+		if !s.more() {
+			return nil, s.fail()
+		}
+	}
+}
+
+// scanValue returns the index just past the JSON value that starts at
+// b[i], or -1 when b ends first (atEOF: b is all there is; a bare number
+// or literal then ends there). It follows strings and nesting only; the
+// decoder checks the rest.
+func scanValue(b []byte, i int, atEOF bool) (int, error) {
+	switch c := b[i]; c {
+	case '"':
+		end := stringEnd(b, i)
+		if end < 0 {
+			return -1, nil
+		}
+		return end + 1, nil
+	case '{', '[':
+		var closers [32]byte
+		stack := closers[:0] // the closers expected, innermost last
+		for j := i; j < len(b); j++ {
+			switch c := b[j]; c {
+			case '"':
+				end := stringEnd(b, j)
+				if end < 0 {
+					return -1, nil
+				}
+				j = end
+			case '{':
+				stack = append(stack, '}')
+			case '[':
+				stack = append(stack, ']')
+			case '}', ']':
+				if len(stack) == 0 || stack[len(stack)-1] != c {
+					return -1, fmt.Errorf("invalid character %q in a JSON value", c)
+				}
+				stack = stack[:len(stack)-1]
+				if len(stack) == 0 {
+					return j + 1, nil
+				}
+			}
+		}
+		return -1, nil
+	case '}', ']', ',', ':':
+		return -1, fmt.Errorf("invalid character %q looking for beginning of value", c)
+	}
+	for j := i; j < len(b); j++ {
+		switch b[j] {
+		case ',', '}', ']', ':', ' ', '\t', '\n', '\r', '"', '{', '[':
+			return j, nil
+		}
+	}
+	if atEOF {
+		return len(b), nil
+	}
+	return -1, nil
+}
+
+// decodeStrict decodes raw into v with unknown fields refused, as the
+// whole-file decoder did, and refuses anything but whitespace after the
+// value.
+func decodeStrict(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if rest := bytes.TrimLeft(raw[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
+		return fmt.Errorf("invalid character %q after a value", rest[0])
+	}
+	return nil
+}
+
+// Batches of list items: about batchBytes each; batchWindow of them are
+// decoded at once. (Variables: the fuzz tests make batches tiny.)
+var (
+	batchBytes  = 256 << 10
+	batchWindow = 2 * runtime.GOMAXPROCS(0)
+)
+
+// readEntityList reads a list of stored objects (or null, which version 1
+// wrote for an empty one) and hands the decoded objects to add, batch by
+// batch in file order. The first error in file order is returned: a
+// batch's decoding error or add's, else the list's own syntax error.
+func readEntityList[T any](s *jsonStream, add func([]*T) error) error {
+	c, err := s.peek()
+	if err == io.EOF {
+		return errEnd
+	}
+	if err != nil {
+		return err
+	}
+	if c == 'n' {
+		raw, err := s.value()
+		if err == nil && string(raw) != "null" {
+			err = fmt.Errorf("want a list, got %.20s", raw)
+		}
+		return err
+	}
+	if c != '[' {
+		return fmt.Errorf("want a list, got %q", c)
+	}
+	s.pos++
+	p := &batches[T]{add: add}
+	var batch bytes.Buffer
+	flush := func() {
+		if batch.Len() > 1 {
+			batch.WriteByte(']')
+			p.submit(batch.Bytes()) // the job's now: the next batch gets a new buffer
+		}
+		batch = bytes.Buffer{}
+	}
+	readErr := func() error {
+		for first := true; ; first = false {
+			c, err := s.peek()
+			if err == io.EOF {
+				return errEnd
+			}
+			if err != nil {
+				return err
+			}
+			if c == ']' {
+				s.pos++
+				return nil
+			}
+			if !first {
+				if c != ',' {
+					return fmt.Errorf("invalid character %q after list element", c)
+				}
+				s.pos++
+			}
+			raw, err := s.value()
+			if err != nil {
+				return err
+			}
+			if batch.Len() == 0 {
+				batch.Grow(batchBytes + len(raw) + 2)
+				batch.WriteByte('[')
+			} else {
+				batch.WriteByte(',')
+			}
+			batch.Write(raw)
+			if batch.Len() >= batchBytes {
+				flush()
+				if p.failed() {
+					return nil // the batch's error comes first
+				}
+			}
+		}
+	}()
+	if readErr == nil {
+		flush()
+	}
+	if err := p.wait(); err != nil {
+		return err
+	}
+	return readErr
+}
+
+// decodeItems decodes a JSON list of objects one item at a time through
+// one decoder, so its buffer holds an item, not the list; a null item is
+// a zero object, as decoding it into new(T) gives.
+func decodeItems[T any](list []byte) ([]*T, error) {
+	dec := json.NewDecoder(bytes.NewReader(list))
+	dec.DisallowUnknownFields()
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	var out []*T
+	for dec.More() {
+		v := new(T)
+		if err := dec.Decode(v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	if dec.InputOffset() != int64(len(list)) {
+		return nil, fmt.Errorf("invalid character after a list")
+	}
+	return out, nil
+}
+
+// batches decodes batches of list items concurrently and hands them to
+// add in the order they were submitted.
+type batches[T any] struct {
+	add      func([]*T) error
+	inflight []*batchJob[T]
+	err      error
+}
+
+type batchJob[T any] struct {
+	done chan struct{}
+	out  []*T
+	err  error
+}
+
+func (p *batches[T]) submit(list []byte) {
+	if len(p.inflight) >= batchWindow {
+		p.finishOldest()
+	}
+	j := &batchJob[T]{done: make(chan struct{})}
+	p.inflight = append(p.inflight, j)
+	go func() {
+		defer close(j.done)
+		j.out, j.err = decodeItems[T](list)
+	}()
+}
+
+func (p *batches[T]) finishOldest() {
+	j := p.inflight[0]
+	p.inflight = p.inflight[1:]
+	<-j.done
+	if p.err == nil {
+		if j.err != nil {
+			p.err = j.err
+		} else {
+			p.err = p.add(j.out)
+		}
+	}
+}
+
+func (p *batches[T]) failed() bool {
+	for len(p.inflight) > 0 {
+		select {
+		case <-p.inflight[0].done:
+			p.finishOldest()
+			continue
+		default:
+		}
+		break
+	}
+	return p.err != nil
+}
+
+// wait finishes every batch and returns the first error.
+func (p *batches[T]) wait() error {
+	for len(p.inflight) > 0 {
+		p.finishOldest()
+	}
+	return p.err
+}
