@@ -26,7 +26,7 @@ type jsonAppender interface {
 	appendJSON(b []byte) []byte
 }
 
-func (ft *fullTask) appendJSON(b []byte) []byte {
+func (ft fullTask) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, int64(ft.ID), 10)
 	b = append(b, `,"project":`...)
@@ -117,7 +117,7 @@ func (ft *fullTask) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (a *annotationObject) appendJSON(b []byte) []byte {
+func (a annotationObject) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, int64(a.ID), 10)
 	b = append(b, `,"result":`...)
@@ -161,7 +161,7 @@ func (a *annotationObject) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (p *predictionObject) appendJSON(b []byte) []byte {
+func (p predictionObject) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, int64(p.ID), 10)
 	b = append(b, `,"result":`...)
@@ -193,7 +193,7 @@ func (p *predictionObject) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (et *snapshotTask) appendJSON(b []byte) []byte {
+func (et snapshotTask) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, int64(et.ID), 10)
 	b = append(b, `,"annotations":`...)
@@ -248,7 +248,7 @@ func (et *snapshotTask) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (ea *exportAnnotation) appendJSON(b []byte) []byte {
+func (ea exportAnnotation) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, int64(ea.ID), 10)
 	b = append(b, `,"completed_by":`...)

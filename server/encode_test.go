@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 )
 
 // encodingJSON is the reference: what encoding/json writes for v with
-// HTML escaping off (stream.go's encoder, marshal).
+// HTML escaping off (stream.go's encoder; marshal for views without
+// appendJSON). encoding/json never calls appendJSON.
 func encodingJSON(t testing.TB, v any) string {
 	t.Helper()
 	var buf bytes.Buffer
@@ -200,4 +202,27 @@ func FuzzPickKeys(f *testing.F) {
 			t.Errorf("pickKeys(%s, %q)\n got %s\nwant %s", raw, include, got, want)
 		}
 	})
+}
+
+// TestShapeKeysArePlain: shape.writeTo writes keys between quotes as they
+// are, which is their JSON only for plain ASCII.
+func TestShapeKeysArePlain(t *testing.T) {
+	var keys []string
+	for _, f := range projectHook {
+		keys = append(keys, f.key)
+	}
+	for _, f := range taskHook {
+		keys = append(keys, f.key)
+	}
+	for _, f := range annotationHook {
+		keys = append(keys, f.key)
+	}
+	for _, f := range projectREST {
+		keys = append(keys, f.key)
+	}
+	for _, k := range keys {
+		if want := strconv.Quote(k); `"`+k+`"` != want || encodingJSON(t, k) != want {
+			t.Errorf("shape key %q is not plain ASCII: JSON %s", k, encodingJSON(t, k))
+		}
+	}
 }

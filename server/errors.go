@@ -180,4 +180,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // marshal encodes v as compact JSON without HTML escaping.
-func marshal(v any) ([]byte, error) { return jsontext.Marshal(v) }
+func marshal(v any) ([]byte, error) {
+	if a, ok := v.(jsonAppender); ok {
+		return a.appendJSON(nil), nil // the same bytes, written by hand (encode.go)
+	}
+	return jsontext.Marshal(v)
+}

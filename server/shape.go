@@ -39,8 +39,9 @@ func (v shape[C]) writeTo(w *jsonw, c C, p *Profile) {
 			w.b = append(w.b, ',')
 		}
 		first = false
-		w.b = strconv.AppendQuote(w.b, f.key) // keys are plain ASCII
-		w.b = append(w.b, ':')
+		w.b = append(w.b, '"') // keys are plain ASCII (TestShapeKeysArePlain)
+		w.b = append(w.b, f.key...)
+		w.b = append(w.b, '"', ':')
 		f.write(w, c)
 	}
 	w.b = append(w.b, '}')
@@ -71,11 +72,7 @@ func (w *jsonw) str(s string)  { w.b = appendJSONString(w.b, s) }
 func (w *jsonw) float(f float64) {
 	w.b = pyjson.AppendFloat(w.b, f)
 }
-func (w *jsonw) stamp(t time.Time) {
-	w.b = append(w.b, '"')
-	w.b = t.UTC().AppendFormat(w.b, stampLayout)
-	w.b = append(w.b, '"')
-}
+func (w *jsonw) stamp(t time.Time) { w.b = appendStamp(w.b, stamp(t)) }
 
 // raw writes stored JSON as it is, or def when there is none.
 func (w *jsonw) raw(r json.RawMessage, def string) {

@@ -14,6 +14,7 @@
 package pyjson
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -70,8 +71,8 @@ func (w *writer) value() error {
 	case c == '-' || (c >= '0' && c <= '9'):
 		return w.number()
 	default:
-		for _, lit := range []string{"true", "false", "null"} {
-			if strings.HasPrefix(string(w.src[w.i:min(w.i+5, len(w.src))]), lit) {
+		for _, lit := range literals {
+			if bytes.HasPrefix(w.src[w.i:], lit) {
 				w.dst = append(w.dst, lit...)
 				w.i += len(lit)
 				return nil
@@ -80,6 +81,8 @@ func (w *writer) value() error {
 		return fmt.Errorf("pyjson: unexpected %q at byte %d", c, w.i)
 	}
 }
+
+var literals = [][]byte{[]byte("true"), []byte("false"), []byte("null")}
 
 // container writes an object (keyed) or a list up to its closing byte.
 func (w *writer) container(end byte, keyed bool) error {
@@ -135,6 +138,16 @@ func (w *writer) str() error {
 	for {
 		if w.i >= len(w.src) {
 			return errEnd
+		}
+		// A run of printable ASCII that needs no escape is copied whole.
+		run := w.i
+		for run < len(w.src) && w.src[run] >= 0x20 && w.src[run] <= 0x7e && w.src[run] != '"' && w.src[run] != '\\' {
+			run++
+		}
+		if run > w.i {
+			w.dst = append(w.dst, w.src[w.i:run]...)
+			w.i = run
+			continue
 		}
 		c := w.src[w.i]
 		switch {
@@ -203,7 +216,8 @@ func (w *writer) unit(u uint16) {
 	case u >= 0x20 && u <= 0x7e:
 		w.dst = append(w.dst, byte(u))
 	default:
-		w.dst = fmt.Appendf(w.dst, `\u%04x`, u)
+		const hex = "0123456789abcdef"
+		w.dst = append(w.dst, '\\', 'u', hex[u>>12], hex[u>>8&0xF], hex[u>>4&0xF], hex[u&0xF])
 	}
 }
 
@@ -221,14 +235,15 @@ func (w *writer) number() error {
 		}
 		w.i++
 	}
-	tok := string(w.src[start:w.i])
 	if !isFloat {
-		if tok == "-0" {
-			tok = "0" // Python's int has no negative zero
+		tok := w.src[start:w.i]
+		if string(tok) == "-0" {
+			tok = tok[1:] // Python's int has no negative zero
 		}
 		w.dst = append(w.dst, tok...)
 		return nil
 	}
+	tok := string(w.src[start:w.i])
 	f, err := strconv.ParseFloat(tok, 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return fmt.Errorf("pyjson: bad number %q", tok)
@@ -249,6 +264,22 @@ func AppendFloat(dst []byte, f float64) []byte {
 	case math.IsNaN(f):
 		return append(dst, "NaN"...)
 	}
+	// Where repr uses fixed notation, Go's shortest fixed digits are the
+	// same; only ".0" may be missing.
+	if a := math.Abs(f); a >= 1e-4 && a < 1e16 {
+		start := len(dst)
+		dst = strconv.AppendFloat(dst, f, 'f', -1, 64)
+		if bytes.IndexByte(dst[start:], '.') < 0 {
+			dst = append(dst, ".0"...)
+		}
+		return dst
+	}
+	return appendFloatRepr(dst, f)
+}
+
+// appendFloatRepr builds repr from the shortest digits and the exponent,
+// for any finite f.
+func appendFloatRepr(dst []byte, f float64) []byte {
 	e := strconv.FormatFloat(f, 'e', -1, 64) // -d.ddde±dd
 	mant, expStr, _ := strings.Cut(e, "e")
 	exp, _ := strconv.Atoi(expStr)

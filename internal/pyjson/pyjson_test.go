@@ -86,3 +86,28 @@ func hasHuge(v any) bool {
 	}
 	return false
 }
+
+func FuzzDumpsMatchesOld(f *testing.F) {
+	for _, s := range []string{`{"a": [1, 2.5, "é\u2028\ud83d\ude00", -0, true, null, false]}`, `"\ud83d"`, `[1e400, -1e-7, 123456789012345678, 0.1, 100.0]`, `{"k":"<tag a=\"b\">\\\/</tag>\t"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		want, wantErr := dumpsOld(nil, in)
+		got, err := Dumps(nil, in)
+		if (err == nil) != (wantErr == nil) || string(got) != string(want) {
+			t.Fatalf("Dumps(%q)\n got %s (%v)\nwant %s (%v)", in, got, err, want, wantErr)
+		}
+	})
+}
+
+func FuzzAppendFloatMatchesRepr(f *testing.F) {
+	for _, v := range []float64{0, -0.0, 1, 0.1, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998, 123.456, -2.5e-3, 1e300} {
+		f.Add(math.Float64bits(v))
+	}
+	f.Fuzz(func(t *testing.T, bits uint64) {
+		v := math.Float64frombits(bits)
+		if got, want := string(AppendFloat(nil, v)), string(appendFloatOld(nil, v)); got != want {
+			t.Errorf("AppendFloat(%v) = %s, want %s", v, got, want)
+		}
+	})
+}
