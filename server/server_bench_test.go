@@ -7,8 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/labelhook/labelhook/schemas"
 )
@@ -198,5 +201,53 @@ func BenchmarkAnnotationPost(b *testing.B) {
 			b.Fatalf("POST: %d", d.code)
 		}
 		i++
+	}
+}
+
+// BenchmarkAnnotationPostParallel: 16 clients POST annotations at once
+// (labelhook bench's durability measurement), in memory and with the
+// state journalled and fsynced before each answer (writes that arrive
+// together share one fsync).
+func BenchmarkAnnotationPostParallel(b *testing.B) {
+	for _, durable := range []bool{false, true} {
+		b.Run(fmt.Sprintf("state=%v", durable), func(b *testing.B) {
+			s, _, ids := benchServer(b, 10000, "")
+			if durable {
+				s2 := mustNew(b, Config{Token: testToken})
+				if _, err := s2.OpenState(filepath.Join(b.TempDir(), "state.json")); err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { _ = s2.Close(context.Background()) })
+				var p struct {
+					ID int `json:"id"`
+				}
+				benchCall(b, s2, "POST", "/api/projects", fmt.Sprintf(`{"title":"Bench","label_config":%q}`, benchConfig), &p)
+				var imp struct {
+					TaskIDs []int `json:"task_ids"`
+				}
+				benchCall(b, s2, "POST", fmt.Sprintf("/api/projects/%d/import?return_task_ids=1", p.ID), string(benchRows(10000)), &imp)
+				s, ids = s2, imp.TaskIDs
+			}
+			body := `{"result":[{"id":"r1","from_name":"sentiment","to_name":"text","type":"choices","value":{"choices":["Positive"]}}],"lead_time":3.5}`
+			var next atomic.Int64
+			cpu := cpuTime()
+			b.SetParallelism(8) // 16 clients on 2 CPUs
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := int(next.Add(1))
+					req := httptest.NewRequest("POST", fmt.Sprintf("/api/tasks/%d/annotations", ids[i%len(ids)]), strings.NewReader(body))
+					req.Header.Set("Authorization", "Token "+testToken)
+					req.Header.Set("Content-Type", "application/json")
+					d := &discard{h: http.Header{}, code: 200}
+					s.ServeHTTP(d, req)
+					if d.code != http.StatusCreated {
+						b.Errorf("POST: %d", d.code)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 )
 
 // The state file is labelhook's own format: one JSON object with every id
@@ -104,7 +105,8 @@ func writeKind[T any](ew *entityWriter, key string, m map[int]*T) {
 }
 
 // entityWriter writes JSON values one by one through a buffer, without
-// HTML escaping, keeping the first error.
+// HTML escaping, keeping the first error. Its buffers are pooled: a
+// journal record is one entityWriter, written once per request.
 type entityWriter struct {
 	w   *bufio.Writer
 	buf bytes.Buffer
@@ -112,10 +114,17 @@ type entityWriter struct {
 	err error
 }
 
-func newEntityWriter(w io.Writer) *entityWriter {
-	ew := &entityWriter{w: bufio.NewWriterSize(w, 64<<10)}
+var entityWriters = sync.Pool{New: func() any {
+	ew := &entityWriter{w: bufio.NewWriterSize(nil, 64<<10)}
 	ew.enc = json.NewEncoder(&ew.buf)
 	ew.enc.SetEscapeHTML(false)
+	return ew
+}}
+
+func newEntityWriter(w io.Writer) *entityWriter {
+	ew := entityWriters.Get().(*entityWriter)
+	ew.w.Reset(w)
+	ew.err = nil
 	return ew
 }
 
@@ -136,11 +145,19 @@ func (ew *entityWriter) value(v any) {
 	_, ew.err = ew.w.Write(bytes.TrimSuffix(ew.buf.Bytes(), []byte("\n")))
 }
 
+// flush writes what is buffered and gives the writer back to the pool;
+// it must not be used after.
 func (ew *entityWriter) flush() error {
-	if ew.err != nil {
-		return ew.err
+	err := ew.err
+	if err == nil {
+		err = ew.w.Flush()
 	}
-	return ew.w.Flush()
+	ew.w.Reset(nil)
+	if ew.buf.Cap() <= 1<<20 {
+		ew.buf.Reset()
+		entityWriters.Put(ew)
+	}
+	return err
 }
 
 // ErrNotEmpty is returned by Restore into a server that already has state.

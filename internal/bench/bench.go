@@ -73,7 +73,7 @@ func NewPlan(quick bool) Plan {
 		RestartTasks: 100000}
 	if quick {
 		p.Quick, p.RateFor, p.WarmUp, p.RateMax = true, 150*time.Millisecond, 100*time.Millisecond, 200000
-		p.ImportSizes, p.Concurrency, p.ReadSizes = []int{10000, 100000}, []int{4, 16}, []int{5000, 50000}
+		p.ImportSizes, p.Concurrency, p.ReadSizes = []int{100000}, []int{16}, []int{50000}
 	}
 	return p
 }
