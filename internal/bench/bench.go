@@ -1,14 +1,19 @@
 // Package bench measures labelhook against baselines run in the same
 // process, on the same machine, in the same run, and reports the ratios
 // (`labelhook bench`): absolute figures drift on shared machines, ratios
-// much less. Every request goes over 127.0.0.1 and every loop is bounded
-// in both time and count.
+// much less. Each ratio is the median of Plan.Rounds rounds that alternate
+// the subject and its baseline (rounds.go), printed with its min–max; a
+// goal is short only when the median misses it. Every request goes over
+// 127.0.0.1 and every loop is bounded in both time and count.
 //
 // One file per measurement: startup.go (exec to the first 200 on /health),
-// endtoend.go (annotation POST → webhook → receiver), import.go (a bulk
-// import: wall time and peak heap), validation.go (the receiver's schema
-// validation), taskread.go (GET /api/tasks/{id}) and durability.go
-// (concurrent writes with and without --state).
+// endtoend.go (annotation POST → webhook → receiver, against a two-hop
+// chain that does no work), import.go (a bulk import: wall time and peak
+// heap), validation.go (the receiver's schema validation), taskread.go
+// (GET /api/tasks/{id}), bigread.go (a big project's export, pages and the
+// SDK's id listing, against the same bytes from buffers), durability.go
+// (concurrent writes with and without --state) and restart.go (serve
+// --state on a crashed state of 100 000 tasks).
 package bench
 
 import (
