@@ -101,7 +101,7 @@ func FuzzDumpsMatchesOld(f *testing.F) {
 }
 
 func FuzzAppendFloatMatchesRepr(f *testing.F) {
-	for _, v := range []float64{0, -0.0, 1, 0.1, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998, 123.456, -2.5e-3, 1e300} {
+	for _, v := range []float64{0, math.Copysign(0, -1), 1, 0.1, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998, 123.456, -2.5e-3, 1e300} {
 		f.Add(math.Float64bits(v))
 	}
 	f.Fuzz(func(t *testing.T, bits uint64) {
