@@ -213,26 +213,13 @@ func (s *Server) install(l *loaded) error {
 // loaded is a state file as read, before its invariants are checked:
 // every object by id, so journal records can replace and delete them.
 type loaded struct {
-	journal     uint64
-	next        counters
-	projects    map[int]*project
-	tasks       map[int]*task
-	annotations map[int]*annotation
-	predictions map[int]*prediction
-	webhooks    map[int]*webhook
-	views       map[int]*view
-	uploads     map[int]*fileUpload
-	labels      map[int]*label
-	links       map[int]*labelLink
-	storages    map[int]*storage
-	exports     map[int]*exportSnapshot
+	journal uint64
+	next    counters
+	tables
 }
 
 func newLoaded() *loaded {
-	return &loaded{projects: map[int]*project{}, tasks: map[int]*task{}, annotations: map[int]*annotation{},
-		predictions: map[int]*prediction{}, webhooks: map[int]*webhook{}, views: map[int]*view{},
-		uploads: map[int]*fileUpload{}, labels: map[int]*label{}, links: map[int]*labelLink{},
-		storages: map[int]*storage{}, exports: map[int]*exportSnapshot{}}
+	return &loaded{tables: newTables()}
 }
 
 // stateKeys are the keys a state file must have (format and version are
@@ -415,9 +402,7 @@ func (l *loaded) build() (*store, error) {
 	}
 	st := newStore()
 	st.next = l.next
-	st.projects, st.tasks, st.annotations = l.projects, l.tasks, l.annotations
-	st.predictions, st.webhooks, st.views = l.predictions, l.webhooks, l.views
-	st.uploads, st.labels, st.links, st.storages, st.exports = l.uploads, l.labels, l.links, l.storages, l.exports
+	st.tables = l.tables
 	for _, t := range st.tasks {
 		p := st.projects[t.ProjectID]
 		p.taskIDs = append(p.taskIDs, t.ID)

@@ -330,8 +330,7 @@ func FuzzReadStateMatchesDecoder(f *testing.F) {
 
 // loadedJSON writes a loaded state as a state file.
 func loadedJSON(t *testing.T, l *loaded) string {
-	st := &store{next: l.next, projects: l.projects, tasks: l.tasks, annotations: l.annotations,
-		predictions: l.predictions, webhooks: l.webhooks, views: l.views}
+	st := &store{next: l.next, tables: l.tables}
 	var b bytes.Buffer
 	if err := st.writeState(&b, l.journal); err != nil {
 		t.Fatal(err)

@@ -18,17 +18,7 @@ type store struct {
 	// gen and are skipped, since ids start over.
 	gen int
 
-	projects    map[int]*project
-	tasks       map[int]*task
-	annotations map[int]*annotation
-	predictions map[int]*prediction
-	webhooks    map[int]*webhook
-	views       map[int]*view
-	uploads     map[int]*fileUpload
-	labels      map[int]*label
-	links       map[int]*labelLink
-	storages    map[int]*storage
-	exports     map[int]*exportSnapshot
+	tables
 
 	// dirty holds the ids of tasks whose share of their project's counts
 	// is out of project.counts (see touch and settle).
@@ -58,20 +48,30 @@ type store struct {
 }
 
 func newStore() *store {
-	return &store{
-		projects:    map[int]*project{},
-		tasks:       map[int]*task{},
-		annotations: map[int]*annotation{},
-		predictions: map[int]*prediction{},
-		webhooks:    map[int]*webhook{},
-		views:       map[int]*view{},
-		uploads:     map[int]*fileUpload{},
-		labels:      map[int]*label{},
-		links:       map[int]*labelLink{},
-		storages:    map[int]*storage{},
-		exports:     map[int]*exportSnapshot{},
-		dirty:       map[int]struct{}{},
-	}
+	return &store{tables: newTables(), dirty: map[int]struct{}{}}
+}
+
+// tables are every stored object by id: the store's, and a state file's
+// as it is read (state.go).
+type tables struct {
+	projects    map[int]*project
+	tasks       map[int]*task
+	annotations map[int]*annotation
+	predictions map[int]*prediction
+	webhooks    map[int]*webhook
+	views       map[int]*view
+	uploads     map[int]*fileUpload
+	labels      map[int]*label
+	links       map[int]*labelLink
+	storages    map[int]*storage
+	exports     map[int]*exportSnapshot
+}
+
+func newTables() tables {
+	return tables{projects: map[int]*project{}, tasks: map[int]*task{}, annotations: map[int]*annotation{},
+		predictions: map[int]*prediction{}, webhooks: map[int]*webhook{}, views: map[int]*view{},
+		uploads: map[int]*fileUpload{}, labels: map[int]*label{}, links: map[int]*labelLink{},
+		storages: map[int]*storage{}, exports: map[int]*exportSnapshot{}}
 }
 
 // The organization and user the mock serves.
