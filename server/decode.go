@@ -125,6 +125,29 @@ func (f form) has(k string) bool { _, ok := f.raw[k]; return ok }
 
 func (f form) isNull(k string) bool { return jsonKind(f.raw[k]) == 'n' }
 
+// pk reads a required PrimaryKeyRelatedField and returns its id when
+// it is one that exists: DRF's errors for a key missing, null, not an
+// integer, or naming no object.
+func (f form) pk(k string, exists func(id int) bool) (int, bool) {
+	switch {
+	case !f.has(k):
+		f.errs.add(k, "This field is required.")
+	case f.isNull(k):
+		f.errs.add(k, "This field may not be null.")
+	default:
+		id, ok := toInt(f.raw[k])
+		switch {
+		case !ok:
+			f.errs.add(k, fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw[k])))
+		case !exists(id):
+			f.errs.add(k, fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
+		default:
+			return id, true
+		}
+	}
+	return 0, false
+}
+
 // str reads a string field. Like DRF's CharField it takes numbers too,
 // trims surrounding whitespace (trim_whitespace is on by default) and
 // refuses NUL characters (ProhibitNullCharactersValidator).

@@ -204,20 +204,8 @@ func (st *store) readLabelInput(raw json.RawMessage) (labelInput, validation) {
 
 // readPK reads a required primary key of a project.
 func (st *store) readPK(f form, k string, dst *int) {
-	switch {
-	case !f.has(k):
-		f.errs.add(k, "This field is required.")
-	case f.isNull(k):
-		f.errs.add(k, "This field may not be null.")
-	default:
-		id, ok := toInt(f.raw[k])
-		if !ok {
-			f.errs.add(k, fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw[k])))
-		} else if st.projects[id] == nil {
-			f.errs.add(k, fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
-		} else {
-			*dst = id
-		}
+	if id, ok := f.pk(k, st.hasProject); ok {
+		*dst = id
 	}
 }
 
@@ -498,20 +486,8 @@ func (st *store) readLinkFields(f form, k *labelLink, partial bool) {
 		st.readPK(f, "project", &k.ProjectID)
 	}
 	if !partial || f.has("label") {
-		switch {
-		case !f.has("label"):
-			f.errs.add("label", "This field is required.")
-		case f.isNull("label"):
-			f.errs.add("label", "This field may not be null.")
-		default:
-			id, ok := toInt(f.raw["label"])
-			if !ok {
-				f.errs.add("label", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw["label"])))
-			} else if st.labels[id] == nil {
-				f.errs.add("label", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
-			} else {
-				k.LabelID = id
-			}
+		if id, ok := f.pk("label", func(id int) bool { return st.labels[id] != nil }); ok {
+			k.LabelID = id
 		}
 	}
 	if !partial || f.has("from_name") {

@@ -291,3 +291,6 @@ func resultCount(result json.RawMessage) int {
 	}
 	return len(items)
 }
+
+// hasProject reports whether a project of that id exists.
+func (st *store) hasProject(id int) bool { return st.projects[id] != nil }

@@ -48,18 +48,8 @@ func (s *Server) readTaskInput(raw json.RawMessage, fixed *project) (taskInput, 
 	}
 	in := taskInput{project: fixed, meta: json.RawMessage("{}")}
 	if fixed == nil {
-		switch {
-		case !f.has("project"):
-			f.errs.add("project", "This field is required.")
-		case f.isNull("project"):
-			f.errs.add("project", "This field may not be null.")
-		default:
-			id, ok := toInt(f.raw["project"])
-			if !ok {
-				f.errs.add("project", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw["project"])))
-			} else if in.project = s.st.projects[id]; in.project == nil {
-				f.errs.add("project", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
-			}
+		if id, ok := f.pk("project", s.st.hasProject); ok {
+			in.project = s.st.projects[id]
 		}
 	}
 	if !f.has("data") {

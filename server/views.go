@@ -91,13 +91,7 @@ func (s *Server) handleViewCreate(w http.ResponseWriter, r *http.Request) error 
 	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
 		st := s.st
 		v := &view{Data: json.RawMessage("{}")}
-		if !f.has("project") {
-			f.errs.add("project", "This field is required.")
-		} else if id, ok := toInt(f.raw["project"]); !ok {
-			f.errs.add("project", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw["project"])))
-		} else if st.projects[id] == nil {
-			f.errs.add("project", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
-		} else {
+		if id, ok := f.pk("project", st.hasProject); ok {
 			v.ProjectID = id
 		}
 		if d := readViewData(f); d != nil {

@@ -333,14 +333,8 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 	}
 	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
 		st := s.st
-		if f.has("project") && !f.isNull("project") {
-			id, ok := toInt(f.raw["project"])
-			switch {
-			case !ok:
-				f.errs.add("project", fmt.Sprintf("Incorrect type. Expected pk value, received %s.", pyTypeName(f.raw["project"])))
-			case st.projects[id] == nil:
-				f.errs.add("project", fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", id))
-			default:
+		if f.has("project") && !f.isNull("project") { // null or none: an organization webhook
+			if id, ok := f.pk("project", st.hasProject); ok {
 				wh.ProjectID = &id
 			}
 		}
