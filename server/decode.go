@@ -57,17 +57,31 @@ func parseJSON(body []byte) (json.RawMessage, error) {
 	return json.RawMessage(trimmed), nil
 }
 
-// readObject reads a body that must be a JSON object, as a form.
-func (s *Server) readObject(w http.ResponseWriter, r *http.Request) (form, error) {
+// readJSON reads a body that must be one JSON value (empty: {}).
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request) (json.RawMessage, error) {
 	body, err := s.readBody(w, r)
 	if err != nil {
-		return form{}, err
+		return nil, err
 	}
-	raw, err := parseJSON(body)
+	return parseJSON(body)
+}
+
+// readObject reads a body that must be a JSON object, as a form.
+func (s *Server) readObject(w http.ResponseWriter, r *http.Request) (form, error) {
+	raw, err := s.readJSON(w, r)
 	if err != nil {
 		return form{}, err
 	}
 	return objectForm(raw)
+}
+
+// listItems splits a valid JSON list into its items.
+func listItems(raw json.RawMessage) ([]json.RawMessage, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, errBadRequest("JSON parse error - " + err.Error())
+	}
+	return items, nil
 }
 
 func objectForm(raw json.RawMessage) (form, error) {

@@ -85,19 +85,15 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 			return errValidation("url", "labelhook does not fetch tasks from URLs; send the tasks as a JSON list.")
 		}
 	}
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	raw, err := parseJSON(body)
+	raw, err := s.readJSON(w, r)
 	if err != nil {
 		return err
 	}
 	var rows []json.RawMessage
 	switch jsonKind(raw) {
 	case '[':
-		if err := json.Unmarshal(raw, &rows); err != nil {
-			return errBadRequest("JSON parse error - " + err.Error())
+		if rows, err = listItems(raw); err != nil {
+			return err
 		}
 	case '{':
 		rows = []json.RawMessage{raw}
@@ -341,18 +337,14 @@ func fieldErrText(err error) string {
 // handleImportPredictions serves POST /api/projects/{id}/import/predictions:
 // [{task, result, score?, model_version?}] -> 201 {"created": n}. No webhook.
 func (s *Server) handleImportPredictions(w http.ResponseWriter, r *http.Request) error {
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	raw, err := parseJSON(body)
+	raw, err := s.readJSON(w, r)
 	if err != nil {
 		return err
 	}
 	rows := []json.RawMessage{raw}
 	if jsonKind(raw) == '[' {
-		if err := json.Unmarshal(raw, &rows); err != nil {
-			return errBadRequest("JSON parse error - " + err.Error())
+		if rows, err = listItems(raw); err != nil {
+			return err
 		}
 	}
 	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {

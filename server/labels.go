@@ -255,20 +255,16 @@ func itemErrors(errs []validation) error {
 // which 1.23.2 fails to send: with any webhook that wants it, the request
 // fails and nothing is created (Profile.LabelLinkCreatedFails).
 func (s *Server) handleLabelCreate(w http.ResponseWriter, r *http.Request) error {
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	raw, err := parseJSON(body)
+	raw, err := s.readJSON(w, r)
 	if err != nil {
 		return err
 	}
 	if jsonKind(raw) != '[' {
 		return errValidation("non_field_errors", fmt.Sprintf("Expected a list of items but got type %q.", pyTypeName(raw)))
 	}
-	var rows []json.RawMessage
-	if err := json.Unmarshal(raw, &rows); err != nil {
-		return errBadRequest("JSON parse error - " + err.Error())
+	rows, err := listItems(raw)
+	if err != nil {
+		return err
 	}
 	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
 		st := s.st

@@ -73,11 +73,7 @@ func (s *Server) handleProjectTaskCreate(w http.ResponseWriter, r *http.Request)
 }
 
 func (s *Server) createTasks(w http.ResponseWriter, r *http.Request, projectID int) error {
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	raw, err := parseJSON(body)
+	raw, err := s.readJSON(w, r)
 	if err != nil {
 		return err
 	}
@@ -90,8 +86,8 @@ func (s *Server) createTasks(w http.ResponseWriter, r *http.Request, projectID i
 		return errBadRequest("POST /api/tasks takes one task object: Label Studio 1.23.2 answers a list with 500 ('list' object has no attribute 'get'); import a list with POST /api/projects/{id}/import")
 	}
 	if isList {
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return errBadRequest("JSON parse error - " + err.Error())
+		if items, err = listItems(raw); err != nil {
+			return err
 		}
 		if len(items) == 0 {
 			return &apiError{Status: http.StatusBadRequest, Detail: "Validation error",
