@@ -60,18 +60,9 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		return s.handleConvertedExport(w, r, typ) // snapshots.go: JSON_MIN, CSV, TSV
 	}
 	all := queryBool(r, "download_all_tasks", false)
-	var only map[int]bool
-	if v, ok := q["ids[]"]; ok {
-		only = map[int]bool{}
-		for _, one := range v {
-			for _, part := range strings.Split(one, ",") {
-				n, ok := toInt([]byte(strings.TrimSpace(part)))
-				if !ok {
-					return errValidation("ids", fmt.Sprintf("%q is not a valid task id.", part))
-				}
-				only[n] = true
-			}
-		}
+	only, err := exportIDs(r)
+	if err != nil {
+		return err
 	}
 	return s.answerList(w, http.StatusOK, func() (*listAnswer, error) {
 		st := s.st
@@ -104,6 +95,27 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 				return &et, true
 			}}, nil
 	})
+}
+
+// exportIDs reads an export's ids[] (repeated, or comma lists): the
+// tasks it is narrowed to, nil when there is no ids[]. Like current Label
+// Studio, plain ids= is ignored.
+func exportIDs(r *http.Request) (map[int]bool, error) {
+	v, ok := r.URL.Query()["ids[]"]
+	if !ok {
+		return nil, nil
+	}
+	only := map[int]bool{}
+	for _, one := range v {
+		for _, part := range strings.Split(one, ",") {
+			n, ok := toInt([]byte(strings.TrimSpace(part)))
+			if !ok {
+				return nil, errValidation("ids", fmt.Sprintf("%q is not a valid task id.", part))
+			}
+			only[n] = true
+		}
+	}
+	return only, nil
 }
 
 // exportAnnotationOf is an annotation as an export file holds it:

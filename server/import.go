@@ -111,11 +111,8 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(rows) == 0 {
-			return nil, nil, errValidation("non_field_errors", "load_tasks: No tasks added")
-		}
-		if len(rows) > maxImportTasks {
-			return nil, nil, errValidation("non_field_errors", fmt.Sprintf("Maximum task number is %d, current task number is %d", maxImportTasks, len(rows)))
+		if err := checkImportSize(len(rows)); err != nil {
+			return nil, nil, err
 		}
 		items, err := readImportItems(rows, p.parsed, preFields)
 		rows = nil // the items hold what is needed; let a big body go
@@ -135,6 +132,18 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 		sum.Duration = time.Since(start).Seconds()
 		return sum, ds, nil
 	})
+}
+
+// checkImportSize refuses an import of no task or of more than Label
+// Studio takes in one request.
+func checkImportSize(n int) error {
+	if n == 0 {
+		return errValidation("non_field_errors", "load_tasks: No tasks added")
+	}
+	if n > maxImportTasks {
+		return errValidation("non_field_errors", fmt.Sprintf("Maximum task number is %d, current task number is %d", maxImportTasks, n))
+	}
+	return nil
 }
 
 // commitImport makes the tasks of validated import items, with their

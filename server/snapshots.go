@@ -509,18 +509,9 @@ func (s *Server) handleConvertedExport(w http.ResponseWriter, r *http.Request, t
 		return errValidation("export_type", fmt.Sprintf("labelhook exports JSON, JSON_MIN, CSV and TSV, not %q (GET /api/projects/{id}/export/formats lists them).", typ))
 	}
 	all := queryBool(r, "download_all_tasks", false)
-	var only map[int]bool
-	if v, ok := r.URL.Query()["ids[]"]; ok {
-		only = map[int]bool{}
-		for _, one := range v {
-			for _, part := range strings.Split(one, ",") {
-				n, ok := toInt([]byte(strings.TrimSpace(part)))
-				if !ok {
-					return errValidation("ids", fmt.Sprintf("%q is not a valid task id.", part))
-				}
-				only[n] = true
-			}
-		}
+	only, err := exportIDs(r)
+	if err != nil {
+		return err
 	}
 	var (
 		body []byte
@@ -528,7 +519,7 @@ func (s *Server) handleConvertedExport(w http.ResponseWriter, r *http.Request, t
 		lc   *labelConfig
 		pid  int
 	)
-	err := func() error {
+	err = func() error {
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
 		st := s.st

@@ -142,11 +142,8 @@ func (s *Server) handleImportFiles(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return nil, nil, err
 		}
-		if len(tasks) == 0 {
-			return nil, nil, errValidation("non_field_errors", "load_tasks: No tasks added")
-		}
-		if len(tasks) > maxImportTasks {
-			return nil, nil, errValidation("non_field_errors", fmt.Sprintf("Maximum task number is %d, current task number is %d", maxImportTasks, len(tasks)))
+		if err := checkImportSize(len(tasks)); err != nil {
+			return nil, nil, err
 		}
 		items := make([]importItem, len(tasks))
 		for i, ft := range tasks {
