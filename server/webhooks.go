@@ -235,9 +235,8 @@ func readHeaders(raw json.RawMessage) (headerList, bool) {
 }
 
 // readActions checks the actions list: each one of the 12 names.
-// Duplicates collapse, as the WebhookAction table's unique_together does,
-// and the names come back sorted: Label Studio reads them from that
-// table's (webhook, action) index.
+// Duplicates collapse, as the WebhookAction table's unique_together does
+// (the view sorts them: sortedActions).
 func readActions(f form) ([]string, bool) {
 	raw, ok := f.raw["actions"]
 	if !ok {
@@ -277,13 +276,12 @@ func readActions(f form) ([]string, bool) {
 	if bad {
 		return nil, false
 	}
-	slices.Sort(out)
 	return out, true
 }
 
-// sortedActions is a webhook's actions as its view shows them: sorted
-// (states written before the mock sorted them keep the order sent), never
-// null.
+// sortedActions is a webhook's actions as its view shows them: sorted, as
+// Label Studio reads them from its WebhookAction table's (webhook,
+// action) index; never null.
 func sortedActions(actions []string) []string {
 	out := append([]string{}, actions...)
 	slices.Sort(out)
