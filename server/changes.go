@@ -202,10 +202,27 @@ func decodeChangeSet(payload []byte) (*changeSet, error) {
 	} else {
 		err = readChangeSet(newJSONStream(bytes.NewReader(payload)), &cs)
 	}
+	if err == nil && cs.hasNull() {
+		err = errNullItem
+	}
 	if err != nil {
 		return nil, fmt.Errorf("not a labelhook journal record: %w", err)
 	}
 	return &cs, nil
+}
+
+// errNullItem refuses a null where a list of a state or a journal record
+// must hold objects.
+var errNullItem = errors.New("a list item is null, not an object")
+
+// hasNull reports whether any of the record's lists holds a null.
+func (cs *changeSet) hasNull() bool {
+	return slices.Contains(cs.Projects, nil) || slices.Contains(cs.Tasks, nil) ||
+		slices.Contains(cs.Annotations, nil) || slices.Contains(cs.Predictions, nil) ||
+		slices.Contains(cs.Webhooks, nil) || slices.Contains(cs.Views, nil) ||
+		slices.Contains(cs.Uploads, nil) || slices.Contains(cs.Labels, nil) ||
+		slices.Contains(cs.Links, nil) || slices.Contains(cs.Storages, nil) ||
+		slices.Contains(cs.Exports, nil)
 }
 
 // bigRecord is the size from which a record's lists are decoded in

@@ -295,9 +295,12 @@ func decodeItems[T any](list []byte) ([]*T, error) {
 	}
 	var out []*T
 	for dec.More() {
-		v := new(T)
-		if err := dec.Decode(v); err != nil {
+		var v *T
+		if err := dec.Decode(&v); err != nil {
 			return nil, err
+		}
+		if v == nil {
+			return nil, errNullItem
 		}
 		out = append(out, v)
 	}

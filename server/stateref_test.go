@@ -136,9 +136,12 @@ func readKindDecoder[T any](dec *json.Decoder, kind string, m map[int]*T, id fun
 		return fmt.Errorf("want a list, got %v", tok)
 	}
 	for dec.More() {
-		v := new(T)
-		if err := dec.Decode(v); err != nil {
+		var v *T
+		if err := dec.Decode(&v); err != nil {
 			return err
+		}
+		if v == nil {
+			return errNullItem
 		}
 		n := id(v)
 		if m[n] != nil {
