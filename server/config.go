@@ -19,6 +19,9 @@ const (
 	DefaultToken = "labelhook-dev-token-0123456789abcdef0123"
 	// DefaultMaxBodyBytes bounds one API request body.
 	DefaultMaxBodyBytes = 256 << 20
+	// DefaultStateCompactBytes is the journal size from which it is
+	// folded into the snapshot.
+	DefaultStateCompactBytes = 64 << 20
 	// DefaultAsyncQueue is how many emissions the async queue holds before
 	// API calls wait for room (backpressure, never a drop).
 	DefaultAsyncQueue = 1024
@@ -57,6 +60,10 @@ type Config struct {
 	AsyncQueue int
 	// MaxBodyBytes bounds one API request body. Zero means 256 MiB.
 	MaxBodyBytes int64
+	// StateCompactBytes is the journal size (with OpenState) from which
+	// the journal is folded into a new snapshot, once it is also bigger
+	// than the snapshot. Zero means 64 MiB.
+	StateCompactBytes int64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// NewUUID returns annotation unique ids and error ids; nil means random UUID4.
@@ -110,6 +117,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.StateCompactBytes <= 0 {
+		c.StateCompactBytes = DefaultStateCompactBytes
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -24,12 +24,9 @@ import (
 // its record is on disk, so every acknowledged write survives a crash of
 // the process or the machine, and ids are never handed out twice. When
 // the journal has grown past the snapshot's size (at least
-// compactJournalAt) it is folded into a new snapshot; a clean Close does
+// Config.StateCompactBytes) it is folded into a new snapshot; a clean Close does
 // that too, so FILE alone is then the whole state. FILE.lock keeps a
 // second labelhook off the same state.
-
-// compactJournalAt is the journal size below which no compaction runs.
-var compactJournalAt int64 = 64 << 20
 
 // persister keeps the server's state in its files.
 type persister struct {
@@ -40,6 +37,8 @@ type persister struct {
 	mu         sync.Mutex // guards the fields below
 	snapSize   int64      // bytes of the last snapshot written
 	compacting bool
+	closed     bool  // close has begun: no compaction starts any more
+	retryAt    int64 // after a failed compaction: the journal size to try again at
 	failed     error // a write failed: nothing more can be acknowledged
 	done       sync.WaitGroup
 }
@@ -295,7 +294,7 @@ func (p *persister) fail(s *Server, err error) {
 func (p *persister) maybeCompact(s *Server) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.compacting || p.failed != nil || p.j.Size() < max(compactJournalAt, p.snapSize) {
+	if p.compacting || p.closed || p.failed != nil || p.j.Size() < max(s.cfg.StateCompactBytes, p.snapSize, p.retryAt) {
 		return
 	}
 	p.compacting = true
@@ -305,6 +304,12 @@ func (p *persister) maybeCompact(s *Server) {
 		err := p.compact(s)
 		p.mu.Lock()
 		p.compacting = false
+		p.retryAt = 0
+		if err != nil {
+			// Not again on the next write: each try writes the whole
+			// state under the store lock. Wait until the journal doubles.
+			p.retryAt = 2 * p.j.Size()
+		}
 		p.mu.Unlock()
 		if err != nil {
 			s.log.Error("compact state journal", "file", p.path, "err", err)
@@ -338,7 +343,7 @@ func (p *persister) compact(s *Server) error {
 		err = os.Rename(tmp.Name(), p.path)
 	}
 	if err == nil {
-		err = syncDir(p.path)
+		err = journal.SyncDir(p.path)
 	}
 	if err != nil {
 		return fmt.Errorf("write snapshot: %w", err)
@@ -350,8 +355,16 @@ func (p *persister) compact(s *Server) error {
 }
 
 // close folds the journal into the snapshot, so the state file alone is
-// the whole state, and releases the lock.
+// the whole state, and releases the lock. It runs once; no compaction
+// starts after it has begun.
 func (p *persister) close(s *Server) error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	p.mu.Unlock()
 	p.done.Wait()
 	var err error
 	p.mu.Lock()
@@ -367,16 +380,6 @@ func (p *persister) close(s *Server) error {
 		err = fmt.Errorf("unlock state file: %w", uerr)
 	}
 	return err
-}
-
-// syncDir makes a rename in path's directory durable.
-func syncDir(path string) error {
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // live reports whether webhook id still exists, is active, and no reset

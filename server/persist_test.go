@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gofrs/flock"
 	"github.com/labelhook/labelhook/internal/journal"
 )
 
@@ -109,11 +110,13 @@ func TestConcurrentWritersAllSurvive(t *testing.T) {
 }
 
 func TestCompactionKeepsEveryChange(t *testing.T) {
-	old := compactJournalAt
-	compactJournalAt = 2 << 10 // compact after every few requests
-	t.Cleanup(func() { compactJournalAt = old })
 	path := filepath.Join(t.TempDir(), "s.json")
-	e := openDurable(t, path)
+	cfg := stateConfig(t)
+	cfg.StateCompactBytes = 2 << 10 // compact after every few requests
+	e := newAPI(t, cfg)
+	if _, err := e.srv.OpenState(path); err != nil {
+		t.Fatal(err)
+	}
 	pid := e.project("Project")
 	for i := range 60 {
 		e.must("POST", "/api/tasks", map[string]any{"project": pid, "data": map[string]any{"text": strings.Repeat("x", 100), "i": i}}, 201)
@@ -126,12 +129,14 @@ func TestCompactionKeepsEveryChange(t *testing.T) {
 		t.Fatalf("no snapshot written by compaction: %v", err)
 	}
 	var first uint64
-	journal.Read(path+".journal", func(seq uint64, _ []byte) error {
+	if _, _, err := journal.Read(path+".journal", func(seq uint64, _ []byte) error {
 		if first == 0 {
 			first = seq
 		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	var snap struct {
 		Journal uint64 `json:"journal"`
 	}
@@ -271,9 +276,11 @@ func TestBadStateFilesAreRefusedAndLeftAlone(t *testing.T) {
 				}
 			}
 			// The lock was released: a later start may try again.
-			if _, err := mustNew(t, Config{OrganizationWebhooks: true}).OpenState(filepath.Join(t.TempDir(), "other.json")); err != nil {
-				t.Fatal(err)
+			lk := flock.New(path + ".lock")
+			if ok, err := lk.TryLock(); !ok || err != nil {
+				t.Fatalf("the refused start kept its lock on %s: %v", path, err)
 			}
+			lk.Unlock()
 		})
 	}
 }

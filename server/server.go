@@ -111,11 +111,10 @@ func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Close(ctx context.Context) error {
 	err := s.out.close(ctx)
 	s.out.send.closeIdle()
-	if s.persist != nil {
+	if s.persist != nil { // set once by OpenState, before serving
 		if perr := s.persist.close(s); perr != nil {
 			err = errors.Join(err, fmt.Errorf("save state: %w", perr))
 		}
-		s.persist = nil
 	}
 	return err
 }

@@ -43,14 +43,12 @@ func BenchmarkLoadState(b *testing.B) {
 func crashedState(b *testing.B, n int) string {
 	b.Helper()
 	verifyCounts, verifyJournal = false, false
-	old := compactJournalAt
-	compactJournalAt = 1 << 40 // no compaction while the copy is taken
-	b.Cleanup(func() { verifyCounts, verifyJournal, compactJournalAt = true, true, old })
+	b.Cleanup(func() { verifyCounts, verifyJournal = true, true })
 	dir := b.TempDir()
 	path := filepath.Join(dir, "state.json")
 	var pid int
 	for half := range 2 {
-		s := mustNew(b, Config{Token: testToken})
+		s := mustNew(b, Config{Token: testToken, StateCompactBytes: 1 << 40}) // no compaction while the copy is taken
 		if _, err := s.OpenState(path); err != nil {
 			b.Fatal(err)
 		}

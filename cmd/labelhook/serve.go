@@ -41,6 +41,7 @@ type serveOptions struct {
 	annotators int
 	rate       float64
 	stateFile  string
+	compactAt  int64
 	localRoot  string
 	// Opt-in behaviour beyond Label Studio.
 	retrySchedule string
@@ -91,6 +92,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	fs.Float64Var(&o.rate, "annotation-rate", 1, "actions per second of all simulated annotators together")
 	fs.StringVar(&o.localRoot, "local-files-root", "", "let local files storages read folders below `DIR` (Label Studio's LOCAL_FILES_DOCUMENT_ROOT with LOCAL_FILES_SERVING_ENABLED=true); default: off")
 	fs.StringVar(&o.stateFile, "state", "", "load the state from `FILE` at start and save it there after changes and at shutdown")
+	fs.Int64Var(&o.compactAt, "state-compact-at", server.DefaultStateCompactBytes, "with --state, fold the journal into a new snapshot once it holds `BYTES` (and more than the snapshot)")
 	fs.StringVar(&o.retrySchedule, "retry-schedule", "", "retry a failed delivery after these waits, e.g. 1s,5s,30s (default: none, as Label Studio)")
 	fs.StringVar(&o.signing, "signing-secret", "", "sign deliveries as Standard Webhooks with this whsec_ secret (Label Studio never signs)")
 	fs.Float64Var(&o.faultDup, "fault-duplicate", 0, "send a delivery twice with this probability `P` (0-1)")
@@ -114,6 +116,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	fs.bindEnv("simulate-annotators", "LABELHOOK_SIMULATE_ANNOTATORS")
 	fs.bindEnv("annotation-rate", "LABELHOOK_ANNOTATION_RATE")
 	fs.bindEnv("state", "LABELHOOK_STATE")
+	fs.bindEnv("state-compact-at", "LABELHOOK_STATE_COMPACT_AT")
 	fs.bindEnv("local-files-root", "LOCAL_FILES_DOCUMENT_ROOT")
 	fs.bindEnv("retry-schedule", "LABELHOOK_RETRY_SCHEDULE")
 	fs.bindEnv("signing-secret", "LABELHOOK_SIGNING_SECRET")
@@ -271,10 +274,14 @@ func (o serveOptions) config(log *slog.Logger) (server.Config, string, error) {
 		OrganizationWebhooks:   o.orgHooks || len(o.webhooks) > 0,
 		AsyncDelivery:          o.async,
 		LocalFilesRoot:         o.localRoot,
+		StateCompactBytes:      o.compactAt,
 		Logger:                 log,
 	}
 	if len(o.webhooks) > 0 && !o.orgHooks {
 		log.Info("--webhook registers organization-level webhooks, so --organization-webhooks is on (Label Studio Enterprise behaviour)")
+	}
+	if o.compactAt <= 0 {
+		return cfg, "", usageErrorf("--state-compact-at %d: want a size in bytes above 0", o.compactAt)
 	}
 	if err := o.deliveryOptions(&cfg); err != nil {
 		return cfg, "", err

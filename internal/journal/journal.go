@@ -151,7 +151,7 @@ func Open(path string, end int64, last uint64) (*Journal, error) {
 		f.Close()
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	if err := syncDir(path); err != nil {
+	if err := SyncDir(path); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -297,23 +297,26 @@ func (j *Journal) DropBefore(off int64) error {
 	if err == nil {
 		err = os.Rename(tmp.Name(), j.path)
 	}
-	if err == nil {
-		err = syncDir(j.path)
-	}
 	if err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return fmt.Errorf("compact journal: %w", err)
 	}
-	if _, err := tmp.Seek(0, io.SeekEnd); err != nil {
-		tmp.Close()
-		j.err = fmt.Errorf("compact journal: %w", err)
-		return j.err
-	}
+	// From the rename on, the path is the new file: appends must go there
+	// whatever happens next, and a failure is sticky, since a record
+	// appended now might not be found at the path after a crash.
 	old := j.f
 	j.f, j.w, j.size = tmp, bufio.NewWriterSize(tmp, 256<<10), j.size-off
 	j.synced = j.seq // everything kept was synced by the copy's fsync
 	old.Close()
+	if _, err := tmp.Seek(0, io.SeekEnd); err != nil {
+		j.err = fmt.Errorf("compact journal: %w", err)
+		return j.err
+	}
+	if err := SyncDir(j.path); err != nil {
+		j.err = fmt.Errorf("compact journal: %w", err)
+		return j.err
+	}
 	return nil
 }
 
@@ -338,8 +341,8 @@ func (j *Journal) lastSeq() uint64 {
 	return j.seq
 }
 
-// syncDir makes a file's creation or rename in its directory durable.
-func syncDir(path string) error {
+// SyncDir makes a file's creation or rename in its directory durable.
+func SyncDir(path string) error {
 	d, err := os.Open(filepath.Dir(path))
 	if err != nil {
 		return fmt.Errorf("sync directory: %w", err)
