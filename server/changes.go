@@ -108,6 +108,11 @@ type deletions struct {
 	Exports     []int `json:"exports,omitempty"`
 }
 
+func (d *deletions) empty() bool {
+	return len(d.Projects)+len(d.Tasks)+len(d.Annotations)+len(d.Predictions)+len(d.Webhooks)+len(d.Views)+
+		len(d.Uploads)+len(d.Labels)+len(d.Links)+len(d.Storages)+len(d.Exports) == 0
+}
+
 // writeChanges writes what changed since the last call as one record (a
 // changeSet's JSON, streamed object by object) and forgets it. Call under
 // st.mu, only when pending.
@@ -146,8 +151,7 @@ func (st *store) writeChanges(w io.Writer) error {
 	gone.Links = writeChanged(ew, "label_links", st.links, byKind[kindLabelLink])
 	gone.Storages = writeChanged(ew, "storages", st.storages, byKind[kindStorage])
 	gone.Exports = writeChanged(ew, "exports", st.exports, byKind[kindExport])
-	if len(gone.Projects)+len(gone.Tasks)+len(gone.Annotations)+len(gone.Predictions)+len(gone.Webhooks)+len(gone.Views)+
-		len(gone.Uploads)+len(gone.Labels)+len(gone.Links)+len(gone.Storages)+len(gone.Exports) > 0 {
+	if !gone.empty() {
 		ew.raw(`,"deleted":`)
 		ew.value(gone)
 	}

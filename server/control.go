@@ -67,12 +67,10 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
 	func() {
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
-		fresh := newStore()
-		s.st.next = fresh.next
+		s.st.next = counters{}
 		s.st.gen++
-		s.st.projects, s.st.tasks, s.st.annotations = fresh.projects, fresh.tasks, fresh.annotations
-		s.st.predictions, s.st.webhooks, s.st.views = fresh.predictions, fresh.webhooks, fresh.views
-		s.st.uploads, s.st.labels, s.st.links, s.st.storages, s.st.exports = fresh.uploads, fresh.labels, fresh.links, fresh.storages, fresh.exports
+		s.st.version++
+		s.st.tables = newTables()
 		clear(s.st.dirty) // ids start over: a stale touch would count a new task twice
 		if s.st.changes != nil {
 			clear(s.st.changes)

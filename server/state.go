@@ -187,15 +187,12 @@ func (s *Server) install(l *loaded) error {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	cur := s.st
-	if cur.next != (counters{}) || len(cur.projects)+len(cur.tasks)+len(cur.annotations)+
-		len(cur.predictions)+len(cur.webhooks)+len(cur.views)+len(cur.uploads)+len(cur.labels)+
-		len(cur.links)+len(cur.storages)+len(cur.exports) > 0 {
+	if cur.next != (counters{}) || !cur.tables.empty() {
 		return fmt.Errorf("restore state: %w", ErrNotEmpty)
 	}
 	cur.next = st.next
-	cur.projects, cur.tasks, cur.annotations = st.projects, st.tasks, st.annotations
-	cur.predictions, cur.webhooks, cur.views = st.predictions, st.webhooks, st.views
-	cur.uploads, cur.labels, cur.links, cur.storages, cur.exports = st.uploads, st.labels, st.links, st.storages, st.exports
+	cur.tables = st.tables
+	cur.version++ // what was kept for reads of the empty store is stale
 	cur.recountAll()
 	cur.recorded = cur.next
 	if s.shadow != nil {

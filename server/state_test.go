@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -433,5 +434,28 @@ func TestNullItemsAreRefused(t *testing.T) {
 				t.Errorf("%s: error %v, want one naming the null item", tc.payload, err)
 			}
 		})
+	}
+}
+
+// TestRestoreDropsKeptSelections: a filtered list read before a Restore
+// is not served again from what was kept for the empty store.
+func TestRestoreDropsKeptSelections(t *testing.T) {
+	orig := newAPI(t, Config{})
+	pid := orig.project("Kept selections")
+	orig.must("POST", "/api/projects/"+itoa(pid)+"/import", []any{map[string]any{"text": "a"}, map[string]any{"text": "b"}}, 201)
+	snap, err := orig.srv.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/api/tasks?fields=all&query=" + url.QueryEscape(`{"ordering":["-tasks:id"]}`)
+	e := newAPI(t, Config{})
+	if got := e.must("GET", path, nil, 200)["total"]; got != 0.0 {
+		t.Fatalf("total before the restore = %v, want 0", got)
+	}
+	if err := e.srv.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.must("GET", path, nil, 200)["total"]; got != 2.0 {
+		t.Errorf("total after the restore = %v, want 2 (a selection kept for the empty store was served)", got)
 	}
 }

@@ -74,6 +74,11 @@ func newTables() tables {
 		storages: map[int]*storage{}, exports: map[int]*exportSnapshot{}}
 }
 
+func (t *tables) empty() bool {
+	return len(t.projects)+len(t.tasks)+len(t.annotations)+len(t.predictions)+len(t.webhooks)+len(t.views)+
+		len(t.uploads)+len(t.labels)+len(t.links)+len(t.storages)+len(t.exports) == 0
+}
+
 // The organization and user the mock serves.
 const (
 	orgID  = 1
