@@ -196,14 +196,17 @@ type labelLink struct {
 // storage is a project's local files import storage
 // (LocalFilesImportStorage). Only the local files type is simulated.
 type storage struct {
-	ID            int             `json:"id"`
-	ProjectID     int             `json:"project"`
-	Title         *string         `json:"title"`
-	Description   *string         `json:"description"`
-	Path          string          `json:"path"`
-	RegexFilter   *string         `json:"regex_filter"`
-	UseBlobURLs   bool            `json:"use_blob_urls"`
-	RecursiveScan bool            `json:"recursive_scan"`
+	ID            int     `json:"id"`
+	ProjectID     int     `json:"project"`
+	Title         *string `json:"title"`
+	Description   *string `json:"description"`
+	Path          string  `json:"path"`
+	RegexFilter   *string `json:"regex_filter"`
+	UseBlobURLs   bool    `json:"use_blob_urls"`
+	RecursiveScan bool    `json:"recursive_scan"`
+	// NoSync is synchronizable=false (a sync is refused); stored inverted
+	// so that state files from before it load with Label Studio's default.
+	NoSync        bool            `json:"no_sync,omitempty"`
 	CreatedAt     time.Time       `json:"created_at"`
 	LastSync      *time.Time      `json:"last_sync"`
 	LastSyncCount *int            `json:"last_sync_count"`

@@ -88,7 +88,7 @@ func (s *Server) routes() *mux.Router {
 	collection("/label_links", s.handleLabelLinkList, s.handleLabelLinkCreate, s.handleLabelLinkGet, s.handleLabelLinkUpdate, s.handleLabelLinkDelete)
 
 	// Import storages: local files only (docs/label-studio-differences.md).
-	api("/storages", s.handleStorageList, http.MethodGet)
+	api("/storages", s.handleAllStorageList, http.MethodGet)
 	api("/storages/types", s.handleStorageTypes, http.MethodGet)
 	api("/storages/localfiles", s.handleStorageList, http.MethodGet)
 	api("/storages/localfiles", s.handleStorageCreate, http.MethodPost)

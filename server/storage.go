@@ -40,7 +40,7 @@ var storageTypes = []map[string]string{{"name": "s3", "title": "AWS S3"}, {"name
 var storageREST = shape[*storage]{
 	{"id", "", func(w *jsonw, x *storage) { w.int(x.ID) }},
 	{"type", "", func(w *jsonw, x *storage) { w.str("localfiles") }},
-	{"synchronizable", "", func(w *jsonw, x *storage) { w.bool(true) }},
+	{"synchronizable", "", func(w *jsonw, x *storage) { w.bool(!x.NoSync) }},
 	{"path", "", func(w *jsonw, x *storage) { w.str(x.Path) }},
 	{"regex_filter", "", func(w *jsonw, x *storage) { w.optStr(x.RegexFilter) }},
 	{"use_blob_urls", "", func(w *jsonw, x *storage) { w.bool(x.UseBlobURLs) }},
@@ -170,7 +170,9 @@ func (s *Server) readStorageFields(f form, x *storage, partial bool) {
 		x.RecursiveScan = rec
 	}
 	var sync bool
-	f.boolean("synchronizable", &sync)
+	if f.boolean("synchronizable", &sync) {
+		x.NoSync = !sync
+	}
 }
 
 // validateStorage checks the fields, then the path, as the serializer's
@@ -185,28 +187,52 @@ func (s *Server) validateStorage(f form, x *storage) error {
 	return nil
 }
 
-// handleStorageList serves GET /api/storages/localfiles and GET
-// /api/storages (every import storage: only local files ones exist here),
-// of ?project= when given.
+// handleStorageList serves GET /api/storages/localfiles?project=N: the
+// project's storages. Like Label Studio's, it needs the project: without
+// it 400, an unknown project 404.
 func (s *Server) handleStorageList(w http.ResponseWriter, r *http.Request) error {
-	var only *int
-	if v := r.URL.Query().Get("project"); v != "" {
-		n, ok := toInt(json.RawMessage(v))
-		if !ok {
-			return errValidation("project", "A valid integer is required.")
-		}
-		only = &n
-	}
 	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		out := []json.RawMessage{}
-		for _, id := range idsOf(st.storages) {
-			if x := st.storages[id]; only == nil || x.ProjectID == *only {
-				out = append(out, st.storageJSON(x))
-			}
+		out, err := s.projectStorages(r)
+		return out, nil, err
+	})
+}
+
+// handleAllStorageList serves GET /api/storages?project=N: every import
+// storage of the project (only local files ones exist here). Label
+// Studio's asks each storage type's list and drops the ones that fail, so
+// a missing or unknown project is an empty list, not an error.
+func (s *Server) handleAllStorageList(w http.ResponseWriter, r *http.Request) error {
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		out, err := s.projectStorages(r)
+		if err != nil {
+			return []json.RawMessage{}, nil, nil
 		}
 		return out, nil, nil
 	})
+}
+
+// projectStorages lists the storages of the request's ?project=. Call
+// under st.mu.
+func (s *Server) projectStorages(r *http.Request) ([]json.RawMessage, error) {
+	st := s.st
+	v := r.URL.Query().Get("project")
+	if v == "" {
+		return nil, errValidation("non_field_errors", `query parameter "project" is required`)
+	}
+	n, ok := toInt(json.RawMessage(v))
+	if !ok {
+		return nil, errValidation("project", "A valid integer is required.")
+	}
+	if _, err := st.project(n); err != nil {
+		return nil, err
+	}
+	out := []json.RawMessage{}
+	for _, id := range idsOf(st.storages) {
+		if x := st.storages[id]; x.ProjectID == n {
+			out = append(out, st.storageJSON(x))
+		}
+	}
+	return out, nil
 }
 
 // handleStorageTypes serves GET /api/storages/types.
@@ -239,8 +265,9 @@ func (s *Server) handleStorageCreate(w http.ResponseWriter, r *http.Request) err
 }
 
 // handleStorageValidate serves POST /api/storages/localfiles/validate: 200
-// with no body when the storage would be accepted ({"id": N, …} checks
-// storage N with the fields changed).
+// with no body when the storage the request describes would be accepted.
+// As in Label Studio, the request is checked alone (project and path must
+// be sent); {"id": N} must name an existing storage.
 func (s *Server) handleStorageValidate(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.readObject(w, r)
 	if err != nil {
@@ -250,19 +277,14 @@ func (s *Server) handleStorageValidate(w http.ResponseWriter, r *http.Request) e
 	func() {
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
-		x := &storage{}
-		partial := false
-		if f.has("id") {
+		if f.has("id") && !f.isNull("id") {
 			id, _ := toInt(f.raw["id"])
-			old, err := s.st.storage(id)
-			if err != nil {
-				verr = err
+			if _, verr = s.st.storage(id); verr != nil {
 				return
 			}
-			*x = *old
-			partial = true
 		}
-		s.readStorageFields(f, x, partial)
+		x := &storage{}
+		s.readStorageFields(f, x, false)
 		verr = s.validateStorage(f, x)
 	}()
 	if verr != nil {
@@ -341,6 +363,11 @@ func (e *syncFailure) Error() string { return e.kind + ": " + e.msg }
 // sync runs in the request (Label Studio without Redis) and the answer is
 // the storage after it, 200 whether it completed or failed. The files are
 // read without the store lock (planSync); the tasks are made under it.
+// Like Label Studio, it first refuses a storage with synchronizable false
+// and checks the path again (validate_connection): either is answered 400
+// with nothing changed. (Label Studio answers a path that no longer
+// validates 500: the check raises Django's ValidationError, which its API
+// does not map.)
 func (s *Server) handleStorageSync(w http.ResponseWriter, r *http.Request) error {
 	var (
 		snap   storage
@@ -358,6 +385,13 @@ func (s *Server) handleStorageSync(w http.ResponseWriter, r *http.Request) error
 	}()
 	if err != nil {
 		return err
+	}
+	if snap.NoSync {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": fmt.Sprintf("Storage %d is not synchronizable", snap.ID)})
+		return nil
+	}
+	if msg := s.checkStoragePath(snap.Path); msg != "" {
+		return errValidation("non_field_errors", msg)
 	}
 	start := s.cfg.Now()
 	plan := s.planSync(&snap, linked)

@@ -230,3 +230,111 @@ func TestStorageBlobURLsAndFilters(t *testing.T) {
 		t.Errorf("tasks %v, want %v", texts, want)
 	}
 }
+
+// TestStorageSyncRefusals: a storage with synchronizable false, or whose
+// folder no longer validates, is refused before the sync (400): the
+// storage is unchanged and no event is sent.
+func TestStorageSyncRefusals(t *testing.T) {
+	root := t.TempDir()
+	data := filepath.Join(root, "d")
+	writeFiles(t, data, map[string]string{"01.json": `[{"text": "a"}]`})
+	h := newHookReceiver(t)
+	e := newAPI(t, Config{LocalFilesRoot: root})
+	pid := e.project("Refusals")
+	e.hookOn(pid, h.URL, nil)
+
+	off := e.storage(pid, data, map[string]any{"synchronizable": false})
+	before := e.must("GET", "/api/storages/localfiles/"+itoa(off), nil, 200)
+	if before["synchronizable"] != false {
+		t.Fatalf("storage %v, want synchronizable false", before)
+	}
+	if status, body := e.call("POST", "/api/storages/localfiles/"+itoa(off)+"/sync", nil); status != 400 ||
+		string(body) != `{"message":"Storage 1 is not synchronizable"}` {
+		t.Errorf("sync of a storage not synchronizable: %d %s", status, body)
+	}
+
+	on := e.storage(pid, data, nil)
+	if err := os.RemoveAll(data); err != nil {
+		t.Fatal(err)
+	}
+	status, body := e.call("POST", "/api/storages/localfiles/"+itoa(on)+"/sync", nil)
+	if status != 400 || !strings.Contains(string(body), `does not exist`) {
+		t.Errorf("sync of a storage whose folder is gone: %d %s", status, body)
+	}
+	for _, id := range []int{off, on} {
+		got := e.must("GET", "/api/storages/localfiles/"+itoa(id), nil, 200)
+		if got["status"] != "initialized" || got["meta"].(map[string]any)["attempts"] != nil {
+			t.Errorf("storage %d after a refused sync: %v, want it unchanged", id, got)
+		}
+	}
+	if got := h.take(); len(got) != 0 {
+		t.Errorf("refused syncs sent %v, want nothing", actions(got))
+	}
+}
+
+// TestStorageListNeedsProject: the local files list needs ?project= (400
+// without, 404 for an unknown one); the list of every storage type answers
+// those with an empty list, as Label Studio's does.
+func TestStorageListNeedsProject(t *testing.T) {
+	root := t.TempDir()
+	data := filepath.Join(root, "d")
+	writeFiles(t, data, map[string]string{"01.json": `[]`})
+	e := newAPI(t, Config{LocalFilesRoot: root})
+	one, two := e.project("Storages one"), e.project("Storages two")
+	sid := e.storage(one, data, nil)
+	e.storage(two, data, nil)
+	for _, tc := range []struct {
+		name, path string
+		status     int
+		want       string // in the body
+	}{
+		{"no project", "/api/storages/localfiles", 400, `"non_field_errors":["query parameter \"project\" is required"]`},
+		{"unknown project", "/api/storages/localfiles?project=99", 404, `No Project matches the given query.`},
+		{"not a number", "/api/storages/localfiles?project=x", 400, `A valid integer is required.`},
+		{"a project", "/api/storages/localfiles?project=" + itoa(one), 200, `"id":` + itoa(sid) + `,`},
+		{"all types, no project", "/api/storages", 200, `[]`},
+		{"all types, unknown project", "/api/storages?project=99", 200, `[]`},
+		{"all types, a project", "/api/storages?project=" + itoa(one), 200, `"id":` + itoa(sid) + `,`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := e.call("GET", tc.path, nil)
+			if status != tc.status || !strings.Contains(string(body), tc.want) {
+				t.Errorf("GET %s: %d %s, want %d with %s", tc.path, status, body, tc.status, tc.want)
+			}
+			if status == 200 && strings.Count(string(body), `"id":`) > 1 {
+				t.Errorf("GET %s: %s, want one project's storage", tc.path, body)
+			}
+		})
+	}
+}
+
+// TestStorageValidateChecksTheRequestAlone: validate checks what the
+// request sends, as a create would (an id alone is not enough), and an
+// unknown id is 404.
+func TestStorageValidateChecksTheRequestAlone(t *testing.T) {
+	root := t.TempDir()
+	data := filepath.Join(root, "d")
+	writeFiles(t, data, map[string]string{"01.json": `[]`})
+	e := newAPI(t, Config{LocalFilesRoot: root})
+	pid := e.project("Validate")
+	sid := e.storage(pid, data, nil)
+	for _, tc := range []struct {
+		name   string
+		body   map[string]any
+		status int
+		want   string
+	}{
+		{"id alone", map[string]any{"id": sid}, 400, `"project":["This field is required."]`},
+		{"id and project, no path", map[string]any{"id": sid, "project": pid}, 400, `Path must be set`},
+		{"id, project and path", map[string]any{"id": sid, "project": pid, "path": data}, 200, ``},
+		{"unknown id", map[string]any{"id": 99, "project": pid, "path": data}, 404, `No `},
+		{"no id", map[string]any{"project": pid, "path": data}, 200, ``},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := e.call("POST", "/api/storages/localfiles/validate", tc.body)
+			if status != tc.status || !strings.Contains(string(body), tc.want) {
+				t.Errorf("validate %v: %d %s, want %d with %s", tc.body, status, body, tc.status, tc.want)
+			}
+		})
+	}
+}
