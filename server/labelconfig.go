@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"hash/fnv"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -34,7 +35,13 @@ type parsedControl struct {
 	Inputs      []parsedInput   `json:"inputs"`
 	Labels      []string        `json:"labels"`
 	LabelsAttrs json.RawMessage `json:"labels_attrs"`
+	// DynamicLabels: the labels come from the task (value="$key") or an
+	// apiUrl, as parse_config marks them.
+	DynamicLabels bool `json:"dynamic_labels,omitempty"`
 }
+
+// dynamicValue is has_variable: a value that is one $key.
+var dynamicValue = regexp.MustCompile(`^\$[A-Za-z_]+$`)
 
 type parsedInput struct {
 	Type      string  `json:"type"`
@@ -101,6 +108,8 @@ func parseLabelConfig(src string) (*labelConfig, error) {
 			})
 		}
 		pc.LabelsAttrs = append(attrs.b, '}')
+		_, apiURL := c.Attrs["apiUrl"]
+		pc.DynamicLabels = dynamicValue.MatchString(c.Attrs["value"]) || apiURL
 		lc.controls[name] = pc
 		lc.order = append(lc.order, name)
 	}

@@ -278,6 +278,12 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) err
 		}
 		next := *p
 		applyProjectFields(f, &next)
+		if next.parsed != p.parsed && next.parsed != nil {
+			// The serializer's validate_label_config (not strict).
+			if msg := st.validateConfig(p, next.parsed, false); msg != "" {
+				f.errs.add("label_config", msg)
+			}
+		}
 		if r.Method == http.MethodPut && !f.has("created_by") {
 			next.CreatedBy = nil // DRF's PUT sets a field it was not given to null (1.23.2)
 		}

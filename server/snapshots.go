@@ -586,7 +586,7 @@ func (s *Server) handleProjectValidate(w http.ResponseWriter, r *http.Request) e
 		if err != nil {
 			return nil, nil, errBadRequest(err.Error())
 		}
-		if msg := st.incompatibleAnnotations(p, lc); msg != "" {
+		if msg := st.validateConfig(p, lc, true); msg != "" {
 			return nil, nil, errValidation("non_field_errors", msg)
 		}
 		var changed *bool
@@ -619,53 +619,4 @@ func essentialChange(next, old *labelConfig) bool {
 		}
 	}
 	return false
-}
-
-// incompatibleAnnotations is validate_config's check of the project's
-// annotations: each from_name, to_name and type they use must be in the
-// new config. It returns Label Studio's message, "" when they all are.
-func (st *store) incompatibleAnnotations(p *project, lc *labelConfig) string {
-	if len(lc.order) == 0 {
-		return "" // "Annotation schema is not found in config": nothing to check against
-	}
-	counts := map[[3]string]int{}
-	var order [][3]string
-	for _, tid := range p.taskIDs {
-		for _, aid := range st.tasks[tid].annIDs {
-			var regions []struct {
-				From string `json:"from_name"`
-				To   string `json:"to_name"`
-				Type string `json:"type"`
-			}
-			_ = json.Unmarshal(orEmptyList(st.annotations[aid].Result), &regions)
-			for _, rg := range regions {
-				k := [3]string{rg.From, rg.To, rg.Type}
-				if counts[k] == 0 {
-					order = append(order, k)
-				}
-				counts[k]++
-			}
-		}
-	}
-	types, toNames := map[string]bool{}, map[string]bool{}
-	for _, name := range lc.order {
-		types[strings.ToLower(lc.controls[name].Type)] = true
-		for _, to := range lc.controls[name].ToName {
-			toNames[to] = true
-		}
-	}
-	var diff []string
-	for _, k := range order {
-		from, to, typ := k[0], k[1], k[2]
-		if from == to && strings.EqualFold(typ, "chatmessage") || strings.EqualFold(typ, "textarea") {
-			continue
-		}
-		if _, hasFrom := lc.controls[from]; !hasFrom || !toNames[to] || !types[typ] {
-			diff = append(diff, fmt.Sprintf("%d with from_name=%s, to_name=%s, type=%s", counts[k], from, to, typ))
-		}
-	}
-	if len(diff) == 0 {
-		return ""
-	}
-	return "Created annotations are incompatible with provided labeling schema, we found:\n" + strings.Join(diff, "\n")
 }

@@ -151,6 +151,26 @@ func TestExportSnapshots(t *testing.T) {
 	}
 }
 
+// TestProjectPatchChecksConfig: a PATCH of label_config runs the same
+// check as validate, not strictly (as Label Studio 1.23.2 was seen to
+// do): annotations that lose their control refuse it under label_config
+// with nothing changed; a label gone that annotations use is let through.
+func TestProjectPatchChecksConfig(t *testing.T) {
+	e, pid := exportFixture(t)
+	P := "/api/projects/" + itoa(pid)
+	status, body := e.call("PATCH", P, map[string]any{"title": "Renamed", "label_config": `<View><Text name="t" value="$text"/><Choices name="other" toName="t"><Choice value="x"/></Choices></View>`})
+	if want := `"validation_errors":{"label_config":["Created annotations are incompatible with provided labeling schema, we found:\n2 with from_name=sentiment, to_name=text, type=choices"]}`; status != 400 || !strings.Contains(string(body), want) {
+		t.Errorf("PATCH with a config the annotations do not fit: %d %s, want 400 with %s", status, body, want)
+	}
+	if got := e.must("GET", P, nil, 200); got["label_config"] != textConfig || got["title"] != "Exports here" {
+		t.Errorf("project after the refused PATCH: title %v, label_config %v; want both unchanged", got["title"], got["label_config"])
+	}
+	gone := strings.Replace(textConfig, `<Choice value="Positive"/>`, ``, 1)
+	if got := e.must("PATCH", P, map[string]any{"label_config": gone}, 200); got["label_config"] != gone {
+		t.Errorf("PATCH with a used label gone: label_config %v, want %v", got["label_config"], gone)
+	}
+}
+
 // TestProjectValidate: POST /api/projects/{id}/validate checks a config
 // against the project's annotations.
 func TestProjectValidate(t *testing.T) {
@@ -165,7 +185,9 @@ func TestProjectValidate(t *testing.T) {
 		{"no control tags: nothing to check", map[string]any{"label_config": `<View><Text name="text" value="$text"/></View>`}, 200, `{"config_essential_data_has_changed":null}`},
 		{"labels kept", map[string]any{"label_config": textConfig}, 200, `{"config_essential_data_has_changed":null}`},
 		{"a new label", map[string]any{"label_config": strings.Replace(textConfig, `<Choice value="Negative"/>`, `<Choice value="Negative"/><Choice value="Mixed"/>`, 1)}, 200, `null`},
-		{"a label gone", map[string]any{"label_config": strings.Replace(textConfig, `<Choice value="Negative"/>`, ``, 1)}, 200, `true`},
+		{"a label in use gone", map[string]any{"label_config": strings.Replace(textConfig, `<Choice value="Positive"/>`, `<Choice value="Other"/>`, 1)}, 400,
+			`These labels still exist in annotations or drafts:\nPositive (1 annotation)\nPlease add labels to tag with name=\"sentiment\".`},
+		{"labels from the task", map[string]any{"label_config": `<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text" value="$options"/></View>`}, 200, `true`},
 		{"annotations lose their control", map[string]any{"label_config": `<View><Text name="t" value="$text"/><Choices name="other" toName="t"><Choice value="x"/></Choices></View>`}, 400,
 			`Created annotations are incompatible with provided labeling schema, we found:\n2 with from_name=sentiment, to_name=text, type=choices`},
 		{"empty", map[string]any{}, 400, "Label config is not set or is empty"},
