@@ -120,8 +120,8 @@ var dmRunners = map[string]dmRun{
 	"delete_tasks_predictions":   runDeletePredictions,
 	"delete_ground_truths":       runDeleteGroundTruths,
 	"retrieve_tasks_predictions": runRetrievePredictions,
-	// 1.23.2 answers these with an empty object and sends nothing.
-	"remove_duplicates": runNothing,
+	// 1.23.2 answers this one with an empty object and sends nothing.
+	"remove_duplicates": runRemoveDuplicates,
 	"cache_labels":      runNothing,
 }
 
