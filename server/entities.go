@@ -51,7 +51,8 @@ type project struct {
 	// CreatedBy is the creating user; a PUT without it sets it to null,
 	// as Label Studio does.
 	CreatedBy *int `json:"created_by"`
-	// NextInnerID is the inner_id the project's next task gets.
+	// NextInnerID is the inner_id the next task made gets: set by each
+	// request that makes tasks (startInnerIDs), then counted up.
 	NextInnerID int `json:"next_inner_id"`
 
 	parsed  *labelConfig // LabelConfig, parsed

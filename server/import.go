@@ -155,6 +155,7 @@ func (s *Server) commitImport(p *project, items []importItem, uploadOf func(i in
 	ids := make([]int, 0, len(items))
 	var nAnn, nPred int
 	now := s.cfg.Now()
+	st.startInnerIDs(p)
 	for i, it := range items {
 		t := s.newTask(p, it.data, it.meta)
 		if uploadOf != nil {

@@ -588,6 +588,7 @@ func (s *Server) applySync(x *storage, p *project, plan syncPlan) (ds []delivery
 		return t == nil || t.ProjectID != x.ProjectID
 	})
 	now := s.cfg.Now()
+	st.startInnerIDs(p)
 	var pending []int
 	emit := func() {
 		if len(pending) == 0 {
@@ -744,14 +745,7 @@ func (s *Server) addStorageTask(p *project, obj json.RawMessage, now time.Time) 
 		pairs[0].key = p.parsed.dataKeys[0] // replace_task_data_undefined_with_config_field
 		data = writePairs(pairs)
 	}
-	inner := 1
-	for _, tid := range p.taskIDs {
-		inner = max(inner, st.tasks[tid].InnerID+1)
-	}
-	saved := p.NextInnerID
-	p.NextInnerID = inner
 	t = s.newTask(p, data, json.RawMessage("{}"))
-	p.NextInnerID = max(saved, inner+1)
 	for _, in := range anns {
 		s.newAnnotation(t, in, now)
 	}

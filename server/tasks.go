@@ -10,7 +10,25 @@ import (
 	"github.com/labelhook/labelhook/schemas"
 )
 
-// newTask adds a task to p with data and meta. Call under st.mu.
+// lastInnerID is the highest inner_id among p's tasks, 0 when it has
+// none: the newest task's, since every task is made with the highest + 1.
+func (st *store) lastInnerID(p *project) int {
+	if n := len(p.taskIDs); n > 0 {
+		return st.tasks[p.taskIDs[n-1]].InnerID
+	}
+	return 0
+}
+
+// startInnerIDs sets the inner_id of the next task a request makes in p:
+// the project's highest + 1, as the bulk create and the storage sync
+// compute it once per request (a deleted newest task's inner_id is given
+// again). Call under st.mu.
+func (st *store) startInnerIDs(p *project) {
+	p.NextInnerID = st.lastInnerID(p) + 1
+}
+
+// newTask adds a task to p with data and meta, with inner_id
+// p.NextInnerID. Call under st.mu.
 func (s *Server) newTask(p *project, data, meta json.RawMessage) *task {
 	st := s.st
 	now := s.cfg.Now()
@@ -120,7 +138,7 @@ func (s *Server) createTasks(w http.ResponseWriter, r *http.Request, projectID i
 			// Task.save gives a task made through the API the project's
 			// highest inner_id + 1, counting its own default of 1: the
 			// first task of a project gets 2 (1.23.2).
-			in.project.NextInnerID = max(in.project.NextInnerID, 2)
+			in.project.NextInnerID = max(st.lastInnerID(in.project), 1) + 1
 			t := s.newTask(in.project, in.data, in.meta)
 			if _, seen := byProject[in.project.ID]; !seen {
 				order = append(order, in.project.ID)

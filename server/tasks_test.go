@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -408,5 +409,32 @@ func TestProjectCounts(t *testing.T) {
 	}
 	if got := e.must("GET", "/api/projects/counts?title=count", nil, 200)["count"]; got != 1.0 {
 		t.Errorf("counts?title=count: count %v, want 1", got)
+	}
+}
+
+// TestInnerIDAfterDeletingTheNewest: a task is made with the project's
+// highest inner_id + 1, so the inner_id of a deleted newest task is given
+// again, as Label Studio 1.23.2 was seen to do (import, POST /api/tasks,
+// storage sync alike).
+func TestInnerIDAfterDeletingTheNewest(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, filepath.Join(root, "d"), map[string]string{"01.json": `[{"text": "s"}]`})
+	e := newAPI(t, Config{LocalFilesRoot: root})
+	pid := e.project("Inner ids")
+	P := "/api/projects/" + itoa(pid)
+	ids := e.must("POST", P+"/import?return_task_ids=true", `[{"text":"a"},{"text":"b"},{"text":"c"},{"text":"d"},{"text":"e"}]`, 201)["task_ids"].([]any)
+	e.must("DELETE", "/api/tasks/"+itoa(int(ids[4].(float64))), nil, 204)
+	e.must("DELETE", "/api/tasks/"+itoa(int(ids[3].(float64))), nil, 204)
+	e.must("POST", P+"/import", `[{"text":"f"}]`, 201)
+	e.must("POST", "/api/tasks", map[string]any{"project": pid, "data": map[string]any{"text": "g"}}, 201)
+	sid := e.storage(pid, filepath.Join(root, "d"), nil)
+	e.must("POST", "/api/storages/localfiles/"+itoa(sid)+"/sync", nil, 200)
+	var got []float64
+	for _, x := range e.mustList("GET", P+"/tasks", nil, 200) {
+		got = append(got, x.(map[string]any)["inner_id"].(float64))
+	}
+	slices.Sort(got)
+	if want := []float64{1, 2, 3, 4, 5, 6}; !slices.Equal(got, want) {
+		t.Errorf("inner_ids %v, want %v", got, want)
 	}
 }
