@@ -53,6 +53,9 @@ func runRemoveDuplicates(s *Server, p *project, ids []int, _ dmBody, now time.Ti
 		}
 		st.relabel(keep, now)
 	}
+	// delete_tasks lists them in the selection's order.
+	gone := toSet(removing)
+	removing = slices.DeleteFunc(slices.Clone(ids), func(id int) bool { return !gone[id] })
 	st.deleteTasks(p.ID, removing)
 	return map[string]any{}, []event{idsEvent(schemas.TasksDeleted, p.ID, removing)}, nil
 }

@@ -34,13 +34,25 @@ type annotationObject struct {
 	LastCreatedBy    *int            `json:"last_created_by"`
 }
 
+// dmUser is an annotation's completed_by as a Data Manager task expands
+// it (CompletedByDMSerializer): the user with its initials, which are
+// the email's first two letters for a user with no name.
+type dmUser struct {
+	ID        int     `json:"id"`
+	FirstName string  `json:"first_name"`
+	LastName  string  `json:"last_name"`
+	Avatar    *string `json:"avatar"`
+	Email     string  `json:"email"`
+	Initials  string  `json:"initials"`
+}
+
 // annotationObjectOf renders an annotation; expand turns completed_by
 // into a user object (as the full task shape does).
 func (s *Server) annotationObjectOf(a *annotation, expand bool) annotationObject {
 	pid := a.ProjectID
 	var by any = a.CompletedBy
 	if expand && a.CompletedBy != nil {
-		by = theUser()
+		by = dmUser{ID: userID, Email: userEmail, Initials: userEmail[:2]}
 	}
 	return annotationObject{
 		ID:               a.ID,

@@ -190,7 +190,10 @@ func (s *Server) handleTaskGet(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return nil, nil, err
 		}
-		return s.fullTaskOf(t, true), nil, nil
+		ft := s.fullTaskOf(t, true)
+		// TaskAPI leaves these out of the evaluated fields: always "".
+		ft.AnnotationsResults, ft.PredictionsResults = "", ""
+		return ft, nil, nil
 	})
 }
 
