@@ -229,10 +229,12 @@ func readStateFile(path string) (*loaded, int64, bool, error) {
 	return l, fi.Size(), true, nil
 }
 
-// errNotSaved answers a change that could not be made durable.
+// errNotSaved answers a change that could not be made durable. The
+// change is already in memory: reads may show it until the restart, and
+// the state file may or may not hold it.
 func errNotSaved(err error) *apiError {
 	return &apiError{Status: http.StatusServiceUnavailable,
-		Detail: fmt.Sprintf("labelhook could not save this change to its state file, so it was not made: %v; restart labelhook", err)}
+		Detail: fmt.Sprintf("labelhook could not save this change to its state file (%v): it is not acknowledged and may be gone after a restart; labelhook refuses every change from now on: restart it", err)}
 }
 
 // record journals what changed under the store lock (held by the caller)
