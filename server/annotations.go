@@ -126,6 +126,7 @@ func (s *Server) newAnnotation(t *task, in annotationInput, now time.Time) *anno
 	}
 	in.applyTo(a)
 	st.annotations[a.ID] = a
+	st.changed(kindAnnotation, a.ID)
 	t.annIDs = append(t.annIDs, a.ID)
 	if a.GroundTruth {
 		st.clearGroundTruth(t, a.ID)
@@ -137,8 +138,9 @@ func (s *Server) newAnnotation(t *task, in annotationInput, now time.Time) *anno
 func (st *store) clearGroundTruth(t *task, keep int) {
 	st.touch(t.ID)
 	for _, id := range t.annIDs {
-		if id != keep {
-			st.annotations[id].GroundTruth = false
+		if a := st.annotations[id]; id != keep && a.GroundTruth {
+			a.GroundTruth = false
+			st.changed(kindAnnotation, id)
 		}
 	}
 }
@@ -232,6 +234,7 @@ func (s *Server) handleAnnotationUpdate(w http.ResponseWriter, r *http.Request) 
 		}
 		now := s.cfg.Now()
 		st.touch(a.TaskID)
+		st.changed(kindAnnotation, a.ID)
 		in.applyTo(a)
 		uid := userID
 		a.UpdatedBy = &uid

@@ -117,14 +117,6 @@ func (d *deletions) empty() bool {
 // changeSet's JSON, streamed object by object) and forgets it. Call under
 // st.mu, only when pending.
 func (st *store) writeChanges(w io.Writer) error {
-	// A changed task brings its annotations and predictions: whatever
-	// changes one of them touches the task first (its counts change).
-	for r := range st.changes {
-		if t := st.tasks[r.id]; r.kind == kindTask && t != nil {
-			st.changedIDs(kindAnnotation, t.annIDs)
-			st.changedIDs(kindPrediction, t.predIDs)
-		}
-	}
 	byKind := make([][]int, kinds)
 	for r := range st.changes {
 		byKind[r.kind] = append(byKind[r.kind], r.id)

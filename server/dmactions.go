@@ -178,6 +178,7 @@ func runDeleteGroundTruths(s *Server, _ *project, ids []int, _ dmBody, _ time.Ti
 			if a := s.st.annotations[aid]; a.GroundTruth {
 				s.st.touch(tid)
 				a.GroundTruth = false
+				s.st.changed(kindAnnotation, aid)
 				n++
 			}
 		}

@@ -68,6 +68,7 @@ func (s *Server) newPrediction(t *task, in predictionInput, now time.Time) *pred
 		CreatedAt: now, UpdatedAt: now, TaskID: t.ID, ProjectID: t.ProjectID,
 	}
 	st.predictions[p.ID] = p
+	st.changed(kindPrediction, p.ID)
 	t.predIDs = append(t.predIDs, p.ID)
 	return p
 }
