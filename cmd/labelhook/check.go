@@ -6,40 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labelhook/labelhook/scenarios/check"
 	"github.com/labelhook/labelhook/schemas"
 	"github.com/labelhook/labelhook/server"
 )
-
-// secondsFlag is a duration given as 10s, 500ms or a number of seconds.
-type secondsFlag struct{ d *time.Duration }
-
-func (f secondsFlag) String() string {
-	if f.d == nil || *f.d == 0 {
-		return ""
-	}
-	return f.d.String()
-}
-
-func (f secondsFlag) Set(v string) error {
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		s, ferr := strconv.ParseFloat(v, 64)
-		if ferr != nil {
-			return fmt.Errorf("want a duration such as 10s or 500ms, or a number of seconds")
-		}
-		d = time.Duration(s * float64(time.Second))
-	}
-	if d <= 0 {
-		return fmt.Errorf("want more than zero")
-	}
-	*f.d = d
-	return nil
-}
 
 // runCheck sends the readiness battery to a running webhook consumer and
 // prints a row per case. Exit 0: every case passed (warnings allowed); 1:
@@ -51,8 +23,8 @@ func runCheck(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	configPath := fs.String("label-config", "", "label config FILE (XML) the payloads follow (default: a text classification config)")
 	fs.Var(&headers, "header", "add the header 'Name: value' to every delivery, as your webhook's headers do (repeatable)")
 	actions := fs.String("actions", "", "only the actions your webhook subscribes to, comma-separated (default: all 12)")
-	fs.Var(secondsFlag{&cfg.Timeout}, "timeout", "how long one delivery may take, as Label Studio's WEBHOOK_TIMEOUT (a duration such as 10s, or seconds)")
-	fs.Var(secondsFlag{&cfg.SlowAfter}, "slow", fmt.Sprintf("warn about answers slower than this, as Label Studio waits for them inside the annotator's save (default %s, or half of --timeout when shorter)", check.DefaultSlowAfter))
+	fs.durationVar(&cfg.Timeout, "timeout", cfg.Timeout, "how long one delivery may take, as Label Studio's WEBHOOK_TIMEOUT (a duration such as 10s, or seconds)")
+	fs.durationVar(&cfg.SlowAfter, "slow", 0, fmt.Sprintf("warn about answers slower than this, as Label Studio waits for them inside the annotator's save (default %s, or half of --timeout when shorter)", check.DefaultSlowAfter))
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the generated data: the same seed sends the same data")
 	junit := fs.String("junit", "", "also write a JUnit XML report to this file")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")

@@ -19,8 +19,9 @@ func runCompare(ctx context.Context, args []string, getenv env, stdout, stderr i
 	token := fs.String("token", "", "API token of the external server (Authorization: Token)")
 	runExpr := fs.String("run", "", "compare only the scenarios whose name matches this regular expression")
 	record := fs.String("record", "", "write the normalised traces of the external side into this folder, one JSON file per scenario file (gzipped above 1 MiB)")
-	settle := fs.Duration("settle", compare.DefaultSettle, "how long each step listens for late webhooks after its answer")
-	reqTimeout := fs.Duration("request-timeout", time.Minute, "bound on each API request")
+	var settle, reqTimeout time.Duration
+	fs.durationVar(&settle, "settle", compare.DefaultSettle, "how long each step listens for late webhooks after its answer")
+	fs.durationVar(&reqTimeout, "request-timeout", time.Minute, "bound on each API request")
 	verbose := fs.Bool("v", false, "print every step of the external side")
 	localRoot := fs.String("local-files-root", "", "the external server's LOCAL_FILES_DOCUMENT_ROOT (it must run with LOCAL_FILES_SERVING_ENABLED=true): scenarios that make local files storages write their files below it; without it they are skipped")
 	var settings compare.Settings
@@ -44,16 +45,13 @@ func runCompare(ctx context.Context, args []string, getenv env, stdout, stderr i
 	if *srv == "" || *token == "" {
 		return usageErrorf("compare needs --server and --token (the external side)")
 	}
-	if *settle <= 0 || *reqTimeout <= 0 {
-		return usageErrorf("--settle and --request-timeout must be more than 0")
-	}
 	scs, err := loadScenarios(fs.Args(), *runExpr, stderr)
 	if err != nil {
 		return err
 	}
 
 	rep, err := compare.Run(ctx, scs, compare.Options{
-		Server: *srv, Token: *token, Settings: settings, Settle: *settle, RequestTimeout: *reqTimeout,
+		Server: *srv, Token: *token, Settings: settings, Settle: settle, RequestTimeout: reqTimeout,
 		Out: stdout, Verbose: *verbose, LocalFilesRoot: *localRoot,
 	})
 	if rep != nil && *record != "" {

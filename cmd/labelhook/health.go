@@ -14,14 +14,15 @@ import (
 // command's).
 const defaultHealthURL = "http://127.0.0.1:8080/health"
 
-// parseHealth reads `health [--url URL | URL] [--timeout S]`; a URL
+// parseHealth reads `health [--url URL | URL] [--timeout D]`; a URL
 // without a path gets /health. The URL may also come from
 // LABELHOOK_HEALTH_URL, so one image's HEALTHCHECK fits serve and receive
 // containers alike (each sets its own).
 func parseHealth(args []string, getenv env, stderr io.Writer) (string, time.Duration, error) {
-	fs := newFlagSet("health", "health [--url URL] [--timeout S]  (default "+defaultHealthURL+")", stderr)
+	fs := newFlagSet("health", "health [--url URL] [--timeout D]  (default "+defaultHealthURL+")", stderr)
 	target := fs.String("url", defaultHealthURL, "the labelhook server to check: serve's or receive's base URL, or its /health")
-	timeout := fs.Float64("timeout", 3, "seconds to wait for the answer")
+	var timeout time.Duration
+	fs.durationVar(&timeout, "timeout", 3*time.Second, "how long to wait for the answer (a duration such as 3s, or seconds)")
 	fs.bindEnv("url", "LABELHOOK_HEALTH_URL")
 	if err := fs.parse(args, getenv); err != nil {
 		return "", 0, err
@@ -31,8 +32,6 @@ func parseHealth(args []string, getenv env, stderr io.Writer) (string, time.Dura
 		return "", 0, usageErrorf("health takes one URL, got %q", fs.Args())
 	case fs.NArg() == 1 && fs.source("url") == "--url":
 		return "", 0, usageErrorf("give the URL once: --url %s or %s", *target, fs.Arg(0))
-	case !(*timeout > 0):
-		return "", 0, usageErrorf("--timeout must be positive, got %v", *timeout)
 	}
 	raw := *target
 	if fs.NArg() == 1 {
@@ -45,7 +44,7 @@ func parseHealth(args []string, getenv env, stderr io.Writer) (string, time.Dura
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/health"
 	}
-	return u.String(), time.Duration(*timeout * float64(time.Second)), nil
+	return u.String(), timeout, nil
 }
 
 // runHealth GETs a labelhook server's /health (serve's or receive's) and

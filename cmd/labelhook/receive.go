@@ -38,7 +38,7 @@ func parseReceive(args []string, getenv env, stderr io.Writer) (receiveOptions, 
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:9090", "address to listen on")
 	fs.StringVar(&o.record, "record", "", "append every webhook to this file as one JSON line")
 	fs.StringVar(&o.forwardTo, "forward-to", "", "relay every accepted webhook to this URL (the pipeline) and record its status")
-	fs.DurationVar(&o.forwardTimeout, "forward-timeout", receiver.DefaultForwardTimeout, "give up on a relay to the pipeline after this long (record it as failed, answer the sender)")
+	fs.durationVar(&o.forwardTimeout, "forward-timeout", receiver.DefaultForwardTimeout, "give up on a relay to the pipeline after this long (record it as failed, answer the sender)")
 	fs.BoolVar(&o.reject, "reject-invalid", false, "answer 400 to bodies that break the event contract (default: record them and answer 200)")
 	fs.Int64Var(&o.maxBody, "max-body-bytes", receiver.DefaultMaxBodyBytes, "largest body read; larger ones are recorded without content and answered 413")
 	fs.IntVar(&o.maxRecords, "max-records", receiver.DefaultMaxRecords, "records kept in memory; past it the oldest are dropped (and counted)")
@@ -65,8 +65,6 @@ func parseReceive(args []string, getenv env, stderr io.Writer) (receiveOptions, 
 		return o, usageErrorf("--max-body-bytes must be positive, got %d", o.maxBody)
 	case o.maxRecords <= 0:
 		return o, usageErrorf("--max-records must be positive, got %d", o.maxRecords)
-	case o.forwardTimeout <= 0:
-		return o, usageErrorf("--forward-timeout must be positive, got %s", o.forwardTimeout)
 	}
 	if o.forwardTo != "" && !isHTTPURL(o.forwardTo) {
 		return o, usageErrorf("--forward-to must be an http or https URL, got %q", o.forwardTo)

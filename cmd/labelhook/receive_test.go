@@ -136,7 +136,7 @@ func TestReceiveUsageErrors(t *testing.T) {
 		{"zero record cap", []string{"--max-records", "0"}, nil},
 		{"record cap not a number in env", nil, map[string]string{"LABELHOOK_RECEIVER_MAX_RECORDS": "100k"}},
 		{"zero forward timeout", []string{"--forward-timeout", "0s"}, nil},
-		{"forward timeout without a unit in env", nil, map[string]string{"LABELHOOK_RECEIVER_FORWARD_TIMEOUT": "5"}},
+		{"forward timeout not a duration in env", nil, map[string]string{"LABELHOOK_RECEIVER_FORWARD_TIMEOUT": "5 minutes"}},
 		{"forward-to without host", []string{"--forward-to", "pipeline:8000"}, nil},
 		{"record file in a missing directory", []string{"--record", filepath.Join(t.TempDir(), "no", "such.jsonl")}, nil},
 		{"stray argument", []string{"extra"}, nil},

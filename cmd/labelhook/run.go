@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/labelhook/labelhook/scenarios"
 )
@@ -21,7 +22,8 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	runExpr := fs.String("run", "", "run only the scenarios whose name matches this regular expression")
 	junit := fs.String("junit", "", "also write a JUnit XML report to this file")
 	verbose := fs.Bool("v", false, "print every step")
-	settle := fs.Duration("settle", scenarios.DefaultSettle, "with --server: how long a step with expect keeps listening for late events; 0 turns it off")
+	var settle time.Duration
+	fs.durationOrZeroVar(&settle, "settle", scenarios.DefaultSettle, "with --server: how long a step with expect keeps listening for late events; 0 turns it off")
 	pipeline := fs.String("pipeline", "", "relay every webhook to your pipeline at this URL and record its answers (overrides the scenarios' pipeline: keys)")
 	seed := fs.Int64("seed", 1, "seed of the task data that generate: steps make: the same seed makes the same data")
 	localRoot := fs.String("local-files-root", "", "with --server: the server's LOCAL_FILES_DOCUMENT_ROOT, below which scenarios that make local files storages write their files (they are skipped without it)")
@@ -39,9 +41,6 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return usageErrorf("run needs at least one scenario file or folder")
-	}
-	if *settle < 0 {
-		return usageErrorf("--settle must be 0 or more, got %v", *settle)
 	}
 	if *parallel < 1 {
 		return usageErrorf("--parallel must be 1 or more, got %d", *parallel)
@@ -78,7 +77,7 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 		Token:          *token,
 		ReceiverAddr:   *recvAddr,
 		ReceiverURL:    *recvURL,
-		Settle:         *settle,
+		Settle:         settle,
 		Parallel:       *parallel,
 		Pipeline:       *pipeline,
 		Seed:           *seed,
@@ -86,7 +85,7 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 		Out:            stdout,
 		LocalFilesRoot: *localRoot,
 	}
-	if *settle == 0 {
+	if settle == 0 {
 		opts.Settle = -1 // the flag's 0 means none; the Options' 0 means the default
 	}
 	rep, err := scenarios.Run(ctx, scs, opts)

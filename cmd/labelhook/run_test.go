@@ -135,7 +135,7 @@ func TestRunCommandUsageErrors(t *testing.T) {
 		{"empty folder", []string{t.TempDir()}, "no scenario found"},
 		{"bad run expression", []string{"--run", "(", dir}, "--run: bad regular expression"},
 		{"nothing selected", []string{"--run", "zzz", dir}, `no scenario matches --run "zzz" (1 scenario(s) found)`},
-		{"negative settle", []string{"--settle", "-1s", dir}, "--settle must be 0 or more"},
+		{"negative settle", []string{"--settle", "-1s", dir}, `invalid value "-1s" for --settle: want 0 or more`},
 		{"zero parallel", []string{"--parallel", "0", dir}, "--parallel must be 1 or more"},
 		{"receiver flags without server", []string{"--receiver-url", "http://x:1", dir}, "--receiver-addr and --receiver-url need --server"},
 		{"bad server", []string{"--server", "localhost:8080", dir}, `--server "localhost:8080": want an http:// or https:// URL`},

@@ -30,7 +30,7 @@ type serveOptions struct {
 	tokenFrom  string // "--token", "LABELHOOK_TOKEN", or "" (the development token)
 	version    string
 	orgHooks   bool
-	timeout    float64
+	timeout    time.Duration
 	batch      int
 	maxFail    int
 	async      bool
@@ -79,7 +79,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.token, "token", "", "API token (default: the development token "+server.DefaultToken+")")
 	fs.StringVar(&o.version, "label-studio-version", server.DefaultVersion, "the verified Label Studio release to imitate ("+strings.Join(server.Versions(), ", ")+")")
-	fs.Float64Var(&o.timeout, "webhook-timeout", 0, "seconds python-requests waits to connect and for each read of the answer (default: the release's WEBHOOK_TIMEOUT, 1)")
+	fs.durationOrZeroVar(&o.timeout, "webhook-timeout", 0, "how long python-requests waits to connect and for each read of the answer, in seconds as WEBHOOK_TIMEOUT or a duration such as 2.5s (default: the release's WEBHOOK_TIMEOUT, 1)")
 	fs.IntVar(&o.batch, "webhook-batch-size", 0, "most items one list event carries (default: the release's WEBHOOK_BATCH_SIZE, 5000)")
 	fs.IntVar(&o.maxFail, "max-consecutive-failures", server.DefaultMaxConsecutiveFailures, "disable a webhook after `N` failed deliveries in a row (labelhook option; no verified release does it); 0 is off")
 	fs.BoolVar(&o.orgHooks, "organization-webhooks", false, "accept webhooks without a project, which also get PROJECT_CREATED and PROJECT_DELETED (Label Studio Enterprise; open-source answers 404); --webhook turns it on")
@@ -132,8 +132,6 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	switch {
 	case fs.NArg() > 0:
 		return o, usageErrorf("serve takes no arguments, got %q", fs.Args())
-	case o.timeout < 0:
-		return o, usageErrorf("--webhook-timeout must be positive (0: the release's default), got %v", o.timeout)
 	case o.batch < 0:
 		return o, usageErrorf("--webhook-batch-size must be positive (0: the release's default), got %d", o.batch)
 	case o.annotators < 0 || o.annotators > 1000:
@@ -268,7 +266,7 @@ func (o serveOptions) config(log *slog.Logger) (server.Config, string, error) {
 	cfg := server.Config{
 		Token:                  o.token,
 		LabelStudioVersion:     o.version,
-		WebhookTimeout:         time.Duration(o.timeout * float64(time.Second)),
+		WebhookTimeout:         o.timeout,
 		BatchSize:              o.batch,
 		MaxConsecutiveFailures: o.maxFail,
 		OrganizationWebhooks:   o.orgHooks || len(o.webhooks) > 0,

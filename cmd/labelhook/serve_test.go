@@ -183,7 +183,7 @@ func TestServeUsageErrors(t *testing.T) {
 		vars map[string]string
 	}{
 		{"unknown flag", []string{"--nope"}, nil},
-		{"bad float", []string{"--webhook-timeout", "soon"}, nil},
+		{"bad duration", []string{"--webhook-timeout", "soon"}, nil},
 		{"negative timeout", []string{"--webhook-timeout", "-1"}, nil},
 		{"unknown Label Studio version", []string{"--label-studio-version", "9.9.9"}, nil},
 		{"negative batch", []string{"--webhook-batch-size", "-1"}, nil},

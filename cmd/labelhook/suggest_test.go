@@ -78,7 +78,7 @@ func TestFlagErrorsNameTheCommand(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"bad number", []string{"serve", "--webhook-timeout", "soon"}, `labelhook serve: invalid value "soon" for --webhook-timeout: parse error`},
+		{"bad number", []string{"serve", "--webhook-timeout", "soon"}, `labelhook serve: invalid value "soon" for --webhook-timeout: want a duration such as 10s or 500ms, or a number of seconds`},
 		{"missing value", []string{"receive", "--addr"}, "labelhook receive: --addr needs an argument"},
 		{"unknown flag, nothing close", []string{"validate", "--frobnicate"}, "labelhook validate: unknown flag --frobnicate"},
 	} {

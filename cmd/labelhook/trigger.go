@@ -9,7 +9,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/labelhook/labelhook/internal/trigger"
 	"github.com/labelhook/labelhook/schemas"
@@ -64,7 +63,7 @@ func parseTrigger(args []string, stderr io.Writer) (triggerOptions, error) {
 	fs.Var(&o.headers, "header", "add the header 'Name: value' to every webhook, as a webhook's headers do (repeatable)")
 	fs.BoolVar(&o.NoPayload, "no-payload", false, "send only {\"action\": ...}, as a webhook with send_payload=false does")
 	all := fs.Bool("all", false, "send one webhook of each of the 12 actions (--count of each)")
-	timeout := fs.Float64("timeout", server.DefaultWebhookTimeout.Seconds(), "seconds one delivery may take, connect and answer")
+	fs.durationVar(&o.Timeout, "timeout", server.DefaultWebhookTimeout, "how long one delivery may take, connect and answer (a duration such as 10s, or seconds)")
 	fs.BoolVar(&o.verbose, "verbose", false, "log what the in-process mock does (debug level)")
 
 	if err := fs.parse(args, noEnv); err != nil { // the action may come before or after the flags
@@ -82,13 +81,10 @@ func parseTrigger(args []string, stderr io.Writer) (triggerOptions, error) {
 		return o, usageErrorf("--to URL is required: where to send the webhooks")
 	case o.Count < 1:
 		return o, usageErrorf("--count must be 1 or more, got %d", o.Count)
-	case !(*timeout > 0):
-		return o, usageErrorf("--timeout must be positive, got %v", *timeout)
 	}
 	if !isHTTPURL(o.To) {
 		return o, usageErrorf("--to must be an http or https URL, got %q", o.To)
 	}
-	o.Timeout = time.Duration(*timeout * float64(time.Second))
 	o.Headers = o.headers
 	if *all {
 		for _, info := range schemas.Catalog {
