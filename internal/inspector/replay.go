@@ -14,8 +14,10 @@ import (
 	"time"
 )
 
-// ReplayTimeout bounds one replay, from connecting to reading the answer:
-// Label Studio's delivery timeout.
+// ReplayTimeout bounds one replay, from connecting to reading the answer.
+// It is not Label Studio's: 1.23.2 and 1.20.0 give up on a delivery after
+// 1 s per read (WEBHOOK_TIMEOUT; 10 s only on the development line), but a
+// replay is for seeing a slow pipeline's answer and how long it took.
 const ReplayTimeout = 10 * time.Second
 
 // replayAnswerBytes is how much of the target's answer a replay shows.
