@@ -1,7 +1,7 @@
 // Package apiclient calls the REST API of a labelhook mock (or of Label
 // Studio) with a token: JSON in, JSON out, a non-2xx answer as a
-// *StatusError. The sandbox, trigger and bench drive the mock through it,
-// as a user's code would.
+// *StatusError. The sandbox, trigger, check and bench drive the mock
+// through it, as a user's code would.
 package apiclient
 
 import (

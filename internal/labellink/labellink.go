@@ -101,3 +101,26 @@ func Body(a schemas.Action, id, projectID int, project json.RawMessage, cfg *fak
 	}
 	return b, nil
 }
+
+// FromProjectUpdated is Body for the project of projectUpdated, a
+// PROJECT_UPDATED body the mock sent to the webhook the label link body
+// goes to: it takes that body's project, Label Studio's payload of the
+// project, or none when the webhook's send_payload is off.
+func FromProjectUpdated(a schemas.Action, id int, projectUpdated []byte, cfg *fakedata.Config, g *fakedata.Generator, now time.Time) ([]byte, error) {
+	var got struct {
+		Project json.RawMessage `json:"project"`
+	}
+	var project struct {
+		ID int `json:"id"`
+	}
+	if err := json.Unmarshal(projectUpdated, &got); err != nil {
+		return nil, fmt.Errorf("%s: read the PROJECT_UPDATED body: %w", a, err)
+	}
+	if got.Project == nil {
+		return Body(a, id, 0, nil, cfg, g, now)
+	}
+	if err := json.Unmarshal(got.Project, &project); err != nil {
+		return nil, fmt.Errorf("%s: read the PROJECT_UPDATED body's project: %w", a, err)
+	}
+	return Body(a, id, project.ID, got.Project, cfg, g, now)
+}

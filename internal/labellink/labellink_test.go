@@ -50,3 +50,28 @@ func TestBody(t *testing.T) {
 		t.Error("Body(TASKS_CREATED) gave no error")
 	}
 }
+
+func TestFromProjectUpdated(t *testing.T) {
+	cfg, err := fakedata.ParseConfig(fakedata.NERConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name, in, want string
+	}{
+		{"the project of the payload", `{"action": "PROJECT_UPDATED", "project": {"id": 9, "title": "p"}}`,
+			`{"action": "LABEL_LINK_DELETED", "label_link": {"id": 3}, "project": {"id": 9, "title": "p"}}`},
+		{"send_payload off", `{"action": "PROJECT_UPDATED"}`, `{"action": "LABEL_LINK_DELETED"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := FromProjectUpdated(schemas.LabelLinkDeleted, 3, []byte(tt.in), cfg, fakedata.New(1), now)
+			if err != nil || string(b) != tt.want {
+				t.Errorf("FromProjectUpdated(%s) = %s, %v; want %s", tt.in, b, err, tt.want)
+			}
+		})
+	}
+	if _, err := FromProjectUpdated(schemas.LabelLinkDeleted, 3, []byte(`{"project": "x"}`), cfg, fakedata.New(1), now); err == nil {
+		t.Error("a project that is not an object: no error")
+	}
+}

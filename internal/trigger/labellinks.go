@@ -3,29 +3,27 @@ package trigger
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
 
 	"github.com/labelhook/labelhook/internal/labellink"
 	"github.com/labelhook/labelhook/schemas"
-	"github.com/labelhook/labelhook/server"
 )
 
-// sendLabelLink builds a LABEL_LINK_* body as Label Studio does
-// (internal/labellink) with a label of the config and posts it as the mock
-// posts webhooks.
+// sendLabelLink sends a LABEL_LINK_* body built as Label Studio does
+// (internal/labellink) as the mock sends its webhooks: the mock sends a
+// PROJECT_UPDATED to captureHost through a webhook with the target's
+// headers and send_payload, and the label link body takes that
+// delivery's headers and project.
 func (tr *Trigger) sendLabelLink(ctx context.Context, a schemas.Action, pid int) (Result, error) {
-	var project json.RawMessage // nil: send_payload off
-	if !tr.o.NoPayload {
-		var err error
-		if project, err = tr.projectPayload(ctx, pid); err != nil {
-			return Result{}, err
-		}
+	captured, err := tr.projectUpdated(ctx, pid)
+	if err != nil {
+		return Result{}, err
 	}
 	tr.links++
-	body, err := labellink.Body(a, tr.links, pid, project, tr.cfg, tr.g, time.Now())
+	body, err := labellink.FromProjectUpdated(a, tr.links, captured.body, tr.mk.Config, tr.mk.Gen, time.Now())
 	if err != nil {
 		return Result{}, err
 	}
@@ -33,19 +31,34 @@ func (tr *Trigger) sendLabelLink(ctx context.Context, a schemas.Action, pid int)
 	if err != nil {
 		return Result{}, err
 	}
-	// The headers of the mock's deliveries (server/delivery.go).
-	req.Header.Set("User-Agent", server.DefaultUserAgent)
-	req.Header.Set("Accept", "*/*")
-	req.Header.Set("Accept-Encoding", "gzip, deflate")
-	req.Header.Set("Content-Type", "application/json")
-	for _, kv := range tr.o.Headers {
-		req.Header.Del(kv[0])
-		req.Header[http.CanonicalHeaderKey(kv[0])] = []string{kv[1]}
-	}
+	req.Header = captured.header
 	tr.rec.take()
 	if resp, err := tr.direct.Do(req); err == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
 	}
 	return tr.result(a)
+}
+
+// projectUpdated returns the PROJECT_UPDATED delivery the mock makes for
+// project pid to a webhook like the target's at captureHost.
+func (tr *Trigger) projectUpdated(ctx context.Context, pid int) (capturedRequest, error) {
+	var wh struct {
+		ID int `json:"id"`
+	}
+	if err := tr.api.Call(ctx, http.MethodPost, "/api/webhooks", map[string]any{"url": "http://" + captureHost + "/project",
+		"project": pid, "send_for_all_actions": false, "actions": []string{string(schemas.ProjectUpdated)},
+		"send_payload": !tr.o.NoPayload, "headers": tr.headersObject()}, &wh); err != nil {
+		return capturedRequest{}, fmt.Errorf("capture the project payload: %w", err)
+	}
+	defer func() { _ = tr.api.Call(ctx, http.MethodDelete, fmt.Sprintf("/api/webhooks/%d", wh.ID), nil, nil) }()
+	tr.rec.take()
+	if err := tr.api.Call(ctx, http.MethodPatch, fmt.Sprintf("/api/projects/%d", pid), map[string]any{}, nil); err != nil {
+		return capturedRequest{}, fmt.Errorf("capture the project payload: %w", err)
+	}
+	_, captured := tr.rec.take()
+	if len(captured) != 1 {
+		return capturedRequest{}, fmt.Errorf("capture the project payload: %d deliveries arrived, want 1", len(captured))
+	}
+	return captured[0], nil
 }

@@ -43,6 +43,12 @@ type hop struct {
 	start, end time.Time
 }
 
+// capturedRequest is a delivery to captureHost: its headers and body.
+type capturedRequest struct {
+	header http.Header
+	body   []byte
+}
+
 // recorder is the mock's webhook transport: it times every exchange with
 // the target and answers requests to captureHost itself.
 type recorder struct {
@@ -50,7 +56,7 @@ type recorder struct {
 
 	mu       sync.Mutex
 	hops     []hop
-	captured [][]byte
+	captured []capturedRequest
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -61,7 +67,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Body.Close()
 		}
 		r.mu.Lock()
-		r.captured = append(r.captured, body)
+		r.captured = append(r.captured, capturedRequest{header: req.Header.Clone(), body: body})
 		r.mu.Unlock()
 		return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 			Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: req}, nil
@@ -79,7 +85,7 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // take returns and forgets what was recorded.
-func (r *recorder) take() ([]hop, [][]byte) {
+func (r *recorder) take() ([]hop, []capturedRequest) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	h, c := r.hops, r.captured

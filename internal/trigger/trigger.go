@@ -10,7 +10,6 @@ package trigger
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/labelhook/labelhook/internal/apiclient"
+	"github.com/labelhook/labelhook/internal/emission"
 	"github.com/labelhook/labelhook/internal/fakedata"
 	"github.com/labelhook/labelhook/internal/httpserve"
 	"github.com/labelhook/labelhook/schemas"
@@ -64,8 +64,7 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // Trigger drives an in-process mock whose webhooks go to one target.
 type Trigger struct {
 	o      Options
-	cfg    *fakedata.Config
-	g      *fakedata.Generator
+	mk     *emission.Maker
 	api    *apiclient.Client
 	rec    *recorder
 	direct *http.Client // sends the LABEL_LINK_* bodies
@@ -110,9 +109,11 @@ func Start(o Options) (*Trigger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the in-process mock: %w", err)
 	}
+	api := apiclient.New(hs.URL, server.DefaultToken)
 	return &Trigger{
-		o: o, cfg: cfg, g: fakedata.New(o.Seed), rec: rec, hs: hs, mock: mock,
-		api:    apiclient.New(hs.URL, server.DefaultToken),
+		o: o, rec: rec, hs: hs, mock: mock, api: api,
+		mk: &emission.Maker{API: api, LabelConfig: o.LabelConfig, Config: cfg, Gen: fakedata.New(o.Seed),
+			ModelVersion: "labelhook-trigger-v1"},
 		direct: &http.Client{Transport: rec, Timeout: o.Timeout},
 	}, nil
 }
@@ -131,9 +132,9 @@ func (tr *Trigger) Send(ctx context.Context, a schemas.Action, report func(Resul
 	info, _ := schemas.Lookup(string(a))
 	pid := 0
 	if !info.OrgOnly {
-		id, err := tr.project(ctx)
+		id, err := tr.mk.Project(ctx)
 		if err != nil {
-			return err
+			return tr.configError(err)
 		}
 		pid = id
 	}
@@ -174,65 +175,16 @@ func (tr *Trigger) headersObject() map[string]string {
 // from the target), then makes the one API call that emits a, and
 // returns how the target answered.
 func (tr *Trigger) emit(ctx context.Context, a schemas.Action, pid int) (Result, error) {
-	var (
-		method, path string
-		body         any
-	)
 	switch a {
-	case schemas.ProjectCreated:
-		method, path, body = http.MethodPost, "/api/projects", tr.projectBody()
-	case schemas.ProjectUpdated:
-		method, path, body = http.MethodPatch, fmt.Sprintf("/api/projects/%d", pid), map[string]any{"title": tr.g.Title(), "description": tr.g.Title()}
-	case schemas.ProjectDeleted:
-		id, err := tr.project(ctx)
-		if err != nil {
-			return Result{}, err
-		}
-		method, path = http.MethodDelete, fmt.Sprintf("/api/projects/%d", id)
-	case schemas.TasksCreated:
-		method, path, body = http.MethodPost, fmt.Sprintf("/api/projects/%d/import", pid), tr.tasks(1+tr.g.Intn(3), false)
-	case schemas.TasksDeleted:
-		ids, err := tr.importTasks(ctx, pid, 1, false)
-		if err != nil {
-			return Result{}, err
-		}
-		method, path = http.MethodDelete, fmt.Sprintf("/api/tasks/%d", ids[0])
-	case schemas.AnnotationCreated, schemas.AnnotationUpdated, schemas.AnnotationsDeleted:
-		ids, err := tr.importTasks(ctx, pid, 1, false)
-		if err != nil {
-			return Result{}, err
-		}
-		data := tr.taskData(ctx, ids[0])
-		if a == schemas.AnnotationCreated {
-			method, path, body = http.MethodPost, fmt.Sprintf("/api/tasks/%d/annotations", ids[0]), tr.g.Annotation(tr.cfg, data)
-			break
-		}
-		var ann struct {
-			ID int `json:"id"`
-		}
-		if err := tr.api.Call(ctx, http.MethodPost, fmt.Sprintf("/api/tasks/%d/annotations", ids[0]), tr.g.Annotation(tr.cfg, data), &ann); err != nil {
-			return Result{}, err
-		}
-		path = fmt.Sprintf("/api/annotations/%d", ann.ID)
-		if a == schemas.AnnotationUpdated {
-			method, body = http.MethodPatch, tr.g.Annotation(tr.cfg, data)
-		} else {
-			method = http.MethodDelete
-		}
-	case schemas.AnnotationsCreated:
-		ids, err := tr.importTasks(ctx, pid, 1+tr.g.Intn(3), true)
-		if err != nil {
-			return Result{}, err
-		}
-		method, path = http.MethodPost, fmt.Sprintf("/api/dm/actions?id=predictions_to_annotations&project=%d", pid)
-		body = map[string]any{"selectedItems": map[string]any{"all": false, "included": ids}, "project": pid}
 	case schemas.LabelLinkCreated, schemas.LabelLinkUpdated, schemas.LabelLinkDeleted:
 		return tr.sendLabelLink(ctx, a, pid)
-	default:
-		return Result{}, fmt.Errorf("no way to make the mock emit %s", a)
+	}
+	c, err := tr.mk.Prepare(ctx, a, pid)
+	if err != nil {
+		return Result{}, tr.configError(err)
 	}
 	tr.rec.take()
-	if err := tr.api.Call(ctx, method, path, body, nil); err != nil {
+	if err := c.Do(ctx, tr.api); err != nil {
 		return Result{}, err
 	}
 	return tr.result(a)
@@ -248,84 +200,10 @@ func (tr *Trigger) result(a schemas.Action) (Result, error) {
 	return Result{Action: a, Status: last.status, Err: last.err, Duration: last.end.Sub(hops[0].start)}, nil
 }
 
-func (tr *Trigger) projectBody() map[string]any {
-	return map[string]any{"title": tr.g.Title(), "description": tr.g.Title(), "label_config": tr.o.LabelConfig}
-}
-
-// project creates a project with the label config.
-func (tr *Trigger) project(ctx context.Context) (int, error) {
-	var p struct {
-		ID int `json:"id"`
+// configError names the label config file the mock refused.
+func (tr *Trigger) configError(err error) error {
+	if refused := (*emission.ConfigRefusedError)(nil); errors.As(err, &refused) && tr.o.ConfigPath != "" {
+		return &ConfigError{Path: tr.o.ConfigPath, Err: refused}
 	}
-	err := tr.api.Call(ctx, http.MethodPost, "/api/projects", tr.projectBody(), &p)
-	if se := (*apiclient.StatusError)(nil); errors.As(err, &se) && se.Status == http.StatusBadRequest && tr.o.ConfigPath != "" {
-		return 0, &ConfigError{Path: tr.o.ConfigPath, Err: fmt.Errorf("the mock rejects it: %s", se.Body)}
-	}
-	if err != nil {
-		return 0, fmt.Errorf("create a project: %w", err)
-	}
-	return p.ID, nil
-}
-
-// tasks returns n import items; withPredictions adds a prediction to each.
-func (tr *Trigger) tasks(n int, withPredictions bool) []any {
-	out := make([]any, n)
-	for i := range out {
-		data := tr.g.Task(tr.cfg)
-		item := map[string]any{"data": data}
-		if withPredictions {
-			item["predictions"] = []any{tr.g.Prediction(tr.cfg, data, "labelhook-trigger-v1")}
-		}
-		out[i] = item
-	}
-	return out
-}
-
-func (tr *Trigger) importTasks(ctx context.Context, pid, n int, withPredictions bool) ([]int, error) {
-	var out struct {
-		TaskIDs []int `json:"task_ids"`
-	}
-	err := tr.api.Call(ctx, http.MethodPost, fmt.Sprintf("/api/projects/%d/import?return_task_ids=1", pid), tr.tasks(n, withPredictions), &out)
-	if err != nil {
-		return nil, fmt.Errorf("import tasks: %w", err)
-	}
-	return out.TaskIDs, nil
-}
-
-// taskData reads a task's data back, as an annotator's tool would.
-func (tr *Trigger) taskData(ctx context.Context, id int) map[string]any {
-	var t struct {
-		Data map[string]any `json:"data"`
-	}
-	_ = tr.api.Call(ctx, http.MethodGet, fmt.Sprintf("/api/tasks/%d", id), nil, &t)
-	return t.Data
-}
-
-// projectPayload returns project pid as webhook payloads carry it: the
-// mock sends a PROJECT_UPDATED to captureHost, and this takes its
-// "project".
-func (tr *Trigger) projectPayload(ctx context.Context, pid int) (json.RawMessage, error) {
-	var wh struct {
-		ID int `json:"id"`
-	}
-	if err := tr.api.Call(ctx, http.MethodPost, "/api/webhooks", map[string]any{"url": "http://" + captureHost + "/project",
-		"project": pid, "send_for_all_actions": false, "actions": []string{string(schemas.ProjectUpdated)}}, &wh); err != nil {
-		return nil, fmt.Errorf("capture the project payload: %w", err)
-	}
-	defer func() { _ = tr.api.Call(ctx, http.MethodDelete, fmt.Sprintf("/api/webhooks/%d", wh.ID), nil, nil) }()
-	tr.rec.take()
-	if err := tr.api.Call(ctx, http.MethodPatch, fmt.Sprintf("/api/projects/%d", pid), map[string]any{}, nil); err != nil {
-		return nil, fmt.Errorf("capture the project payload: %w", err)
-	}
-	_, captured := tr.rec.take()
-	if len(captured) != 1 {
-		return nil, fmt.Errorf("capture the project payload: %d bodies arrived, want 1", len(captured))
-	}
-	var body struct {
-		Project json.RawMessage `json:"project"`
-	}
-	if err := json.Unmarshal(captured[0], &body); err != nil || len(body.Project) == 0 {
-		return nil, fmt.Errorf("capture the project payload: %s", captured[0])
-	}
-	return body.Project, nil
+	return err
 }

@@ -1,19 +1,19 @@
 package check
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 
+	"github.com/labelhook/labelhook/internal/apiclient"
+	"github.com/labelhook/labelhook/internal/emission"
 	"github.com/labelhook/labelhook/internal/fakedata"
-	"github.com/labelhook/labelhook/internal/jsontext"
 	"github.com/labelhook/labelhook/schemas"
 	"github.com/labelhook/labelhook/server"
 )
@@ -66,9 +66,8 @@ func (c *capture) take() []delivery {
 // consumer, and collects what the mock would have sent. The bodies and
 // headers are the mock's own, so they follow it as it follows Label Studio.
 type builder struct {
-	cfg  Config
-	lc   *fakedata.Config
-	g    *fakedata.Generator
+	ctx  context.Context // of the in-process API calls
+	mk   *emission.Maker
 	srv  *server.Server
 	cap  *capture
 	hook int
@@ -77,7 +76,7 @@ type builder struct {
 	links int
 }
 
-func newBuilder(cfg Config) (*builder, error) {
+func newBuilder(ctx context.Context, cfg Config) (*builder, error) {
 	lc, err := fakedata.ParseConfig(cfg.LabelConfig)
 	if err != nil {
 		return nil, &ConfigError{fmt.Errorf("label config: %w", err)}
@@ -94,7 +93,8 @@ func newBuilder(cfg Config) (*builder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the in-process mock: %w", err)
 	}
-	b := &builder{cfg: cfg, lc: lc, g: fakedata.New(cfg.Seed), cap: cp, srv: srv}
+	b := &builder{ctx: ctx, cap: cp, srv: srv, mk: &emission.Maker{API: apiclient.InProcess(srv, server.DefaultToken),
+		LabelConfig: cfg.LabelConfig, Config: lc, Gen: fakedata.New(cfg.Seed), ModelVersion: "labelhook-check-v1"}}
 	headers := map[string]string{}
 	for _, kv := range cfg.Headers {
 		headers[kv[0]] = kv[1]
@@ -102,60 +102,27 @@ func newBuilder(cfg Config) (*builder, error) {
 	var wh struct {
 		ID int `json:"id"`
 	}
-	if err := b.call(http.MethodPost, "/api/webhooks", map[string]any{"url": cfg.URL, "send_for_all_actions": true,
+	if err := b.mk.API.Call(ctx, http.MethodPost, "/api/webhooks", map[string]any{"url": cfg.URL, "send_for_all_actions": true,
 		"send_payload": true, "headers": headers}, &wh); err != nil {
 		return nil, &ConfigError{fmt.Errorf("the webhook (URL and headers): %w", err)}
 	}
 	b.hook = wh.ID
-	if b.pid, err = b.project(); err != nil {
+	b.pid, err = b.mk.Project(ctx)
+	if refused := (*emission.ConfigRefusedError)(nil); errors.As(err, &refused) {
+		return nil, &ConfigError{fmt.Errorf("label config: %w", err)}
+	}
+	if err != nil {
 		return nil, err
 	}
 	b.cap.take()
 	return b, nil
 }
 
-// apiError is an answer of the mock other than 2xx.
-type apiError struct {
-	method, path string
-	status       int
-	body         string
-}
-
-func (e *apiError) Error() string {
-	return fmt.Sprintf("%s %s answered %d: %s", e.method, e.path, e.status, e.body)
-}
-
-// call makes one API request to the mock and decodes the answer into out.
-func (b *builder) call(method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		data, err := encodeJSON(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(data)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	req.Header.Set("Authorization", "Token "+server.DefaultToken)
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	b.srv.ServeHTTP(rec, req)
-	if rec.Code < 200 || rec.Code > 299 {
-		return &apiError{method, path, rec.Code, strings.TrimSpace(rec.Body.String())}
-	}
-	if out != nil && rec.Body.Len() > 0 {
-		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
-			return fmt.Errorf("%s %s: decode the answer: %w", method, path, err)
-		}
-	}
-	return nil
-}
-
 // emit makes the API call that causes action a and returns the
 // deliveries of a it caused.
 func (b *builder) emit(a schemas.Action, method, path string, body any) ([]delivery, error) {
 	b.cap.take()
-	if err := b.call(method, path, body, nil); err != nil {
+	if err := b.mk.API.Call(b.ctx, method, path, body, nil); err != nil {
 		return nil, fmt.Errorf("%s: %w", a, err)
 	}
 	var out []delivery
@@ -168,70 +135,6 @@ func (b *builder) emit(a schemas.Action, method, path string, body any) ([]deliv
 		return nil, fmt.Errorf("%s: %s %s sent no webhook of it (a bug in labelhook, please report it)", a, method, path)
 	}
 	return out, nil
-}
-
-func (b *builder) projectBody() map[string]any {
-	return map[string]any{"title": b.g.Title(), "description": b.g.Title(), "label_config": b.cfg.LabelConfig}
-}
-
-// project creates a project with the label config.
-func (b *builder) project() (int, error) {
-	var p struct {
-		ID int `json:"id"`
-	}
-	err := b.call(http.MethodPost, "/api/projects", b.projectBody(), &p)
-	if ae := (*apiError)(nil); errors.As(err, &ae) && ae.status == http.StatusBadRequest {
-		return 0, &ConfigError{fmt.Errorf("label config: the mock refuses it: %s", ae.body)}
-	}
-	if err != nil {
-		return 0, fmt.Errorf("create a project: %w", err)
-	}
-	return p.ID, nil
-}
-
-// tasks returns n import items; withPredictions adds a prediction to each.
-func (b *builder) tasks(n int, withPredictions bool) []any {
-	out := make([]any, n)
-	for i := range out {
-		data := b.g.Task(b.lc)
-		item := map[string]any{"data": data}
-		if withPredictions {
-			item["predictions"] = []any{b.g.Prediction(b.lc, data, "labelhook-check-v1")}
-		}
-		out[i] = item
-	}
-	return out
-}
-
-func (b *builder) importTasks(pid int, items []any) ([]int, error) {
-	var out struct {
-		TaskIDs []int `json:"task_ids"`
-	}
-	if err := b.call(http.MethodPost, fmt.Sprintf("/api/projects/%d/import?return_task_ids=1", pid), items, &out); err != nil {
-		return nil, fmt.Errorf("import tasks: %w", err)
-	}
-	return out.TaskIDs, nil
-}
-
-// annotate annotates task id as an annotator would and returns the
-// annotation's id.
-func (b *builder) annotate(id int) (int, error) {
-	var ann struct {
-		ID int `json:"id"`
-	}
-	if err := b.call(http.MethodPost, fmt.Sprintf("/api/tasks/%d/annotations", id), b.annotation(id), &ann); err != nil {
-		return 0, fmt.Errorf("annotate: %w", err)
-	}
-	return ann.ID, nil
-}
-
-// annotation is a submitted annotation for task id, made from its data.
-func (b *builder) annotation(id int) fakedata.Annotation {
-	var t struct {
-		Data map[string]any `json:"data"`
-	}
-	_ = b.call(http.MethodGet, fmt.Sprintf("/api/tasks/%d", id), nil, &t) // the task was just made
-	return b.g.Annotation(b.lc, t.Data)
 }
 
 // full returns n deliveries of action a with its full payload, each from
@@ -251,44 +154,7 @@ func (b *builder) full(a schemas.Action, n int) ([]delivery, error) {
 // one prepares what action a needs, then makes the one API call that
 // sends it.
 func (b *builder) one(a schemas.Action) ([]delivery, error) {
-	pid := b.pid
 	switch a {
-	case schemas.ProjectCreated:
-		return b.emit(a, http.MethodPost, "/api/projects", b.projectBody())
-	case schemas.ProjectUpdated:
-		return b.emit(a, http.MethodPatch, fmt.Sprintf("/api/projects/%d", pid), map[string]any{"title": b.g.Title(), "description": b.g.Title()})
-	case schemas.ProjectDeleted:
-		id, err := b.project()
-		if err != nil {
-			return nil, err
-		}
-		return b.emit(a, http.MethodDelete, fmt.Sprintf("/api/projects/%d", id), nil)
-	case schemas.TasksCreated:
-		return b.emit(a, http.MethodPost, fmt.Sprintf("/api/projects/%d/import", pid), b.tasks(1+b.g.Intn(3), false))
-	case schemas.TasksDeleted:
-		ids, err := b.importTasks(pid, b.tasks(1, false))
-		if err != nil {
-			return nil, err
-		}
-		return b.emit(a, http.MethodDelete, fmt.Sprintf("/api/tasks/%d", ids[0]), nil)
-	case schemas.AnnotationCreated, schemas.AnnotationUpdated, schemas.AnnotationsDeleted:
-		ids, err := b.importTasks(pid, b.tasks(1, false))
-		if err != nil {
-			return nil, err
-		}
-		if a == schemas.AnnotationCreated {
-			return b.emit(a, http.MethodPost, fmt.Sprintf("/api/tasks/%d/annotations", ids[0]), b.annotation(ids[0]))
-		}
-		ann, err := b.annotate(ids[0])
-		if err != nil {
-			return nil, err
-		}
-		if a == schemas.AnnotationUpdated {
-			return b.emit(a, http.MethodPatch, fmt.Sprintf("/api/annotations/%d", ann), b.annotation(ids[0]))
-		}
-		return b.emit(a, http.MethodDelete, fmt.Sprintf("/api/annotations/%d", ann), nil)
-	case schemas.AnnotationsCreated:
-		return b.annotationsCreated(1 + b.g.Intn(3))
 	case schemas.LabelLinkCreated, schemas.LabelLinkUpdated, schemas.LabelLinkDeleted:
 		d, err := b.labelLink(a)
 		if err != nil {
@@ -296,25 +162,26 @@ func (b *builder) one(a schemas.Action) ([]delivery, error) {
 		}
 		return []delivery{d}, nil
 	}
-	return nil, fmt.Errorf("no way to make the mock send %s", a)
+	c, err := b.mk.Prepare(b.ctx, a, b.pid)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", a, err)
+	}
+	return b.emit(a, c.Method, c.Path, c.Body)
 }
 
 // annotationsCreated turns the predictions of n new tasks into
 // annotations in one bulk action: one ANNOTATIONS_CREATED whose
 // annotation and task keys hold lists.
 func (b *builder) annotationsCreated(n int) ([]delivery, error) {
-	ids, err := b.importTasks(b.pid, b.tasks(n, true))
+	ids, err := b.mk.ImportTasks(b.ctx, b.pid, b.mk.Tasks(n, true))
 	if err != nil {
 		return nil, err
 	}
-	return b.emit(schemas.AnnotationsCreated, http.MethodPost, fmt.Sprintf("/api/dm/actions?id=predictions_to_annotations&project=%d", b.pid),
-		map[string]any{"selectedItems": map[string]any{"all": false, "included": ids}, "project": b.pid})
+	c := emission.PredictionsToAnnotations(b.pid, ids)
+	return b.emit(schemas.AnnotationsCreated, c.Method, c.Path, c.Body)
 }
 
 // sendPayload turns the webhook's send_payload on or off.
 func (b *builder) sendPayload(on bool) error {
-	return b.call(http.MethodPatch, fmt.Sprintf("/api/webhooks/%d", b.hook), map[string]any{"send_payload": on, "send_for_all_actions": true}, nil)
+	return b.mk.API.Call(b.ctx, http.MethodPatch, fmt.Sprintf("/api/webhooks/%d", b.hook), map[string]any{"send_payload": on, "send_for_all_actions": true}, nil)
 }
-
-// encodeJSON encodes v without HTML escaping, as the mock does.
-func encodeJSON(v any) ([]byte, error) { return jsontext.Marshal(v) }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/labelhook/labelhook/internal/emission"
 	"github.com/labelhook/labelhook/internal/pyjson"
 	"github.com/labelhook/labelhook/schemas"
 	"github.com/labelhook/labelhook/server"
@@ -72,16 +73,16 @@ func cases(cfg Config) []caseDef {
 	add(caseDef{name: fmt.Sprintf("TASKS_CREATED with %d tasks (one full chunk)", bigImport), action: schemas.TasksCreated,
 		advice: fmt.Sprintf("an import sends up to %d tasks in one event: stream or batch your work, and answer before Label Studio's timeout", bigImport),
 		build: func(b *builder) ([]delivery, error) {
-			return b.emit(schemas.TasksCreated, http.MethodPost, fmt.Sprintf("/api/projects/%d/import", b.pid), b.tasks(bigImport, false))
+			return b.emit(schemas.TasksCreated, http.MethodPost, fmt.Sprintf("/api/projects/%d/import", b.pid), b.mk.Tasks(bigImport, false))
 		}})
 	add(caseDef{name: "TASKS_DELETED from delete all (no project)", action: schemas.TasksDeleted,
 		advice: `"Delete all tasks" sends TASKS_DELETED without a project key (to organization webhooks, Label Studio Enterprise): read project only when it is there`,
 		build: func(b *builder) ([]delivery, error) {
-			pid, err := b.project()
+			pid, err := b.mk.Project(b.ctx)
 			if err != nil {
 				return nil, err
 			}
-			if _, err := b.importTasks(pid, b.tasks(3, false)); err != nil {
+			if _, err := b.mk.ImportTasks(b.ctx, pid, b.mk.Tasks(3, false)); err != nil {
 				return nil, err
 			}
 			return b.emit(schemas.TasksDeleted, http.MethodDelete, fmt.Sprintf("/api/projects/%d/tasks", pid), nil)
@@ -89,12 +90,12 @@ func cases(cfg Config) []caseDef {
 	add(caseDef{name: fmt.Sprintf("ANNOTATIONS_DELETED in bulk (%d, ids only)", bulkDelete), action: schemas.AnnotationsDeleted,
 		advice: `deletes carry ids only ({"annotations": [{"id": N}, ...]}), many in one event: look the rest up in your own store`,
 		build: func(b *builder) ([]delivery, error) {
-			ids, err := b.importTasks(b.pid, b.tasks(bulkDelete, false))
+			ids, err := b.mk.ImportTasks(b.ctx, b.pid, b.mk.Tasks(bulkDelete, false))
 			if err != nil {
 				return nil, err
 			}
 			for _, id := range ids {
-				if _, err := b.annotate(id); err != nil {
+				if _, err := b.mk.Annotate(b.ctx, id); err != nil {
 					return nil, err
 				}
 			}
@@ -104,7 +105,7 @@ func cases(cfg Config) []caseDef {
 	add(caseDef{name: "a skip (ANNOTATION_CREATED with was_cancelled)", action: schemas.AnnotationCreated,
 		advice: "a skipped task arrives as ANNOTATION_CREATED with was_cancelled: true and an empty result: do not train on it",
 		build: func(b *builder) ([]delivery, error) {
-			ids, err := b.importTasks(b.pid, b.tasks(1, false))
+			ids, err := b.mk.ImportTasks(b.ctx, b.pid, b.mk.Tasks(1, false))
 			if err != nil {
 				return nil, err
 			}
@@ -216,14 +217,14 @@ func (b *builder) unicode(a schemas.Action) ([]delivery, error) {
 	var p struct {
 		ID int `json:"id"`
 	}
-	if err := b.call(http.MethodPost, "/api/projects", map[string]any{"title": "Ünïcödé 👩🏽‍💻 مشروع 项目", "description": unicodeText,
-		"label_config": b.cfg.LabelConfig}, &p); err != nil {
+	if err := b.mk.API.Call(b.ctx, http.MethodPost, "/api/projects", map[string]any{"title": "Ünïcödé 👩🏽‍💻 مشروع 项目", "description": unicodeText,
+		"label_config": b.mk.LabelConfig}, &p); err != nil {
 		return nil, err
 	}
 	pid := p.ID
-	data := b.g.Task(b.lc)
+	data := b.mk.Gen.Task(b.mk.Config)
 	texts := 0
-	for _, o := range b.lc.Objects {
+	for _, o := range b.mk.Config.Objects {
 		if _, isText := data[o.Key].(string); isText && (o.Tag == "Text" || o.Tag == "HyperText" || o.Tag == "Header") {
 			data[o.Key] = big
 			texts++
@@ -237,22 +238,22 @@ func (b *builder) unicode(a schemas.Action) ([]delivery, error) {
 	case schemas.TasksCreated:
 		return b.emit(a, http.MethodPost, fmt.Sprintf("/api/projects/%d/import", pid), items)
 	case schemas.AnnotationsCreated:
-		items[0].(map[string]any)["predictions"] = []any{b.g.Prediction(b.lc, data, "labelhook-check-v1")}
+		items[0].(map[string]any)["predictions"] = []any{b.mk.Gen.Prediction(b.mk.Config, data, b.mk.ModelVersion)}
 	}
-	ids, err := b.importTasks(pid, items)
+	ids, err := b.mk.ImportTasks(b.ctx, pid, items)
 	if err != nil {
 		return nil, err
 	}
 	switch a {
 	case schemas.AnnotationCreated:
-		return b.emit(a, http.MethodPost, fmt.Sprintf("/api/tasks/%d/annotations", ids[0]), b.annotation(ids[0]))
+		return b.emit(a, http.MethodPost, fmt.Sprintf("/api/tasks/%d/annotations", ids[0]), b.mk.Annotation(b.ctx, ids[0]))
 	case schemas.AnnotationUpdated:
-		ann, err := b.annotate(ids[0])
+		ann, err := b.mk.Annotate(b.ctx, ids[0])
 		if err != nil {
 			return nil, err
 		}
-		return b.emit(a, http.MethodPatch, fmt.Sprintf("/api/annotations/%d", ann), b.annotation(ids[0]))
+		return b.emit(a, http.MethodPatch, fmt.Sprintf("/api/annotations/%d", ann), b.mk.Annotation(b.ctx, ids[0]))
 	}
-	return b.emit(a, http.MethodPost, fmt.Sprintf("/api/dm/actions?id=predictions_to_annotations&project=%d", pid),
-		map[string]any{"selectedItems": map[string]any{"all": false, "included": ids}, "project": pid})
+	c := emission.PredictionsToAnnotations(pid, ids)
+	return b.emit(a, c.Method, c.Path, c.Body)
 }

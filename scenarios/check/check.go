@@ -184,7 +184,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := probe(ctx, u); err != nil {
 		return nil, &UnreachableError{URL: cfg.URL, Err: err}
 	}
-	b, err := newBuilder(cfg)
+	b, err := newBuilder(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -11,21 +10,17 @@ import (
 )
 
 // labelLink builds one LABEL_LINK_* delivery (internal/labellink), so the
-// battery needs no label link API call: the mock sends a PROJECT_UPDATED, whose headers
-// and project (or, with send_payload off, whose action-only shape) the
-// label link body takes.
+// battery needs no label link API call: the mock sends a PROJECT_UPDATED,
+// whose headers and project (or, with send_payload off, whose action-only
+// shape) the label link body takes.
 func (b *builder) labelLink(a schemas.Action) (delivery, error) {
 	ds, err := b.emit(schemas.ProjectUpdated, http.MethodPatch, fmt.Sprintf("/api/projects/%d", b.pid), map[string]any{})
 	if err != nil {
 		return delivery{}, err
 	}
 	base := ds[0]
-	var got struct {
-		Project json.RawMessage `json:"project"`
-	}
-	_ = json.Unmarshal(base.body, &got) // the mock's own body
 	b.links++
-	body, err := labellink.Body(a, b.links, b.pid, got.Project, b.lc, b.g, time.Now())
+	body, err := labellink.FromProjectUpdated(a, b.links, base.body, b.mk.Config, b.mk.Gen, time.Now())
 	if err != nil {
 		return delivery{}, err
 	}

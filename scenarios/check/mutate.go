@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/labelhook/labelhook/internal/jsontext"
 )
 
 // Field names and values the unknown-fields case adds: a newer Label
@@ -90,7 +92,7 @@ func withUnknownFields(body []byte, nested bool) ([]byte, error) {
 		case json.Number:
 			write([]byte(t))
 		default:
-			v, err := encodeJSON(t)
+			v, err := jsontext.Marshal(t)
 			if err != nil {
 				return nil, err
 			}
