@@ -1,12 +1,13 @@
 package scenarios
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/labelhook/labelhook/internal/junit"
 )
 
 // printer writes results in scenario order as soon as each one and all
@@ -55,51 +56,10 @@ func seconds(d time.Duration) string {
 	return fmt.Sprintf("%.2fs", d.Seconds())
 }
 
-// JUnit XML, as Jenkins, GitLab and GitHub test reporters read it: one
-// testsuite per scenario file, one testcase per scenario.
-type (
-	junitSuites struct {
-		XMLName  xml.Name     `xml:"testsuites"`
-		Name     string       `xml:"name,attr"`
-		Tests    int          `xml:"tests,attr"`
-		Failures int          `xml:"failures,attr"`
-		Errors   int          `xml:"errors,attr"`
-		Skipped  int          `xml:"skipped,attr"`
-		Time     string       `xml:"time,attr"`
-		Suites   []junitSuite `xml:"testsuite"`
-	}
-	junitSuite struct {
-		Name     string      `xml:"name,attr"`
-		Tests    int         `xml:"tests,attr"`
-		Failures int         `xml:"failures,attr"`
-		Errors   int         `xml:"errors,attr"`
-		Skipped  int         `xml:"skipped,attr"`
-		Time     string      `xml:"time,attr"`
-		Cases    []junitCase `xml:"testcase"`
-	}
-	junitCase struct {
-		Name      string        `xml:"name,attr"`
-		Classname string        `xml:"classname,attr"`
-		File      string        `xml:"file,attr,omitempty"`
-		Line      int           `xml:"line,attr,omitempty"`
-		Time      string        `xml:"time,attr"`
-		Failure   *junitFailure `xml:"failure,omitempty"`
-		Skipped   *junitSkipped `xml:"skipped,omitempty"`
-		SystemOut string        `xml:"system-out,omitempty"`
-	}
-	junitFailure struct {
-		Message string `xml:"message,attr"`
-		Type    string `xml:"type,attr"`
-		Text    string `xml:",chardata"`
-	}
-	junitSkipped struct {
-		Message string `xml:"message,attr"`
-	}
-)
-
-// WriteJUnit writes the report as JUnit XML.
+// WriteJUnit writes the report as JUnit XML: one testsuite per scenario
+// file, one testcase per scenario.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	doc := junitSuites{Name: "labelhook", Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
+	doc := junit.Suites{Name: "labelhook", Time: junit.Seconds(r.Duration)}
 	index := map[string]int{}
 	var spent []time.Duration
 	for _, res := range r.Results {
@@ -107,41 +67,26 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		if !ok {
 			i = len(doc.Suites)
 			index[res.File] = i
-			doc.Suites = append(doc.Suites, junitSuite{Name: res.File})
+			doc.Suites = append(doc.Suites, junit.Suite{Name: res.File})
 			spent = append(spent, 0)
 		}
-		c := junitCase{Name: res.Name, Classname: strings.TrimSuffix(res.File, ".yaml"), File: res.File, Line: res.Line,
-			Time: fmt.Sprintf("%.3f", res.Duration.Seconds()), SystemOut: strings.Join(res.Log, "\n")}
-		s := &doc.Suites[i]
-		s.Tests++
+		c := junit.Case{Name: res.Name, Classname: strings.TrimSuffix(res.File, ".yaml"), File: res.File, Line: res.Line,
+			Time: junit.Seconds(res.Duration), SystemOut: strings.Join(res.Log, "\n")}
 		spent[i] += res.Duration
 		switch res.Status {
 		case Failed:
-			s.Failures++
 			text := res.Message
 			if res.Detail != "" {
 				text += "\n" + res.Detail
 			}
-			c.Failure = &junitFailure{Message: res.Message, Type: "ScenarioFailed", Text: text}
+			c.Failure = &junit.Failure{Message: res.Message, Type: "ScenarioFailed", Text: text}
 		case Skipped:
-			s.Skipped++
-			c.Skipped = &junitSkipped{Message: res.Message}
+			c.Skipped = &junit.Skipped{Message: res.Message}
 		}
-		s.Cases = append(s.Cases, c)
+		doc.Suites[i].Cases = append(doc.Suites[i].Cases, c)
 	}
 	for i := range doc.Suites {
-		s := &doc.Suites[i]
-		s.Time = fmt.Sprintf("%.3f", spent[i].Seconds())
-		doc.Tests += s.Tests
-		doc.Failures += s.Failures
-		doc.Skipped += s.Skipped
+		doc.Suites[i].Time = junit.Seconds(spent[i])
 	}
-	out, err := xml.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode JUnit XML: %w", err)
-	}
-	if _, err := io.WriteString(w, xml.Header+string(out)+"\n"); err != nil {
-		return fmt.Errorf("write JUnit XML: %w", err)
-	}
-	return nil
+	return junit.Write(w, doc)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/labelhook/labelhook/internal/fakedata"
+	"github.com/labelhook/labelhook/internal/junit"
 	"github.com/labelhook/labelhook/internal/pyjson"
 	"github.com/labelhook/labelhook/receiver"
 	"github.com/labelhook/labelhook/schemas"
@@ -363,7 +364,7 @@ func TestReportFiles(t *testing.T) {
 	if err := rep.WriteJUnit(&x); err != nil {
 		t.Fatal(err)
 	}
-	var suites junitSuites
+	var suites junit.Suites
 	if err := xml.Unmarshal(x.Bytes(), &suites); err != nil {
 		t.Fatalf("%v\n%s", err, x.String())
 	}

@@ -2,13 +2,13 @@ package check
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/labelhook/labelhook/internal/junit"
 	"github.com/labelhook/labelhook/server"
 )
 
@@ -150,45 +150,20 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(v)
 }
 
-// JUnit XML: one testsuite, one testcase per case; a failure is a
-// <failure>, a warning passes with its reason in <system-out>.
-type (
-	junitSuites struct {
-		XMLName xml.Name     `xml:"testsuites"`
-		Suites  []junitSuite `xml:"testsuite"`
-	}
-	junitSuite struct {
-		Name     string      `xml:"name,attr"`
-		Tests    int         `xml:"tests,attr"`
-		Failures int         `xml:"failures,attr"`
-		Time     string      `xml:"time,attr"`
-		Cases    []junitCase `xml:"testcase"`
-	}
-	junitCase struct {
-		Name      string        `xml:"name,attr"`
-		Classname string        `xml:"classname,attr"`
-		Time      string        `xml:"time,attr"`
-		Failure   *junitFailure `xml:"failure"`
-		SystemOut string        `xml:"system-out,omitempty"`
-	}
-	junitFailure struct {
-		Message string `xml:"message,attr"`
-		Text    string `xml:",chardata"`
-	}
-)
-
-// WriteJUnit writes the report as JUnit XML for CI test reporters.
+// WriteJUnit writes the report as JUnit XML for CI test reporters: one
+// testsuite, one testcase per case; a failure is a <failure>, a warning
+// passes with its reason in <system-out>.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	s := junitSuite{Name: "labelhook check " + r.URL, Tests: len(r.Results), Failures: r.Failed, Time: secs(r.Duration)}
+	s := junit.Suite{Name: "labelhook check " + r.URL, Time: junit.Seconds(r.Duration)}
 	for _, res := range r.Results {
 		var total time.Duration
 		for _, a := range res.Answers {
 			total += a.took()
 		}
-		c := junitCase{Name: res.Name, Classname: "labelhook.check", Time: secs(total)}
+		c := junit.Case{Name: res.Name, Classname: "labelhook.check", Time: junit.Seconds(total)}
 		switch res.Verdict {
 		case Fail:
-			c.Failure = &junitFailure{Message: res.Reason, Text: "advice: " + res.Advice}
+			c.Failure = &junit.Failure{Message: res.Reason, Type: "CheckFailed", Text: "advice: " + res.Advice}
 		case Warn:
 			c.SystemOut = "warning: " + res.Reason + "\nadvice: " + res.Advice
 		}
@@ -197,16 +172,5 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		}
 		s.Cases = append(s.Cases, c)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(junitSuites{Suites: []junitSuite{s}}); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return junit.Write(w, junit.Suites{Name: "labelhook check", Time: s.Time, Suites: []junit.Suite{s}})
 }
-
-func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
