@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +58,6 @@ const (
 // scenarioKeys, stepKeys and expectKeys are the keys each level takes.
 var (
 	scenarioKeys = []string{"name", "server", "pipeline", "steps"}
-	serverKeys   = []string{"webhook_batch_size", "async_delivery", "max_consecutive_failures", "webhook_timeout", "organization_webhooks"}
 	stepKeys     = []string{"expect", "save", "response", "status", "within", "eventually", "ordered", "others"}
 	expectKeys   = []string{"action", "count", "min", "max", "match", "webhook", "headers", "pipeline"}
 	planKeys     = []string{"status", "times", "delay"}
@@ -372,19 +372,10 @@ func (p *parser) boolean(n *yaml.Node, what string) (bool, bool) {
 func (p *parser) duration(n *yaml.Node, what string, zero bool) (time.Duration, bool) {
 	var d time.Duration
 	ok := false
-	if n.Kind == yaml.ScalarNode {
-		switch n.ShortTag() {
-		case "!!int", "!!float":
-			if f, isNum := scalar(n).(float64); isNum && f < 1e9 {
-				d, ok = time.Duration(f*float64(time.Second)), true
-			}
-		case "!!str":
-			var err error
-			d, err = time.ParseDuration(n.Value)
-			ok = err == nil
-		}
+	if t := n.ShortTag(); n.Kind == yaml.ScalarNode && (t == "!!int" || t == "!!float" || t == "!!str") {
+		d, ok = parseSeconds(n.Value)
 	}
-	if !ok || d < 0 || d == 0 && !zero {
+	if !ok || d == 0 && !zero {
 		p.errorf(n, "%s: want a duration such as 2s or 500ms (or a number of seconds) above zero, got %s", what, kindName(n))
 		return 0, false
 	}
@@ -450,24 +441,13 @@ func (p *parser) serverConfig(n *yaml.Node) *server.Config {
 		return cfg
 	}
 	for _, kv := range p.pairs(n) {
-		switch kv.key {
-		case "webhook_batch_size":
-			cfg.BatchSize, _ = p.intAtLeast(kv.v, kv.key, 1)
-		case "async_delivery":
-			cfg.AsyncDelivery, _ = p.boolean(kv.v, kv.key)
-		case "max_consecutive_failures":
-			if v, ok := p.intAtLeast(kv.v, kv.key, 0); ok {
-				cfg.MaxConsecutiveFailures = v
-				if v == 0 {
-					cfg.MaxConsecutiveFailures = -1 // 0 in the file means off, as --max-consecutive-failures 0
-				}
-			}
-		case "webhook_timeout":
-			cfg.WebhookTimeout, _ = p.duration(kv.v, kv.key, false)
-		case "organization_webhooks":
-			cfg.OrganizationWebhooks, _ = p.boolean(kv.v, kv.key)
-		default:
+		s, ok := LookupServerSetting(kv.key)
+		if !ok {
 			p.unknownKey(kv.k, "server", serverKeys)
+			continue
+		}
+		if kv.v.Kind != yaml.ScalarNode || !slices.Contains(s.tags, kv.v.ShortTag()) || !s.set(cfg, kv.v.Value) {
+			p.errorf(kv.v, "%s: want %s, got %s", s.Key, s.want, kindName(kv.v))
 		}
 	}
 	return cfg

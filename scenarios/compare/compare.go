@@ -243,7 +243,7 @@ func (s *Settings) Set(key, value string) error {
 	if s.set == nil {
 		s.set = map[string]bool{}
 	}
-	if err := parseSetting(&s.Config, key, value); err != nil {
+	if err := scenarios.SetServerSetting(&s.Config, key, value); err != nil {
 		return err
 	}
 	s.set[key] = true
@@ -253,8 +253,10 @@ func (s *Settings) Set(key, value string) error {
 // Map returns the settings given, as text.
 func (s Settings) Map() map[string]string {
 	out := map[string]string{}
-	for k := range s.set {
-		out[k] = settingText(s.Config, k)
+	for _, setting := range scenarios.ServerSettings {
+		if s.set[setting.Key] {
+			out[setting.Key] = setting.Text(s.Config)
+		}
 	}
 	return out
 }
@@ -265,15 +267,15 @@ func (s Settings) mismatch(want *server.Config) string {
 	if want == nil {
 		return ""
 	}
-	for _, k := range settingKeys {
-		if !settingSet(*want, k) {
+	for _, setting := range scenarios.ServerSettings {
+		if !setting.IsSet(*want) {
 			continue
 		}
-		w := settingText(*want, k)
-		if !s.set[k] || settingText(s.Config, k) != w {
+		k, w := setting.Key, setting.Text(*want)
+		if !s.set[k] || setting.Text(s.Config) != w {
 			have := "its default"
 			if s.set[k] {
-				have = settingText(s.Config, k)
+				have = setting.Text(s.Config)
 			}
 			return fmt.Sprintf("needs server: %s: %s; the external server runs with %s (start it so and pass --server-setting %s=%s)", k, w, have, k, w)
 		}
@@ -283,7 +285,9 @@ func (s Settings) mismatch(want *server.Config) string {
 
 // apply gives an in-process mock the external server's settings.
 func (s Settings) apply(cfg *server.Config) {
-	for k := range s.set {
-		copySetting(cfg, s.Config, k)
+	for _, setting := range scenarios.ServerSettings {
+		if s.set[setting.Key] {
+			setting.Copy(cfg, s.Config)
+		}
 	}
 }
