@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/labelhook/labelhook/internal/httpurl"
 )
 
 // The http step calls any URL (typically the pipeline's own API: "is the
@@ -43,8 +45,8 @@ func (s *scenarioRun) resolve(c *call) error {
 		c.url = base.ResolveReference(ref).String()
 		return nil
 	}
-	if msg := checkURL(c.url); msg != "" {
-		return fmt.Errorf("url: %s", msg)
+	if err := httpurl.Check(c.url); err != nil {
+		return fmt.Errorf("url: %w", err)
 	}
 	return nil
 }

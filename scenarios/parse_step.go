@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/labelhook/labelhook/internal/httpurl"
 	"github.com/labelhook/labelhook/internal/suggest"
 	"github.com/labelhook/labelhook/receiver"
 	"go.yaml.in/yaml/v3"
@@ -265,8 +266,8 @@ func (p *parser) kind(n *yaml.Node, kind, key string, scope map[string]bool) {
 		case strings.HasPrefix(n.Value, "/"):
 			p.needPipeline(n)
 		default:
-			if msg := checkURL(n.Value); msg != "" {
-				p.errorf(n, "%s: %s, or a path that starts with / (resolved against the pipeline's URL)", key, msg)
+			if err := httpurl.Check(n.Value); err != nil {
+				p.errorf(n, "%s: %v, or a path that starts with / (resolved against the pipeline's URL)", key, err)
 			}
 		}
 	case "count":

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/labelhook/labelhook/internal/httpurl"
 	"github.com/labelhook/labelhook/receiver"
 )
 
@@ -48,23 +48,14 @@ func (p *pipelineWant) String() string {
 	return s + "}"
 }
 
-// checkURL says what is wrong with a pipeline URL, or "".
-func checkURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Sprintf("want an http:// or https:// URL, got %q", raw)
-	}
-	return ""
-}
-
 // pipelineURL reads a scenario's pipeline: key.
 func (p *parser) pipelineURL(n *yaml.Node) string {
 	raw, ok := p.str(n, "pipeline")
 	if !ok {
 		return ""
 	}
-	if msg := checkURL(raw); msg != "" {
-		p.errorf(n, "pipeline: %s", msg)
+	if err := httpurl.Check(raw); err != nil {
+		p.errorf(n, "pipeline: %v", err)
 		return ""
 	}
 	return raw

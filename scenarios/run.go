@@ -11,7 +11,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"regexp"
 	"runtime"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/labelhook/labelhook/internal/fakedata"
+	"github.com/labelhook/labelhook/internal/httpurl"
 	"github.com/labelhook/labelhook/receiver"
 	"github.com/labelhook/labelhook/server"
 )
@@ -184,14 +184,13 @@ func Run(ctx context.Context, scs []*Scenario, opts Options) (*Report, error) {
 	}
 	r := &runner{opts: opts, client: &http.Client{Transport: transport, Timeout: reqTimeout}}
 	if opts.Pipeline != "" {
-		if msg := checkURL(opts.Pipeline); msg != "" {
-			return nil, fmt.Errorf("pipeline: %s", msg)
+		if err := httpurl.Check(opts.Pipeline); err != nil {
+			return nil, fmt.Errorf("pipeline: %w", err)
 		}
 	}
 	if opts.Server != "" {
-		u, err := url.Parse(opts.Server)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("server %q: want an http:// or https:// URL", opts.Server)
+		if err := httpurl.Check(opts.Server); err != nil {
+			return nil, fmt.Errorf("server: %w", err)
 		}
 		r.api = strings.TrimSuffix(opts.Server, "/")
 		r.token = opts.Token

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -171,10 +170,4 @@ func (fs *flagSet) fail(err error) error {
 func (fs *flagSet) shortUsage() {
 	synopsis, _, _ := strings.Cut(fs.usage, "\n\n")
 	fmt.Fprintf(fs.stderr, "usage: labelhook %s\nrun 'labelhook %s -h' for its flags\n", synopsis, fs.name)
-}
-
-// isHTTPURL reports whether s is an absolute http or https URL.
-func isHTTPURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

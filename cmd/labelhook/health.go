@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
+
+	"github.com/labelhook/labelhook/internal/httpurl"
 )
 
 // defaultHealthURL is serve's default address (and the image's default
@@ -37,8 +38,8 @@ func parseHealth(args []string, getenv env, stderr io.Writer) (string, time.Dura
 	if fs.NArg() == 1 {
 		raw = fs.Arg(0)
 	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u, err := httpurl.Parse(raw)
+	if err != nil {
 		return "", 0, usageErrorf("health needs an http or https URL, got %q", raw)
 	}
 	if u.Path == "" || u.Path == "/" {

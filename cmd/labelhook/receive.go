@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/labelhook/labelhook/internal/httpserve"
+	"github.com/labelhook/labelhook/internal/httpurl"
 	"github.com/labelhook/labelhook/internal/inspector"
 	"github.com/labelhook/labelhook/internal/signing"
 	"github.com/labelhook/labelhook/internal/webhookline"
@@ -66,8 +67,8 @@ func parseReceive(args []string, getenv env, stderr io.Writer) (receiveOptions, 
 	case o.maxRecords <= 0:
 		return o, usageErrorf("--max-records must be positive, got %d", o.maxRecords)
 	}
-	if o.forwardTo != "" && !isHTTPURL(o.forwardTo) {
-		return o, usageErrorf("--forward-to must be an http or https URL, got %q", o.forwardTo)
+	if err := httpurl.Check(o.forwardTo); o.forwardTo != "" && err != nil {
+		return o, usageErrorf("--forward-to: %v", err)
 	}
 	if o.secret != "" {
 		if _, err := signing.New(o.secret); err != nil {

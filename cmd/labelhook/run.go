@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/httpurl"
 	"github.com/labelhook/labelhook/scenarios"
 )
 
@@ -48,14 +49,10 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	if *srv == "" && (*recvURL != "" || *recvAddr != "127.0.0.1:0") {
 		return usageErrorf("--receiver-addr and --receiver-url need --server (in-process runs start their own receivers)")
 	}
-	if *srv != "" && !isHTTPURL(*srv) {
-		return usageErrorf("--server %q: want an http:// or https:// URL", *srv)
-	}
-	if *pipeline != "" && !isHTTPURL(*pipeline) {
-		return usageErrorf("--pipeline %q: want an http:// or https:// URL", *pipeline)
-	}
-	if *recvURL != "" && !isHTTPURL(*recvURL) {
-		return usageErrorf("--receiver-url %q: want an http:// or https:// URL", *recvURL)
+	for _, f := range []struct{ flag, v string }{{"server", *srv}, {"pipeline", *pipeline}, {"receiver-url", *recvURL}} {
+		if err := httpurl.Check(f.v); f.v != "" && err != nil {
+			return usageErrorf("--%s: %v", f.flag, err)
+		}
 	}
 
 	scs, err := loadScenarios(fs.Args(), *runExpr, stderr)

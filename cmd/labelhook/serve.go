@@ -13,6 +13,7 @@ import (
 
 	"github.com/labelhook/labelhook/internal/apiclient"
 	"github.com/labelhook/labelhook/internal/httpserve"
+	"github.com/labelhook/labelhook/internal/httpurl"
 	"github.com/labelhook/labelhook/internal/inspector"
 	"github.com/labelhook/labelhook/internal/sandbox"
 	"github.com/labelhook/labelhook/internal/signing"
@@ -64,8 +65,8 @@ func (l *urlList) Set(v string) error {
 		if u = strings.TrimSpace(u); u == "" {
 			continue
 		}
-		if !isHTTPURL(u) {
-			return fmt.Errorf("%q is not an http or https URL", u)
+		if err := httpurl.Check(u); err != nil {
+			return err
 		}
 		*l = append(*l, u)
 	}

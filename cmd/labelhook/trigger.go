@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/labelhook/labelhook/internal/httpurl"
 	"github.com/labelhook/labelhook/internal/trigger"
 	"github.com/labelhook/labelhook/schemas"
 	"github.com/labelhook/labelhook/server"
@@ -82,8 +83,8 @@ func parseTrigger(args []string, stderr io.Writer) (triggerOptions, error) {
 	case o.Count < 1:
 		return o, usageErrorf("--count must be 1 or more, got %d", o.Count)
 	}
-	if !isHTTPURL(o.To) {
-		return o, usageErrorf("--to must be an http or https URL, got %q", o.To)
+	if err := httpurl.Check(o.To); err != nil {
+		return o, usageErrorf("--to: %v", err)
 	}
 	o.Headers = o.headers
 	if *all {

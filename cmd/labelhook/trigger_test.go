@@ -113,7 +113,7 @@ func TestTriggerUsageErrors(t *testing.T) {
 		{"doc-only action name", []string{"TASK_CREATED", "--to", "http://x"}, "Label Studio sends TASKS_CREATED"},
 		{"unknown action", []string{"NOPE", "--to", "http://x"}, `unknown action "NOPE"`},
 		{"missing --to", []string{"TASKS_CREATED"}, "--to URL is required"},
-		{"bad --to", []string{"TASKS_CREATED", "--to", "ftp://x"}, "http or https"},
+		{"bad --to", []string{"TASKS_CREATED", "--to", "ftp://x"}, `--to: want an http:// or https:// URL, got "ftp://x"`},
 		{"no action", []string{"--to", "http://x"}, "no action given"},
 		{"action and --all", []string{"TASKS_CREATED", "--all", "--to", "http://x"}, "not both"},
 		{"two actions", []string{"TASKS_CREATED", "--to", "http://x", "TASKS_DELETED"}, "one action"},

@@ -282,7 +282,7 @@ func TestReplay(t *testing.T) {
 		{"text body", `{"seq":2,"url":"` + target.URL + `/x"}`, 200, `"body":"short and stout"`, "not json <b>"},
 		{"target down", `{"seq":1,"url":"` + closed.URL + `"}`, 200, `"error":`, ""},
 		{"no such record", `{"seq":9,"url":"` + target.URL + `"}`, 404, "not kept", ""},
-		{"not a URL", `{"seq":1,"url":"ftp://x"}`, 400, "http or https", ""},
+		{"not a URL", `{"seq":1,"url":"ftp://x"}`, 400, `want an http:// or https:// URL, got \"ftp://x\"`, ""},
 		{"no URL", `{"seq":1}`, 400, "missing", ""},
 		{"unknown field", `{"seq":1,"url":"http://x","x":1}`, 400, "unknown field", ""},
 		{"not JSON", `seq=1`, 400, "want", ""},

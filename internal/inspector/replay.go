@@ -9,9 +9,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
+
+	"github.com/labelhook/labelhook/internal/httpurl"
 )
 
 // ReplayTimeout bounds one replay, from connecting to reading the answer.
@@ -100,16 +101,11 @@ func (p *ReceiverPage) handleReplay(w http.ResponseWriter, r *http.Request) {
 
 // checkReplayURL returns why raw is no URL to replay to, or "".
 func checkReplayURL(raw string) string {
-	u, err := url.Parse(raw)
-	switch {
-	case raw == "":
+	if raw == "" {
 		return "missing"
-	case err != nil:
+	}
+	if err := httpurl.Check(raw); err != nil {
 		return err.Error()
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Sprintf("want an http or https URL, got %q", raw)
-	case u.Host == "":
-		return fmt.Sprintf("no host in %q", raw)
 	}
 	return ""
 }

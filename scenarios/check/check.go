@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/labelhook/labelhook/internal/fakedata"
+	"github.com/labelhook/labelhook/internal/httpurl"
 	"github.com/labelhook/labelhook/schemas"
 	"github.com/labelhook/labelhook/server"
 )
@@ -172,9 +173,9 @@ type Report struct {
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	start := time.Now()
 	cfg = cfg.withDefaults()
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, &ConfigError{fmt.Errorf("want an http:// or https:// URL, got %q", cfg.URL)}
+	u, err := httpurl.Parse(cfg.URL)
+	if err != nil {
+		return nil, &ConfigError{err}
 	}
 	for _, a := range cfg.Actions {
 		if _, ok := schemas.Lookup(string(a)); !ok {

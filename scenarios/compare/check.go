@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
+
+	"github.com/labelhook/labelhook/internal/httpurl"
 )
 
 // ServerInfo is what Check learnt about the external server.
@@ -25,9 +26,8 @@ const checkTimeout = 10 * time.Second
 // list of projects is not refused. Its errors wrap ErrUnreachable,
 // ErrNotLabelStudio or ErrBadToken and fit on one line.
 func Check(ctx context.Context, base, token string) (ServerInfo, error) {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ServerInfo{}, fmt.Errorf("%w: %q is not an http:// or https:// URL", ErrUnreachable, base)
+	if err := httpurl.Check(base); err != nil {
+		return ServerInfo{}, fmt.Errorf("%w: %w", ErrUnreachable, err)
 	}
 	base = strings.TrimSuffix(base, "/")
 	if err := health(ctx, base); err != nil {

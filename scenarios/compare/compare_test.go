@@ -112,7 +112,7 @@ func TestCheckRefusesBadServers(t *testing.T) {
 		line             string
 	}{
 		{"unreachable", closed, "t", ErrUnreachable, "server unreachable: " + closed},
-		{"not a URL", "localhost:8080", "t", ErrUnreachable, `server unreachable: "localhost:8080" is not`},
+		{"not a URL", "localhost:8080", "t", ErrUnreachable, `server unreachable: want an http:// or https:// URL, got "localhost:8080"`},
 		{"wrong token", ls.URL, "wrong", ErrBadToken, "server refuses the token: GET " + ls.URL + "/api/version answered 401"},
 		{"not Label Studio", notLS.URL, "t", ErrNotLabelStudio, "not a Label Studio: GET " + notLS.URL + "/api/version answered 404"},
 	}

@@ -1,0 +1,28 @@
+// Package httpurl checks the URLs labelhook is given to send to or call
+// (a webhook consumer, a pipeline, an external server, a replay target):
+// each must be an absolute http:// or https:// URL with a host. It does
+// not decide whether the host may be reached (the mock's SSRF protection
+// does, in server).
+package httpurl
+
+import (
+	"fmt"
+	"net/url"
+)
+
+// Parse parses raw and checks that it is an absolute http or https URL
+// with a host. The error reads `want an http:// or https:// URL, got
+// "raw"`, for the caller to prefix with what raw is.
+func Parse(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("want an http:// or https:// URL, got %q", raw)
+	}
+	return u, nil
+}
+
+// Check is Parse's error alone.
+func Check(raw string) error {
+	_, err := Parse(raw)
+	return err
+}
