@@ -1,11 +1,12 @@
 package scenarios
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+
+	"github.com/labelhook/labelhook/internal/jsontext"
 )
 
 // diff renders what a pattern wants and what arrived (the views compare
@@ -26,17 +27,9 @@ func diffValue(b *strings.Builder, indent, label string, want, got any) {
 	gm, gIsMap := got.(map[string]any)
 	if wIsMap && gIsMap {
 		fmt.Fprintf(b, "%s%s{\n", indent+"  ", label)
-		keys := make([]string, 0, len(wm)+len(gm))
-		for k := range wm {
-			keys = append(keys, k)
-		}
-		for k := range gm {
-			if _, ok := wm[k]; !ok {
-				keys = append(keys, k)
-			}
-		}
+		keys := slices.Concat(slices.Collect(maps.Keys(wm)), slices.Collect(maps.Keys(gm)))
 		slices.Sort(keys)
-		for _, k := range keys {
+		for _, k := range slices.Compact(keys) {
 			w, inW := wm[k]
 			g, inG := gm[k]
 			lbl := fmt.Sprintf("%q: ", k)
@@ -81,12 +74,9 @@ func diffValue(b *strings.Builder, indent, label string, want, got any) {
 // line writes one value as compact JSON (no HTML escaping) after its
 // sign and label.
 func line(b *strings.Builder, indent, sign, label string, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
 	text := fmt.Sprint(v)
-	if enc.Encode(v) == nil {
-		text = strings.TrimSuffix(buf.String(), "\n")
+	if j, err := jsontext.Marshal(v); err == nil {
+		text = string(j)
 	}
 	fmt.Fprintf(b, "%s%s %s%s\n", strings.TrimSuffix(indent, " "), sign, label, text)
 }

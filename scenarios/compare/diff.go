@@ -3,9 +3,13 @@ package compare
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/labelhook/labelhook/internal/jsontext"
 )
 
 // What a difference is.
@@ -258,17 +262,9 @@ func walk(path string, r, m any, report func(path, what string, rv, mv any, hasR
 	switch x := r.(type) {
 	case map[string]any:
 		y := m.(map[string]any)
-		keys := make([]string, 0, len(x)+len(y))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		for k := range y {
-			if _, ok := x[k]; !ok {
-				keys = append(keys, k)
-			}
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		keys := slices.Concat(slices.Collect(maps.Keys(x)), slices.Collect(maps.Keys(y)))
+		slices.Sort(keys)
+		for _, k := range slices.Compact(keys) {
 			p := path + "." + k
 			rv, okR := x[k]
 			mv, okM := y[k]
@@ -332,7 +328,7 @@ func jsonType(v any) string {
 
 // show renders a value for a report line, cut to a readable length.
 func show(v any) string {
-	b, err := json.Marshal(v)
+	b, err := jsontext.Marshal(v)
 	if err != nil {
 		return fmt.Sprint(v)
 	}

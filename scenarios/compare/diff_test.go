@@ -103,3 +103,22 @@ func TestDiffStepThatDidNotRun(t *testing.T) {
 		t.Errorf("Diff (-want +got):\n%s", diff)
 	}
 }
+
+// A difference shows values as they were written: label configs and task
+// text keep their <, > and & (json.Marshal would write \u003c).
+func TestShowKeepsHTML(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   any
+		want string
+	}{
+		{"label config", "<View><Text name=\"t\" value=\"$t\"/></View>", `"<View><Text name=\"t\" value=\"$t\"/></View>"`},
+		{"ampersand in an object", map[string]any{"text": "a & b"}, `{"text":"a & b"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := show(tc.in); got != tc.want {
+				t.Errorf("show(%#v) = %s, want %s", tc.in, got, tc.want)
+			}
+		})
+	}
+}
