@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -293,7 +292,7 @@ func TestRunSettleCatchesLateEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ls := &lateLS{body: body}
+	ls := &fakeLS{body: body, late: true}
 	srv := httptest.NewServer(ls)
 	defer srv.Close()
 	defer ls.wg.Wait() // the late post's goroutine is done before the server closes
@@ -305,51 +304,6 @@ steps:
 `
 	rep, out := runYAML(t, src, Options{Server: srv.URL, Token: "t", Settle: time.Second})
 	wantFail(t, rep, out, "t.yaml:4: step 2 (import_tasks): want 1 TASKS_CREATED, got 2")
-}
-
-// lateLS registers a webhook and answers an import at once with one
-// TASKS_CREATED, then sends another one 200 ms later (an async Label
-// Studio sending a second chunk).
-type lateLS struct {
-	body []byte // a valid TASKS_CREATED
-	mu   sync.Mutex
-	hook string
-	wg   sync.WaitGroup
-}
-
-func (f *lateLS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	post := func() {
-		f.mu.Lock()
-		hook := f.hook
-		f.mu.Unlock()
-		resp, err := http.Post(hook, "application/json", bytes.NewReader(f.body))
-		if err == nil {
-			resp.Body.Close()
-		}
-	}
-	switch {
-	case r.Method == http.MethodPost && r.URL.Path == "/api/webhooks":
-		var body struct{ URL string }
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		f.mu.Lock()
-		f.hook = body.URL
-		f.mu.Unlock()
-		w.WriteHeader(http.StatusCreated)
-		_, _ = io.WriteString(w, `{"id": 1}`)
-	case r.Method == http.MethodPost && r.URL.Path == "/api/projects/1/import":
-		post()
-		f.wg.Add(1)
-		go func() {
-			defer f.wg.Done()
-			time.Sleep(200 * time.Millisecond) // the late event is the point
-			post()
-		}()
-		w.WriteHeader(http.StatusCreated)
-		_, _ = io.WriteString(w, `{"task_count": 1, "task_ids": [1]}`)
-	default:
-		w.WriteHeader(http.StatusNoContent)
-	}
 }
 
 func TestRunGenerate(t *testing.T) {

@@ -370,10 +370,25 @@ func TestRunExternal(t *testing.T) {
 }
 
 // fakeLS is just enough of Label Studio to register a webhook and, on an
-// import, deliver a body that breaks the event contract.
+// import, deliver body to it; with late, deliver it again 200 ms later
+// (an async Label Studio sending a second chunk: wait on wg before the
+// server closes).
 type fakeLS struct {
+	body []byte
+	late bool
 	mu   sync.Mutex
 	hook string
+	wg   sync.WaitGroup
+}
+
+func (f *fakeLS) post() {
+	f.mu.Lock()
+	hook := f.hook
+	f.mu.Unlock()
+	resp, err := http.Post(hook, "application/json", bytes.NewReader(f.body))
+	if err == nil {
+		resp.Body.Close()
+	}
 }
 
 func (f *fakeLS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -388,12 +403,12 @@ func (f *fakeLS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusCreated)
 		_, _ = io.WriteString(w, `{"id": 1}`)
 	case r.Method == http.MethodPost && r.URL.Path == "/api/projects/1/import":
-		f.mu.Lock()
-		hook := f.hook
-		f.mu.Unlock()
-		resp, err := http.Post(hook, "application/json", strings.NewReader(`{"action":"TASKS_CREATED","tasks":"not a list"}`))
-		if err == nil {
-			resp.Body.Close()
+		f.post()
+		if f.late {
+			f.wg.Go(func() {
+				time.Sleep(200 * time.Millisecond) // the late event is the point
+				f.post()
+			})
 		}
 		w.WriteHeader(http.StatusCreated)
 		_, _ = io.WriteString(w, `{"task_count": 1, "task_ids": [1]}`)
@@ -405,7 +420,7 @@ func (f *fakeLS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestRunInvalidBodyFails(t *testing.T) {
-	ls := httptest.NewServer(&fakeLS{})
+	ls := httptest.NewServer(&fakeLS{body: []byte(`{"action":"TASKS_CREATED","tasks":"not a list"}`)})
 	defer ls.Close()
 	rep, out := runYAML(t, `name: invalid
 steps:
