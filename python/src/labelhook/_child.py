@@ -11,22 +11,30 @@ from ._process import Process, flags_to_args
 
 
 class Child:
-    """One ``labelhook <kind>`` child process; ``options`` become its flags."""
+    """One ``labelhook <kind>`` child process on a free port of 127.0.0.1.
+
+    What every kind takes: ``binary`` (default: found as ``find_binary``
+    finds it), ``addr``, extra command-line ``args``, the child's ``env``,
+    and how long to wait for its ready line and for it to stop. Every other
+    keyword option is a flag of the command: ``webhook_batch_size=2`` is
+    ``--webhook-batch-size 2``; None and False leave the flag out.
+    """
 
     kind = ""
 
     def __init__(
         self,
         *,
-        binary: str | None,
-        options: dict[str, Any],
-        args: Iterable[str],
-        env: Mapping[str, str] | None,
-        startup_timeout: float,
-        stop_timeout: float,
+        binary: str | None = None,
+        addr: str = "127.0.0.1:0",
+        args: Iterable[str] = (),
+        env: Mapping[str, str] | None = None,
+        startup_timeout: float = 10.0,
+        stop_timeout: float = 10.0,
+        **flags: Any,
     ):
         self._binary = binary
-        self.options = options
+        self.options: dict[str, Any] = {"addr": addr, **flags}
         self._extra_args = list(args)
         self._env = env
         self._startup_timeout = startup_timeout
@@ -57,6 +65,12 @@ class Child:
         )
         self._ready(self.process.start())
         return self
+
+    def _base_url(self) -> str:
+        """The URL the child listens on; an error before it started."""
+        if not self.url:
+            raise RuntimeError(f"labelhook {self.kind} is not started")
+        return self.url
 
     def _ready(self, line: dict[str, str]) -> None:
         """Read what the ready line says (its URL; Server reads tokens too)."""

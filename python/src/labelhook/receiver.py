@@ -4,7 +4,7 @@ Python object."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from . import _http
@@ -43,7 +43,9 @@ class Receiver(Child):
             [event] = rx.wait_for("TASKS_CREATED")
 
     Keyword options are ``receive`` flags (``reject_invalid=True``,
-    ``forward_to=URL``, ``signing_secret="whsec_..."``).
+    ``forward_to=URL``, ``signing_secret="whsec_..."``) and those every
+    child takes (``binary``, ``addr``, ``args``, ``env``, the timeouts: see
+    ``Child``).
     """
 
     kind = "receive"
@@ -51,37 +53,18 @@ class Receiver(Child):
     def __init__(
         self,
         *,
-        binary: str | None = None,
-        addr: str = "127.0.0.1:0",
         reject_invalid: bool | None = None,
         forward_to: str | None = None,
         signing_secret: str | None = None,
-        args: Iterable[str] = (),
-        env: Mapping[str, str] | None = None,
-        startup_timeout: float = 10.0,
-        stop_timeout: float = 10.0,
-        **flags: Any,
+        **options: Any,
     ):
         super().__init__(
-            binary=binary,
-            options={
-                "addr": addr,
-                "reject_invalid": reject_invalid,
-                "forward_to": forward_to,
-                "signing_secret": signing_secret,
-                **flags,
-            },
-            args=args,
-            env=env,
-            startup_timeout=startup_timeout,
-            stop_timeout=stop_timeout,
+            reject_invalid=reject_invalid, forward_to=forward_to, signing_secret=signing_secret, **options
         )
 
     def _call(self, method: str, path: str, **kw: Any) -> tuple[int, Any]:
-        if not self.url:
-            raise RuntimeError("labelhook receive is not started")
         kw.setdefault("timeout", 30.0)
-        return _http.request(method, self.url + path, **kw)
+        return _http.request(method, self._base_url() + path, **kw)
 
     def events(
         self,

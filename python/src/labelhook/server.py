@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from . import _http
@@ -20,7 +20,8 @@ class Server(Child):
         with labelhook.Server(webhook_batch_size=2) as ls:
             ls.api("POST", "/api/projects", json={"title": "Reviews"})
 
-    Every keyword option is a ``serve`` flag: ``webhook_batch_size=2`` is
+    Every keyword option is a ``serve`` flag (or one every child takes:
+    ``binary``, ``addr``, ``args``, ``env``, the timeouts, see ``Child``): ``webhook_batch_size=2`` is
     ``--webhook-batch-size 2``, ``organization_webhooks=True`` is
     ``--organization-webhooks``; None and False leave the flag out. Left
     out, each has the default of Label Studio 1.23.2 (project webhooks
@@ -34,8 +35,6 @@ class Server(Child):
     def __init__(
         self,
         *,
-        binary: str | None = None,
-        addr: str = "127.0.0.1:0",
         token: str | None = None,
         webhook_batch_size: int | None = None,
         max_consecutive_failures: int | None = None,
@@ -43,29 +42,17 @@ class Server(Child):
         async_delivery: bool | None = None,
         webhook_timeout: float | None = None,
         label_studio_version: str | None = None,
-        args: Iterable[str] = (),
-        env: Mapping[str, str] | None = None,
-        startup_timeout: float = 10.0,
-        stop_timeout: float = 10.0,
-        **flags: Any,
+        **options: Any,
     ):
         super().__init__(
-            binary=binary,
-            options={
-                "addr": addr,
-                "token": token,
-                "webhook_batch_size": webhook_batch_size,
-                "max_consecutive_failures": max_consecutive_failures,
-                "organization_webhooks": organization_webhooks,
-                "async_delivery": async_delivery,
-                "webhook_timeout": webhook_timeout,
-                "label_studio_version": label_studio_version,
-                **flags,
-            },
-            args=args,
-            env=env,
-            startup_timeout=startup_timeout,
-            stop_timeout=stop_timeout,
+            token=token,
+            webhook_batch_size=webhook_batch_size,
+            max_consecutive_failures=max_consecutive_failures,
+            organization_webhooks=organization_webhooks,
+            async_delivery=async_delivery,
+            webhook_timeout=webhook_timeout,
+            label_studio_version=label_studio_version,
+            **options,
         )
         self.token = ""
         self.personal_access_token = ""
@@ -95,13 +82,11 @@ class Server(Child):
         answer raises ApiError carrying Label Studio's ``detail`` and
         ``validation_errors``. A 204 returns None.
         """
-        if not self.url:
-            raise RuntimeError("labelhook serve is not started")
         if not path.startswith("/"):
             path = "/" + path
         _, body = _http.request(
             method.upper(),
-            self.url + path,
+            self._base_url() + path,
             json=json,
             params=dict(params) if params else None,
             headers={"Authorization": f"Token {self.token}"},
