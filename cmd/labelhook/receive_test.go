@@ -26,6 +26,22 @@ func startReceive(t *testing.T, args []string, vars map[string]string) (string, 
 	return startCommand(t, "receive", receiverReadyURL, args, vars)
 }
 
+// getRecords returns what GET url (a receiver's /events, with its query)
+// answered: the records and the headers.
+func getRecords(t *testing.T, url string) ([]receiver.Record, http.Header) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var recs []receiver.Record
+	if err := json.NewDecoder(resp.Body).Decode(&recs); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return recs, resp.Header
+}
+
 func postBody(t *testing.T, url, body string) int {
 	t.Helper()
 	resp, err := http.Post(url, "application/json", strings.NewReader(body))
@@ -58,14 +74,7 @@ func TestReceiveRecordsAndStops(t *testing.T) {
 			t.Errorf("POST %.60s: status %d, want %d", tc.body, got, tc.want)
 		}
 	}
-	resp, err := http.Get(url + "/events?valid=false")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var invalid []receiver.Record
-	_ = json.NewDecoder(resp.Body).Decode(&invalid)
-	resp.Body.Close()
-	if len(invalid) != 2 {
+	if invalid, _ := getRecords(t, url+"/events?valid=false"); len(invalid) != 2 {
 		t.Errorf("GET /events?valid=false: %d records, want 2", len(invalid))
 	}
 
@@ -112,14 +121,7 @@ func TestReceiveForwards(t *testing.T) {
 	default:
 		t.Fatal("the sender was answered before the pipeline got the webhook")
 	}
-	resp, err := http.Get(url + "/events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var recs []receiver.Record
-	_ = json.NewDecoder(resp.Body).Decode(&recs)
-	resp.Body.Close()
-	if len(recs) != 1 || recs[0].ForwardStatus != http.StatusAccepted {
+	if recs, _ := getRecords(t, url+"/events"); len(recs) != 1 || recs[0].ForwardStatus != http.StatusAccepted {
 		t.Errorf("records %+v, want one with forward_status 202", recs)
 	}
 }
@@ -210,16 +212,10 @@ func TestReceiveKeptEveryRecord(t *testing.T) {
 	for range 4 {
 		postBody(t, url+"/hooks", `{"action": "TASKS_CREATED"}`)
 	}
-	resp, err := http.Get(url + "/events")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var recs []receiver.Record
-	_ = json.NewDecoder(resp.Body).Decode(&recs)
-	resp.Body.Close()
-	if len(recs) != 2 || recs[0].Seq != 3 || resp.Header.Get(receiver.DroppedHeader) != "2" {
+	recs, h := getRecords(t, url+"/events")
+	if len(recs) != 2 || recs[0].Seq != 3 || h.Get(receiver.DroppedHeader) != "2" {
 		t.Errorf("GET /events: %d records from seq %v, %s %q; want 2 from seq 3 and 2 dropped",
-			len(recs), seqsOf(recs), receiver.DroppedHeader, resp.Header.Get(receiver.DroppedHeader))
+			len(recs), seqsOf(recs), receiver.DroppedHeader, h.Get(receiver.DroppedHeader))
 	}
 	if n := strings.Count(stderr.String(), "record limit reached"); n != 1 {
 		t.Errorf("the drop is logged %d times, want once:\n%s", n, stderr.String())

@@ -171,11 +171,7 @@ func TestValidateCheckedTheRecordNotItsBody(t *testing.T) {
 		`{"action": "PROJECT_DELETED", "project": {"id": 3}}`,
 		`"a JSON string"`,
 	} {
-		resp, err := http.Post(srv.URL+"/hook", "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		postBody(t, srv.URL+"/hook", body)
 	}
 	resp, err := http.Get(srv.URL + "/events")
 	if err != nil {

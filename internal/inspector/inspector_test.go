@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/labelhook/labelhook/internal/apiclient"
 	"github.com/labelhook/labelhook/internal/inspector"
 	"github.com/labelhook/labelhook/receiver"
 	"github.com/labelhook/labelhook/receiver/receivertest"
@@ -362,20 +363,17 @@ func TestServerPage(t *testing.T) {
 func TestDeliveriesSince(t *testing.T) {
 	ls := servertest.NewServer(t)
 	rc := receivertest.NewReceiver(t)
+	c := apiclient.New(ls.URL, ls.Token)
 	api := func(method, path, body string) string {
-		req, _ := http.NewRequest(method, ls.URL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Token "+ls.Token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
+		var in any
+		if body != "" {
+			in = json.RawMessage(body)
+		}
+		var out json.RawMessage
+		if err := c.Call(context.Background(), method, path, in, &out); err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode >= 300 {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-		}
-		return string(b)
+		return string(out)
 	}
 	api("POST", "/api/projects", `{"title": "Reviews"}`)
 	api("POST", "/api/webhooks", `{"url": "`+rc.URL+`/hook", "project": 1}`)
