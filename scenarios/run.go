@@ -793,16 +793,8 @@ func (s *scenarioRun) collect(ctx context.Context, st *step, since int64, exps [
 			}
 		}
 	}
-	// In-process the flush above has delivered everything: no event can
-	// still come. An external server may still be sending (async delivery).
-	if d := s.r.opts.Settle; d > 0 && s.flush == nil {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		}
+	if err := s.waitSettle(ctx); err != nil {
+		return nil, err
 	}
 	for _, e := range exps {
 		if e.pipeline != nil {

@@ -129,20 +129,14 @@ func init() {
 			keys: map[string]string{"task": "id"}, ids: []string{"task"}, body: true,
 			status: http.StatusCreated, save: "annotation", savePath: "id",
 			build: func(a map[string]any) (*call, error) {
-				b := rest(a, "task")
-				if _, ok := b["result"]; !ok {
-					b["result"] = []any{}
-				}
+				b := withResult(rest(a, "task"))
 				return &call{method: "POST", path: fmt.Sprintf("/api/tasks/%s/annotations", str(a["task"])), body: b, hasBody: true}, nil
 			}},
 		{name: "skip", doc: "POST /api/tasks/{task}/annotations?was_cancelled=1 (the UI's Skip)", scalar: "task",
 			keys: map[string]string{"task": "id"}, ids: []string{"task"}, body: true,
 			status: http.StatusCreated, save: "annotation", savePath: "id",
 			build: func(a map[string]any) (*call, error) {
-				b := rest(a, "task")
-				if _, ok := b["result"]; !ok {
-					b["result"] = []any{}
-				}
+				b := withResult(rest(a, "task"))
 				if _, ok := b["was_cancelled"]; !ok {
 					b["was_cancelled"] = true
 				}
@@ -155,10 +149,7 @@ func init() {
 			keys: map[string]string{"task": "id"}, ids: []string{"task"}, body: true,
 			status: http.StatusCreated, save: "prediction", savePath: "id",
 			build: func(a map[string]any) (*call, error) {
-				b := rest(a)
-				if _, ok := b["result"]; !ok {
-					b["result"] = []any{}
-				}
+				b := withResult(rest(a))
 				return &call{method: "POST", path: "/api/predictions", body: b, hasBody: true}, nil
 			}},
 		{name: "dm_action", doc: "POST /api/dm/actions?id={id}&project={project}; selected_items: a list of task ids or {all: true, excluded: […]} (default: all)",
@@ -286,4 +277,13 @@ func query(v any) (url.Values, error) {
 		q.Set(k, str(val))
 	}
 	return q, nil
+}
+
+// withResult gives an annotation's or prediction's body the result []
+// when the step leaves it out.
+func withResult(b map[string]any) map[string]any {
+	if _, ok := b["result"]; !ok {
+		b["result"] = []any{}
+	}
+	return b
 }

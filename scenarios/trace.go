@@ -131,17 +131,29 @@ func (s *scenarioRun) settle(ctx context.Context, since int64) ([]receiver.Recor
 			return nil, err
 		}
 	}
-	if d := s.r.opts.Settle; d > 0 && s.flush == nil {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("wait for the step's events: %w", ctx.Err())
-		}
+	if err := s.waitSettle(ctx); err != nil {
+		return nil, fmt.Errorf("wait for the step's events: %w", err)
 	}
 	evs, _ := s.snapshot(since)
 	return evs, nil
+}
+
+// waitSettle waits out the settle window against an external server,
+// which may still be sending (async delivery). In-process there is
+// nothing to wait for: the flush has delivered everything.
+func (s *scenarioRun) waitSettle(ctx context.Context) error {
+	d := s.r.opts.Settle
+	if d <= 0 || s.flush != nil {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // compactJSON compacts valid JSON (and returns it as is otherwise).
