@@ -106,21 +106,30 @@ func (m *mock) hook(ctx context.Context, url string, actions ...schemas.Action) 
 
 // post sends body and checks the status; the answer is read and dropped.
 func post(ctx context.Context, c *http.Client, url, token string, body []byte, want int) error {
-	_, err := send(ctx, c, url, token, body, want, false)
+	_, err := send(ctx, c, http.MethodPost, url, token, body, want, false)
 	return err
 }
 
 // postAnswer sends body, wants a 201 and returns the answer.
 func postAnswer(ctx context.Context, c *http.Client, url, token string, body []byte) ([]byte, error) {
-	return send(ctx, c, url, token, body, http.StatusCreated, true)
+	return send(ctx, c, http.MethodPost, url, token, body, http.StatusCreated, true)
 }
 
-func send(ctx context.Context, c *http.Client, url, token string, body []byte, want int, keep bool) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+// send makes one request with the token (body, when not nil, as JSON)
+// and checks its status; keep returns the answer, else it is read and
+// dropped.
+func send(ctx context.Context, c *http.Client, method, url, token string, body []byte, want int, keep bool) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Token "+token)
 	}
@@ -139,7 +148,7 @@ func send(ctx context.Context, c *http.Client, url, token string, body []byte, w
 		return nil, err
 	}
 	if resp.StatusCode != want {
-		return nil, fmt.Errorf("POST %s: status %d, want %d", url, resp.StatusCode, want)
+		return nil, fmt.Errorf("%s %s: status %d, want %d", method, url, resp.StatusCode, want)
 	}
 	return answer, nil
 }
@@ -164,24 +173,5 @@ func annotationBodies(rows []map[string]any) ([][]byte, error) {
 
 // get fetches url with the token and returns the body of a 200.
 func get(ctx context.Context, c *http.Client, url, token string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Token "+token)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
-	}
-	return b, nil
+	return send(ctx, c, http.MethodGet, url, token, nil, http.StatusOK, true)
 }
