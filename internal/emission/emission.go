@@ -4,7 +4,7 @@
 // names the one API call that emits the action. `labelhook trigger`
 // (internal/trigger) and `labelhook check` (scenarios/check) both make
 // their webhooks so; each decides where the deliveries go and what it does
-// with them. It does not make LABEL_LINK_* actions, which the mock emits
+// with them (Capture keeps them in memory, answering for the consumer). It does not make LABEL_LINK_* actions, which the mock emits
 // only from its label link API: internal/labellink builds those bodies.
 package emission
 

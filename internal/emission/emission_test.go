@@ -2,14 +2,11 @@ package emission
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/labelhook/labelhook/internal/apiclient"
@@ -18,36 +15,18 @@ import (
 	"github.com/labelhook/labelhook/server"
 )
 
-// actions is the mock's webhook transport: it keeps the action of every
-// delivery and answers 200.
-type actions struct {
-	mu  sync.Mutex
-	got []schemas.Action
-}
-
-func (c *actions) RoundTrip(req *http.Request) (*http.Response, error) {
-	var head struct {
-		Action schemas.Action `json:"action"`
+// actions are the actions of the deliveries c kept since the last call.
+func actions(c *Capture) []schemas.Action {
+	var out []schemas.Action
+	for _, d := range c.Take() {
+		out = append(out, d.Action)
 	}
-	b, _ := io.ReadAll(req.Body)
-	_ = json.Unmarshal(b, &head)
-	c.mu.Lock()
-	c.got = append(c.got, head.Action)
-	c.mu.Unlock()
-	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+	return out
 }
 
-func (c *actions) take() []schemas.Action {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	got := c.got
-	c.got = nil
-	return got
-}
-
-func newMaker(t *testing.T, labelConfig string) (*Maker, *actions) {
+func newMaker(t *testing.T, labelConfig string) (*Maker, *Capture) {
 	t.Helper()
-	sent := &actions{}
+	sent := &Capture{}
 	srv, err := server.New(server.Config{HTTPClient: &http.Client{Transport: sent}, OrganizationWebhooks: true,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -77,7 +56,7 @@ func TestPrepareEmitsTheAction(t *testing.T) {
 	for _, info := range schemas.Catalog {
 		a := info.Action
 		t.Run(string(a), func(t *testing.T) {
-			sent.take()
+			sent.Take()
 			c, err := m.Prepare(ctx, a, pid)
 			if strings.HasPrefix(string(a), "LABEL_LINK_") {
 				if err == nil {
@@ -88,13 +67,13 @@ func TestPrepareEmitsTheAction(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := sent.take(); slices.Contains(got, a) {
+			if got := actions(sent); slices.Contains(got, a) {
 				t.Fatalf("the set-up for %s already sent %v", a, got)
 			}
 			if err := c.Do(ctx, m.API); err != nil {
 				t.Fatalf("%s %s: %v", c.Method, c.Path, err)
 			}
-			if got := sent.take(); !slices.Equal(got, []schemas.Action{a}) {
+			if got := actions(sent); !slices.Equal(got, []schemas.Action{a}) {
 				t.Errorf("%s %s sent %v, want [%s]", c.Method, c.Path, got, a)
 			}
 		})

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/emission"
 	"github.com/labelhook/labelhook/internal/labellink"
 	"github.com/labelhook/labelhook/schemas"
 )
@@ -23,7 +24,7 @@ func (tr *Trigger) sendLabelLink(ctx context.Context, a schemas.Action, pid int)
 		return Result{}, err
 	}
 	tr.links++
-	body, err := labellink.FromProjectUpdated(a, tr.links, captured.body, tr.mk.Config, tr.mk.Gen, time.Now())
+	body, err := labellink.FromProjectUpdated(a, tr.links, captured.Body, tr.mk.Config, tr.mk.Gen, time.Now())
 	if err != nil {
 		return Result{}, err
 	}
@@ -31,7 +32,7 @@ func (tr *Trigger) sendLabelLink(ctx context.Context, a schemas.Action, pid int)
 	if err != nil {
 		return Result{}, err
 	}
-	req.Header = captured.header
+	req.Header = captured.Header
 	tr.rec.take()
 	if resp, err := tr.direct.Do(req); err == nil {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
@@ -42,23 +43,23 @@ func (tr *Trigger) sendLabelLink(ctx context.Context, a schemas.Action, pid int)
 
 // projectUpdated returns the PROJECT_UPDATED delivery the mock makes for
 // project pid to a webhook like the target's at captureHost.
-func (tr *Trigger) projectUpdated(ctx context.Context, pid int) (capturedRequest, error) {
+func (tr *Trigger) projectUpdated(ctx context.Context, pid int) (emission.Delivery, error) {
 	var wh struct {
 		ID int `json:"id"`
 	}
 	if err := tr.api.Call(ctx, http.MethodPost, "/api/webhooks", map[string]any{"url": "http://" + captureHost + "/project",
 		"project": pid, "send_for_all_actions": false, "actions": []string{string(schemas.ProjectUpdated)},
 		"send_payload": !tr.o.NoPayload, "headers": tr.headersObject()}, &wh); err != nil {
-		return capturedRequest{}, fmt.Errorf("capture the project payload: %w", err)
+		return emission.Delivery{}, fmt.Errorf("capture the project payload: %w", err)
 	}
 	defer func() { _ = tr.api.Call(ctx, http.MethodDelete, fmt.Sprintf("/api/webhooks/%d", wh.ID), nil, nil) }()
 	tr.rec.take()
 	if err := tr.api.Call(ctx, http.MethodPatch, fmt.Sprintf("/api/projects/%d", pid), map[string]any{}, nil); err != nil {
-		return capturedRequest{}, fmt.Errorf("capture the project payload: %w", err)
+		return emission.Delivery{}, fmt.Errorf("capture the project payload: %w", err)
 	}
 	_, captured := tr.rec.take()
 	if len(captured) != 1 {
-		return capturedRequest{}, fmt.Errorf("capture the project payload: %d deliveries arrived, want 1", len(captured))
+		return emission.Delivery{}, fmt.Errorf("capture the project payload: %d deliveries arrived, want 1", len(captured))
 	}
 	return captured[0], nil
 }

@@ -2,12 +2,11 @@ package trigger
 
 import (
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/emission"
 	"github.com/labelhook/labelhook/schemas"
 )
 
@@ -43,34 +42,19 @@ type hop struct {
 	start, end time.Time
 }
 
-// capturedRequest is a delivery to captureHost: its headers and body.
-type capturedRequest struct {
-	header http.Header
-	body   []byte
-}
-
 // recorder is the mock's webhook transport: it times every exchange with
 // the target and answers requests to captureHost itself.
 type recorder struct {
-	base http.RoundTripper
+	base    http.RoundTripper
+	capture emission.Capture
 
-	mu       sync.Mutex
-	hops     []hop
-	captured []capturedRequest
+	mu   sync.Mutex
+	hops []hop
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Host == captureHost {
-		var body []byte
-		if req.Body != nil {
-			body, _ = io.ReadAll(req.Body)
-			req.Body.Close()
-		}
-		r.mu.Lock()
-		r.captured = append(r.captured, capturedRequest{header: req.Header.Clone(), body: body})
-		r.mu.Unlock()
-		return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-			Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: req}, nil
+		return r.capture.RoundTrip(req)
 	}
 	start := time.Now()
 	resp, err := r.base.RoundTrip(req)
@@ -85,10 +69,10 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // take returns and forgets what was recorded.
-func (r *recorder) take() ([]hop, []capturedRequest) {
+func (r *recorder) take() ([]hop, []emission.Delivery) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	h, c := r.hops, r.captured
-	r.hops, r.captured = nil, nil
-	return h, c
+	h := r.hops
+	r.hops = nil
+	r.mu.Unlock()
+	return h, r.capture.Take()
 }

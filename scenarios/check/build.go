@@ -2,14 +2,10 @@ package check
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strings"
-	"sync"
 
 	"github.com/labelhook/labelhook/internal/apiclient"
 	"github.com/labelhook/labelhook/internal/emission"
@@ -20,46 +16,7 @@ import (
 
 // delivery is one webhook request as the mock made it: headers, Host and
 // body bytes, replayed to the consumer as they are.
-type delivery struct {
-	action schemas.Action
-	header http.Header
-	host   string
-	body   []byte
-}
-
-// capture is the in-process mock's HTTP transport: it keeps every
-// delivery and answers 200 itself, so nothing reaches the network while
-// the payloads are built.
-type capture struct {
-	mu  sync.Mutex
-	got []delivery
-}
-
-func (c *capture) RoundTrip(req *http.Request) (*http.Response, error) {
-	var body []byte
-	if req.Body != nil {
-		body, _ = io.ReadAll(req.Body) // an in-memory reader: cannot fail
-		req.Body.Close()
-	}
-	var head struct {
-		Action schemas.Action `json:"action"`
-	}
-	_ = json.Unmarshal(body, &head)
-	c.mu.Lock()
-	c.got = append(c.got, delivery{action: head.Action, header: req.Header.Clone(), host: req.Host, body: body})
-	c.mu.Unlock()
-	return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: req}, nil
-}
-
-// take returns and forgets the deliveries kept so far.
-func (c *capture) take() []delivery {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	got := c.got
-	c.got = nil
-	return got
-}
+type delivery = emission.Delivery
 
 // builder drives an in-process mock through its API (in memory: handler
 // calls, no sockets) with an organization-level webhook that points at the
@@ -69,7 +26,7 @@ type builder struct {
 	ctx  context.Context // of the in-process API calls
 	mk   *emission.Maker
 	srv  *server.Server
-	cap  *capture
+	cap  *emission.Capture
 	hook int
 	pid  int // the project most payloads belong to
 	// links hands out label link and label ids.
@@ -81,7 +38,7 @@ func newBuilder(ctx context.Context, cfg Config) (*builder, error) {
 	if err != nil {
 		return nil, &ConfigError{fmt.Errorf("label config: %w", err)}
 	}
-	cp := &capture{}
+	cp := &emission.Capture{}
 	srv, err := server.New(server.Config{
 		HTTPClient:             &http.Client{Transport: cp},
 		MaxConsecutiveFailures: -1,
@@ -114,20 +71,20 @@ func newBuilder(ctx context.Context, cfg Config) (*builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.cap.take()
+	b.cap.Take()
 	return b, nil
 }
 
 // emit makes the API call that causes action a and returns the
 // deliveries of a it caused.
 func (b *builder) emit(a schemas.Action, method, path string, body any) ([]delivery, error) {
-	b.cap.take()
+	b.cap.Take()
 	if err := b.mk.API.Call(b.ctx, method, path, body, nil); err != nil {
 		return nil, fmt.Errorf("%s: %w", a, err)
 	}
 	var out []delivery
-	for _, d := range b.cap.take() {
-		if d.action == a {
+	for _, d := range b.cap.Take() {
+		if d.Action == a {
 			out = append(out, d)
 		}
 	}

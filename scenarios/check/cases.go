@@ -126,9 +126,9 @@ func cases(cfg Config) []caseDef {
 					}
 					for _, d := range full {
 						info, _ := schemas.Lookup(string(a))
-						body, err := withUnknownFields(d.body, !info.IDOnly)
+						body, err := withUnknownFields(d.Body, !info.IDOnly)
 						if err == nil {
-							d.body, err = pyjson.Dumps(nil, body) // as python-requests writes it
+							d.Body, err = pyjson.Dumps(nil, body) // as python-requests writes it
 						}
 						if err != nil {
 							return nil, fmt.Errorf("%s: add unknown fields: %w", a, err)
@@ -170,7 +170,7 @@ func cases(cfg Config) []caseDef {
 					return nil, err
 				}
 				d := ds[0]
-				d.body = notJSON(d.body)
+				d.Body = notJSON(d.Body)
 				return []delivery{d}, nil
 			}})
 	}

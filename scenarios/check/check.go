@@ -217,7 +217,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			res = judge(cfg, c, s.sendCase(ctx, c.mode, built[i]))
 		}
 		for _, d := range built[i] {
-			res.Bytes = max(res.Bytes, len(d.body))
+			res.Bytes = max(res.Bytes, len(d.Body))
 		}
 		rep.add(res)
 	}
@@ -282,13 +282,13 @@ func (s *sender) sendCase(ctx context.Context, m mode, ds []delivery) []Answer {
 func (s *sender) send(ctx context.Context, d delivery) Answer {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, bytes.NewReader(d.body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, bytes.NewReader(d.Body))
 	if err != nil {
 		return Answer{Error: err.Error()}
 	}
-	req.Header = d.header.Clone()
-	if d.host != "" {
-		req.Host = d.host
+	req.Header = d.Header.Clone()
+	if d.Host != "" {
+		req.Host = d.Host
 	}
 	began := time.Now()
 	resp, err := s.cfg.HTTPClient.Do(req)

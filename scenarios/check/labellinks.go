@@ -20,9 +20,9 @@ func (b *builder) labelLink(a schemas.Action) (delivery, error) {
 	}
 	base := ds[0]
 	b.links++
-	body, err := labellink.FromProjectUpdated(a, b.links, base.body, b.mk.Config, b.mk.Gen, time.Now())
+	body, err := labellink.FromProjectUpdated(a, b.links, base.Body, b.mk.Config, b.mk.Gen, time.Now())
 	if err != nil {
 		return delivery{}, err
 	}
-	return delivery{action: a, header: base.header, host: base.host, body: body}, nil
+	return delivery{Action: a, Header: base.Header, Host: base.Host, Body: body}, nil
 }
