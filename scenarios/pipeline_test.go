@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/labelhook/labelhook/internal/loopback"
 	"github.com/labelhook/labelhook/server/servertest"
 )
 
@@ -125,7 +125,7 @@ func TestRunPipelineFailures(t *testing.T) {
 			"t.yaml:7: step 4 (annotate): pipeline: #2 ANNOTATION_CREATED: answered in ", []string{"(pipeline: 200 in "}},
 		{"slower than the mock's timeout", func(c *consumer) { c.delay = 300 * time.Millisecond }, "server: {webhook_timeout: 100ms}\n" + pipelineScenario, "",
 			"t.yaml:6: step 3 (import_tasks): pipeline: #1 TASKS_CREATED: no answer: forward to ", []string{"(pipeline: no answer)"}},
-		{"unreachable", nil, pipelineScenario, "http://" + closedAddr(t) + "/webhook",
+		{"unreachable", nil, pipelineScenario, "http://" + loopback.ClosedAddr(t) + "/webhook",
 			"t.yaml:5: step 3 (import_tasks): pipeline: #1 TASKS_CREATED: no answer: forward: Post \"http://", []string{"(pipeline: no answer)"}},
 	}
 	for _, tc := range tests {
@@ -152,18 +152,6 @@ func TestRunPipelineFailures(t *testing.T) {
 			}
 		})
 	}
-}
-
-// closedAddr is a loopback address nothing listens on.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 func TestRunPipelineKeyAndFlag(t *testing.T) {
@@ -258,7 +246,7 @@ steps:
 `, "t.yaml:3: step 1 (http): POST " + url + "/nothing answered 200, want 404", nil},
 		{"unreachable", `name: u
 steps:
-  - http: {url: "http://` + closedAddr(t) + `/jobs"}
+  - http: {url: "http://` + loopback.ClosedAddr(t) + `/jobs"}
 `, "t.yaml:3: step 1 (http): Get \"http://", []string{}},
 	}
 	for _, tc := range tests {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/labelhook/labelhook/internal/loopback"
 )
 
 // checkCmd runs `labelhook check args...`.
@@ -127,12 +128,7 @@ func TestCheckCommand(t *testing.T) {
 }
 
 func TestCheckCommandUnreachable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String() + "/webhook"
-	ln.Close()
+	url := "http://" + loopback.ClosedAddr(t) + "/webhook"
 	out, _, err := checkCmd(t, url)
 	if code := exitCode(err); code != 2 || !strings.Contains(err.Error(), url+" is unreachable: dial tcp") || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("check against a closed port: exit %d, %v; want 2 with the connection error", code, err)

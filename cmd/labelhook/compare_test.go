@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/labelhook/labelhook/internal/loopback"
 	"github.com/labelhook/labelhook/server/servertest"
 )
 
@@ -25,12 +25,7 @@ func TestCompareCommand(t *testing.T) {
 	dir := writeScenarios(t, map[string]string{"a.yaml": runPassing})
 	same := servertest.NewServer(t)
 	chunky := servertest.NewServer(t, servertest.WithBatchSize(1))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + ln.Addr().String()
-	ln.Close()
+	closed := "http://" + loopback.ClosedAddr(t)
 	tests := []struct {
 		name string
 		args []string

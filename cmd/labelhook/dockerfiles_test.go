@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/loopback"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -586,9 +587,7 @@ func TestHealthCommand(t *testing.T) {
 	if code := exitCode(err); code != exitFailed {
 		t.Errorf("health on a 401 route: exit %d (err %v), want %d", code, err, exitFailed)
 	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	closed := "http://" + ln.Addr().String()
-	ln.Close()
+	closed := "http://" + loopback.ClosedAddr(t)
 	if code := exitCode(run(context.Background(), []string{"health", "--url", closed}, mapEnv(nil), &out, io.Discard)); code != exitFailed {
 		t.Errorf("health on a closed port: exit %d, want %d", code, exitFailed)
 	}

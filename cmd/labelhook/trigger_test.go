@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/labelhook/labelhook/internal/loopback"
 	"github.com/labelhook/labelhook/receiver"
 	"github.com/labelhook/labelhook/receiver/receivertest"
 	"github.com/labelhook/labelhook/schemas"
@@ -80,12 +80,7 @@ func TestTriggerFailingTargetIsExit1(t *testing.T) {
 		t.Errorf("output (-want +got):\n%s", diff)
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + ln.Addr().String() + "/hook"
-	ln.Close()
+	closed := "http://" + loopback.ClosedAddr(t) + "/hook"
 	out, errOut, code := triggerCmd(t, "LABEL_LINK_CREATED", "--to", closed)
 	if code != exitFailed || !strings.Contains(errOut, "1 of 1 deliveries") {
 		t.Errorf("unreachable target: exit %d, stderr %q; want %d", code, errOut, exitFailed)

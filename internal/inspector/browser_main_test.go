@@ -15,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -27,6 +26,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/labelhook/labelhook/internal/loopback"
 )
 
 var (
@@ -221,16 +221,7 @@ func post(t *testing.T, url, body string, header http.Header) int {
 }
 
 // closedPort returns a 127.0.0.1 URL nothing listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr + "/hook"
-}
+func closedPort(t *testing.T) string { return "http://" + loopback.ClosedAddr(t) + "/hook" }
 
 // emulateDark sets prefers-color-scheme for the tab.
 func emulateDark(dark bool) chromedp.OldAction {

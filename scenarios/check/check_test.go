@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/labelhook/labelhook/internal/fakedata"
 	"github.com/labelhook/labelhook/internal/junit"
+	"github.com/labelhook/labelhook/internal/loopback"
 	"github.com/labelhook/labelhook/internal/pyjson"
 	"github.com/labelhook/labelhook/receiver"
 	"github.com/labelhook/labelhook/schemas"
@@ -186,12 +186,7 @@ func TestRunWarnsOnSlowAnswers(t *testing.T) {
 }
 
 func TestRunUnreachable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String() + "/webhook"
-	ln.Close()
+	url := "http://" + loopback.ClosedAddr(t) + "/webhook"
 	var out bytes.Buffer
 	rep, err := Run(context.Background(), Config{URL: url, Out: &out})
 	var ue *UnreachableError

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/loopback"
 	"github.com/labelhook/labelhook/scenarios"
 	"github.com/labelhook/labelhook/server"
 	"github.com/labelhook/labelhook/server/servertest"
@@ -100,12 +100,7 @@ func TestCheckRefusesBadServers(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	t.Cleanup(notLS.Close)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + ln.Addr().String()
-	ln.Close()
+	closed := "http://" + loopback.ClosedAddr(t)
 	tests := []struct {
 		name, url, token string
 		want             error
