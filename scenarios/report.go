@@ -59,7 +59,7 @@ func seconds(d time.Duration) string {
 // WriteJUnit writes the report as JUnit XML: one testsuite per scenario
 // file, one testcase per scenario.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	doc := junit.Suites{Name: "labelhook", Time: junit.Seconds(r.Duration)}
+	doc := junit.Suites{Name: "labelhook", Totals: junit.Totals{Time: junit.Seconds(r.Duration)}}
 	index := map[string]int{}
 	var spent []time.Duration
 	for _, res := range r.Results {

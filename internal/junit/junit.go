@@ -14,25 +14,27 @@ import (
 
 // Suites is the document. Write fills in its counts and its suites'.
 type Suites struct {
-	XMLName  xml.Name `xml:"testsuites"`
-	Name     string   `xml:"name,attr"`
-	Tests    int      `xml:"tests,attr"`
-	Failures int      `xml:"failures,attr"`
-	Errors   int      `xml:"errors,attr"`
-	Skipped  int      `xml:"skipped,attr"`
-	Time     string   `xml:"time,attr"`
-	Suites   []Suite  `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	Name    string   `xml:"name,attr"`
+	Totals
+	Suites []Suite `xml:"testsuite"`
 }
 
 // Suite is one testsuite.
 type Suite struct {
-	Name     string `xml:"name,attr"`
+	Name string `xml:"name,attr"`
+	Totals
+	Cases []Case `xml:"testcase"`
+}
+
+// Totals are the attributes a document and each suite carry: how many
+// cases, failed, in error and skipped, and the time taken (Seconds).
+type Totals struct {
 	Tests    int    `xml:"tests,attr"`
 	Failures int    `xml:"failures,attr"`
 	Errors   int    `xml:"errors,attr"`
 	Skipped  int    `xml:"skipped,attr"`
 	Time     string `xml:"time,attr"`
-	Cases    []Case `xml:"testcase"`
 }
 
 // Case is one testcase: passed, or failed (Failure) or skipped (Skipped).
@@ -59,6 +61,17 @@ type Skipped struct {
 	Message string `xml:"message,attr"`
 }
 
+// count adds case c to t.
+func (t *Totals) count(c Case) {
+	t.Tests++
+	switch {
+	case c.Failure != nil:
+		t.Failures++
+	case c.Skipped != nil:
+		t.Skipped++
+	}
+}
+
 // Seconds is d as a time attribute: seconds with three decimals.
 func Seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 
@@ -69,18 +82,11 @@ func Write(w io.Writer, doc Suites) error {
 	doc.Suites = slices.Clone(doc.Suites) // the caller's stay as they are
 	for i := range doc.Suites {
 		s := &doc.Suites[i]
-		s.Tests, s.Failures, s.Skipped = len(s.Cases), 0, 0
+		s.Tests, s.Failures, s.Skipped = 0, 0, 0
 		for _, c := range s.Cases {
-			switch {
-			case c.Failure != nil:
-				s.Failures++
-			case c.Skipped != nil:
-				s.Skipped++
-			}
+			s.count(c)
+			doc.count(c)
 		}
-		doc.Tests += s.Tests
-		doc.Failures += s.Failures
-		doc.Skipped += s.Skipped
 	}
 	out, err := xml.MarshalIndent(doc, "", "  ")
 	if err != nil {

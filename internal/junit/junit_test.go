@@ -11,7 +11,7 @@ import (
 )
 
 func TestWriteCountsAndEscapes(t *testing.T) {
-	doc := Suites{Name: "n", Time: Seconds(1500 * time.Millisecond), Suites: []Suite{
+	doc := Suites{Name: "n", Totals: Totals{Time: Seconds(1500 * time.Millisecond)}, Suites: []Suite{
 		{Name: "a", Cases: []Case{
 			{Name: `passes <&> "quoted"`, Classname: "a", Time: "0.001"},
 			{Name: "fails", Classname: "a", Time: "0.002", Failure: &Failure{Message: "m", Type: "T", Text: "line <1>\nline 2"}},

@@ -154,7 +154,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // testsuite, one testcase per case; a failure is a <failure>, a warning
 // passes with its reason in <system-out>.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	s := junit.Suite{Name: "labelhook check " + r.URL, Time: junit.Seconds(r.Duration)}
+	s := junit.Suite{Name: "labelhook check " + r.URL, Totals: junit.Totals{Time: junit.Seconds(r.Duration)}}
 	for _, res := range r.Results {
 		var total time.Duration
 		for _, a := range res.Answers {
@@ -172,5 +172,5 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		}
 		s.Cases = append(s.Cases, c)
 	}
-	return junit.Write(w, junit.Suites{Name: "labelhook check", Time: s.Time, Suites: []junit.Suite{s}})
+	return junit.Write(w, junit.Suites{Name: "labelhook check", Totals: junit.Totals{Time: s.Time}, Suites: []junit.Suite{s}})
 }
