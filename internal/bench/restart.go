@@ -28,13 +28,9 @@ import (
 func Restart(ctx context.Context, plan Plan) (Result, error) {
 	r := Result{Name: "restart with --state", Unit: "ms", BaseUnit: "ms (encoding/json reads the same files)",
 		Goal: "value ≤ 1000 ms", goalLimit: 1000, onValue: true}
-	bins, err := plan.binaries(ctx)
-	if err != nil {
+	bins, err := plan.binaries(ctx, &r)
+	if err != nil || bins == nil {
 		return r, err
-	}
-	if bins.skip != "" {
-		r.Skipped = bins.skip
-		return r, nil
 	}
 	dir, err := os.MkdirTemp(plan.StateDir, "labelhook-bench-restart-")
 	if err != nil {

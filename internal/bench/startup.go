@@ -42,13 +42,9 @@ func main() {
 // labelhook source tree, it is skipped (the rest of the run goes on).
 func Startup(ctx context.Context, plan Plan) (Result, error) {
 	r := Result{Name: "startup", Unit: "ms", BaseUnit: "ms (trivial Go server)", Goal: "value ≤ 50 ms", goalLimit: 50, onValue: true}
-	bins, err := plan.binaries(ctx)
-	if err != nil {
+	bins, err := plan.binaries(ctx, &r)
+	if err != nil || bins == nil {
 		return r, err
-	}
-	if bins.skip != "" {
-		r.Skipped = bins.skip
-		return r, nil
 	}
 	lh, triv := bins.labelhook, bins.trivial
 	// Each exec pair is a round; interleave alternates which goes first.
@@ -84,14 +80,19 @@ type builds struct {
 	err                error
 }
 
-// binaries builds labelhook and the trivial server on first use. Without
-// go on PATH, or outside the labelhook source tree, skip says why.
-func (p Plan) binaries(ctx context.Context) (*builds, error) {
+// binaries builds labelhook and the trivial server on first use for the
+// measurement r. Without go on PATH, or outside the labelhook source tree,
+// it says why in r.Skipped and returns no builds and no error.
+func (p Plan) binaries(ctx context.Context, r *Result) (*builds, error) {
 	b := p.bins
 	if b == nil {
 		return nil, errors.New("the plan has no build directory (bench.Run makes one)")
 	}
 	b.once.Do(func() { b.err = b.build(ctx) })
+	if b.err == nil && b.skip != "" {
+		r.Skipped = b.skip
+		return nil, nil
+	}
 	return b, b.err
 }
 
