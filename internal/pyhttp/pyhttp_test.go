@@ -143,12 +143,12 @@ func TestTimeoutIsPerRead(t *testing.T) {
 		answer := "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow"
 		for i := range answer {
 			io.WriteString(c, answer[i:i+1])
-			if i%8 == 0 {
-				time.Sleep(40 * time.Millisecond) // ~200 ms in all, never 150 ms quiet
+			if i%4 == 0 {
+				time.Sleep(60 * time.Millisecond) // ~660 ms in all, never near 400 ms quiet
 			}
 		}
 	})
-	c := New("ua", 150*time.Millisecond)
+	c := New("ua", 400*time.Millisecond)
 	resp, err := c.Post(context.Background(), Request{URL: s.url("/"), Body: []byte("{}")})
 	if err != nil || resp.Status != 200 {
 		t.Fatalf("a trickling answer: %+v, %v; want 200", resp, err)
