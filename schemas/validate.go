@@ -75,6 +75,7 @@ var patternMeanings = map[string]string{
 // contract is the compiled form of the embedded schema files.
 type contract struct {
 	schemas  map[Action]*gojsonschema.Schema
+	quick    map[Action]*node  // the quick check (check.go)
 	patterns map[string]string // regexp source -> patternMeanings entry
 }
 
@@ -111,6 +112,11 @@ func compile(checkMeta bool) (*contract, error) {
 		}
 		c.schemas[info.Action] = s
 	}
+	quick, err := compileQuick(files)
+	if err != nil {
+		return nil, err
+	}
+	c.quick = quick
 	var defs struct {
 		Definitions map[string]struct {
 			Pattern string `json:"pattern"`
@@ -169,6 +175,9 @@ func Validate(body []byte) (Action, []Problem) {
 		return info.Action, sortProblems(problems)
 	}
 	c := loadContract()
+	if c.quick[info.Action].check(doc) == pass {
+		return info.Action, sortProblems(parallelLists(info, obj))
+	}
 	res, err := c.schemas[info.Action].Validate(decoded{doc})
 	if err != nil { // decoded.LoadJSON never fails
 		return info.Action, []Problem{{Path: "$", Message: err.Error()}}
