@@ -250,13 +250,22 @@ func isHuge(n string) bool {
 }
 
 // decode parses body once, the way gojsonschema expects documents:
-// numbers stay json.Number so that 64-bit ids keep every digit.
+// numbers stay json.Number so that 64-bit ids keep every digit. parse
+// takes the common case; encoding/json the rest, and its errors.
 func decode(body []byte) (any, error) {
 	if !utf8.Valid(body) {
 		// encoding/json would quietly turn the bad bytes into U+FFFD;
 		// JSON text is UTF-8 (RFC 8259), and Label Studio sends nothing else.
 		return nil, errors.New("not JSON: the body is not valid UTF-8")
 	}
+	if doc, ok := parse(body); ok {
+		return doc, nil
+	}
+	return decodeStd(body)
+}
+
+// decodeStd decodes valid UTF-8 with encoding/json.
+func decodeStd(body []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var doc any

@@ -1,0 +1,44 @@
+package schemas
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzDecodeMatchesEncodingJSON: decode (parse, then encoding/json when
+// parse declines) gives exactly encoding/json's values and errors.
+func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
+	for _, body := range validBodies(f) {
+		f.Add(body)
+	}
+	for _, s := range []string{``, ` `, `null`, `[]`, `{}`, `[[]]`, `{"a":{}}`, `-0`, `01`, `1.`, `1e`, `1E+2`, `-`, `"\u00e9\ud83d\ude00"`,
+		`"\ud800"`, `"a\\"`, `"\"`, "\"\x01\"", `{"a":1,"a":2}`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `truex`, `[nul]`, `1 2`, `{} `, "\t[1]\r\n",
+		`{"k\u0000":"v"}`, "\ufeff{}", `[` + strings.Repeat(`[`, 1200) + strings.Repeat(`]`, 1201)} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if !utf8.Valid(body) {
+			return // decode refuses it before either parser
+		}
+		got, gotErr := decode(body)
+		want, wantErr := decodeStd(body)
+		if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+			t.Fatalf("decode(%q): error %v, encoding/json %v", body, gotErr, wantErr)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("decode(%q) = %#v, encoding/json %#v", body, got, want)
+		}
+	})
+}
+
+// TestParseTakesTheGoldenBodies: the quick parser, not encoding/json,
+// decodes every golden body, so the receiver's common case is the fast one.
+func TestParseTakesTheGoldenBodies(t *testing.T) {
+	for name, body := range validBodies(t) {
+		if _, ok := parse(body); !ok {
+			t.Errorf("parse(%s) declined a valid body", name)
+		}
+	}
+}
