@@ -124,7 +124,7 @@ func (p *parser) object(depth int) (any, bool) {
 }
 
 func (p *parser) array(depth int) (any, bool) {
-	p.i++ // [
+	p.i++               // [
 	l := make([]any, 0) // encoding/json gives [] for an empty list, not nil
 	p.space()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
