@@ -7,10 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labelhook/labelhook/internal/jsontext"
 	"github.com/labelhook/labelhook/internal/signing"
@@ -45,7 +46,14 @@ func (rc *Receiver) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		Headers: r.Header.Clone(),
 		Body:    json.RawMessage("null"),
 	}
-	body, status, detail := rc.readBody(w, r, &rec)
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf != nil && buf.Cap() <= maxPooledBody {
+			buf.Reset()
+			bodyBuffers.Put(buf)
+		}
+	}()
+	body, status, detail := rc.readBody(w, r, &rec, buf)
 	accepted := status == http.StatusOK
 	step, firstDrop := rc.add(&rec, accepted, status)
 	if firstDrop {
@@ -53,16 +61,17 @@ func (rc *Receiver) handleWebhook(w http.ResponseWriter, r *http.Request) {
 			"max_records", rc.records.max)
 	}
 
-	logArgs := []any{"seq", rec.Seq, "action", rec.Action, "path", rec.Path, "valid", rec.Valid}
-	if accepted {
-		rc.log.Debug("webhook received", append(logArgs, "status", rec.ResponseStatus)...)
-	} else {
-		rc.log.Warn("webhook rejected", append(logArgs, "status", status, "detail", detail)...)
+	switch {
+	case !accepted:
+		rc.log.Warn("webhook rejected", "seq", rec.Seq, "action", rec.Action, "path", rec.Path, "valid", rec.Valid, "status", status, "detail", detail)
+	case rc.log.Enabled(r.Context(), slog.LevelDebug): // spares the arguments' allocations per webhook
+		rc.log.Debug("webhook received", "seq", rec.Seq, "action", rec.Action, "path", rec.Path, "valid", rec.Valid, "status", rec.ResponseStatus)
 	}
 
 	if accepted && rc.cfg.ForwardTo != "" {
 		began := time.Now()
 		fs, err := rc.forward(r.Method, r.Header, body)
+		buf = nil // the transport may still read the body after the answer: not reused
 		rec.ForwardMS = float64(time.Since(began).Microseconds()) / 1000
 		if err != nil {
 			rec.ForwardError = err.Error()
@@ -111,12 +120,24 @@ func (rc *Receiver) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, rec.ResponseStatus, answer)
 }
 
-// readBody reads and validates the body into rec and decides the
+// bodyBuffers hold webhook bodies while they are read, checked and
+// relayed. Nothing the receiver keeps points into them (the record holds
+// the compacted copy, and decoded strings are copies), so a buffer is
+// reused once its webhook is answered, unless it grew past maxPooledBody.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBody = 1 << 20
+
+// readBody reads the body into buf, validates it into rec and decides the
 // receiver's own answer: 200, 400 (unreadable, not JSON, or invalid with
 // RejectInvalid), 401 (signature missing or wrong, with SigningSecret) or
-// 413. detail explains any status but 200.
-func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request, rec *Record) (body []byte, status int, detail string) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, rc.maxBody))
+// 413. detail explains any status but 200. body is buf's content.
+func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request, rec *Record, buf *bytes.Buffer) (body []byte, status int, detail string) {
+	if n := r.ContentLength; n > 0 && n <= rc.maxBody {
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom wants room to see the end
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, rc.maxBody))
+	body = buf.Bytes()
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -190,25 +211,6 @@ func (rc *Receiver) verify(h http.Header, body []byte) string {
 		return "signature: " + err.Error()
 	}
 	return ""
-}
-
-// compactJSON returns body without insignificant space, in a slice of its
-// own exact size: records keep it for as long as they live, so it must not
-// pin a larger buffer.
-func compactJSON(body []byte) (json.RawMessage, error) {
-	buf := bytes.NewBuffer(make([]byte, 0, len(body))) // compact is never longer
-	if err := json.Compact(buf, body); err != nil {
-		return nil, err
-	}
-	if !utf8.Valid(body) {
-		// Compact passes bad bytes through; records must stay UTF-8 JSON.
-		return nil, errors.New("the body is not valid UTF-8")
-	}
-	out := buf.Bytes()
-	if cap(out)-len(out) > 4<<10 {
-		out = bytes.Clone(out)
-	}
-	return out, nil
 }
 
 // add gives rec its seq and arrival time and stores it. An accepted
