@@ -16,15 +16,19 @@ import (
 // answer and error message stand. Strings with escapes are unquoted by
 // encoding/json too. The body must be valid UTF-8 (decode checks first).
 // FuzzDecodeMatchesEncodingJSON holds it to encoding/json's values.
-func parse(body []byte) (any, bool) {
+//
+// bigNumbers reports whether a number may be beyond hugeNumbers' bounds
+// (it is long or has an exponent), so that Validate walks the document
+// for them only then.
+func parse(body []byte) (v any, ok, bigNumbers bool) {
 	p := parser{b: body}
 	p.space()
-	v, ok := p.value(0)
+	v, ok = p.value(0)
 	if !ok {
-		return nil, false
+		return nil, false, false
 	}
 	p.space()
-	return v, p.i == len(p.b)
+	return v, p.i == len(p.b), p.bigNumbers
 }
 
 // maxParseDepth is well under encoding/json's limit of 10 000 levels:
@@ -32,8 +36,9 @@ func parse(body []byte) (any, bool) {
 const maxParseDepth = 1000
 
 type parser struct {
-	b []byte
-	i int
+	b          []byte
+	i          int
+	bigNumbers bool // a number is long or has an exponent
 }
 
 func (p *parser) space() {
@@ -256,7 +261,11 @@ func (p *parser) number() (any, bool) {
 			return nil, false
 		}
 	}
-	return json.Number(p.b[start:p.i]), true
+	n := p.b[start:p.i]
+	if len(n) > maxNumberLen || bytes.ContainsAny(n, "eE") {
+		p.bigNumbers = true
+	}
+	return json.Number(n), true
 }
 
 func (p *parser) digits() int {

@@ -15,7 +15,7 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 	}
 	for _, s := range []string{``, ` `, `null`, `[]`, `{}`, `[[]]`, `{"a":{}}`, `-0`, `01`, `1.`, `1e`, `1E+2`, `-`, `"\u00e9\ud83d\ude00"`,
 		`"\ud800"`, `"a\\"`, `"\"`, "\"\x01\"", `{"a":1,"a":2}`, `[1,]`, `{"a":1,}`, `{"a" 1}`, `truex`, `[nul]`, `1 2`, `{} `, "\t[1]\r\n",
-		`{"k\u0000":"v"}`, "\ufeff{}", `[` + strings.Repeat(`[`, 1200) + strings.Repeat(`]`, 1201)} {
+		`{"k\u0000":"v"}`, `[1e1001]`, `[1E-1001]`, `{"a":[` + strings.Repeat("9", 1001) + `]}`, "\ufeff{}", `[` + strings.Repeat(`[`, 1200) + strings.Repeat(`]`, 1201)} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -30,6 +30,9 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("decode(%q) = %#v, encoding/json %#v", body, got, want)
 		}
+		if _, big, _ := decodeBody(body); !big && len(hugeNumbers(got)) > 0 {
+			t.Fatalf("decodeBody(%q) saw no big numbers, but hugeNumbers finds %v", body, hugeNumbers(got))
+		}
 	})
 }
 
@@ -37,7 +40,7 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 // decodes every golden body, so the receiver's common case is the fast one.
 func TestParseTakesTheGoldenBodies(t *testing.T) {
 	for name, body := range validBodies(t) {
-		if _, ok := parse(body); !ok {
+		if _, ok, _ := parse(body); !ok {
 			t.Errorf("parse(%s) declined a valid body", name)
 		}
 	}

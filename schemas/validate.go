@@ -142,7 +142,7 @@ func compile(checkMeta bool) (*contract, error) {
 // A body that is exactly {"action": X} (a webhook with send_payload=false)
 // is valid for every action X. Problems are sorted by path, then message.
 func Validate(body []byte) (Action, []Problem) {
-	doc, err := decode(body)
+	doc, bigNumbers, err := decodeBody(body)
 	if err != nil {
 		return "", []Problem{{Path: "$", Message: err.Error()}}
 	}
@@ -166,7 +166,7 @@ func Validate(body []byte) (Action, []Problem) {
 		}
 		return Action(name), []Problem{{Path: "$.action", Message: msg}}
 	}
-	if huge := hugeNumbers(doc); len(huge) > 0 {
+	if huge := hugeNumbersIf(bigNumbers, doc); len(huge) > 0 {
 		problems := make([]Problem, len(huge))
 		for i, p := range huge {
 			problems[i] = Problem{Path: "$" + p, Message: fmt.Sprintf(
@@ -212,6 +212,15 @@ const (
 	maxExponent  = 1000
 )
 
+// hugeNumbersIf is hugeNumbers when the parser saw numbers that may be
+// huge, and nothing otherwise.
+func hugeNumbersIf(bigNumbers bool, v any) []string {
+	if !bigNumbers {
+		return nil
+	}
+	return hugeNumbers(v)
+}
+
 // hugeNumbers returns the paths, relative to v, of the numbers in v beyond
 // those bounds. It allocates only when it finds one.
 func hugeNumbers(v any) []string {
@@ -253,15 +262,24 @@ func isHuge(n string) bool {
 // numbers stay json.Number so that 64-bit ids keep every digit. parse
 // takes the common case; encoding/json the rest, and its errors.
 func decode(body []byte) (any, error) {
+	doc, _, err := decodeBody(body)
+	return doc, err
+}
+
+// decodeBody is decode that also says whether the document may hold
+// numbers beyond hugeNumbers' bounds (false only when parse saw every
+// number and none was long or had an exponent).
+func decodeBody(body []byte) (doc any, bigNumbers bool, err error) {
 	if !utf8.Valid(body) {
 		// encoding/json would quietly turn the bad bytes into U+FFFD;
 		// JSON text is UTF-8 (RFC 8259), and Label Studio sends nothing else.
-		return nil, errors.New("not JSON: the body is not valid UTF-8")
+		return nil, false, errors.New("not JSON: the body is not valid UTF-8")
 	}
-	if doc, ok := parse(body); ok {
-		return doc, nil
+	if doc, ok, big := parse(body); ok {
+		return doc, big, nil
 	}
-	return decodeStd(body)
+	doc, err = decodeStd(body)
+	return doc, true, err
 }
 
 // decodeStd decodes valid UTF-8 with encoding/json.
