@@ -64,10 +64,7 @@ var replacements = []any{
 // node replaced, an object member removed or added, a list emptied or
 // grown. v itself is not changed.
 func variants(v any) []any {
-	var out []any
-	for _, r := range replacements {
-		out = append(out, r)
-	}
+	out := slices.Clone(replacements)
 	switch v := v.(type) {
 	case map[string]any:
 		with := maps.Clone(v)

@@ -12,6 +12,14 @@
 // for every action. Files returns the files for tools in other languages;
 // `labelhook schemas --out DIR` writes them.
 //
+// How Validate runs: parse.go decodes the body in one pass (encoding/json
+// takes what it declines, and gives the errors); check.go, the schema
+// files compiled into a tree for the draft-07 keywords they use, says
+// whether the body is valid; only when it is not (or the check is unsure)
+// does gojsonschema validate it, and every problem reported is
+// gojsonschema's, translated in validate.go. A schema file that uses a
+// keyword check.go does not know fails every test until check.go learns it.
+//
 // The package checks the shape of one body. It does not check how bodies
 // relate to each other or to the state of a project (that the annotation in
 // an ANNOTATION_CREATED belongs to its task, that ids exist, that an import
