@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -151,6 +152,27 @@ func BenchmarkReceive(b *testing.B) {
 			rc.Clear() // keep memory flat over long runs
 		}
 	}
+}
+
+// BenchmarkReceiveParallel is BenchmarkReceive from 16 senders at once
+// (with GOMAXPROCS 2), as P4 of `labelhook bench` sends: the record lock,
+// the pooled body buffers and the allocations under contention.
+func BenchmarkReceiveParallel(b *testing.B) {
+	body := readTestdata(b, "annotation_created.json")
+	rc := receiver.New(receiver.Config{MaxRecords: 4096}) // memory stays flat
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			w := httptest.NewRecorder()
+			rc.ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(body)))
+			if w.Code != http.StatusOK {
+				b.Errorf("status %d: %s", w.Code, w.Body)
+				return
+			}
+		}
+	})
 }
 
 func TestInvalidUTF8IsNotJSON(t *testing.T) {
