@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -21,7 +22,9 @@ import (
 // (it is long or has an exponent), so that Validate walks the document
 // for them only then.
 func parse(body []byte) (v any, ok, bigNumbers bool) {
-	p := parser{b: body}
+	p := parsers.Get().(*parser)
+	defer p.release()
+	p.b = body
 	p.space()
 	v, ok = p.value(0)
 	if !ok {
@@ -29,6 +32,19 @@ func parse(body []byte) (v any, ok, bigNumbers bool) {
 	}
 	p.space()
 	return v, p.i == len(p.b), p.bigNumbers
+}
+
+// parsers keep their stacks between bodies.
+var parsers = sync.Pool{New: func() any { return new(parser) }}
+
+// release empties p and puts it back, unless a huge body grew its stacks.
+func (p *parser) release() {
+	clear(p.members[:cap(p.members)]) // a failed parse leaves values behind
+	clear(p.items[:cap(p.items)])
+	*p = parser{members: p.members[:0], items: p.items[:0]}
+	if cap(p.members) <= 1024 && cap(p.items) <= 1024 {
+		parsers.Put(p)
+	}
 }
 
 // maxParseDepth is well under encoding/json's limit of 10 000 levels:
@@ -39,6 +55,15 @@ type parser struct {
 	b          []byte
 	i          int
 	bigNumbers bool // a number is long or has an exponent
+	// members and items are the stacks of the objects and arrays being
+	// read, shared by every level.
+	members []member
+	items   []any
+}
+
+type member struct {
+	key   string
+	value any
 }
 
 func (p *parser) space() {
@@ -84,14 +109,17 @@ func (p *parser) literal(word string) bool {
 	return true
 }
 
+// object reads an object. Its members wait on the parser's stack until
+// the object ends, so that the map is made at its size once instead of
+// growing (and rehashing) member by member.
 func (p *parser) object(depth int) (any, bool) {
 	p.i++ // {
-	m := make(map[string]any)
 	p.space()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
-		return m, true
+		return make(map[string]any), true
 	}
+	base := len(p.members)
 	for {
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return nil, false
@@ -110,7 +138,7 @@ func (p *parser) object(depth int) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		m[k] = v // the last of duplicate keys wins, as in encoding/json
+		p.members = append(p.members, member{k, v})
 		p.space()
 		if p.i >= len(p.b) {
 			return nil, false
@@ -121,6 +149,13 @@ func (p *parser) object(depth int) (any, bool) {
 			p.space()
 		case '}':
 			p.i++
+			ms := p.members[base:]
+			m := make(map[string]any, len(ms))
+			for _, e := range ms {
+				m[e.key] = e.value // the last of duplicate keys wins, as in encoding/json
+			}
+			clear(ms) // the stack must not keep the values alive
+			p.members = p.members[:base]
 			return m, true
 		default:
 			return nil, false
@@ -128,20 +163,21 @@ func (p *parser) object(depth int) (any, bool) {
 	}
 }
 
+// array reads an array; its items wait on the stack as members do.
 func (p *parser) array(depth int) (any, bool) {
-	p.i++               // [
-	l := make([]any, 0) // encoding/json gives [] for an empty list, not nil
+	p.i++ // [
 	p.space()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
-		return l, true
+		return make([]any, 0), true // encoding/json gives [] for an empty list, not nil
 	}
+	base := len(p.items)
 	for {
 		v, ok := p.value(depth)
 		if !ok {
 			return nil, false
 		}
-		l = append(l, v)
+		p.items = append(p.items, v)
 		p.space()
 		if p.i >= len(p.b) {
 			return nil, false
@@ -152,6 +188,9 @@ func (p *parser) array(depth int) (any, bool) {
 			p.space()
 		case ']':
 			p.i++
+			l := slices.Clone(p.items[base:])
+			clear(p.items[base:])
+			p.items = p.items[:base]
 			return l, true
 		default:
 			return nil, false
