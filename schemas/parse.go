@@ -39,8 +39,10 @@ var parsers = sync.Pool{New: func() any { return new(parser) }}
 
 // release empties p and puts it back, unless a huge body grew its stacks.
 func (p *parser) release() {
-	clear(p.members[:cap(p.members)]) // a failed parse leaves values behind
-	clear(p.items[:cap(p.items)])
+	// Popping clears what it pops, so only a failed parse leaves values,
+	// and only below the stacks' lengths.
+	clear(p.members)
+	clear(p.items)
 	*p = parser{members: p.members[:0], items: p.items[:0]}
 	if cap(p.members) <= 1024 && cap(p.items) <= 1024 {
 		parsers.Put(p)

@@ -63,3 +63,27 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// TestParseAfterADeclinedBody: a parse that stops half way leaves nothing
+// on the pooled stacks that shows in the next body's values.
+func TestParseAfterADeclinedBody(t *testing.T) {
+	tests := []struct {
+		name, declined, next string
+	}{
+		{name: "open object in a list", declined: `{"a":[1,2,{"b":"x","c":`, next: `{"d":[3,{"e":4}],"f":{}}`},
+		{name: "bad number deep down", declined: `[[[{"a":1,"b":01}]]]`, next: `[[[{"a":1}]],[]]`},
+		{name: "trailing data", declined: `{"a":{"b":[1]}} x`, next: `{"a":{"b":[]}}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, ok, _ := parse([]byte(tc.declined)); ok {
+				t.Fatalf("parse(%s) accepted it", tc.declined)
+			}
+			got, ok, _ := parse([]byte(tc.next))
+			want, err := decodeStd([]byte(tc.next))
+			if !ok || err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("parse(%s) after parse(%s) = %#v, %v; want %#v", tc.next, tc.declined, got, ok, want)
+			}
+		})
+	}
+}
