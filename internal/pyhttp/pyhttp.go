@@ -216,55 +216,57 @@ func (c *Client) once(ctx context.Context, method string, u *url.URL, headers []
 	}
 }
 
-// write lays out the request bytes in requests' order.
+// write lays out the request bytes in requests' order, in one buffer
+// made at its final size.
 func (c *Client) write(method string, u *url.URL, headers []Header, body []byte, contentType string) []byte {
-	hs := []Header{{"User-Agent", c.userAgent}, {"Accept-Encoding", "gzip, deflate"}, {"Accept", "*/*"}, {"Connection", "keep-alive"}}
+	hs := make([]Header, 4, 6+len(headers))
+	hs[0], hs[1], hs[2], hs[3] = Header{"User-Agent", c.userAgent}, Header{"Accept-Encoding", "gzip, deflate"}, Header{"Accept", "*/*"}, Header{"Connection", "keep-alive"}
 	host := hostHeader(u)
 	for _, h := range headers {
 		if strings.EqualFold(h.Name, "Host") {
 			host = h.Value
 			continue
 		}
-		replaced := false
-		for i := range hs {
-			if strings.EqualFold(hs[i].Name, h.Name) {
-				hs[i] = h
-				replaced = true
-				break
-			}
-		}
-		if !replaced {
+		if i := indexHeader(hs, h.Name); i >= 0 {
+			hs[i] = h
+		} else {
 			hs = append(hs, h)
 		}
 	}
-	has := func(name string) bool {
-		for _, h := range hs {
-			if strings.EqualFold(h.Name, name) {
-				return true
-			}
-		}
-		return false
-	}
-	if body != nil && !has("Content-Length") {
+	if body != nil && indexHeader(hs, "Content-Length") < 0 {
 		hs = append(hs, Header{"Content-Length", strconv.Itoa(len(body))})
 	}
-	if body != nil && contentType != "" && !has("Content-Type") {
+	if body != nil && contentType != "" && indexHeader(hs, "Content-Type") < 0 {
 		hs = append(hs, Header{"Content-Type", contentType})
 	}
-	var b strings.Builder
 	path := u.EscapedPath()
 	if path == "" {
 		path = "/"
 	}
-	if u.RawQuery != "" {
-		path += "?" + u.RawQuery
-	}
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", method, path, host)
+	n := len(method) + len(" ") + len(path) + len("?") + len(u.RawQuery) + len(host) + len(" HTTP/1.1\r\nHost: \r\n\r\n") + len(body)
 	for _, h := range hs {
-		fmt.Fprintf(&b, "%s: %s\r\n", h.Name, h.Value)
+		n += len(h.Name) + len(h.Value) + len(": \r\n")
 	}
-	b.WriteString("\r\n")
-	return append([]byte(b.String()), body...)
+	b := make([]byte, 0, n)
+	b = append(append(append(b, method...), ' '), path...)
+	if u.RawQuery != "" {
+		b = append(append(b, '?'), u.RawQuery...)
+	}
+	b = append(append(append(b, " HTTP/1.1\r\nHost: "...), host...), "\r\n"...)
+	for _, h := range hs {
+		b = append(append(append(append(b, h.Name...), ": "...), h.Value...), "\r\n"...)
+	}
+	return append(append(b, "\r\n"...), body...)
+}
+
+// indexHeader finds a header by name, case-insensitively; -1 if absent.
+func indexHeader(hs []Header, name string) int {
+	for i, h := range hs {
+		if strings.EqualFold(h.Name, name) {
+			return i
+		}
+	}
+	return -1
 }
 
 // hostHeader is requests' Host: the port only when it is not the scheme's.
