@@ -178,10 +178,7 @@ func (s *Server) handleAnnotationCreate(w http.ResponseWriter, r *http.Request) 
 		}
 		now := s.cfg.Now()
 		a := s.newAnnotation(t, in, now)
-		uid := userID
-		t.UpdatedBy = &uid
-		t.UpdatedAt = now
-		st.relabel(t, now)
+		st.annotatedBy(t, userID, now)
 		return s.annotationObjectOf(a, false), s.plan(annotationEvent(st, schemas.AnnotationCreated, a)), nil
 	})
 }
@@ -236,16 +233,13 @@ func (s *Server) handleAnnotationUpdate(w http.ResponseWriter, r *http.Request) 
 		st.touch(a.TaskID)
 		st.changed(kindAnnotation, a.ID)
 		in.applyTo(a)
-		uid := userID
-		a.UpdatedBy = &uid
+		a.UpdatedBy = ptr(userID)
 		a.UpdatedAt = now
 		t := st.tasks[a.TaskID]
 		if a.GroundTruth {
 			st.clearGroundTruth(t, a.ID)
 		}
-		t.UpdatedBy = &uid
-		t.UpdatedAt = now
-		st.relabel(t, now)
+		st.annotatedBy(t, userID, now)
 		return s.annotationObjectOf(a, false), s.plan(annotationEvent(st, schemas.AnnotationUpdated, a)), nil
 	})
 }

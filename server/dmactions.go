@@ -243,10 +243,8 @@ func (s *Server) predictionsToAnnotations(taskIDs []int, version json.RawMessage
 			touched = true
 		}
 		if touched {
-			t.UpdatedAt = now
-			t.UpdatedBy = ptr(userID)
 			before[t.ID] = snap
-			st.relabel(t, now)
+			st.annotatedBy(t, userID, now)
 		}
 	}
 	return created, before, nil

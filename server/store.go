@@ -249,6 +249,14 @@ func (st *store) relabel(t *task, now time.Time) {
 	}
 }
 
+// annotatedBy records that user changed a task's annotations at now: the
+// task is updated by them then, and relabelled.
+func (st *store) annotatedBy(t *task, user int, now time.Time) {
+	t.UpdatedBy = &user
+	t.UpdatedAt = now
+	st.relabel(t, now)
+}
+
 // deleteTask removes a task with its annotations and predictions.
 func (st *store) deleteTask(t *task) {
 	st.deleteTasks(t.ProjectID, []int{t.ID})
