@@ -6,28 +6,19 @@ package server
 // label link sends LABEL_LINK_DELETED only from its own API). Labels stay:
 // they belong to the organization. Call under st.mu.
 func (st *store) deleteProjectObjects(id int) {
-	for uid, u := range st.uploads {
-		if u.ProjectID == id {
-			delete(st.uploads, uid)
-			st.changed(kindUpload, uid)
-		}
-	}
-	for lid, l := range st.links {
-		if l.ProjectID == id {
-			delete(st.links, lid)
-			st.changed(kindLabelLink, lid)
-		}
-	}
-	for sid, s := range st.storages {
-		if s.ProjectID == id {
-			delete(st.storages, sid)
-			st.changed(kindStorage, sid)
-		}
-	}
-	for eid, e := range st.exports {
-		if e.ProjectID == id {
-			delete(st.exports, eid)
-			st.changed(kindExport, eid)
+	deleteOfProject(st, kindUpload, st.uploads, id, func(u *fileUpload) int { return u.ProjectID })
+	deleteOfProject(st, kindLabelLink, st.links, id, func(l *labelLink) int { return l.ProjectID })
+	deleteOfProject(st, kindStorage, st.storages, id, func(s *storage) int { return s.ProjectID })
+	deleteOfProject(st, kindExport, st.exports, id, func(e *exportSnapshot) int { return e.ProjectID })
+}
+
+// deleteOfProject removes the objects of table (of kind k) that belong
+// to project id, each recorded as changed.
+func deleteOfProject[T any](st *store, k kind, table map[int]T, id int, projectOf func(T) int) {
+	for oid, o := range table {
+		if projectOf(o) == id {
+			delete(table, oid)
+			st.changed(k, oid)
 		}
 	}
 }
