@@ -56,12 +56,8 @@ func (s *Server) routes() *mux.Router {
 	api("/current-user/whoami", s.handleWhoami, http.MethodGet)
 	api("/current-user/token", s.handleCurrentToken, http.MethodGet)
 
-	api("/projects", s.handleProjectList, http.MethodGet)
-	api("/projects", s.handleProjectCreate, http.MethodPost)
+	collection("/projects", s.handleProjectList, s.handleProjectCreate, s.handleProjectGet, s.handleProjectUpdate, s.handleProjectDelete)
 	api("/projects/counts", s.handleProjectCounts, http.MethodGet)
-	api("/projects/"+id, s.handleProjectGet, http.MethodGet)
-	api("/projects/"+id, s.handleProjectUpdate, http.MethodPatch, http.MethodPut)
-	api("/projects/"+id, s.handleProjectDelete, http.MethodDelete)
 	api("/projects/"+id+"/import", s.handleImport, http.MethodPost)
 	api("/projects/"+id+"/import/predictions", s.handleImportPredictions, http.MethodPost)
 	api("/projects/"+id+"/tasks", s.handleProjectTaskList, http.MethodGet)
@@ -90,12 +86,8 @@ func (s *Server) routes() *mux.Router {
 	// Import storages: local files only (docs/label-studio-differences.md).
 	api("/storages", s.handleAllStorageList, http.MethodGet)
 	api("/storages/types", s.handleStorageTypes, http.MethodGet)
-	api("/storages/localfiles", s.handleStorageList, http.MethodGet)
-	api("/storages/localfiles", s.handleStorageCreate, http.MethodPost)
+	collection("/storages/localfiles", s.handleStorageList, s.handleStorageCreate, s.handleStorageGet, s.handleStorageUpdate, s.handleStorageDelete)
 	api("/storages/localfiles/validate", s.handleStorageValidate, http.MethodPost)
-	api("/storages/localfiles/"+id, s.handleStorageGet, http.MethodGet)
-	api("/storages/localfiles/"+id, s.handleStorageUpdate, http.MethodPatch, http.MethodPut)
-	api("/storages/localfiles/"+id, s.handleStorageDelete, http.MethodDelete)
 	api("/storages/localfiles/"+id+"/sync", s.handleStorageSync, http.MethodPost)
 
 	collection("/tasks", s.handleTaskList, s.handleTaskCreate, s.handleTaskGet, s.handleTaskUpdate, s.handleTaskDelete)
