@@ -91,12 +91,7 @@ func (s *Server) handleWhoami(w http.ResponseWriter, r *http.Request) error {
 // handleModelVersions serves GET /api/projects/{id}/model-versions: the
 // number of predictions per model_version.
 func (s *Server) handleModelVersions(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).project, func(st *store, p *project) (any, []delivery, error) {
 		counts := map[string]int{}
 		for _, tid := range p.taskIDs {
 			for _, pid := range st.tasks[tid].predIDs {

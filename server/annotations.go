@@ -170,12 +170,7 @@ func (s *Server) handleAnnotationCreate(w http.ResponseWriter, r *http.Request) 
 		t := true
 		in.wasCancelled = &t
 	}
-	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
-		st := s.st
-		t, err := st.task(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusCreated, (*store).task, func(st *store, t *task) (any, []delivery, error) {
 		now := s.cfg.Now()
 		a := s.newAnnotation(t, in, now)
 		st.annotatedBy(t, userID, now)
@@ -186,14 +181,10 @@ func (s *Server) handleAnnotationCreate(w http.ResponseWriter, r *http.Request) 
 // handleAnnotationList serves GET /api/tasks/{id}/annotations: the task's
 // non-cancelled annotations, in id order.
 func (s *Server) handleAnnotationList(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		t, err := s.st.task(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).task, func(st *store, t *task) (any, []delivery, error) {
 		out := []annotationObject{}
 		for _, id := range t.annIDs {
-			if a := s.st.annotations[id]; !a.WasCancelled {
+			if a := st.annotations[id]; !a.WasCancelled {
 				out = append(out, s.annotationObjectOf(a, false))
 			}
 		}
@@ -203,11 +194,7 @@ func (s *Server) handleAnnotationList(w http.ResponseWriter, r *http.Request) er
 
 // handleAnnotationGet serves GET /api/annotations/{id}.
 func (s *Server) handleAnnotationGet(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		a, err := s.st.annotation(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).annotation, func(st *store, a *annotation) (any, []delivery, error) {
 		return s.annotationObjectOf(a, false), nil, nil
 	})
 }
@@ -223,12 +210,7 @@ func (s *Server) handleAnnotationUpdate(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		a, err := st.annotation(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).annotation, func(st *store, a *annotation) (any, []delivery, error) {
 		now := s.cfg.Now()
 		st.touch(a.TaskID)
 		st.changed(kindAnnotation, a.ID)
@@ -247,12 +229,7 @@ func (s *Server) handleAnnotationUpdate(w http.ResponseWriter, r *http.Request) 
 // handleAnnotationDelete serves DELETE /api/annotations/{id}: one
 // ANNOTATIONS_DELETED with [{"id": N}] (plural key) and the project.
 func (s *Server) handleAnnotationDelete(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
-		st := s.st
-		a, err := st.annotation(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusNoContent, (*store).annotation, func(st *store, a *annotation) (any, []delivery, error) {
 		t := st.tasks[a.TaskID]
 		st.deleteAnnotations(t, []int{a.ID})
 		st.relabel(t, s.cfg.Now())

@@ -105,12 +105,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	commit := queryBool(r, "commit_to_project", true)
 
 	returnIDs := queryBool(r, "return_task_ids", false)
-	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusCreated, (*store).project, func(st *store, p *project) (any, []delivery, error) {
 		if err := checkImportSize(len(rows)); err != nil {
 			return nil, nil, err
 		}
@@ -357,12 +352,7 @@ func (s *Server) handleImportPredictions(w http.ResponseWriter, r *http.Request)
 			return err
 		}
 	}
-	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusCreated, (*store).project, func(st *store, p *project) (any, []delivery, error) {
 		inputs := make([]predictionInput, 0, len(rows))
 		targets := make([]*task, 0, len(rows))
 		for i, row := range rows {

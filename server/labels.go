@@ -371,12 +371,8 @@ func (s *Server) labelPage(r *http.Request, total int, item func(i int) json.Raw
 
 // handleLabelGet serves GET /api/labels/{id}.
 func (s *Server) handleLabelGet(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		x, err := s.st.label(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
-		return s.st.labelJSON(x, labelREST, 0, ""), nil, nil
+	return answerFor(s, w, r, http.StatusOK, (*store).label, func(st *store, x *label) (any, []delivery, error) {
+		return st.labelJSON(x, labelREST, 0, ""), nil, nil
 	})
 }
 
@@ -386,12 +382,7 @@ func (s *Server) handleLabelUpdate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		x, err := st.label(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).label, func(st *store, x *label) (any, []delivery, error) {
 		next := *x
 		if r.Method == http.MethodPut || f.has("title") {
 			readRequiredStr(f, "title", &next.Title, maxLabelTitle)
@@ -425,12 +416,7 @@ func (s *Server) handleLabelUpdate(w http.ResponseWriter, r *http.Request) error
 // handleLabelDelete serves DELETE /api/labels/{id}: its links go with it,
 // without LABEL_LINK_DELETED.
 func (s *Server) handleLabelDelete(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
-		st := s.st
-		x, err := st.label(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusNoContent, (*store).label, func(st *store, x *label) (any, []delivery, error) {
 		for _, k := range st.linksOf(x.ID) {
 			delete(st.links, k.ID)
 			st.changed(kindLabelLink, k.ID)
@@ -466,12 +452,8 @@ func (s *Server) handleLabelLinkList(w http.ResponseWriter, r *http.Request) err
 
 // handleLabelLinkGet serves GET /api/label_links/{id}.
 func (s *Server) handleLabelLinkGet(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		k, err := s.st.labelLink(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
-		return s.st.linkJSON(k), nil, nil
+	return answerFor(s, w, r, http.StatusOK, (*store).labelLink, func(st *store, k *labelLink) (any, []delivery, error) {
+		return st.linkJSON(k), nil, nil
 	})
 }
 
@@ -534,12 +516,7 @@ func (s *Server) handleLabelLinkUpdate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		k, err := st.labelLink(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).labelLink, func(st *store, k *labelLink) (any, []delivery, error) {
 		next := *k
 		st.readLinkFields(f, &next, r.Method == http.MethodPatch)
 		if err := f.errs.err(); err != nil {
@@ -566,12 +543,7 @@ func (s *Server) handleLabelLinkUpdate(w http.ResponseWriter, r *http.Request) e
 // handleLabelLinkDelete serves DELETE /api/label_links/{id}: one
 // LABEL_LINK_DELETED with {"id": N} and the project.
 func (s *Server) handleLabelLinkDelete(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
-		st := s.st
-		k, err := st.labelLink(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusNoContent, (*store).labelLink, func(st *store, k *labelLink) (any, []delivery, error) {
 		delete(st.links, k.ID)
 		st.changed(kindLabelLink, k.ID)
 		return nil, s.plan(idsEvent(schemas.LabelLinkDeleted, k.ProjectID, []int{k.ID})), nil

@@ -141,12 +141,7 @@ func (s *Server) handlePredictionList(w http.ResponseWriter, r *http.Request) er
 
 // handlePredictionGet serves GET /api/predictions/{id}.
 func (s *Server) handlePredictionGet(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.prediction(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).prediction, func(st *store, p *prediction) (any, []delivery, error) {
 		return s.predictionObjectOf(p), nil, nil
 	})
 }
@@ -161,12 +156,7 @@ func (s *Server) handlePredictionUpdate(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.prediction(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).prediction, func(st *store, p *prediction) (any, []delivery, error) {
 		if in.hasResult {
 			p.Result = in.result
 		}
@@ -184,12 +174,7 @@ func (s *Server) handlePredictionUpdate(w http.ResponseWriter, r *http.Request) 
 
 // handlePredictionDelete serves DELETE /api/predictions/{id}. No webhook.
 func (s *Server) handlePredictionDelete(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.prediction(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusNoContent, (*store).prediction, func(st *store, p *prediction) (any, []delivery, error) {
 		st.deletePredictions(st.tasks[p.TaskID], []int{p.ID})
 		return nil, nil, nil
 	})

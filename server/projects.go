@@ -254,12 +254,8 @@ func (s *Server) handleProjectCreate(w http.ResponseWriter, r *http.Request) err
 
 // handleProjectGet serves GET /api/projects/{id}.
 func (s *Server) handleProjectGet(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		p, err := s.st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
-		return s.st.projectObject(p), nil, nil
+	return answerFor(s, w, r, http.StatusOK, (*store).project, func(st *store, p *project) (any, []delivery, error) {
+		return st.projectObject(p), nil, nil
 	})
 }
 
@@ -270,12 +266,7 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).project, func(st *store, p *project) (any, []delivery, error) {
 		next := *p
 		applyProjectFields(f, &next)
 		if next.parsed != p.parsed && next.parsed != nil {
@@ -312,12 +303,7 @@ func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) err
 // with its tasks, annotations, predictions, views, project-level
 // webhooks, file uploads, label links, storages and export snapshots. Only PROJECT_DELETED is sent (no cascade events).
 func (s *Server) handleProjectDelete(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusNoContent, (*store).project, func(st *store, p *project) (any, []delivery, error) {
 		st.deleteTasks(p.ID, slices.Clone(p.taskIDs))
 		for id, wh := range st.webhooks {
 			if wh.ProjectID != nil && *wh.ProjectID == p.ID {

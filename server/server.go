@@ -178,6 +178,19 @@ func (s *Server) answer(w http.ResponseWriter, status int, fn func() (any, []del
 	return nil
 }
 
+// answerFor is answer for a request about one stored object: under the
+// store's lock, find looks up the object whose id the path names (with
+// none, find's not-found error is the answer) and fn answers with it.
+func answerFor[T any](s *Server, w http.ResponseWriter, r *http.Request, status int, find func(*store, int) (T, error), fn func(st *store, x T) (any, []delivery, error)) error {
+	return s.answer(w, status, func() (any, []delivery, error) {
+		x, err := find(s.st, pathID(r, "id"))
+		if err != nil {
+			return nil, nil, err
+		}
+		return fn(s.st, x)
+	})
+}
+
 // pathID reads an integer route variable; the routes only match digits.
 func pathID(r *http.Request, name string) int {
 	n, _ := toInt([]byte(mux.Vars(r)[name]))

@@ -345,12 +345,7 @@ func (s *Server) handleExportCreate(w http.ResponseWriter, r *http.Request) erro
 
 // handleExportList serves GET /api/projects/{id}/exports: the newest 100.
 func (s *Server) handleExportList(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).project, func(st *store, p *project) (any, []delivery, error) {
 		var list []*exportSnapshot
 		for _, x := range st.exports {
 			if x.ProjectID == p.ID {
@@ -567,12 +562,7 @@ func (s *Server) handleProjectValidate(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).project, func(st *store, p *project) (any, []delivery, error) {
 		var cfg string
 		if raw, ok := f.raw["label_config"]; ok && pyTruthy(raw) {
 			if !f.str("label_config", &cfg) {

@@ -296,12 +296,8 @@ func (s *Server) handleStorageValidate(w http.ResponseWriter, r *http.Request) e
 
 // handleStorageGet serves GET /api/storages/localfiles/{id}.
 func (s *Server) handleStorageGet(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		x, err := s.st.storage(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
-		return s.st.storageJSON(x), nil, nil
+	return answerFor(s, w, r, http.StatusOK, (*store).storage, func(st *store, x *storage) (any, []delivery, error) {
+		return st.storageJSON(x), nil, nil
 	})
 }
 
@@ -313,12 +309,7 @@ func (s *Server) handleStorageUpdate(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		x, err := st.storage(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).storage, func(st *store, x *storage) (any, []delivery, error) {
 		next := *x
 		next.Path = ""
 		if r.Method == http.MethodPatch && !f.has("project") {
@@ -337,12 +328,7 @@ func (s *Server) handleStorageUpdate(w http.ResponseWriter, r *http.Request) err
 // handleStorageDelete serves DELETE /api/storages/localfiles/{id}: its
 // tasks stay.
 func (s *Server) handleStorageDelete(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
-		st := s.st
-		x, err := st.storage(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusNoContent, (*store).storage, func(st *store, x *storage) (any, []delivery, error) {
 		delete(st.storages, x.ID)
 		st.changed(kindStorage, x.ID)
 		return nil, nil, nil

@@ -185,11 +185,7 @@ func (st *store) task(id int) (*task, error) {
 
 // handleTaskGet serves GET /api/tasks/{id} with the full shape.
 func (s *Server) handleTaskGet(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		t, err := s.st.task(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).task, func(st *store, t *task) (any, []delivery, error) {
 		ft := s.fullTaskOf(t, true)
 		// TaskAPI leaves these out of the evaluated fields: always "".
 		ft.AnnotationsResults, ft.PredictionsResults = "", ""
@@ -204,11 +200,7 @@ func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		t, err := s.st.task(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).task, func(st *store, t *task) (any, []delivery, error) {
 		next := *t
 		f.object("data", &next.Data, false)
 		f.object("meta", &next.Meta, true)
@@ -226,7 +218,7 @@ func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error 
 		}
 		now := s.cfg.Now()
 		if f.has("overlap") && !f.has("is_labeled") {
-			s.st.relabel(&next, now)
+			st.relabel(&next, now)
 		}
 		if next.IsLabeled != t.IsLabeled {
 			if next.IsLabeled {
@@ -236,7 +228,7 @@ func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error 
 			}
 		}
 		next.UpdatedAt = now // updated_by stays as it was (1.23.2)
-		s.st.touch(t.ID)     // is_labeled may change
+		st.touch(t.ID)       // is_labeled may change
 		*t = next
 		return s.simpleTaskOf(t), nil, nil
 	})
@@ -245,12 +237,7 @@ func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error 
 // handleTaskDelete serves DELETE /api/tasks/{id}: one TASKS_DELETED with
 // [{"id": N}] and the project.
 func (s *Server) handleTaskDelete(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
-		st := s.st
-		t, err := st.task(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusNoContent, (*store).task, func(st *store, t *task) (any, []delivery, error) {
 		st.deleteTask(t)
 		return nil, s.plan(idsEvent(schemas.TasksDeleted, t.ProjectID, []int{t.ID})), nil
 	})
@@ -299,12 +286,7 @@ func (s *Server) handleProjectTaskList(w http.ResponseWriter, r *http.Request) e
 // all tasks"). Label Studio emits this TASKS_DELETED with project None, so
 // only organization-level webhooks get it, without a "project" key.
 func (s *Server) handleProjectTasksDelete(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusNoContent, (*store).project, func(st *store, p *project) (any, []delivery, error) {
 		ids := slices.Clone(p.taskIDs)
 		st.deleteTasks(p.ID, ids)
 		return nil, s.plan(idsEvent(schemas.TasksDeleted, 0, ids)), nil

@@ -132,12 +132,7 @@ func (s *Server) handleImportFiles(w http.ResponseWriter, r *http.Request) error
 	}
 	commit := queryBool(r, "commit_to_project", true)
 	returnIDs := queryBool(r, "return_task_ids", false)
-	return s.answer(w, http.StatusCreated, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusCreated, (*store).project, func(st *store, p *project) (any, []delivery, error) {
 		tasks, formats, columns, err := readFileTasks(files, p)
 		if err != nil {
 			return nil, nil, err
@@ -487,12 +482,7 @@ func (s *Server) handleFileUploadList(w http.ResponseWriter, r *http.Request) er
 			return errValidation("ids", fmt.Sprintf("ids must be a JSON list of file upload ids, got %q.", v))
 		}
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).project, func(st *store, p *project) (any, []delivery, error) {
 		out := []fileUploadObject{}
 		for _, id := range idsOf(st.uploads) {
 			u := st.uploads[id]
@@ -519,12 +509,7 @@ func (s *Server) handleFileUploadsDelete(w http.ResponseWriter, r *http.Request)
 		}
 	}
 	byIDs := f.has("file_upload_ids") && !f.isNull("file_upload_ids")
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		p, err := st.project(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).project, func(st *store, p *project) (any, []delivery, error) {
 		var gone []int
 		for _, id := range idsOf(st.uploads) {
 			if st.uploads[id].ProjectID == p.ID && (!byIDs || slices.Contains(only, id)) {
@@ -557,11 +542,7 @@ func (st *store) deleteUploads(p *project, ids []int) {
 
 // handleFileUploadGet serves GET /api/import/file-upload/{id}.
 func (s *Server) handleFileUploadGet(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		u, err := s.st.fileUpload(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).fileUpload, func(st *store, u *fileUpload) (any, []delivery, error) {
 		return fileUploadObjectOf(u), nil, nil
 	})
 }
@@ -577,11 +558,7 @@ func (s *Server) handleFileUploadUpdate(w http.ResponseWriter, r *http.Request) 
 			return err
 		}
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		u, err := s.st.fileUpload(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).fileUpload, func(st *store, u *fileUpload) (any, []delivery, error) {
 		if f.has("file") || r.Method == http.MethodPut || ct == "multipart/form-data" {
 			return nil, nil, errValidation("file", "The submitted data was not a file. Check the encoding type on the form.")
 		}
@@ -591,12 +568,7 @@ func (s *Server) handleFileUploadUpdate(w http.ResponseWriter, r *http.Request) 
 
 // handleFileUploadDelete serves DELETE /api/import/file-upload/{id}.
 func (s *Server) handleFileUploadDelete(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
-		st := s.st
-		u, err := st.fileUpload(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusNoContent, (*store).fileUpload, func(st *store, u *fileUpload) (any, []delivery, error) {
 		st.deleteUploads(st.projects[u.ProjectID], []int{u.ID})
 		return nil, nil, nil
 	})

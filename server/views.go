@@ -110,12 +110,7 @@ func (s *Server) handleViewCreate(w http.ResponseWriter, r *http.Request) error 
 
 // handleViewGet serves GET /api/dm/views/{id}.
 func (s *Server) handleViewGet(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		v, err := st.view(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).view, func(st *store, v *view) (any, []delivery, error) {
 		return viewObjectOf(v), nil, nil
 	})
 }
@@ -126,12 +121,7 @@ func (s *Server) handleViewUpdate(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		v, err := st.view(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).view, func(st *store, v *view) (any, []delivery, error) {
 		d := readViewData(f)
 		if err := f.errs.err(); err != nil {
 			return nil, nil, err
@@ -146,12 +136,7 @@ func (s *Server) handleViewUpdate(w http.ResponseWriter, r *http.Request) error 
 
 // handleViewDelete serves DELETE /api/dm/views/{id}.
 func (s *Server) handleViewDelete(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
-		st := s.st
-		v, err := st.view(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusNoContent, (*store).view, func(st *store, v *view) (any, []delivery, error) {
 		delete(st.views, v.ID)
 		st.changed(kindView, v.ID)
 		return nil, nil, nil

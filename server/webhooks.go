@@ -396,12 +396,7 @@ func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error
 
 // handleWebhookGet serves GET /api/webhooks/{id}.
 func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		st := s.st
-		wh, err := st.webhook(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).webhook, func(st *store, wh *webhook) (any, []delivery, error) {
 		return webhookObjectOf(wh, s.counting()), nil, nil
 	})
 }
@@ -425,11 +420,7 @@ func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	ssrf := s.ssrfProblem(f)
-	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
-		wh, err := st.webhook(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusOK, (*store).webhook, func(st *store, wh *webhook) (any, []delivery, error) {
 		next := *wh
 		if r.Method == http.MethodPut && !f.has("url") {
 			f.errs.add("url", "This field is required.")
@@ -457,12 +448,7 @@ func (s *Server) handleWebhookUpdate(w http.ResponseWriter, r *http.Request) err
 
 // handleWebhookDelete serves DELETE /api/webhooks/{id}.
 func (s *Server) handleWebhookDelete(w http.ResponseWriter, r *http.Request) error {
-	return s.answer(w, http.StatusNoContent, func() (any, []delivery, error) {
-		st := s.st
-		wh, err := st.webhook(pathID(r, "id"))
-		if err != nil {
-			return nil, nil, err
-		}
+	return answerFor(s, w, r, http.StatusNoContent, (*store).webhook, func(st *store, wh *webhook) (any, []delivery, error) {
 		delete(st.webhooks, wh.ID)
 		st.changed(kindWebhook, wh.ID)
 		return nil, nil, nil
