@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -232,45 +231,15 @@ func readChangeSet(s *jsonStream, cs *changeSet) error {
 	if err := s.expect('{', "looking for beginning of value"); err != nil {
 		return err
 	}
-	for first := true; ; first = false {
-		c, err := s.peek()
-		if err != nil {
-			return errEnd
-		}
-		if c == '}' {
-			s.pos++
-			break
-		}
-		if !first {
-			if err := s.expect(',', "after object key:value pair"); err != nil {
-				return err
-			}
-		}
-		var key string
-		raw, err := s.value()
-		if err == nil {
-			err = json.Unmarshal(raw, &key)
-		}
-		if err == nil {
-			err = s.expect(':', "after object key")
-		}
-		if err != nil {
-			return err
-		}
-		value := func(v any) error {
-			raw, err := s.value()
-			if err != nil {
-				return err
-			}
-			return decodeStrict(raw, v)
-		}
+	// A syntax error is returned as it is, as a decoder returns it.
+	err := s.members(func(err error) error { return err }, func(key string) (err error) {
 		switch changeSetKey(key) {
 		case "reset":
-			err = value(&cs.Reset)
+			err = s.decode(&cs.Reset)
 		case "next":
-			err = value(&cs.Next) // into what an earlier "next" left, as a decoder does
+			err = s.decode(&cs.Next) // into what an earlier "next" left, as a decoder does
 		case "deleted":
-			err = value(&cs.Deleted)
+			err = s.decode(&cs.Deleted)
 		case "projects":
 			cs.Projects, err = listOf[project](s)
 		case "tasks":
@@ -296,9 +265,10 @@ func readChangeSet(s *jsonStream, cs *changeSet) error {
 		default:
 			err = fmt.Errorf("json: unknown field %q", key)
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if _, err := s.peek(); !errors.Is(err, io.EOF) {
 		return errors.New("invalid character after top-level value")

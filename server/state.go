@@ -253,62 +253,32 @@ func readState(r io.Reader) (*loaded, error) {
 	l := newLoaded()
 	seen := map[string]bool{}
 	version := 0
-	for first := true; ; first = false {
-		c, err := s.peek()
-		if err != nil {
-			return nil, notState(errEnd)
-		}
-		if c == '}' {
-			s.pos++
-			break
-		}
-		if !first {
-			if err := s.expect(',', "after object key:value pair"); err != nil {
-				return nil, notState(err)
-			}
-		}
-		var key string
-		raw, err := s.value()
-		if err == nil {
-			err = json.Unmarshal(raw, &key)
-		}
-		if err == nil {
-			err = s.expect(':', "after object key")
-		}
-		if err != nil {
-			return nil, notState(err)
-		}
+	err = s.members(notState, func(key string) error {
 		if seen[key] {
-			return nil, fmt.Errorf("key %q appears twice", key)
+			return fmt.Errorf("key %q appears twice", key)
 		}
 		seen[key] = true
-		value := func(v any) error {
-			raw, err := s.value()
-			if err != nil {
-				return err
-			}
-			return decodeStrict(raw, v)
-		}
+		var err error
 		switch key {
 		case "format":
 			var f string
-			if err := value(&f); err != nil {
-				return nil, notState(err)
+			if err := s.decode(&f); err != nil {
+				return notState(err)
 			}
 			if f != stateFormat {
-				return nil, fmt.Errorf("not a labelhook state file: format is %q, want %q", f, stateFormat)
+				return fmt.Errorf("not a labelhook state file: format is %q, want %q", f, stateFormat)
 			}
 		case "version":
-			if err := value(&version); err != nil {
-				return nil, notState(err)
+			if err := s.decode(&version); err != nil {
+				return notState(err)
 			}
 			if version != stateVersion && migrate[version] == nil {
-				return nil, fmt.Errorf("state format version %d is not supported (this labelhook reads versions 1 to %d)", version, stateVersion)
+				return fmt.Errorf("state format version %d is not supported (this labelhook reads versions 1 to %d)", version, stateVersion)
 			}
 		case "journal":
-			err = value(&l.journal)
+			err = s.decode(&l.journal)
 		case "next":
-			err = value(&l.next)
+			err = s.decode(&l.next)
 		case "projects":
 			err = readKind(s, "project", l.projects, func(p *project) int { return p.ID })
 		case "tasks":
@@ -332,15 +302,19 @@ func readState(r io.Reader) (*loaded, error) {
 		case "exports":
 			err = readKind(s, "export", l.exports, func(x *exportSnapshot) int { return x.ID })
 		default:
-			return nil, notState(fmt.Errorf("json: unknown field %q", key))
+			return notState(fmt.Errorf("json: unknown field %q", key))
 		}
 		if err != nil {
 			var dup duplicateError
 			if errors.As(err, &dup) {
-				return nil, err
+				return err
 			}
-			return nil, notState(fmt.Errorf("%s: %w", key, err))
+			return notState(fmt.Errorf("%s: %w", key, err))
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if _, err := s.peek(); !errors.Is(err, io.EOF) {
 		if err != nil {

@@ -130,6 +130,51 @@ func (s *jsonStream) value() ([]byte, error) {
 	}
 }
 
+// members reads an object's members up to its '}', its '{' already
+// read: for each, member gets the key with the stream at the value, which
+// it must read. A syntax error is returned through syntax; member's own
+// errors as they are.
+func (s *jsonStream) members(syntax func(error) error, member func(key string) error) error {
+	for first := true; ; first = false {
+		c, err := s.peek()
+		if err != nil {
+			return syntax(errEnd)
+		}
+		if c == '}' {
+			s.pos++
+			return nil
+		}
+		if !first {
+			if err := s.expect(',', "after object key:value pair"); err != nil {
+				return syntax(err)
+			}
+		}
+		var key string
+		raw, err := s.value()
+		if err == nil {
+			err = json.Unmarshal(raw, &key)
+		}
+		if err == nil {
+			err = s.expect(':', "after object key")
+		}
+		if err != nil {
+			return syntax(err)
+		}
+		if err := member(key); err != nil {
+			return err
+		}
+	}
+}
+
+// decode reads the next value into v, as decodeStrict does.
+func (s *jsonStream) decode(v any) error {
+	raw, err := s.value()
+	if err != nil {
+		return err
+	}
+	return decodeStrict(raw, v)
+}
+
 // scanValue returns the index just past the JSON value that starts at
 // b[i], or -1 when b ends first (atEOF: b is all there is; a bare number
 // or literal then ends there). It follows strings and nesting only; the
