@@ -54,12 +54,18 @@ func writePairs(pairs []kv) json.RawMessage {
 	var w jsonw
 	w.b = append(w.b, '{')
 	for i, p := range pairs {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.str(p.key)
-		w.b = append(w.b, ':')
+		w.key(i, p.key)
 		w.b = append(w.b, compact(p.val)...)
 	}
 	return append(w.b, '}')
+}
+
+// key writes the key of an object's member i (from 0), after the comma
+// that parts it from the member before; the value comes next.
+func (w *jsonw) key(i int, k string) {
+	if i > 0 {
+		w.b = append(w.b, ',')
+	}
+	w.str(k)
+	w.b = append(w.b, ':')
 }

@@ -97,11 +97,7 @@ func parseLabelConfig(src string) (*labelConfig, error) {
 				attrs.str(v)
 				attrs.b = append(attrs.b, ":{"...)
 				for i, name := range n.AttrNames {
-					if i > 0 {
-						attrs.b = append(attrs.b, ',')
-					}
-					attrs.str(name)
-					attrs.b = append(attrs.b, ':')
+					attrs.key(i, name)
 					attrs.str(n.Attrs[name])
 				}
 				attrs.b = append(attrs.b, '}')
@@ -208,11 +204,7 @@ func (p *project) controlWeights() json.RawMessage {
 		w.str(c.Type)
 		w.b = append(w.b, `,"labels":{`...)
 		for i, l := range c.Labels {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.str(l)
-			w.b = append(w.b, ':')
+			w.key(i, l)
 			w.float(or1(g.Labels[l]))
 		}
 		w.b = append(w.b, "}}"...)

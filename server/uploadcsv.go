@@ -99,11 +99,7 @@ func readCSVTasks(b []byte, sep rune) ([]json.RawMessage, error) {
 		var w jsonw
 		w.b = append(w.b, `{"data":{`...)
 		for j, name := range header {
-			if j > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.str(name)
-			w.b = append(w.b, ':')
+			w.key(j, name)
 			writeCSVCell(&w, cell(row, j), kinds[j])
 		}
 		w.b = append(w.b, "}}"...)

@@ -212,11 +212,7 @@ func (c orderedCounts) MarshalJSON() ([]byte, error) {
 	var w jsonw
 	w.b = append(w.b, '{')
 	for i, k := range c.keys {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.str(k)
-		w.b = append(w.b, ':')
+		w.key(i, k)
 		w.int(c.n[k])
 	}
 	return append(w.b, '}'), nil
