@@ -257,6 +257,21 @@ func (f form) integer(k string, dst *int) bool {
 	return true
 }
 
+// integerMin reads an integer field with DRF's IntegerField(min_value=lo)
+// rules.
+func (f form) integerMin(k string, lo int, dst *int) bool {
+	var n int
+	if !f.integer(k, &n) {
+		return false
+	}
+	if n < lo {
+		f.errs.add(k, fmt.Sprintf("Ensure this value is greater than or equal to %d.", lo))
+		return false
+	}
+	*dst = n
+	return true
+}
+
 // nullInt reads an integer field that may be null.
 func (f form) nullInt(k string, dst **int) bool {
 	if !f.has(k) {

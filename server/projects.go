@@ -191,14 +191,7 @@ func applyProjectFields(f form, p *project) {
 			p.Color = color
 		}
 	}
-	var n int
-	if f.integer("maximum_annotations", &n) {
-		if n < 1 {
-			f.errs.add("maximum_annotations", "Ensure this value is greater than or equal to 1.")
-		} else {
-			p.MaximumAnnotations = n
-		}
-	}
+	f.integerMin("maximum_annotations", 1, &p.MaximumAnnotations)
 	f.integer("min_annotations_to_start_training", &p.MinAnnotationsToStartTraining)
 	f.object("control_weights", &p.ControlWeights, true)
 	f.str("model_version", &p.ModelVersion)
@@ -208,6 +201,7 @@ func applyProjectFields(f form, p *project) {
 	f.choice("skip_queue", &p.SkipQueue, skipQueueChoices...)
 	f.boolean("show_ground_truth_first", &p.ShowGroundTruthFirst)
 	f.boolean("show_overlap_first", &p.ShowOverlapFirst)
+	var n int
 	if f.integer("overlap_cohort_percentage", &n) {
 		if n < 0 || n > 100 {
 			f.errs.add("overlap_cohort_percentage", "Ensure this value is between 0 and 100.")

@@ -205,14 +205,7 @@ func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error 
 		f.object("data", &next.Data, false)
 		f.object("meta", &next.Meta, true)
 		f.boolean("is_labeled", &next.IsLabeled)
-		var overlap int
-		if f.integer("overlap", &overlap) {
-			if overlap < 1 {
-				f.errs.add("overlap", "Ensure this value is greater than or equal to 1.")
-			} else {
-				next.Overlap = overlap
-			}
-		}
+		f.integerMin("overlap", 1, &next.Overlap)
 		if err := f.errs.err(); err != nil {
 			return nil, nil, err
 		}
