@@ -27,9 +27,20 @@ type annotationInput struct {
 	hasDraftCreated bool
 }
 
-// readAnnotationInput validates an annotation body (create, update, import).
+// readAnnotationInput validates an annotation of an import or a storage
+// file.
 func readAnnotationInput(raw json.RawMessage) (annotationInput, error) {
 	f, err := objectForm(raw)
+	if err != nil {
+		return annotationInput{}, err
+	}
+	return readAnnotationForm(f)
+}
+
+// readAnnotationBody reads and validates a request's annotation body
+// (create, update).
+func (s *Server) readAnnotationBody(w http.ResponseWriter, r *http.Request) (annotationInput, error) {
+	f, err := s.readObject(w, r)
 	if err != nil {
 		return annotationInput{}, err
 	}
@@ -158,11 +169,7 @@ func (st *store) annotation(id int) (*annotation, error) {
 // (was_cancelled in the body or ?was_cancelled=1) is a normal create:
 // ANNOTATION_CREATED with was_cancelled true, never ANNOTATION_UPDATED.
 func (s *Server) handleAnnotationCreate(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.readObject(w, r)
-	if err != nil {
-		return err
-	}
-	in, err := readAnnotationForm(f)
+	in, err := s.readAnnotationBody(w, r)
 	if err != nil {
 		return err
 	}
@@ -202,11 +209,7 @@ func (s *Server) handleAnnotationGet(w http.ResponseWriter, r *http.Request) err
 // handleAnnotationUpdate serves PATCH and PUT /api/annotations/{id}: one
 // ANNOTATION_UPDATED per request.
 func (s *Server) handleAnnotationUpdate(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.readObject(w, r)
-	if err != nil {
-		return err
-	}
-	in, err := readAnnotationForm(f)
+	in, err := s.readAnnotationBody(w, r)
 	if err != nil {
 		return err
 	}
