@@ -17,14 +17,6 @@ import (
 // docs/label-studio-behaviour.md#facts; each name carries the fact's
 // number (TestFact03_… pins #fact-3).
 
-// hookedProject makes a project with an active project-level webhook
-// (send_payload and send_for_all_actions true) and returns both ids.
-func hookedProject(t *testing.T, e *apiEnv, h *hookReceiver) (projectID, hookID int) {
-	t.Helper()
-	pid := e.project("Facts project")
-	return pid, e.hookOn(pid, h.URL, nil)
-}
-
 func ids(t *testing.T, list any) []int {
 	t.Helper()
 	var out []int
@@ -60,14 +52,9 @@ func TestFact01_EveryDeliveryIsPOSTWithKnownAction(t *testing.T) {
 }
 
 func TestFact02_ImportOfThreeSendsOneTasksCreated(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	e.importTasks(pid, 3)
-	got := h.take()
-	if diff := cmp.Diff([]string{"TASKS_CREATED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := h.takeActions(t, "TASKS_CREATED")
 	body := got[0].JSON(t)
 	if n := len(body["tasks"].([]any)); n != 3 {
 		t.Errorf("tasks has %d items, want 3", n)
@@ -82,9 +69,7 @@ func TestFact02_ImportOfThreeSendsOneTasksCreated(t *testing.T) {
 }
 
 func TestFact03_ImportOf12000SendsChunks5000_5000_2000(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	e.importTasks(pid, 12000)
 	got := h.take()
 	var sizes []int
@@ -119,9 +104,7 @@ func TestFact03_BatchSizeIsConfigurable(t *testing.T) {
 }
 
 func TestFact04_ImportWithoutCommitSendsNothing(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	out := e.must("POST", "/api/projects/"+itoa(pid)+"/import?commit_to_project=false", []any{map[string]any{"text": "a"}}, 201)
 	if got := h.all(); len(got) != 0 {
 		t.Fatalf("got %d deliveries, want none", len(got))
@@ -138,14 +121,9 @@ func TestFact04_ImportWithoutCommitSendsNothing(t *testing.T) {
 func TestFact05_SingleTaskCreateSendsTasksCreatedWithOneTask(t *testing.T) {
 	for _, path := range []string{"/api/tasks/", "/api/tasks", "/api/projects/{P}/tasks/"} {
 		t.Run(path, func(t *testing.T) {
-			h := newHookReceiver(t)
-			e := newAPI(t, Config{})
-			pid, _ := hookedProject(t, e, h)
+			e, h, pid := newHookedAPI(t)
 			task := e.must("POST", strings.ReplaceAll(path, "{P}", itoa(pid)), map[string]any{"project": pid, "data": map[string]any{"text": "x"}}, 201)
-			got := h.take()
-			if diff := cmp.Diff([]string{"TASKS_CREATED"}, actions(got)); diff != "" {
-				t.Fatalf("actions (-want +got):\n%s", diff)
-			}
+			got := h.takeActions(t, "TASKS_CREATED")
 			tasks := got[0].JSON(t)["tasks"].([]any)
 			if len(tasks) != 1 || tasks[0].(map[string]any)["id"] != task["id"] {
 				t.Errorf("tasks = %v, want exactly the new task %v", tasks, task["id"])
@@ -155,16 +133,11 @@ func TestFact05_SingleTaskCreateSendsTasksCreatedWithOneTask(t *testing.T) {
 }
 
 func TestFact06_TaskDeleteSendsTasksDeletedWithID(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	tid := e.importTasks(pid, 2)[0]
 	h.take()
 	e.must("DELETE", "/api/tasks/"+itoa(tid)+"/", nil, 204)
-	got := h.take()
-	if diff := cmp.Diff([]string{"TASKS_DELETED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := h.takeActions(t, "TASKS_DELETED")
 	b := got[0].JSON(t)
 	if diff := cmp.Diff([]any{map[string]any{"id": float64(tid)}}, b["tasks"]); diff != "" {
 		t.Errorf("tasks (-want +got):\n%s", diff)
@@ -175,28 +148,21 @@ func TestFact06_TaskDeleteSendsTasksDeletedWithID(t *testing.T) {
 }
 
 func TestFact07_DeleteTasksActionAllSendsOneEvent(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	tids := e.importTasks(pid, 7)
 	h.take()
 	out := e.must("POST", "/api/dm/actions?id=delete_tasks&project="+itoa(pid), map[string]any{"selectedItems": map[string]any{"all": true, "excluded": []int{}}, "project": pid}, 200)
 	if out["processed_items"].(float64) != 7 || out["reload"] != true {
 		t.Errorf("answer = %v, want processed_items 7 and reload true", out)
 	}
-	got := h.take()
-	if diff := cmp.Diff([]string{"TASKS_DELETED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := h.takeActions(t, "TASKS_DELETED")
 	if diff := cmp.Diff(tids, ids(t, got[0].JSON(t)["tasks"])); diff != "" {
 		t.Errorf("deleted ids (-want +got):\n%s", diff)
 	}
 }
 
 func TestFact07_DeleteTasksActionIncludedAndExcluded(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	tids := e.importTasks(pid, 5)
 	h.take()
 	e.must("POST", "/api/dm/actions?id=delete_tasks&project="+itoa(pid), map[string]any{"selectedItems": map[string]any{"all": false, "included": []int{tids[1], tids[3]}}}, 200)
@@ -225,10 +191,7 @@ func TestFact08_DeleteAllTasksReachesOnlyOrgWebhooksWithoutProject(t *testing.T)
 	if got := projHook.take(); len(got) != 0 {
 		t.Errorf("project-level webhook got %v, want nothing", actions(got))
 	}
-	got := orgHook.take()
-	if diff := cmp.Diff([]string{"TASKS_DELETED"}, actions(got)); diff != "" {
-		t.Fatalf("org-level actions (-want +got):\n%s", diff)
-	}
+	got := orgHook.takeActions(t, "TASKS_DELETED")
 	b := got[0].JSON(t)
 	if _, has := b["project"]; has {
 		t.Errorf("body has a project key: %s", got[0].Body)
@@ -239,9 +202,7 @@ func TestFact08_DeleteAllTasksReachesOnlyOrgWebhooksWithoutProject(t *testing.T)
 }
 
 func TestFact09_DeletePayloadsCarryOnlyIDs(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	tids := e.importTasks(pid, 3)
 	a := e.must("POST", "/api/tasks/"+itoa(tids[0])+"/annotations/", map[string]any{"result": []any{}}, 201)
 	e.must("POST", "/api/tasks/"+itoa(tids[1])+"/annotations/", map[string]any{"result": []any{}}, 201)
@@ -250,10 +211,7 @@ func TestFact09_DeletePayloadsCarryOnlyIDs(t *testing.T) {
 	e.must("POST", "/api/dm/actions?id=delete_tasks_annotations&project="+itoa(pid), map[string]any{"selectedItems": map[string]any{"all": true}}, 200)
 	e.must("DELETE", "/api/tasks/"+itoa(tids[2]), nil, 204)
 	e.must("POST", "/api/dm/actions?id=delete_tasks&project="+itoa(pid), map[string]any{"selectedItems": map[string]any{"all": true}}, 200)
-	got := h.take()
-	if diff := cmp.Diff([]string{"ANNOTATIONS_DELETED", "ANNOTATIONS_DELETED", "TASKS_DELETED", "TASKS_DELETED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := h.takeActions(t, "ANNOTATIONS_DELETED", "ANNOTATIONS_DELETED", "TASKS_DELETED", "TASKS_DELETED")
 	for _, r := range got {
 		b := r.JSON(t)
 		key := "tasks"
@@ -269,17 +227,12 @@ func TestFact09_DeletePayloadsCarryOnlyIDs(t *testing.T) {
 }
 
 func TestFact10_AnnotationCreateSendsAnnotationCreated(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	tid := e.importTasks(pid, 1)[0]
 	h.take()
 	e.must("POST", "/api/tasks/"+itoa(tid)+"/annotations/", map[string]any{"result": []any{
 		map[string]any{"id": "r1", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": map[string]any{"choices": []string{"Positive"}}}}}, 201)
-	got := h.take()
-	if diff := cmp.Diff([]string{"ANNOTATION_CREATED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := h.takeActions(t, "ANNOTATION_CREATED")
 	b := got[0].JSON(t)
 	keys := topKeys(t, got[0].Body)
 	if diff := cmp.Diff([]string{"action", "annotation", "project", "task"}, keys); diff != "" {
@@ -328,16 +281,11 @@ func TestFact11_SkipSendsAnnotationCreatedCancelled(t *testing.T) {
 		{"body", "", map[string]any{"result": []any{}, "was_cancelled": true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHookReceiver(t)
-			e := newAPI(t, Config{})
-			pid, _ := hookedProject(t, e, h)
+			e, h, pid := newHookedAPI(t)
 			tid := e.importTasks(pid, 1)[0]
 			h.take()
 			e.must("POST", "/api/tasks/"+itoa(tid)+"/annotations/"+tc.query, tc.body, 201)
-			got := h.take()
-			if diff := cmp.Diff([]string{"ANNOTATION_CREATED"}, actions(got)); diff != "" {
-				t.Fatalf("actions (-want +got):\n%s", diff)
-			}
+			got := h.takeActions(t, "ANNOTATION_CREATED")
 			b := got[0].JSON(t)
 			if b["annotation"].(map[string]any)["was_cancelled"] != true {
 				t.Errorf("was_cancelled = %v, want true", b["annotation"].(map[string]any)["was_cancelled"])
@@ -350,19 +298,14 @@ func TestFact11_SkipSendsAnnotationCreatedCancelled(t *testing.T) {
 }
 
 func TestFact12_PutThenPatchSendTwoAnnotationUpdated(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	tid := e.importTasks(pid, 1)[0]
 	a := e.must("POST", "/api/tasks/"+itoa(tid)+"/annotations/", map[string]any{"result": []any{}}, 201)
 	h.take()
 	aid := itoa(int(a["id"].(float64)))
 	e.must("PUT", "/api/annotations/"+aid+"/", map[string]any{"result": []any{}, "lead_time": 3}, 200)
 	e.must("PATCH", "/api/annotations/"+aid+"/", map[string]any{"ground_truth": true}, 200)
-	got := h.take()
-	if diff := cmp.Diff([]string{"ANNOTATION_UPDATED", "ANNOTATION_UPDATED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := h.takeActions(t, "ANNOTATION_UPDATED", "ANNOTATION_UPDATED")
 	for _, r := range got {
 		if diff := cmp.Diff([]string{"action", "annotation", "project", "task"}, topKeys(t, r.Body)); diff != "" {
 			t.Errorf("keys (-want +got):\n%s", diff)
@@ -374,18 +317,13 @@ func TestFact12_PutThenPatchSendTwoAnnotationUpdated(t *testing.T) {
 }
 
 func TestFact13_AnnotationDeleteSendsAnnotationsDeleted(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	tid := e.importTasks(pid, 1)[0]
 	a := e.must("POST", "/api/tasks/"+itoa(tid)+"/annotations/", map[string]any{"result": []any{}}, 201)
 	h.take()
 	aid := int(a["id"].(float64))
 	e.must("DELETE", "/api/annotations/"+itoa(aid)+"/", nil, 204)
-	got := h.take()
-	if diff := cmp.Diff([]string{"ANNOTATIONS_DELETED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := h.takeActions(t, "ANNOTATIONS_DELETED")
 	b := got[0].JSON(t)
 	if diff := cmp.Diff([]any{map[string]any{"id": float64(aid)}}, b["annotations"]); diff != "" {
 		t.Errorf("annotations (-want +got):\n%s", diff)
@@ -397,9 +335,7 @@ func TestFact13_AnnotationDeleteSendsAnnotationsDeleted(t *testing.T) {
 }
 
 func TestFact14_DeleteTasksAnnotationsSendsOneEventWithAllIDs(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	tids := e.importTasks(pid, 3)
 	var want []int
 	for _, tid := range tids {
@@ -413,10 +349,7 @@ func TestFact14_DeleteTasksAnnotationsSendsOneEventWithAllIDs(t *testing.T) {
 	if out["processed_items"].(float64) != 6 {
 		t.Errorf("processed_items = %v, want 6", out["processed_items"])
 	}
-	got := h.take()
-	if diff := cmp.Diff([]string{"ANNOTATIONS_DELETED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := h.takeActions(t, "ANNOTATIONS_DELETED")
 	gotIDs := ids(t, got[0].JSON(t)["annotations"])
 	slices.Sort(gotIDs)
 	if diff := cmp.Diff(want, gotIDs); diff != "" {
@@ -425,9 +358,7 @@ func TestFact14_DeleteTasksAnnotationsSendsOneEventWithAllIDs(t *testing.T) {
 }
 
 func TestFact15_PredictionsToAnnotationsSendsAnnotationsCreatedList(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	tids := e.importTasks(pid, 3)
 	res := []any{map[string]any{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": map[string]any{"choices": []string{"Negative"}}}}
 	for _, tid := range tids[:2] {
@@ -437,10 +368,7 @@ func TestFact15_PredictionsToAnnotationsSendsAnnotationsCreatedList(t *testing.T
 		t.Fatalf("predictions sent events: %v", actions(got))
 	}
 	e.must("POST", "/api/dm/actions?id=predictions_to_annotations&project="+itoa(pid), map[string]any{"selectedItems": map[string]any{"all": true, "excluded": []int{}}, "model_version": "v1"}, 200)
-	got := h.take()
-	if diff := cmp.Diff([]string{"ANNOTATIONS_CREATED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := h.takeActions(t, "ANNOTATIONS_CREATED")
 	b := got[0].JSON(t)
 	if diff := cmp.Diff([]string{"action", "annotation", "project", "task"}, topKeys(t, got[0].Body)); diff != "" {
 		t.Errorf("keys (-want +got):\n%s", diff)
@@ -472,10 +400,7 @@ func TestFact16_ProjectCreatedReachesOnlyOrgWebhooks(t *testing.T) {
 	if got := projHook.take(); len(got) != 0 {
 		t.Errorf("project-level webhook got %v", actions(got))
 	}
-	got := orgHook.take()
-	if diff := cmp.Diff([]string{"PROJECT_CREATED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := orgHook.takeActions(t, "PROJECT_CREATED")
 	p := got[0].JSON(t)["project"].(map[string]any)
 	if int(p["id"].(float64)) != second || p["title"] != "Second project" || p["created_by"].(float64) != 1 {
 		t.Errorf("project = %v, want the full new project %d with created_by as an int", p, second)
@@ -483,14 +408,9 @@ func TestFact16_ProjectCreatedReachesOnlyOrgWebhooks(t *testing.T) {
 }
 
 func TestFact17_ProjectPatchSendsProjectUpdatedWithNewTitle(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	e.must("PATCH", "/api/projects/"+itoa(pid)+"/", map[string]any{"title": "New title"}, 200)
-	got := h.take()
-	if diff := cmp.Diff([]string{"PROJECT_UPDATED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := h.takeActions(t, "PROJECT_UPDATED")
 	if diff := cmp.Diff([]string{"action", "project"}, topKeys(t, got[0].Body)); diff != "" {
 		t.Errorf("keys (-want +got):\n%s", diff)
 	}
@@ -512,10 +432,7 @@ func TestFact18_ProjectDeleteSendsIDOnlyProjectDeletedAndNoCascade(t *testing.T)
 	if got := projHook.take(); len(got) != 0 {
 		t.Errorf("project-level webhook got %v", actions(got))
 	}
-	got := orgHook.take()
-	if diff := cmp.Diff([]string{"PROJECT_DELETED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := orgHook.takeActions(t, "PROJECT_DELETED")
 	if diff := cmp.Diff(map[string]any{"action": "PROJECT_DELETED", "project": map[string]any{"id": float64(pid)}}, got[0].JSON(t)); diff != "" {
 		t.Errorf("body (-want +got):\n%s", diff)
 	}
@@ -529,10 +446,7 @@ func TestFact19_SendPayloadFalseSendsOnlyAction(t *testing.T) {
 	tid := e.importTasks(pid, 2)[0]
 	e.must("POST", "/api/tasks/"+itoa(tid)+"/annotations/", map[string]any{"result": []any{}}, 201)
 	e.must("DELETE", "/api/tasks/"+itoa(tid), nil, 204)
-	got := h.take()
-	if diff := cmp.Diff([]string{"TASKS_CREATED", "ANNOTATION_CREATED", "TASKS_DELETED"}, actions(got)); diff != "" {
-		t.Fatalf("actions (-want +got):\n%s", diff)
-	}
+	got := h.takeActions(t, "TASKS_CREATED", "ANNOTATION_CREATED", "TASKS_DELETED")
 	for _, r := range got {
 		if diff := cmp.Diff(map[string]any{"action": r.Action()}, r.JSON(t)); diff != "" {
 			t.Errorf("body (-want +got):\n%s", diff)
@@ -731,9 +645,7 @@ func TestFact27_AsyncCallReturnsBeforeDelivery(t *testing.T) {
 }
 
 func TestFact37_FailedRequestSendsNothing(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	tid := e.importTasks(pid, 1)[0]
 	h.take()
 	for _, c := range []struct {
@@ -842,9 +754,7 @@ func TestFact43_TimeoutCountsOneFailureNoRetry(t *testing.T) {
 }
 
 func TestFact44_TaskPatchAndPredictionsSendNothing(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	tid := e.importTasks(pid, 1)[0]
 	h.take()
 	e.must("PATCH", "/api/tasks/"+itoa(tid)+"/", map[string]any{"meta": map[string]any{"x": 1}}, 200)
@@ -877,9 +787,7 @@ func TestFact45_DeletedWebhooksReceiveNothing(t *testing.T) {
 }
 
 func TestFact49_EmptyCollectionMakesNoCall(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	e.must("POST", "/api/dm/actions?id=delete_tasks&project="+itoa(pid), map[string]any{"selectedItems": map[string]any{"all": false, "included": []int{}}}, 200)
 	e.must("POST", "/api/dm/actions?id=delete_tasks_annotations&project="+itoa(pid), map[string]any{"selectedItems": map[string]any{"all": true}}, 200)
 	e.must("POST", "/api/projects/"+itoa(pid)+"/import", []any{}, 400)

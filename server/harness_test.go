@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 const testToken = "test-token"
@@ -163,6 +165,24 @@ func (e *apiEnv) hookOn(project int, url string, extra map[string]any) int {
 	return int(w["id"].(float64))
 }
 
+// newHookedAPI is a mock with the default Config and one project whose
+// active webhook posts to h.
+func newHookedAPI(t *testing.T) (e *apiEnv, h *hookReceiver, projectID int) {
+	t.Helper()
+	h = newHookReceiver(t)
+	e = newAPI(t, Config{})
+	projectID, _ = hookedProject(t, e, h)
+	return e, h, projectID
+}
+
+// hookedProject makes a project with an active project-level webhook
+// (send_payload and send_for_all_actions true) and returns both ids.
+func hookedProject(t *testing.T, e *apiEnv, h *hookReceiver) (projectID, hookID int) {
+	t.Helper()
+	pid := e.project("Facts project")
+	return pid, e.hookOn(pid, h.URL, nil)
+}
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // received is one POST a test receiver got.
@@ -259,6 +279,17 @@ func (h *hookReceiver) take() []received {
 	defer h.mu.Unlock()
 	got := h.got
 	h.got = nil
+	return got
+}
+
+// takeActions takes the requests so far (take) and fails the test unless
+// their actions are want, in order.
+func (h *hookReceiver) takeActions(t *testing.T, want ...string) []received {
+	t.Helper()
+	got := h.take()
+	if diff := cmp.Diff(want, actions(got)); diff != "" {
+		t.Fatalf("actions (-want +got):\n%s", diff)
+	}
 	return got
 }
 

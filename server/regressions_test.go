@@ -32,9 +32,7 @@ func TestMaximumAnnotationsChangeRelabelsTasks(t *testing.T) {
 }
 
 func TestPredictionsToAnnotationsOnePerPrediction(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	tid := e.importTasks(pid, 1)[0]
 	for _, v := range []string{"v1", "v2", "v3"} {
 		e.must("POST", "/api/predictions", map[string]any{"task": tid, "result": []any{}, "model_version": v}, 201)

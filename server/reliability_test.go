@@ -76,9 +76,7 @@ func TestDeliveryLogRecordsEveryAttempt(t *testing.T) {
 }
 
 func TestResetClearsEverything(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	e.importTasks(pid, 3)
 	e.must("POST", "/_labelhook/reset", nil, 200)
 	if out := e.must("GET", "/api/projects", nil, 200); out["count"].(float64) != 0 {

@@ -338,9 +338,7 @@ func TestProjectValidation(t *testing.T) {
 // (conformance/labelstudio/FINDINGS.md): the mock refuses it as bad input,
 // changes nothing and sends no event.
 func TestTaskListBodyIsRefused(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid, _ := hookedProject(t, e, h)
+	e, h, pid := newHookedAPI(t)
 	h.take()
 	status, body := e.call("POST", "/api/tasks", []any{map[string]any{"project": pid, "data": map[string]any{"text": "a"}}})
 	if status != 400 || !strings.Contains(string(body), "one task object") {
