@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -31,30 +30,21 @@ func TestAsyncKeepsOrderPerWebhook(t *testing.T) {
 
 func TestAsyncCloseDrainsQueue(t *testing.T) {
 	h := newHookReceiver(t)
-	release := make(chan struct{})
-	h.setRespond(func(n int) (int, time.Duration) {
-		if n == 1 {
-			<-release
-		}
-		return 200, 0
-	})
-	srv := mustNew(t, Config{Token: testToken, AsyncDelivery: true})
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	e := &apiEnv{t: t, srv: srv, url: ts.URL}
+	release := h.holdFirst()
+	e := newAPIUnclosed(t, Config{AsyncDelivery: true})
 	pid := e.project("Drain")
 	e.hookOn(pid, h.URL, nil)
 	for range 5 {
 		e.importTasks(pid, 1)
 	}
 	closed := make(chan error, 1)
-	go func() { closed <- srv.Close(context.Background()) }()
+	go func() { closed <- e.srv.Close(context.Background()) }()
 	select {
 	case err := <-closed:
 		t.Fatalf("Close returned %v while a delivery was still blocked", err)
 	case <-time.After(50 * time.Millisecond):
 	}
-	close(release)
+	release()
 	if err := <-closed; err != nil {
 		t.Fatalf("Close: %v", err)
 	}
@@ -66,29 +56,23 @@ func TestAsyncCloseDrainsQueue(t *testing.T) {
 func TestAsyncCloseGivesUpAtDeadline(t *testing.T) {
 	h := newHookReceiver(t)
 	h.setRespond(func(int) (int, time.Duration) { return 200, time.Hour })
-	srv := mustNew(t, Config{Token: testToken, AsyncDelivery: true})
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	e := &apiEnv{t: t, srv: srv, url: ts.URL}
+	e := newAPIUnclosed(t, Config{AsyncDelivery: true})
 	pid := e.project("Stuck")
 	e.hookOn(pid, h.URL, nil)
 	e.importTasks(pid, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	if err := srv.Close(ctx); err == nil {
+	if err := e.srv.Close(ctx); err == nil {
 		t.Fatal("Close returned nil although a delivery could not finish before the deadline")
 	}
 }
 
 func TestAsyncEventsAfterCloseAreStillDelivered(t *testing.T) {
 	h := newHookReceiver(t)
-	srv := mustNew(t, Config{Token: testToken, AsyncDelivery: true})
-	ts := httptest.NewServer(srv)
-	defer ts.Close()
-	e := &apiEnv{t: t, srv: srv, url: ts.URL}
+	e := newAPIUnclosed(t, Config{AsyncDelivery: true})
 	pid := e.project("Late")
 	e.hookOn(pid, h.URL, nil)
-	if err := srv.Close(context.Background()); err != nil {
+	if err := e.srv.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	e.importTasks(pid, 1)
@@ -99,13 +83,7 @@ func TestAsyncEventsAfterCloseAreStillDelivered(t *testing.T) {
 
 func TestFlushWaitsForQueuedDeliveries(t *testing.T) {
 	h := newHookReceiver(t)
-	release := make(chan struct{})
-	h.setRespond(func(n int) (int, time.Duration) {
-		if n == 1 {
-			<-release
-		}
-		return 200, 0
-	})
+	release := h.holdFirst()
 	e := newAPI(t, Config{AsyncDelivery: true})
 	pid, _ := hookedProject(t, e, h)
 	for range 3 {
@@ -116,7 +94,7 @@ func TestFlushWaitsForQueuedDeliveries(t *testing.T) {
 	if err := e.srv.Flush(ctx); err == nil {
 		t.Fatal("Flush returned nil while a delivery was blocked")
 	}
-	close(release)
+	release()
 	if err := e.srv.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}

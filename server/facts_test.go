@@ -483,17 +483,24 @@ func TestFact21_InactiveWebhookReceivesNothing(t *testing.T) {
 	}
 }
 
-func TestFact22_CustomHeadersVerbatimNoSignature(t *testing.T) {
+// deliveryWithHeaders is the one request that a project webhook with
+// these custom headers sends for a task imported into its project.
+func deliveryWithHeaders(t *testing.T, headers map[string]string) received {
+	t.Helper()
 	h := newHookReceiver(t)
 	e := newAPI(t, Config{})
 	pid := e.project("Headers")
-	e.hookOn(pid, h.URL, map[string]any{"headers": map[string]string{"Authorization": "Token abc", "X-Pipeline_Key": "k 1"}})
+	e.hookOn(pid, h.URL, map[string]any{"headers": headers})
 	e.importTasks(pid, 1)
 	got := h.take()
 	if len(got) != 1 {
-		t.Fatalf("got %d deliveries", len(got))
+		t.Fatalf("got %d deliveries, want 1", len(got))
 	}
-	hd := got[0].Header
+	return got[0]
+}
+
+func TestFact22_CustomHeadersVerbatimNoSignature(t *testing.T) {
+	hd := deliveryWithHeaders(t, map[string]string{"Authorization": "Token abc", "X-Pipeline_Key": "k 1"}).Header
 	if hd.Get("Authorization") != "Token abc" || hd.Get("X-Pipeline_Key") != "k 1" {
 		t.Errorf("custom headers not sent verbatim: %v", hd)
 	}
@@ -701,19 +708,11 @@ func TestFact39_OrgWebhookSeesEveryProjectProjectWebhookOnlyItsOwn(t *testing.T)
 }
 
 func TestFact41_CustomContentTypeAndUserAgentReplaceDefaults(t *testing.T) {
-	h := newHookReceiver(t)
-	e := newAPI(t, Config{})
-	pid := e.project("Override")
-	e.hookOn(pid, h.URL, map[string]any{"headers": map[string]string{"content-type": "application/vnd.test+json", "User-Agent": "pipeline-test"}})
-	e.importTasks(pid, 1)
-	got := h.take()
-	if len(got) != 1 {
-		t.Fatalf("got %d deliveries", len(got))
-	}
-	if ct := got[0].Header.Values("Content-Type"); len(ct) != 1 || ct[0] != "application/vnd.test+json" {
+	hd := deliveryWithHeaders(t, map[string]string{"content-type": "application/vnd.test+json", "User-Agent": "pipeline-test"}).Header
+	if ct := hd.Values("Content-Type"); len(ct) != 1 || ct[0] != "application/vnd.test+json" {
 		t.Errorf("Content-Type = %v", ct)
 	}
-	if ua := got[0].Header.Values("User-Agent"); len(ua) != 1 || ua[0] != "pipeline-test" {
+	if ua := hd.Values("User-Agent"); len(ua) != 1 || ua[0] != "pipeline-test" {
 		t.Errorf("User-Agent = %v", ua)
 	}
 }

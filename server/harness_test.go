@@ -35,19 +35,29 @@ func mustNew(tb testing.TB, cfg Config) *Server {
 	return s
 }
 
+// newAPI serves a mock with cfg (and the test token) until the test ends,
+// then closes it.
 func newAPI(t *testing.T, cfg Config) *apiEnv {
+	t.Helper()
+	e := newAPIUnclosed(t, cfg)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = e.srv.Close(ctx)
+	})
+	return e
+}
+
+// newAPIUnclosed is newAPI for the tests of Server.Close: its listener
+// stops when the test ends, and the Server only when the test closes it.
+func newAPIUnclosed(t *testing.T, cfg Config) *apiEnv {
 	t.Helper()
 	if cfg.Token == "" {
 		cfg.Token = testToken
 	}
 	srv := mustNew(t, cfg)
 	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		ts.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = srv.Close(ctx)
-	})
+	t.Cleanup(ts.Close)
 	return &apiEnv{t: t, srv: srv, url: ts.URL}
 }
 
@@ -264,6 +274,19 @@ func (h *hookReceiver) setRespond(f func(n int) (int, time.Duration)) {
 	h.mu.Lock()
 	h.respond = f
 	h.mu.Unlock()
+}
+
+// holdFirst makes the receiver hold its first request until release is
+// called; every request is answered 200.
+func (h *hookReceiver) holdFirst() (release func()) {
+	ch := make(chan struct{})
+	h.setRespond(func(n int) (int, time.Duration) {
+		if n == 1 {
+			<-ch
+		}
+		return 200, 0
+	})
+	return func() { close(ch) }
 }
 
 // all returns every request so far.
