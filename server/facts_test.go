@@ -180,10 +180,7 @@ func TestFact07_DeleteTasksActionIncludedAndExcluded(t *testing.T) {
 }
 
 func TestFact08_DeleteAllTasksReachesOnlyOrgWebhooksWithoutProject(t *testing.T) {
-	projHook, orgHook := newHookReceiver(t), newHookReceiver(t)
-	e := newAPI(t, Config{OrganizationWebhooks: true})
-	pid, _ := hookedProject(t, e, projHook)
-	e.hookOn(0, orgHook.URL, nil)
+	e, projHook, orgHook, pid := newOrgHookedAPI(t)
 	tids := e.importTasks(pid, 3)
 	projHook.take()
 	orgHook.take()
@@ -420,10 +417,7 @@ func TestFact17_ProjectPatchSendsProjectUpdatedWithNewTitle(t *testing.T) {
 }
 
 func TestFact18_ProjectDeleteSendsIDOnlyProjectDeletedAndNoCascade(t *testing.T) {
-	projHook, orgHook := newHookReceiver(t), newHookReceiver(t)
-	e := newAPI(t, Config{OrganizationWebhooks: true})
-	pid, _ := hookedProject(t, e, projHook)
-	e.hookOn(0, orgHook.URL, nil)
+	e, projHook, orgHook, pid := newOrgHookedAPI(t)
 	tid := e.importTasks(pid, 2)[0]
 	e.must("POST", "/api/tasks/"+itoa(tid)+"/annotations/", map[string]any{"result": []any{}}, 201)
 	projHook.take()

@@ -185,6 +185,18 @@ func newHookedAPI(t *testing.T) (e *apiEnv, h *hookReceiver, projectID int) {
 	return e, h, projectID
 }
 
+// newOrgHookedAPI is a mock with organization webhooks on, one project
+// whose webhook posts to projHook, and an organization webhook that posts
+// to orgHook.
+func newOrgHookedAPI(t *testing.T) (e *apiEnv, projHook, orgHook *hookReceiver, projectID int) {
+	t.Helper()
+	projHook, orgHook = newHookReceiver(t), newHookReceiver(t)
+	e = newAPI(t, Config{OrganizationWebhooks: true})
+	projectID, _ = hookedProject(t, e, projHook)
+	e.hookOn(0, orgHook.URL, nil)
+	return e, projHook, orgHook, projectID
+}
+
 // hookedProject makes a project with an active project-level webhook
 // (send_payload and send_for_all_actions true) and returns both ids.
 func hookedProject(t *testing.T, e *apiEnv, h *hookReceiver) (projectID, hookID int) {
