@@ -185,9 +185,7 @@ func TestFact08_DeleteAllTasksReachesOnlyOrgWebhooksWithoutProject(t *testing.T)
 	projHook.take()
 	orgHook.take()
 	e.must("DELETE", "/api/projects/"+itoa(pid)+"/tasks/", nil, 204)
-	if got := projHook.take(); len(got) != 0 {
-		t.Errorf("project-level webhook got %v, want nothing", actions(got))
-	}
+	projHook.takeNone(t, "project-level webhook")
 	got := orgHook.takeActions(t, "TASKS_DELETED")
 	b := got[0].JSON(t)
 	if _, has := b["project"]; has {
@@ -382,9 +380,7 @@ func TestFact15_PredictionsToAnnotationsSendsAnnotationsCreatedList(t *testing.T
 	}
 	// Running it again converts nothing: each prediction already has its annotation.
 	e.must("POST", "/api/dm/actions?id=predictions_to_annotations&project="+itoa(pid), map[string]any{"selectedItems": map[string]any{"all": true}}, 200)
-	if got := h.take(); len(got) != 0 {
-		t.Errorf("second conversion sent %v, want nothing (empty collection)", actions(got))
-	}
+	h.takeNone(t, "second conversion (empty collection)")
 }
 
 func TestFact16_ProjectCreatedReachesOnlyOrgWebhooks(t *testing.T) {
@@ -394,9 +390,7 @@ func TestFact16_ProjectCreatedReachesOnlyOrgWebhooks(t *testing.T) {
 	e.hookOn(first, projHook.URL, nil)
 	e.hookOn(0, orgHook.URL, nil)
 	second := e.project("Second project")
-	if got := projHook.take(); len(got) != 0 {
-		t.Errorf("project-level webhook got %v", actions(got))
-	}
+	projHook.takeNone(t, "project-level webhook")
 	got := orgHook.takeActions(t, "PROJECT_CREATED")
 	p := got[0].JSON(t)["project"].(map[string]any)
 	if int(p["id"].(float64)) != second || p["title"] != "Second project" || p["created_by"].(float64) != 1 {
@@ -423,9 +417,7 @@ func TestFact18_ProjectDeleteSendsIDOnlyProjectDeletedAndNoCascade(t *testing.T)
 	projHook.take()
 	orgHook.take()
 	e.must("DELETE", "/api/projects/"+itoa(pid)+"/", nil, 204)
-	if got := projHook.take(); len(got) != 0 {
-		t.Errorf("project-level webhook got %v", actions(got))
-	}
+	projHook.takeNone(t, "project-level webhook")
 	got := orgHook.takeActions(t, "PROJECT_DELETED")
 	if diff := cmp.Diff(map[string]any{"action": "PROJECT_DELETED", "project": map[string]any{"id": float64(pid)}}, got[0].JSON(t)); diff != "" {
 		t.Errorf("body (-want +got):\n%s", diff)

@@ -328,6 +328,15 @@ func (h *hookReceiver) takeActions(t *testing.T, want ...string) []received {
 	return got
 }
 
+// takeNone takes the requests so far and fails the test if there were
+// any; what names them in the failure.
+func (h *hookReceiver) takeNone(t *testing.T, what string) {
+	t.Helper()
+	if got := h.take(); len(got) != 0 {
+		t.Errorf("%s: got %v, want nothing", what, actions(got))
+	}
+}
+
 // waitFor waits until at least n requests arrived or the deadline passes.
 func (h *hookReceiver) waitFor(t *testing.T, n int, within time.Duration) []received {
 	t.Helper()

@@ -93,9 +93,7 @@ func TestStorageSyncChunks(t *testing.T) {
 	if st["last_sync_count"] != 0.0 || st["meta"].(map[string]any)["tasks_existed"] != 6.0 {
 		t.Errorf("second sync %v, want 0 new, tasks_existed 6", st)
 	}
-	if got := h.take(); len(got) != 0 {
-		t.Errorf("second sync sent %v, want nothing", actions(got))
-	}
+	h.takeNone(t, "second sync")
 	writeFiles(t, data, map[string]string{"04.json": `[{"text": "g"}]`})
 	e.must("POST", "/api/storages/localfiles/"+itoa(sid)+"/sync", nil, 200)
 	if got := h.take(); len(got) != 1 {
@@ -129,9 +127,7 @@ func TestStorageSyncFailure(t *testing.T) {
 	if st["status"] != "failed" || st["last_sync_count"] != nil || !strings.Contains(st["traceback"].(string), "Can't import JSON-formatted tasks from "+filepath.Join(data, "02.json")) {
 		t.Errorf("answer %v, want failed with the file named", st)
 	}
-	if got := h.take(); len(got) != 0 {
-		t.Errorf("sent %v, want nothing", actions(got))
-	}
+	h.takeNone(t, "failed sync")
 	if tasks := e.mustList("GET", "/api/projects/"+itoa(pid)+"/tasks", nil, 200); len(tasks) != 1 {
 		t.Errorf("tasks %v, want the one of 01.json", tasks)
 	}
@@ -187,9 +183,7 @@ func TestStorageRefusesEscapes(t *testing.T) {
 			t.Errorf("a task holds the file outside the root: %v", d)
 		}
 	}
-	if got := h.take(); len(got) != 0 {
-		t.Errorf("sent %v", actions(got))
-	}
+	h.takeNone(t, "sync outside the root")
 }
 
 // TestStorageOffByDefault: without a root, local files storage answers
@@ -267,9 +261,7 @@ func TestStorageSyncRefusals(t *testing.T) {
 			t.Errorf("storage %d after a refused sync: %v, want it unchanged", id, got)
 		}
 	}
-	if got := h.take(); len(got) != 0 {
-		t.Errorf("refused syncs sent %v, want nothing", actions(got))
-	}
+	h.takeNone(t, "refused syncs")
 }
 
 // TestStorageListNeedsProject: the local files list needs ?project= (400
