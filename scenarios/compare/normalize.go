@@ -243,6 +243,9 @@ func (n *normalizer) member(kind, k string, v any) any {
 	if masked[k] && v != nil {
 		return "<" + k + ">"
 	}
+	if s, ok := v.(string); ok && k == "annotations_ids" {
+		return n.idList("annotation", s)
+	}
 	if opaque[k] && !(k == "meta" && kind == "storage") { // a storage's meta is its sync's record
 		return n.plain(v)
 	}
@@ -276,6 +279,27 @@ func (n *normalizer) member(kind, k string, v any) any {
 		return n.value(x, child, k)
 	}
 	return n.value(v, kind, k)
+}
+
+// idList normalises a Data Manager id list written as text ("1, 2";
+// on SQLite "16,15", in an order a Python set gives, which changes from
+// one process to the next): each id becomes its placeholder, sorted, and
+// the separator is kept.
+func (n *normalizer) idList(kind, s string) string {
+	sep := ","
+	if strings.Contains(s, ", ") {
+		sep = ", "
+	}
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if !numberSeg.MatchString(part) {
+			return n.text(s) // not an id list: as any other text
+		}
+		out = append(out, n.id(kind, json.Number(part)))
+	}
+	sort.Strings(out)
+	return strings.Join(out, sep)
 }
 
 // plain normalises user data: strings only, no ids.

@@ -3,6 +3,7 @@ package compare
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -50,5 +51,31 @@ func TestNormalize(t *testing.T) {
 	}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Normalize (-want +got):\n%s", diff)
+	}
+}
+
+// TestNormalizeIDLists: a task's annotations_ids text is an id list: its
+// ids become placeholders in one order whatever order SQLite gave them,
+// its separator stays, and text that is not a list of ids stays text.
+func TestNormalizeIDLists(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"Postgres's form", "15, 16", "<annotation 1>, <annotation 2>"},
+		{"SQLite, one order", "15,16", "<annotation 1>,<annotation 2>"},
+		{"SQLite, the other order", "16,15", "<annotation 1>,<annotation 2>"},
+		{"one id", "15", "<annotation 1>"},
+		{"empty", "", ""},
+		{"not ids", "a, b", "a, b"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := scenarios.Result{Name: "n", File: "f.yaml", Trace: []scenarios.StepTrace{
+				{Step: 1, Kind: "annotate", Method: "POST", Target: "/api/tasks/1/annotations", Status: 201, Answer: json.RawMessage(`{"id":15}`)},
+				{Step: 2, Kind: "request", Method: "GET", Target: "/api/tasks/1", Status: 200,
+					Answer: json.RawMessage(`{"id":1,"annotations_ids":` + strconv.Quote(tc.in) + `}`)},
+			}}
+			got := Normalize(res).Steps[1].Answer.(map[string]any)["annotations_ids"]
+			if got != tc.want {
+				t.Errorf("annotations_ids %q normalised to %q, want %q", tc.in, got, tc.want)
+			}
+		})
 	}
 }
