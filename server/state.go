@@ -108,10 +108,11 @@ func writeKind[T any](ew *entityWriter, key string, m map[int]*T) {
 // HTML escaping, keeping the first error. Its buffers are pooled: a
 // journal record is one entityWriter, written once per request.
 type entityWriter struct {
-	w   *bufio.Writer
-	buf bytes.Buffer
-	enc *json.Encoder
-	err error
+	w       *bufio.Writer
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	scratch []byte // for stateAppenders
+	err     error
 }
 
 var entityWriters = sync.Pool{New: func() any {
@@ -138,6 +139,13 @@ func (ew *entityWriter) value(v any) {
 	if ew.err != nil {
 		return
 	}
+	if sa, ok := v.(stateAppender); ok {
+		ew.scratch, ew.err = sa.appendState(ew.scratch[:0])
+		if ew.err == nil {
+			_, ew.err = ew.w.Write(ew.scratch)
+		}
+		return
+	}
 	ew.buf.Reset()
 	if ew.err = ew.enc.Encode(v); ew.err != nil {
 		return
@@ -153,7 +161,7 @@ func (ew *entityWriter) flush() error {
 		err = ew.w.Flush()
 	}
 	ew.w.Reset(nil)
-	if ew.buf.Cap() <= 1<<20 {
+	if ew.buf.Cap() <= 1<<20 && cap(ew.scratch) <= 1<<20 {
 		ew.buf.Reset()
 		entityWriters.Put(ew)
 	}
