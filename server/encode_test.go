@@ -208,16 +208,16 @@ func FuzzPickKeys(f *testing.F) {
 // are, which is their JSON only for plain ASCII.
 func TestShapeKeysArePlain(t *testing.T) {
 	var keys []string
-	for _, f := range projectHook {
+	for _, f := range projectHook.fields {
 		keys = append(keys, f.key)
 	}
-	for _, f := range taskHook {
+	for _, f := range taskHook.fields {
 		keys = append(keys, f.key)
 	}
-	for _, f := range annotationHook {
+	for _, f := range annotationHook.fields {
 		keys = append(keys, f.key)
 	}
-	for _, f := range projectREST {
+	for _, f := range projectREST.fields {
 		keys = append(keys, f.key)
 	}
 	for _, k := range keys {

@@ -209,7 +209,8 @@ func (s *Server) bodies(info schemas.ActionInfo, ev event, size int, projectJSON
 // (action, main key, project, nested key), laid out as Python's
 // json.dumps writes it (python-requests' json=).
 func (s *Server) body(info schemas.ActionInfo, ev event, lo, hi int, projectJSON []byte) []byte {
-	w := &jsonw{b: make([]byte, 0, 512)}
+	w := payloadWriters.Get().(*jsonw)
+	defer putPayloadWriter(w)
 	w.b = append(w.b, `{"action":`...)
 	w.str(string(ev.action))
 	w.b = append(w.b, `,"`+info.Key+`":`...)
@@ -236,6 +237,21 @@ func (s *Server) body(info schemas.ActionInfo, ev event, lo, hi int, projectJSON
 		panic(fmt.Sprintf("payload is not JSON: %v", err)) // shapes always write JSON
 	}
 	return out
+}
+
+// payloadWriters hold the compact JSON of a body before pyjson lays it
+// out: a chunk of 5000 tasks is megabytes, which a fresh buffer reached by
+// doubling, copying each time. One that grew past maxPooledPayload is
+// left to the collector.
+var payloadWriters = sync.Pool{New: func() any { return &jsonw{b: make([]byte, 0, 4<<10)} }}
+
+const maxPooledPayload = 16 << 20
+
+func putPayloadWriter(w *jsonw) {
+	if cap(w.b) <= maxPooledPayload {
+		w.b = w.b[:0]
+		payloadWriters.Put(w)
+	}
 }
 
 // writeList writes items lo..hi, leaving out those that are gone.
