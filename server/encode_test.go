@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/labelhook/labelhook/internal/pyjson"
 )
 
 // encodingJSON is the reference: what encoding/json writes for v with
@@ -224,5 +227,59 @@ func TestShapeKeysArePlain(t *testing.T) {
 		if want := strconv.Quote(k); `"`+k+`"` != want || encodingJSON(t, k) != want {
 			t.Errorf("shape key %q is not plain ASCII: JSON %s", k, encodingJSON(t, k))
 		}
+	}
+}
+
+// TestStringBytesMatchLabelStudio pins how a string with the runes JSON
+// encoders disagree on is written on each path, as Label Studio 1.23.2
+// writes it: a REST answer through Django REST framework's JSONRenderer
+// (json.dumps with ensure_ascii=False and compact separators, then
+// U+2028 and U+2029 replaced by their escapes), a webhook body through
+// python-requests' json=, json.dumps with its defaults (ensure_ascii).
+// The wanted bytes are those Python 3.11 prints for the same string.
+func TestStringBytesMatchLabelStudio(t *testing.T) {
+	const title = "a\b\f\n\r\t\x01\x1f\x7f\u2028\u2029é😀\"\\/"
+	const rest = `"a\b\f\n\r\t\u0001\u001f` + "\x7f" + `\u2028\u2029` + "é😀" + `\"\\/"`
+	const hook = `"a\b\f\n\r\t\u0001\u001f\u007f\u2028\u2029\u00e9\ud83d\ude00\"\\/"`
+	for _, tc := range []struct {
+		name string
+		got  func() string
+		want string
+	}{
+		{name: "shape writer (REST views)", got: func() string { var w jsonw; w.str(title); return string(w.b) }, want: rest},
+		{name: "appendString (read views)", got: func() string { return string(appendString(nil, title)) }, want: rest},
+		{name: "webhook body (pyjson over the shape's bytes)", got: func() string {
+			var w jsonw
+			w.str(title)
+			out, err := pyjson.Dumps(nil, w.b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(out)
+		}, want: hook},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.got(); got != tc.want {
+				t.Errorf("%q written\n got %s\nwant %s", title, got, tc.want)
+			}
+		})
+	}
+
+	// And through the API: the project's REST answer and its webhook.
+	e := newAPI(t, Config{})
+	h := newHookReceiver(t)
+	pid := e.project("plain")
+	e.hookOn(pid, h.URL, nil)
+	body, _ := json.Marshal(map[string]any{"title": title})
+	status, answer := e.call("PATCH", "/api/projects/"+itoa(pid), body)
+	if status != http.StatusOK {
+		t.Fatalf("PATCH project: %d %s", status, answer)
+	}
+	if want := `"title":` + rest; !bytes.Contains(answer, []byte(want)) {
+		t.Errorf("REST answer has no %s:\n%s", want, answer)
+	}
+	got := h.waitFor(t, 1, 10*time.Second)
+	if want := `"title": ` + hook; !bytes.Contains(got[0].Body, []byte(want)) {
+		t.Errorf("webhook body has no %s:\n%s", want, got[0].Body)
 	}
 }

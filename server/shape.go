@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labelhook/labelhook/internal/pyjson"
 )
@@ -102,9 +101,12 @@ func (v shape[C]) without(keys ...string) shape[C] {
 }
 
 // jsonw appends compact JSON values. Numbers that Python holds as floats
-// are written in Python's repr (1.0, not 1), strings as JSON strings of
-// their UTF-8; the Python-style layout of a whole webhook body is
-// pyjson's job afterwards.
+// are written in Python's repr (1.0, not 1), strings by appendString
+// (encode.go), the one string encoder: its bytes are what Django REST
+// framework's JSONRenderer writes for a REST answer (json.dumps with
+// ensure_ascii=False, then U+2028 and U+2029 escaped); a webhook body is
+// laid out again by pyjson as python-requests' json.dumps writes it
+// (ensure_ascii: everything outside printable ASCII escaped).
 type jsonw struct {
 	b []byte
 	// task is the context of the task being written (writeTask): held
@@ -116,7 +118,7 @@ func (w *jsonw) int(n int)     { w.b = strconv.AppendInt(w.b, int64(n), 10) }
 func (w *jsonw) int64(n int64) { w.b = strconv.AppendInt(w.b, n, 10) }
 func (w *jsonw) bool(v bool)   { w.b = strconv.AppendBool(w.b, v) }
 func (w *jsonw) null()         { w.b = append(w.b, "null"...) }
-func (w *jsonw) str(s string)  { w.b = appendJSONString(w.b, s) }
+func (w *jsonw) str(s string)  { w.b = appendString(w.b, s) }
 func (w *jsonw) float(f float64) {
 	w.b = pyjson.AppendFloat(w.b, f)
 }
@@ -161,43 +163,6 @@ func (w *jsonw) optStamp(t *time.Time) {
 		return
 	}
 	w.stamp(*t)
-}
-
-// appendJSONString quotes s as JSON: quote, backslash and control
-// characters escaped, everything else as UTF-8 (invalid bytes become
-// U+FFFD, as encoding/json does).
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, `\n`...)
-			case c == '\r':
-				b = append(b, `\r`...)
-			case c == '\t':
-				b = append(b, `\t`...)
-			case c < 0x20:
-				b = append(b, `\u00`...)
-				b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, `\ufffd`...)
-		} else {
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
 }
 
 func orEmptyObject(raw json.RawMessage) json.RawMessage {
