@@ -54,6 +54,10 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		rows = append(rows, row)
 	}
 	e.must("POST", "/api/projects/"+itoa(pid)+"/import", rows, 201)
+	// Tasks from an uploaded file (file_upload is its name).
+	if status, body := e.upload(pid, "", "dir/up \"load\".json", `[{"text": "from a file"}, {"text": "two"}]`); status != 201 {
+		t.Fatalf("upload: %d %s", status, body)
+	}
 	// Annotations made through the API (a skip, two on one task) and a
 	// task changed through it.
 	first := e.srv.st.projects[pid].taskIDs[0]
@@ -70,6 +74,8 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	for _, tk := range tasks {
 		ft := e.srv.fullTaskOf(tk, false)
 		pairs = append(pairs, [2]any{&taskOnly{st: e.srv.st, t: tk}, &ft})
+		et := e.srv.snapshotTaskOf(tk, snapshotOptions{})
+		pairs = append(pairs, [2]any{&exportTask{st: e.srv.st, t: tk}, &et})
 		for _, related := range []bool{false, true} {
 			ft := e.srv.fullTaskOf(tk, related)
 			views = append(views, &ft)
