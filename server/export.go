@@ -93,7 +93,17 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 				}
 				et = exportTask{st: st, t: t}
 				return &et, true
-			}}, nil
+			},
+			appendItem: func(b []byte, id int) ([]byte, bool) {
+				t := st.tasks[id]
+				if t == nil {
+					return b, false
+				}
+				et := exportTask{st: st, t: t}
+				return et.appendJSON(b), true
+			},
+			warm: st.warmTasks,
+		}, nil
 	})
 }
 

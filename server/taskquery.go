@@ -547,6 +547,25 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 				ft = s.fullTaskOf(t, withRelated)
 				return &ft, true
 			},
+			appendItem: func(b []byte, id int) ([]byte, bool) {
+				t := st.tasks[id]
+				if t == nil {
+					return b, false
+				}
+				switch {
+				case idOnly:
+					v := taskID{ID: t.ID}
+					return v.appendJSON(b), true
+				case !withRelated:
+					v := taskOnly{st: st, t: t}
+					return v.appendJSON(b), true
+				}
+				v := s.fullTaskOf(t, withRelated)
+				return v.appendJSON(b), true
+			},
+		}
+		if !idOnly {
+			la.warm = st.warmTasks
 		}
 		if include != nil && !idOnly {
 			la.edit = func(raw []byte) []byte { return pickKeys(raw, include) }
