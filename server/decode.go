@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -436,7 +437,12 @@ func parseBool(v string) (bool, bool) {
 // queryBool reads a query parameter as Label Studio does: true, 1, yes
 // and on (any case) are true, anything else is false.
 func queryBool(r *http.Request, name string, def bool) bool {
-	v, ok := r.URL.Query()[name]
+	return valuesBool(r.URL.Query(), name, def)
+}
+
+// valuesBool is queryBool on query parameters already parsed.
+func valuesBool(q url.Values, name string, def bool) bool {
+	v, ok := q[name]
 	if !ok || len(v) == 0 {
 		return def
 	}

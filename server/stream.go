@@ -201,10 +201,7 @@ type listEncoder struct {
 }
 
 func newListEncoder(la *listAnswer) *listEncoder {
-	le := &listEncoder{la: la, first: true}
-	le.enc = json.NewEncoder(&le.scratch)
-	le.enc.SetEscapeHTML(false)
-	return le
+	return &listEncoder{la: la, first: true} // enc is made for the first view without appendJSON
 }
 
 // encodeChunk appends the items of ids to b under the store lock.
@@ -227,6 +224,10 @@ func (s *Server) encodeChunk(le *listEncoder, b []byte, ids []int) []byte {
 		if a, ok := v.(jsonAppender); ok {
 			b = a.appendJSON(b)
 		} else {
+			if le.enc == nil {
+				le.enc = json.NewEncoder(&le.scratch)
+				le.enc.SetEscapeHTML(false)
+			}
 			le.scratch.Reset()
 			if err := le.enc.Encode(v); err != nil {
 				panic(err) // answer types always encode
