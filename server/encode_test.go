@@ -289,3 +289,31 @@ func TestStringBytesMatchLabelStudio(t *testing.T) {
 		t.Errorf("webhook body has no %s:\n%s", want, got[0].Body)
 	}
 }
+
+// FuzzSplitList: an import body's items, found by splitList's scan, are
+// the items json.Unmarshal finds (listItems), byte for byte.
+func FuzzSplitList(f *testing.F) {
+	for _, seed := range []string{`[]`, `[ ]`, `[1]`, `[{"data": {"text": "a, b]"}}, {"text": "q\"}]"} ]`, "[\n {\"a\": [1, [2, {\"b\": \"\\\\\"}]]},\n\t\"x\" , null, true, -1.5e3 ]",
+		`[[], {}, [[]], "", "\\", "\\\""]`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		raw, err := parseJSON(body)
+		if err != nil || jsonKind(raw) != '[' {
+			return // the import splits only checked lists
+		}
+		want, err := listItems(raw)
+		if err != nil {
+			t.Fatalf("listItems(%q): %v", raw, err)
+		}
+		got := splitList(raw)
+		if len(got) != len(want) {
+			t.Fatalf("splitList(%q): %d items, want %d: %q", raw, len(got), len(want), got)
+		}
+		for i := range want {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Errorf("splitList(%q) item %d = %q, want %q", raw, i, got[i], want[i])
+			}
+		}
+	})
+}
