@@ -317,3 +317,34 @@ func FuzzSplitList(f *testing.F) {
 		}
 	})
 }
+
+// FuzzObjectFields: an import row's fields, found by objectFields' scan,
+// are those json.Unmarshal finds, or the scan defers to it.
+func FuzzObjectFields(f *testing.F) {
+	for _, seed := range []string{`{}`, `{ }`, `{"data": {"text": "a, b}"}, "meta" : null}`, "{\n\t\"a\" :[1, {\"b\": \"}\\\"\"}] ,\"n\":-1.5e3,\"t\":true }",
+		`{"k\"ey": 1}`, `{"a": 1, "a": 2}`, `{"a":"","b":[],"c":{}}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		raw, err := parseJSON(body)
+		if err != nil || jsonKind(raw) != '{' {
+			return // rows are checked objects
+		}
+		var want map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Fatalf("json.Unmarshal(%q): %v", raw, err)
+		}
+		got, ok := objectFields(raw)
+		if !ok {
+			return // a key with an escape: the caller decodes
+		}
+		if len(got) != len(want) {
+			t.Fatalf("objectFields(%q): %d keys %q, want %d %q", raw, len(got), got, len(want), want)
+		}
+		for k, v := range want {
+			if !bytes.Equal(got[k], v) {
+				t.Errorf("objectFields(%q)[%q] = %q, want %q", raw, k, got[k], v)
+			}
+		}
+	})
+}

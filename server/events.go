@@ -211,6 +211,18 @@ func (s *Server) bodies(info schemas.ActionInfo, ev event, size int, projectJSON
 func (s *Server) body(info schemas.ActionInfo, ev event, lo, hi int, projectJSON []byte) []byte {
 	w := payloadWriters.Get().(*jsonw)
 	defer putPayloadWriter(w)
+	if info.List {
+		// The pool is emptied by every collection, which a big import
+		// makes often: size the buffer from the last list's items.
+		if want := (hi-lo)*int(listItemBytes.Load()) + 1024; cap(w.b) < want {
+			w.b = make([]byte, 0, min(want, maxPooledPayload))
+		}
+		defer func() {
+			if hi > lo {
+				listItemBytes.Store(int64(len(w.b) / (hi - lo)))
+			}
+		}()
+	}
 	w.b = append(w.b, `{"action":`...)
 	w.str(string(ev.action))
 	w.b = append(w.b, `,"`+info.Key+`":`...)
@@ -246,6 +258,10 @@ func (s *Server) body(info schemas.ActionInfo, ev event, lo, hi int, projectJSON
 var payloadWriters = sync.Pool{New: func() any { return &jsonw{b: make([]byte, 0, 4<<10)} }}
 
 const maxPooledPayload = 16 << 20
+
+// listItemBytes is how many compact bytes an item of the last list event
+// took: the size hint of the next list's buffer.
+var listItemBytes atomic.Int64
 
 func putPayloadWriter(w *jsonw) {
 	if cap(w.b) <= maxPooledPayload {
