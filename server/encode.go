@@ -412,24 +412,45 @@ func appendMarshal(b []byte, v any) []byte {
 }
 
 // appendStamp writes a stamp as its MarshalJSON does, without the
-// formatting machinery for the years every stamp has.
+// formatting machinery: the date from the Unix day by Hinnant's
+// civil_from_days, the clock from the second of the day (time.Date and
+// time.Clock each split the time again; an export writes four stamps a
+// task). Years outside 0–9999 take MarshalJSON's way.
 func appendStamp(b []byte, s stamp) []byte {
-	t := time.Time(s).UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
+	t := time.Time(s)
+	secs := t.Unix()
+	const first, last = -62167219200, 253402300799 // 0000-01-01T00:00:00Z, 9999-12-31T23:59:59Z
+	if secs < first || secs > last {
 		raw, _ := s.MarshalJSON()
 		return append(b, raw...)
 	}
-	hour, minute, sec := t.Clock()
+	days, sec := (secs-first)/86400, int((secs-first)%86400)
+	// civil_from_days, counted from 0000-03-01 (the era starts in March).
+	z := days - 60
+	era := z / 146097
+	if z < 0 {
+		era = (z - 146096) / 146097
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	year := int(yoe + era*400)
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	day := int(doy - (153*mp+2)/5 + 1)
+	month := int(mp + 3)
+	if mp >= 10 {
+		month = int(mp - 9)
+		year++
+	}
+	hour, minute, second := sec/3600, sec/60%60, sec%60
 	micro := t.Nanosecond() / 1000
 	b = append(b, '"')
 	b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-')
-	b = append(b, byte('0'+int(month)/10), byte('0'+int(month)%10), '-', byte('0'+day/10), byte('0'+day%10), 'T')
+	b = append(b, byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T')
 	b = append(b, byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':')
-	b = append(b, byte('0'+sec/10), byte('0'+sec%10), '.')
-	for d := 100000; d > 0; d /= 10 {
-		b = append(b, byte('0'+micro/d%10))
-	}
+	b = append(b, byte('0'+second/10), byte('0'+second%10), '.')
+	b = append(b, byte('0'+micro/100000), byte('0'+micro/10000%10), byte('0'+micro/1000%10),
+		byte('0'+micro/100%10), byte('0'+micro/10%10), byte('0'+micro%10))
 	return append(b, 'Z', '"')
 }
 

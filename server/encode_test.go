@@ -190,6 +190,15 @@ func TestAppendStampMatchesMarshalJSON(t *testing.T) {
 			}
 		})
 	}
+	// Every fifth day of years 0–9999 (each month and leap rule), at a
+	// time of day that moves through the day.
+	for sec := int64(-62167219200); sec <= 253402300799; sec += 5*86400 + 3607 {
+		tm := time.Unix(sec, sec%1e9)
+		want, _ := stamp(tm).MarshalJSON()
+		if got := appendStamp(nil, stamp(tm)); string(got) != string(want) {
+			t.Fatalf("appendStamp(%v) = %s, want %s", tm, got, want)
+		}
+	}
 }
 
 func FuzzPickKeys(f *testing.F) {
@@ -345,6 +354,22 @@ func FuzzObjectFields(f *testing.F) {
 			if !bytes.Equal(got[k], v) {
 				t.Errorf("objectFields(%q)[%q] = %q, want %q", raw, k, got[k], v)
 			}
+		}
+	})
+}
+
+// FuzzAppendStamp: appendStamp writes what MarshalJSON writes, for any
+// instant (years 0–9999 by its own arithmetic).
+func FuzzAppendStamp(f *testing.F) {
+	for _, seed := range [][2]int64{{0, 0}, {-62167219200, 0}, {-62167219201, 999999999}, {253402300799, 999999999}, {253402300800, 0},
+		{951782400, 1000}, {1709251199, 123456789}, {-86400, 5}, {-62162121600, 0}} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, sec, nsec int64) {
+		tm := time.Unix(sec, nsec%1e9)
+		want, _ := stamp(tm).MarshalJSON()
+		if got := appendStamp(nil, stamp(tm)); string(got) != string(want) {
+			t.Errorf("appendStamp(%v) = %s, want %s", tm, got, want)
 		}
 	})
 }

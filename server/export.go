@@ -94,13 +94,9 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 				et = exportTask{st: st, t: t}
 				return &et, true
 			},
-			appendItem: func(b []byte, id int) ([]byte, bool) {
-				t := st.tasks[id]
-				if t == nil {
-					return b, false
-				}
+			appendTask: func(b []byte, t *task) []byte {
 				et := exportTask{st: st, t: t}
-				return et.appendJSON(b), true
+				return et.appendJSON(b)
 			},
 			warm: st.warmTasks,
 		}, nil

@@ -47,15 +47,15 @@ type listAnswer struct {
 	// runs under the store lock, and what it returns is encoded before it
 	// is called again (it may return the same view each time).
 	item func(id int) (any, bool)
-	// appendItem, if set, is item's form that is safe to call from
-	// several goroutines at once (under the store lock, which the caller
-	// holds for them): it appends id's JSON to b, or reports false if id
-	// is gone. A list of several chunks with it (and no edit) is encoded
-	// a chunk per CPU at a time.
-	appendItem func(b []byte, id int) ([]byte, bool)
-	// warm, if set, reads what the items of ids will need before they
-	// are encoded (under the store lock, like item).
-	warm func(ids []int)
+	// appendTask, if set, lists tasks (ids are task ids) and is item's
+	// form that is safe to call from several goroutines at once (under
+	// the store lock, which the caller holds for them): it appends t's
+	// JSON to b. A list of several chunks with it (and no edit) is
+	// encoded a chunk per CPU at a time.
+	appendTask func(b []byte, t *task) []byte
+	// warm, if set, reads what the tasks of a chunk will need before
+	// they are encoded (under the store lock, like appendTask).
+	warm func(ts []*task)
 	// edit, if set, rewrites each item's JSON (the include= key filter);
 	// it must not keep its argument, which the next item overwrites.
 	edit func([]byte) []byte
@@ -109,7 +109,7 @@ func (s *Server) answerList(w http.ResponseWriter, status int, plan func() (*lis
 			putChunk(bp)
 		}
 	})
-	if workers := min(runtime.GOMAXPROCS(0), maxEncoders); la.appendItem != nil && la.edit == nil && workers > 1 {
+	if workers := min(runtime.GOMAXPROCS(0), maxEncoders); la.appendTask != nil && la.edit == nil && workers > 1 {
 		s.encodeParallel(la, workers, chunks, &gone)
 		close(chunks)
 		wg.Wait()
@@ -153,9 +153,9 @@ func (s *Server) encodeParallel(la *listAnswer, workers int, chunks chan<- *[]by
 			defer s.st.mu.Unlock()
 			var wg sync.WaitGroup
 			for i := 1; i < n; i++ {
-				wg.Go(func() { parts[i] = encodeItems(la, ids[i*streamChunk:min((i+1)*streamChunk, len(ids))]) })
+				wg.Go(func() { parts[i] = s.encodeItems(la, ids[i*streamChunk:min((i+1)*streamChunk, len(ids))]) })
 			}
-			parts[0] = encodeItems(la, ids[:min(streamChunk, len(ids))])
+			parts[0] = s.encodeItems(la, ids[:min(streamChunk, len(ids))])
 			wg.Wait()
 		}()
 		for _, bp := range parts[:n] {
@@ -171,24 +171,32 @@ func (s *Server) encodeParallel(la *listAnswer, workers int, chunks chan<- *[]by
 	chunks <- tail
 }
 
-// encodeItems appends ",item" for each of ids that is still there to a
+// encodeItems appends ",task" for each of ids that is still there to a
 // new chunk buffer. The caller holds the store lock.
-func encodeItems(la *listAnswer, ids []int) *[]byte {
+func (s *Server) encodeItems(la *listAnswer, ids []int) *[]byte {
 	bp := chunkBuffers.Get().(*[]byte)
-	if la.warm != nil {
-		la.warm(ids)
-	}
 	b := *bp
-	for _, id := range ids {
-		mark := len(b)
+	for _, t := range s.st.tasksOf(ids, la.warm) {
 		b = append(b, ',')
-		var ok bool
-		if b, ok = la.appendItem(b, id); !ok {
-			b = b[:mark]
-		}
+		b = la.appendTask(b, t)
 	}
 	*bp = b
 	return bp
+}
+
+// tasksOf returns the tasks of ids that are still there, looked up once,
+// and gives them to warm first (when set).
+func (st *store) tasksOf(ids []int, warm func([]*task)) []*task {
+	ts := make([]*task, 0, len(ids))
+	for _, id := range ids {
+		if t := st.tasks[id]; t != nil {
+			ts = append(ts, t)
+		}
+	}
+	if warm != nil {
+		warm(ts)
+	}
+	return ts
 }
 
 // listEncoder encodes the items of one list: views that write their own
@@ -208,8 +216,15 @@ func newListEncoder(la *listAnswer) *listEncoder {
 func (s *Server) encodeChunk(le *listEncoder, b []byte, ids []int) []byte {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
-	if le.la.warm != nil {
-		le.la.warm(ids)
+	if le.la.appendTask != nil && le.la.edit == nil {
+		for _, t := range s.st.tasksOf(ids, le.la.warm) {
+			if !le.first {
+				b = append(b, ',')
+			}
+			le.first = false
+			b = le.la.appendTask(b, t)
+		}
+		return b
 	}
 	for _, id := range ids {
 		v, ok := le.la.item(id)
@@ -242,23 +257,13 @@ func (s *Server) encodeChunk(le *listEncoder, b []byte, ids []int) []byte {
 	return b
 }
 
-// warmTasks reads the tasks of ids, their annotations and the first bytes
-// of their data before a chunk is encoded. In a big project every task,
-// its map slot and its annotation's are a cache miss each, one after the
-// other when a task is encoded; read here a task at a time in loops whose
-// iterations do not depend on each other, the misses overlap.
-func (st *store) warmTasks(ids []int) {
+// warmTasks reads the tasks' annotations and the bytes of their data
+// and results before a chunk is encoded. In a big project each is a cache
+// miss, one after the other when a task is encoded; read here in a loop
+// whose iterations do not depend on each other, the misses overlap.
+func (st *store) warmTasks(ts []*task) {
 	n := 0
-	for _, id := range ids {
-		if t := st.tasks[id]; t != nil {
-			n += len(t.annIDs)
-		}
-	}
-	for _, id := range ids {
-		t := st.tasks[id]
-		if t == nil {
-			continue
-		}
+	for _, t := range ts {
 		n += touch(t.Data)
 		for _, aid := range t.annIDs {
 			if a := st.annotations[aid]; a != nil {

@@ -589,21 +589,17 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 				ft = s.fullTaskOf(t, withRelated)
 				return &ft, true
 			},
-			appendItem: func(b []byte, id int) ([]byte, bool) {
-				t := st.tasks[id]
-				if t == nil {
-					return b, false
-				}
+			appendTask: func(b []byte, t *task) []byte {
 				switch {
 				case idOnly:
 					v := taskID{ID: t.ID}
-					return v.appendJSON(b), true
+					return v.appendJSON(b)
 				case !withRelated:
 					v := taskOnly{st: st, t: t}
-					return v.appendJSON(b), true
+					return v.appendJSON(b)
 				}
 				v := s.fullTaskOf(t, withRelated)
-				return v.appendJSON(b), true
+				return v.appendJSON(b)
 			},
 		}
 		if !idOnly {
