@@ -454,6 +454,43 @@ func appendStamp(b []byte, s stamp) []byte {
 	return append(b, 'Z', '"')
 }
 
+// stampCache remembers how the last second a list wrote looks: the tasks
+// and annotations of an import share their few seconds, so most stamps
+// of an export or a page differ from the previous one only in their
+// microseconds. One per goroutine (a chunk's encoder).
+type stampCache struct {
+	sec  int64
+	ok   bool     // head holds sec
+	head [21]byte // `"2006-01-02T15:04:05.` of sec
+}
+
+// append writes s as appendStamp does (a nil cache is appendStamp).
+func (c *stampCache) append(b []byte, s stamp) []byte {
+	if c == nil {
+		return appendStamp(b, s)
+	}
+	t := time.Time(s)
+	sec := t.Unix()
+	if !c.ok || sec != c.sec {
+		var buf [40]byte
+		full := appendStamp(buf[:0], s)
+		if len(full) != len(`"2006-01-02T15:04:05.000000Z"`) {
+			c.ok = false // outside years 0-9999
+			return append(b, full...)
+		}
+		copy(c.head[:], full)
+		c.sec, c.ok = sec, true
+	}
+	micro := t.Nanosecond() / 1000
+	b = append(b, c.head[:]...)
+	return append(b, twoDigits[2*(micro/10000)], twoDigits[2*(micro/10000)+1],
+		twoDigits[2*(micro/100%100)], twoDigits[2*(micro/100%100)+1],
+		twoDigits[2*(micro%100)], twoDigits[2*(micro%100)+1], 'Z', '"')
+}
+
+// twoDigits holds 00 to 99, two bytes each.
+const twoDigits = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
 // appendRaw writes a RawMessage as encoding/json does: null when empty,
 // else compacted. Stored JSON is valid (checked where it comes in), so
 // compacting is dropping the whitespace outside strings, in one pass that
@@ -561,8 +598,9 @@ func appendEscaped[S ~string | ~[]byte](b []byte, s S) []byte {
 // TestAppendJSONMatchesEncodingJSON holds the two to the same bytes; a
 // key that fullTaskOf starts to fill must be written here too.
 type taskOnly struct {
-	st *store
-	t  *task
+	st     *store
+	t      *task
+	stamps *stampCache // may be nil
 }
 
 func (v *taskOnly) appendJSON(b []byte) []byte {
@@ -572,9 +610,9 @@ func (v *taskOnly) appendJSON(b []byte) []byte {
 	b = append(b, `,"project":`...)
 	b = strconv.AppendInt(b, int64(t.ProjectID), 10)
 	b = append(b, `,"created_at":`...)
-	b = appendStamp(b, stamp(t.CreatedAt))
+	b = v.stamps.append(b, stamp(t.CreatedAt))
 	b = append(b, `,"updated_at":`...)
-	b = appendStamp(b, stamp(t.UpdatedAt))
+	b = v.stamps.append(b, stamp(t.UpdatedAt))
 	b = append(b, `,"drafts":[],"data":`...)
 	b = appendRaw(b, t.Data)
 	b = append(b, `,"meta":`...)
@@ -654,8 +692,9 @@ func (v *taskOnly) appendJSON(b []byte) []byte {
 // writes it for every task). TestAppendJSONMatchesEncodingJSON holds the
 // two to the same bytes.
 type exportTask struct {
-	st *store
-	t  *task
+	st     *store
+	t      *task
+	stamps *stampCache
 }
 
 func (v *exportTask) appendJSON(b []byte) []byte {
@@ -674,7 +713,7 @@ func (v *exportTask) appendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendExportAnnotation(b, a)
+		b = appendExportAnnotation(b, a, v.stamps)
 	}
 	b = append(b, ']')
 	if t.FileUpload != nil {
@@ -695,9 +734,9 @@ func (v *exportTask) appendJSON(b []byte) []byte {
 	b = append(b, `,"meta":`...)
 	b = appendRaw(b, orNull(t.Meta))
 	b = append(b, `,"created_at":`...)
-	b = appendStamp(b, stamp(t.CreatedAt))
+	b = v.stamps.append(b, stamp(t.CreatedAt))
 	b = append(b, `,"updated_at":`...)
-	b = appendStamp(b, stamp(t.UpdatedAt))
+	b = v.stamps.append(b, stamp(t.UpdatedAt))
 	if st.profile.allowSkip {
 		b = append(b, `,"allow_skip":true`...)
 	}
@@ -718,7 +757,7 @@ func (v *exportTask) appendJSON(b []byte) []byte {
 
 // appendExportAnnotation writes exportAnnotationOf(a, false) as its
 // appendJSON does, without building it.
-func appendExportAnnotation(b []byte, a *annotation) []byte {
+func appendExportAnnotation(b []byte, a *annotation, stamps *stampCache) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, int64(a.ID), 10)
 	if a.CompletedBy == nil {
@@ -734,14 +773,14 @@ func appendExportAnnotation(b []byte, a *annotation) []byte {
 	b = append(b, `,"ground_truth":`...)
 	b = strconv.AppendBool(b, a.GroundTruth)
 	b = append(b, `,"created_at":`...)
-	b = appendStamp(b, stamp(a.CreatedAt))
+	b = stamps.append(b, stamp(a.CreatedAt))
 	b = append(b, `,"updated_at":`...)
-	b = appendStamp(b, stamp(a.UpdatedAt))
+	b = stamps.append(b, stamp(a.UpdatedAt))
 	b = append(b, `,"draft_created_at":`...)
 	if a.DraftCreatedAt == nil {
 		b = append(b, "null"...)
 	} else {
-		b = appendStamp(b, stamp(*a.DraftCreatedAt))
+		b = stamps.append(b, stamp(*a.DraftCreatedAt))
 	}
 	b = append(b, `,"lead_time":`...)
 	if a.LeadTime == nil {

@@ -373,3 +373,23 @@ func FuzzAppendStamp(f *testing.F) {
 		}
 	})
 }
+
+// TestStampCacheMatchesAppendStamp: the cache of a list's last second
+// writes what appendStamp writes, whether the second repeats, changes, or
+// falls outside the years it handles.
+func TestStampCacheMatchesAppendStamp(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 17, 41, 4, 123456789, time.FixedZone("x", 3600))
+	var c stampCache
+	for i, tm := range []time.Time{t0, t0.Add(time.Microsecond), t0.Add(877 * time.Millisecond), t0.Add(time.Second),
+		time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC), t0, time.Date(-1, 12, 31, 23, 59, 59, 999999000, time.UTC), t0.Add(-time.Nanosecond),
+		time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), {}} {
+		want := string(appendStamp(nil, stamp(tm)))
+		if got := string(c.append(nil, stamp(tm))); got != want {
+			t.Errorf("stamp %d (%v): cache wrote %s, want %s", i, tm, got, want)
+		}
+	}
+	var none *stampCache
+	if got, want := string(none.append(nil, stamp(t0))), string(appendStamp(nil, stamp(t0))); got != want {
+		t.Errorf("nil cache wrote %s, want %s", got, want)
+	}
+}

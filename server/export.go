@@ -94,8 +94,8 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 				et = exportTask{st: st, t: t}
 				return &et, true
 			},
-			appendTask: func(b []byte, t *task) []byte {
-				et := exportTask{st: st, t: t}
+			appendTask: func(b []byte, t *task, stamps *stampCache) []byte {
+				et := exportTask{st: st, t: t, stamps: stamps}
 				return et.appendJSON(b)
 			},
 			warm: st.warmTasks,

@@ -112,6 +112,9 @@ type jsonw struct {
 	// task is the context of the task being written (writeTask): held
 	// here, it is not allocated for each task of a list.
 	task taskCtx
+	// stamps writes the stamps of items that share their seconds (an
+	// import's tasks) without formatting each again.
+	stamps stampCache
 }
 
 func (w *jsonw) int(n int)     { w.b = strconv.AppendInt(w.b, int64(n), 10) }
@@ -122,7 +125,7 @@ func (w *jsonw) str(s string)  { w.b = appendString(w.b, s) }
 func (w *jsonw) float(f float64) {
 	w.b = pyjson.AppendFloat(w.b, f)
 }
-func (w *jsonw) stamp(t time.Time) { w.b = appendStamp(w.b, stamp(t)) }
+func (w *jsonw) stamp(t time.Time) { w.b = w.stamps.append(w.b, stamp(t)) }
 
 // raw writes stored JSON as it is, or def when there is none.
 func (w *jsonw) raw(r json.RawMessage, def string) {

@@ -52,7 +52,7 @@ type listAnswer struct {
 	// the store lock, which the caller holds for them): it appends t's
 	// JSON to b. A list of several chunks with it (and no edit) is
 	// encoded a chunk per CPU at a time.
-	appendTask func(b []byte, t *task) []byte
+	appendTask func(b []byte, t *task, stamps *stampCache) []byte
 	// warm, if set, reads what the tasks of a chunk will need before
 	// they are encoded (under the store lock, like appendTask).
 	warm func(ts []*task)
@@ -176,9 +176,10 @@ func (s *Server) encodeParallel(la *listAnswer, workers int, chunks chan<- *[]by
 func (s *Server) encodeItems(la *listAnswer, ids []int) *[]byte {
 	bp := chunkBuffers.Get().(*[]byte)
 	b := *bp
+	var stamps stampCache
 	for _, t := range s.st.tasksOf(ids, la.warm) {
 		b = append(b, ',')
-		b = la.appendTask(b, t)
+		b = la.appendTask(b, t, &stamps)
 	}
 	*bp = b
 	return bp
@@ -217,12 +218,13 @@ func (s *Server) encodeChunk(le *listEncoder, b []byte, ids []int) []byte {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	if le.la.appendTask != nil && le.la.edit == nil {
+		var stamps stampCache
 		for _, t := range s.st.tasksOf(ids, le.la.warm) {
 			if !le.first {
 				b = append(b, ',')
 			}
 			le.first = false
-			b = le.la.appendTask(b, t)
+			b = le.la.appendTask(b, t, &stamps)
 		}
 		return b
 	}

@@ -589,13 +589,13 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 				ft = s.fullTaskOf(t, withRelated)
 				return &ft, true
 			},
-			appendTask: func(b []byte, t *task) []byte {
+			appendTask: func(b []byte, t *task, stamps *stampCache) []byte {
 				switch {
 				case idOnly:
 					v := taskID{ID: t.ID}
 					return v.appendJSON(b)
 				case !withRelated:
-					v := taskOnly{st: st, t: t}
+					v := taskOnly{st: st, t: t, stamps: stamps}
 					return v.appendJSON(b)
 				}
 				v := s.fullTaskOf(t, withRelated)
