@@ -35,6 +35,11 @@ const (
 	kinds
 )
 
+// listed are the kinds the task lists' kept selections are made from
+// (selection.go). A webhook is not one: every delivery outcome changes its
+// failure count, and must not drop the selections a reader pages through.
+var listed = [kinds]bool{kindProject: true, kindTask: true, kindAnnotation: true, kindPrediction: true, kindUpload: true}
+
 // ref names one stored object.
 type ref struct {
 	kind kind
@@ -42,9 +47,12 @@ type ref struct {
 }
 
 // changed notes that object id of kind k was created, changed or deleted.
-// It also bumps st.version, which what is kept for reads checks.
+// It also bumps st.version, which what is kept for reads checks, when k is
+// data the task lists read (listed).
 func (st *store) changed(k kind, id int) {
-	st.version++
+	if listed[k] {
+		st.version++
+	}
 	if st.changes != nil {
 		st.changes[ref{k, id}] = struct{}{}
 	}
@@ -52,7 +60,9 @@ func (st *store) changed(k kind, id int) {
 
 // changedIDs notes many objects of one kind.
 func (st *store) changedIDs(k kind, ids []int) {
-	st.version++
+	if listed[k] {
+		st.version++
+	}
 	if st.changes == nil {
 		return
 	}

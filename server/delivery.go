@@ -206,27 +206,35 @@ func (d *dispatcher) close(ctx context.Context) error {
 // deliver makes one delivery: the faults, then up to 1+len(schedule)
 // attempts, then the failure accounting for the outcome, which records
 // the final attempt in the same step so the log and the counter agree.
+//
+// The body of a chunk (a 5000-task TASKS_CREATED is megabytes) is built
+// only once the delivery is going to be sent: not for a delivery skipped,
+// dropped or left at shutdown, whose record says body_bytes 0.
 func (d *dispatcher) deliver(dl delivery) {
 	if dl.full != nil {
-		dl.body = dl.full.get()
 		defer dl.full.done()
 	}
 	log := d.set.log.With("action", dl.action, "webhook_id", dl.webhookID)
 	f := d.set.faults
+	unsent := dl
+	unsent.body = nil
 	if d.ctx.Err() != nil {
-		d.record(dl, 1, true, OutcomeUndelivered, 0, errors.New("server shut down before the delivery was sent"), 0, "")
+		d.record(unsent, 1, true, OutcomeUndelivered, 0, errors.New("server shut down before the delivery was sent"), 0, "")
 		log.Error("webhook left undelivered at shutdown", "url", dl.url)
 		return
 	}
 	if !d.hooks.live(dl.webhookID, dl.gen) {
-		d.record(dl, 1, true, OutcomeSkipped, 0, errors.New("the webhook was deleted or disabled after the event"), 0, "")
+		d.record(unsent, 1, true, OutcomeSkipped, 0, errors.New("the webhook was deleted or disabled after the event"), 0, "")
 		log.Info("webhook delivery skipped: the webhook was deleted or disabled after the event")
 		return
 	}
 	if d.faults.chance(f.Drop) {
-		d.record(dl, 1, true, OutcomeDropped, 0, nil, 0, "drop")
+		d.record(unsent, 1, true, OutcomeDropped, 0, nil, 0, "drop")
 		log.Info("webhook delivery dropped on purpose (--fault-drop)")
 		return
+	}
+	if dl.full != nil {
+		dl.body = dl.full.get()
 	}
 	var faults []string
 	if dl.reordered {
@@ -235,7 +243,7 @@ func (d *dispatcher) deliver(dl delivery) {
 	if f.DelayMax > 0 {
 		faults = append(faults, "delay")
 		if !d.sleep(d.faults.between(f.DelayMin, f.DelayMax)) {
-			d.record(dl, 1, true, OutcomeUndelivered, 0, d.ctx.Err(), 0, strings.Join(faults, "+"))
+			d.record(unsent, 1, true, OutcomeUndelivered, 0, d.ctx.Err(), 0, strings.Join(faults, "+"))
 			return
 		}
 	}

@@ -33,9 +33,11 @@ type Attempt struct {
 	Status     int            `json:"status,omitempty"`
 	Error      string         `json:"error,omitempty"`
 	DurationMS float64        `json:"duration_ms"`
-	BodyBytes  int            `json:"body_bytes"`
-	At         time.Time      `json:"at"`
-	Fault      string         `json:"fault,omitempty"`
+	// BodyBytes is the size of the body POSTed; 0 when the delivery was
+	// never sent (skipped, dropped, or left at shutdown).
+	BodyBytes int       `json:"body_bytes"`
+	At        time.Time `json:"at"`
+	Fault     string    `json:"fault,omitempty"`
 }
 
 // deliveryLog is a bounded, ordered log of attempts.

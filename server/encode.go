@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"path"
 	"slices"
 	"strconv"
 	"time"
@@ -411,62 +412,112 @@ func appendMarshal(b []byte, v any) []byte {
 }
 
 // appendStamp writes a stamp as its MarshalJSON does, without the
-// formatting machinery for the years every stamp has.
+// formatting machinery: the date from the Unix day by Hinnant's
+// civil_from_days, the clock from the second of the day (time.Date and
+// time.Clock each split the time again; an export writes four stamps a
+// task). Years outside 0–9999 take MarshalJSON's way.
 func appendStamp(b []byte, s stamp) []byte {
-	t := time.Time(s).UTC()
-	year, month, day := t.Date()
-	if year < 0 || year > 9999 {
+	t := time.Time(s)
+	secs := t.Unix()
+	const first, last = -62167219200, 253402300799 // 0000-01-01T00:00:00Z, 9999-12-31T23:59:59Z
+	if secs < first || secs > last {
 		raw, _ := s.MarshalJSON()
 		return append(b, raw...)
 	}
-	hour, minute, sec := t.Clock()
+	days, sec := (secs-first)/86400, int((secs-first)%86400)
+	// civil_from_days, counted from 0000-03-01 (the era starts in March).
+	z := days - 60
+	era := z / 146097
+	if z < 0 {
+		era = (z - 146096) / 146097
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	year := int(yoe + era*400)
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	day := int(doy - (153*mp+2)/5 + 1)
+	month := int(mp + 3)
+	if mp >= 10 {
+		month = int(mp - 9)
+		year++
+	}
+	hour, minute, second := sec/3600, sec/60%60, sec%60
 	micro := t.Nanosecond() / 1000
 	b = append(b, '"')
 	b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-')
-	b = append(b, byte('0'+int(month)/10), byte('0'+int(month)%10), '-', byte('0'+day/10), byte('0'+day%10), 'T')
+	b = append(b, byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T')
 	b = append(b, byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':')
-	b = append(b, byte('0'+sec/10), byte('0'+sec%10), '.')
-	for d := 100000; d > 0; d /= 10 {
-		b = append(b, byte('0'+micro/d%10))
-	}
+	b = append(b, byte('0'+second/10), byte('0'+second%10), '.')
+	b = append(b, byte('0'+micro/100000), byte('0'+micro/10000%10), byte('0'+micro/1000%10),
+		byte('0'+micro/100%10), byte('0'+micro/10%10), byte('0'+micro%10))
 	return append(b, 'Z', '"')
 }
 
+// stampCache remembers how the last second a list wrote looks: the tasks
+// and annotations of an import share their few seconds, so most stamps
+// of an export or a page differ from the previous one only in their
+// microseconds. One per goroutine (a chunk's encoder).
+type stampCache struct {
+	sec  int64
+	ok   bool     // head holds sec
+	head [21]byte // `"2006-01-02T15:04:05.` of sec
+}
+
+// append writes s as appendStamp does (a nil cache is appendStamp).
+func (c *stampCache) append(b []byte, s stamp) []byte {
+	if c == nil {
+		return appendStamp(b, s)
+	}
+	t := time.Time(s)
+	sec := t.Unix()
+	if !c.ok || sec != c.sec {
+		var buf [40]byte
+		full := appendStamp(buf[:0], s)
+		if len(full) != len(`"2006-01-02T15:04:05.000000Z"`) {
+			c.ok = false // outside years 0-9999
+			return append(b, full...)
+		}
+		copy(c.head[:], full)
+		c.sec, c.ok = sec, true
+	}
+	micro := t.Nanosecond() / 1000
+	b = append(b, c.head[:]...)
+	return append(b, twoDigits[2*(micro/10000)], twoDigits[2*(micro/10000)+1],
+		twoDigits[2*(micro/100%100)], twoDigits[2*(micro/100%100)+1],
+		twoDigits[2*(micro%100)], twoDigits[2*(micro%100)+1], 'Z', '"')
+}
+
+// twoDigits holds 00 to 99, two bytes each.
+const twoDigits = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
 // appendRaw writes a RawMessage as encoding/json does: null when empty,
-// else compacted. Stored JSON is valid (checked where it comes in) and
-// mostly compact already, which a quick scan confirms.
+// else compacted. Stored JSON is valid (checked where it comes in), so
+// compacting is dropping the whitespace outside strings, in one pass that
+// copies runs and skips strings with IndexByte: Python clients send ": "
+// and ", ", so most stored values are not compact, and json.Compact's
+// validating scanner was a sixth of an export's time.
 func appendRaw(b []byte, raw json.RawMessage) []byte {
 	if len(raw) == 0 {
 		return append(b, "null"...)
 	}
-	if isCompact(raw) {
-		return append(b, raw...)
-	}
-	buf := bytes.NewBuffer(b)
-	if err := json.Compact(buf, raw); err != nil {
-		panic(err) // stored JSON is valid
-	}
-	return buf.Bytes()
-}
-
-// isCompact reports whether valid JSON has no whitespace outside its
-// strings. The contents of strings are skipped with IndexByte.
-func isCompact(raw []byte) bool {
+	start := 0
 	for i := 0; i < len(raw); i++ {
 		switch raw[i] {
 		case ' ', '\t', '\n', '\r':
-			return false
+			b = append(b, raw[start:i]...)
+			start = i + 1
 		case '"':
 			// Find the closing quote: one not preceded by an odd run of
 			// backslashes.
 			for {
 				j := bytes.IndexByte(raw[i+1:], '"')
 				if j < 0 {
-					return false
+					panic("stored JSON has an unterminated string") // stored JSON is valid
 				}
 				i += 1 + j
 				k := i - 1
-				for k >= 0 && raw[k] == '\\' {
+				for raw[k] == '\\' {
 					k--
 				}
 				if (i-1-k)%2 == 0 {
@@ -475,7 +526,7 @@ func isCompact(raw []byte) bool {
 			}
 		}
 	}
-	return true
+	return append(b, raw[start:]...)
 }
 
 // appendString writes s as encoding/json does with HTML escaping off:
@@ -547,8 +598,9 @@ func appendEscaped[S ~string | ~[]byte](b []byte, s S) []byte {
 // TestAppendJSONMatchesEncodingJSON holds the two to the same bytes; a
 // key that fullTaskOf starts to fill must be written here too.
 type taskOnly struct {
-	st *store
-	t  *task
+	st     *store
+	t      *task
+	stamps *stampCache // may be nil
 }
 
 func (v *taskOnly) appendJSON(b []byte) []byte {
@@ -558,9 +610,9 @@ func (v *taskOnly) appendJSON(b []byte) []byte {
 	b = append(b, `,"project":`...)
 	b = strconv.AppendInt(b, int64(t.ProjectID), 10)
 	b = append(b, `,"created_at":`...)
-	b = appendStamp(b, stamp(t.CreatedAt))
+	b = v.stamps.append(b, stamp(t.CreatedAt))
 	b = append(b, `,"updated_at":`...)
-	b = appendStamp(b, stamp(t.UpdatedAt))
+	b = v.stamps.append(b, stamp(t.UpdatedAt))
 	b = append(b, `,"drafts":[],"data":`...)
 	b = appendRaw(b, t.Data)
 	b = append(b, `,"meta":`...)
@@ -632,4 +684,133 @@ func (v *taskOnly) appendJSON(b []byte) []byte {
 	b = append(b, `,"inner_id":`...)
 	b = strconv.AppendInt(b, int64(t.InnerID), 10)
 	return append(b, `,"storage_filename":null,"comment_authors":[],"comment_count":0,"last_comment_updated_at":null,"unresolved_comment_count":0}`...)
+}
+
+// exportTask is a task of the plain JSON export: the bytes of
+// snapshotTaskOf(t, snapshotOptions{}).appendJSON, written straight from
+// the task and its annotations without building the view (an export
+// writes it for every task). TestAppendJSONMatchesEncodingJSON holds the
+// two to the same bytes.
+type exportTask struct {
+	st     *store
+	t      *task
+	stamps *stampCache
+}
+
+func (v *exportTask) appendJSON(b []byte) []byte {
+	st, t := v.st, v.t
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, int64(t.ID), 10)
+	b = append(b, `,"annotations":[`...)
+	var total, cancelled int
+	for i, aid := range t.annIDs {
+		a := st.annotations[aid]
+		if a.WasCancelled {
+			cancelled++
+		} else {
+			total++
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendExportAnnotation(b, a, v.stamps)
+	}
+	b = append(b, ']')
+	if t.FileUpload != nil {
+		if up := st.uploads[*t.FileUpload]; up != nil {
+			b = append(b, `,"file_upload":`...)
+			b = appendString(b, path.Base(up.File))
+		}
+	}
+	b = append(b, `,"drafts":[],"predictions":[`...)
+	for i, pid := range t.predIDs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(pid), 10)
+	}
+	b = append(b, `],"data":`...)
+	b = appendRaw(b, t.Data)
+	b = append(b, `,"meta":`...)
+	b = appendRaw(b, orNull(t.Meta))
+	b = append(b, `,"created_at":`...)
+	b = v.stamps.append(b, stamp(t.CreatedAt))
+	b = append(b, `,"updated_at":`...)
+	b = v.stamps.append(b, stamp(t.UpdatedAt))
+	if st.profile.allowSkip {
+		b = append(b, `,"allow_skip":true`...)
+	}
+	b = append(b, `,"inner_id":`...)
+	b = strconv.AppendInt(b, int64(t.InnerID), 10)
+	b = append(b, `,"total_annotations":`...)
+	b = strconv.AppendInt(b, int64(total), 10)
+	b = append(b, `,"cancelled_annotations":`...)
+	b = strconv.AppendInt(b, int64(cancelled), 10)
+	b = append(b, `,"total_predictions":`...)
+	b = strconv.AppendInt(b, int64(len(t.predIDs)), 10)
+	b = append(b, `,"comment_count":0,"unresolved_comment_count":0,"last_comment_updated_at":null,"project":`...)
+	b = strconv.AppendInt(b, int64(t.ProjectID), 10)
+	b = append(b, `,"updated_by":`...)
+	b = appendIntPtr(b, t.UpdatedBy)
+	return append(b, `,"comment_authors":[]}`...)
+}
+
+// appendExportAnnotation writes exportAnnotationOf(a, false) as its
+// appendJSON does, without building it.
+func appendExportAnnotation(b []byte, a *annotation, stamps *stampCache) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, int64(a.ID), 10)
+	if a.CompletedBy == nil {
+		b = append(b, `,"completed_by":null,"result":`...)
+	} else {
+		b = append(b, `,"completed_by":`...)
+		b = strconv.AppendInt(b, userID, 10)
+		b = append(b, `,"result":`...)
+	}
+	b = appendRaw(b, orEmptyList(a.Result))
+	b = append(b, `,"was_cancelled":`...)
+	b = strconv.AppendBool(b, a.WasCancelled)
+	b = append(b, `,"ground_truth":`...)
+	b = strconv.AppendBool(b, a.GroundTruth)
+	b = append(b, `,"created_at":`...)
+	b = stamps.append(b, stamp(a.CreatedAt))
+	b = append(b, `,"updated_at":`...)
+	b = stamps.append(b, stamp(a.UpdatedAt))
+	b = append(b, `,"draft_created_at":`...)
+	if a.DraftCreatedAt == nil {
+		b = append(b, "null"...)
+	} else {
+		b = stamps.append(b, stamp(*a.DraftCreatedAt))
+	}
+	b = append(b, `,"lead_time":`...)
+	if a.LeadTime == nil {
+		b = append(b, "null"...)
+	} else {
+		b = pyjson.AppendFloat(b, *a.LeadTime)
+	}
+	b = append(b, `,"prediction":`...)
+	b = appendRaw(b, orEmptyObject(a.Prediction))
+	b = append(b, `,"result_count":`...)
+	b = strconv.AppendInt(b, int64(a.resultN), 10)
+	b = append(b, `,"unique_id":`...)
+	b = appendString(b, a.UniqueID)
+	b = append(b, `,"import_id":`...)
+	b = appendIntPtr(b, a.ImportID)
+	b = append(b, `,"last_action":`...)
+	b = appendStringPtr(b, a.LastAction)
+	b = append(b, `,"bulk_created":`...)
+	b = strconv.AppendBool(b, a.BulkCreated)
+	b = append(b, `,"task":`...)
+	b = strconv.AppendInt(b, int64(a.TaskID), 10)
+	b = append(b, `,"project":`...)
+	b = strconv.AppendInt(b, int64(a.ProjectID), 10)
+	b = append(b, `,"updated_by":`...)
+	b = appendIntPtr(b, a.UpdatedBy)
+	b = append(b, `,"parent_prediction":`...)
+	b = appendIntPtr(b, a.ParentPrediction)
+	b = append(b, `,"parent_annotation":`...)
+	b = appendIntPtr(b, a.ParentAnnotation)
+	b = append(b, `,"last_created_by":`...)
+	b = appendIntPtr(b, a.LastCreatedBy)
+	return append(b, '}')
 }

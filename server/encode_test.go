@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/labelhook/labelhook/internal/pyjson"
 )
 
 // encodingJSON is the reference: what encoding/json writes for v with
@@ -51,6 +54,10 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		rows = append(rows, row)
 	}
 	e.must("POST", "/api/projects/"+itoa(pid)+"/import", rows, 201)
+	// Tasks from an uploaded file (file_upload is its name).
+	if status, body := e.upload(pid, "", "dir/up \"load\".json", `[{"text": "from a file"}, {"text": "two"}]`); status != 201 {
+		t.Fatalf("upload: %d %s", status, body)
+	}
 	// Annotations made through the API (a skip, two on one task) and a
 	// task changed through it.
 	first := e.srv.st.projects[pid].taskIDs[0]
@@ -67,6 +74,8 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	for _, tk := range tasks {
 		ft := e.srv.fullTaskOf(tk, false)
 		pairs = append(pairs, [2]any{&taskOnly{st: e.srv.st, t: tk}, &ft})
+		et := e.srv.snapshotTaskOf(tk, snapshotOptions{})
+		pairs = append(pairs, [2]any{&exportTask{st: e.srv.st, t: tk}, &et})
 		for _, related := range []bool{false, true} {
 			ft := e.srv.fullTaskOf(tk, related)
 			views = append(views, &ft)
@@ -181,6 +190,15 @@ func TestAppendStampMatchesMarshalJSON(t *testing.T) {
 			}
 		})
 	}
+	// Every fifth day of years 0–9999 (each month and leap rule), at a
+	// time of day that moves through the day.
+	for sec := int64(-62167219200); sec <= 253402300799; sec += 5*86400 + 3607 {
+		tm := time.Unix(sec, sec%1e9)
+		want, _ := stamp(tm).MarshalJSON()
+		if got := appendStamp(nil, stamp(tm)); string(got) != string(want) {
+			t.Fatalf("appendStamp(%v) = %s, want %s", tm, got, want)
+		}
+	}
 }
 
 func FuzzPickKeys(f *testing.F) {
@@ -208,21 +226,170 @@ func FuzzPickKeys(f *testing.F) {
 // are, which is their JSON only for plain ASCII.
 func TestShapeKeysArePlain(t *testing.T) {
 	var keys []string
-	for _, f := range projectHook {
+	for _, f := range projectHook.fields {
 		keys = append(keys, f.key)
 	}
-	for _, f := range taskHook {
+	for _, f := range taskHook.fields {
 		keys = append(keys, f.key)
 	}
-	for _, f := range annotationHook {
+	for _, f := range annotationHook.fields {
 		keys = append(keys, f.key)
 	}
-	for _, f := range projectREST {
+	for _, f := range projectREST.fields {
 		keys = append(keys, f.key)
 	}
 	for _, k := range keys {
 		if want := strconv.Quote(k); `"`+k+`"` != want || encodingJSON(t, k) != want {
 			t.Errorf("shape key %q is not plain ASCII: JSON %s", k, encodingJSON(t, k))
 		}
+	}
+}
+
+// TestStringBytesMatchLabelStudio pins how a string with the runes JSON
+// encoders disagree on is written on each path, as Label Studio 1.23.2
+// writes it: a REST answer through Django REST framework's JSONRenderer
+// (json.dumps with ensure_ascii=False and compact separators, then
+// U+2028 and U+2029 replaced by their escapes), a webhook body through
+// python-requests' json=, json.dumps with its defaults (ensure_ascii).
+// The wanted bytes are those Python 3.11 prints for the same string.
+func TestStringBytesMatchLabelStudio(t *testing.T) {
+	const title = "a\b\f\n\r\t\x01\x1f\x7f\u2028\u2029é😀\"\\/"
+	const rest = `"a\b\f\n\r\t\u0001\u001f` + "\x7f" + `\u2028\u2029` + "é😀" + `\"\\/"`
+	const hook = `"a\b\f\n\r\t\u0001\u001f\u007f\u2028\u2029\u00e9\ud83d\ude00\"\\/"`
+	for _, tc := range []struct {
+		name string
+		got  func() string
+		want string
+	}{
+		{name: "shape writer (REST views)", got: func() string { var w jsonw; w.str(title); return string(w.b) }, want: rest},
+		{name: "appendString (read views)", got: func() string { return string(appendString(nil, title)) }, want: rest},
+		{name: "webhook body (pyjson over the shape's bytes)", got: func() string {
+			var w jsonw
+			w.str(title)
+			out, err := pyjson.Dumps(nil, w.b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(out)
+		}, want: hook},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.got(); got != tc.want {
+				t.Errorf("%q written\n got %s\nwant %s", title, got, tc.want)
+			}
+		})
+	}
+
+	// And through the API: the project's REST answer and its webhook.
+	e := newAPI(t, Config{})
+	h := newHookReceiver(t)
+	pid := e.project("plain")
+	e.hookOn(pid, h.URL, nil)
+	body, _ := json.Marshal(map[string]any{"title": title})
+	status, answer := e.call("PATCH", "/api/projects/"+itoa(pid), body)
+	if status != http.StatusOK {
+		t.Fatalf("PATCH project: %d %s", status, answer)
+	}
+	if want := `"title":` + rest; !bytes.Contains(answer, []byte(want)) {
+		t.Errorf("REST answer has no %s:\n%s", want, answer)
+	}
+	got := h.waitFor(t, 1, 10*time.Second)
+	if want := `"title": ` + hook; !bytes.Contains(got[0].Body, []byte(want)) {
+		t.Errorf("webhook body has no %s:\n%s", want, got[0].Body)
+	}
+}
+
+// FuzzSplitList: an import body's items, found by splitList's scan, are
+// the items json.Unmarshal finds (listItems), byte for byte.
+func FuzzSplitList(f *testing.F) {
+	for _, seed := range []string{`[]`, `[ ]`, `[1]`, `[{"data": {"text": "a, b]"}}, {"text": "q\"}]"} ]`, "[\n {\"a\": [1, [2, {\"b\": \"\\\\\"}]]},\n\t\"x\" , null, true, -1.5e3 ]",
+		`[[], {}, [[]], "", "\\", "\\\""]`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		raw, err := parseJSON(body)
+		if err != nil || jsonKind(raw) != '[' {
+			return // the import splits only checked lists
+		}
+		want, err := listItems(raw)
+		if err != nil {
+			t.Fatalf("listItems(%q): %v", raw, err)
+		}
+		got := splitList(raw)
+		if len(got) != len(want) {
+			t.Fatalf("splitList(%q): %d items, want %d: %q", raw, len(got), len(want), got)
+		}
+		for i := range want {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Errorf("splitList(%q) item %d = %q, want %q", raw, i, got[i], want[i])
+			}
+		}
+	})
+}
+
+// FuzzObjectFields: an import row's fields, found by objectFields' scan,
+// are those json.Unmarshal finds, or the scan defers to it.
+func FuzzObjectFields(f *testing.F) {
+	for _, seed := range []string{`{}`, `{ }`, `{"data": {"text": "a, b}"}, "meta" : null}`, "{\n\t\"a\" :[1, {\"b\": \"}\\\"\"}] ,\"n\":-1.5e3,\"t\":true }",
+		`{"k\"ey": 1}`, `{"a": 1, "a": 2}`, `{"a":"","b":[],"c":{}}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		raw, err := parseJSON(body)
+		if err != nil || jsonKind(raw) != '{' {
+			return // rows are checked objects
+		}
+		var want map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Fatalf("json.Unmarshal(%q): %v", raw, err)
+		}
+		got, ok := objectFields(raw)
+		if !ok {
+			return // a key with an escape: the caller decodes
+		}
+		if len(got) != len(want) {
+			t.Fatalf("objectFields(%q): %d keys %q, want %d %q", raw, len(got), got, len(want), want)
+		}
+		for k, v := range want {
+			if !bytes.Equal(got[k], v) {
+				t.Errorf("objectFields(%q)[%q] = %q, want %q", raw, k, got[k], v)
+			}
+		}
+	})
+}
+
+// FuzzAppendStamp: appendStamp writes what MarshalJSON writes, for any
+// instant (years 0–9999 by its own arithmetic).
+func FuzzAppendStamp(f *testing.F) {
+	for _, seed := range [][2]int64{{0, 0}, {-62167219200, 0}, {-62167219201, 999999999}, {253402300799, 999999999}, {253402300800, 0},
+		{951782400, 1000}, {1709251199, 123456789}, {-86400, 5}, {-62162121600, 0}} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, sec, nsec int64) {
+		tm := time.Unix(sec, nsec%1e9)
+		want, _ := stamp(tm).MarshalJSON()
+		if got := appendStamp(nil, stamp(tm)); string(got) != string(want) {
+			t.Errorf("appendStamp(%v) = %s, want %s", tm, got, want)
+		}
+	})
+}
+
+// TestStampCacheMatchesAppendStamp: the cache of a list's last second
+// writes what appendStamp writes, whether the second repeats, changes, or
+// falls outside the years it handles.
+func TestStampCacheMatchesAppendStamp(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 17, 41, 4, 123456789, time.FixedZone("x", 3600))
+	var c stampCache
+	for i, tm := range []time.Time{t0, t0.Add(time.Microsecond), t0.Add(877 * time.Millisecond), t0.Add(time.Second),
+		time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC), t0, time.Date(-1, 12, 31, 23, 59, 59, 999999000, time.UTC), t0.Add(-time.Nanosecond),
+		time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), {}} {
+		want := string(appendStamp(nil, stamp(tm)))
+		if got := string(c.append(nil, stamp(tm))); got != want {
+			t.Errorf("stamp %d (%v): cache wrote %s, want %s", i, tm, got, want)
+		}
+	}
+	var none *stampCache
+	if got, want := string(none.append(nil, stamp(t0))), string(appendStamp(nil, stamp(t0))); got != want {
+		t.Errorf("nil cache wrote %s, want %s", got, want)
 	}
 }

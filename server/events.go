@@ -209,7 +209,20 @@ func (s *Server) bodies(info schemas.ActionInfo, ev event, size int, projectJSON
 // (action, main key, project, nested key), laid out as Python's
 // json.dumps writes it (python-requests' json=).
 func (s *Server) body(info schemas.ActionInfo, ev event, lo, hi int, projectJSON []byte) []byte {
-	w := &jsonw{b: make([]byte, 0, 512)}
+	w := payloadWriters.Get().(*jsonw)
+	defer putPayloadWriter(w)
+	if info.List {
+		// The pool is emptied by every collection, which a big import
+		// makes often: size the buffer from the last list's items.
+		if want := (hi-lo)*int(listItemBytes.Load()) + 1024; cap(w.b) < want {
+			w.b = make([]byte, 0, min(want, maxPooledPayload))
+		}
+		defer func() {
+			if hi > lo {
+				listItemBytes.Store(int64(len(w.b) / (hi - lo)))
+			}
+		}()
+	}
 	w.b = append(w.b, `{"action":`...)
 	w.str(string(ev.action))
 	w.b = append(w.b, `,"`+info.Key+`":`...)
@@ -236,6 +249,25 @@ func (s *Server) body(info schemas.ActionInfo, ev event, lo, hi int, projectJSON
 		panic(fmt.Sprintf("payload is not JSON: %v", err)) // shapes always write JSON
 	}
 	return out
+}
+
+// payloadWriters hold the compact JSON of a body before pyjson lays it
+// out: a chunk of 5000 tasks is megabytes, which a fresh buffer reached by
+// doubling, copying each time. One that grew past maxPooledPayload is
+// left to the collector.
+var payloadWriters = sync.Pool{New: func() any { return &jsonw{b: make([]byte, 0, 4<<10)} }}
+
+const maxPooledPayload = 16 << 20
+
+// listItemBytes is how many compact bytes an item of the last list event
+// took: the size hint of the next list's buffer.
+var listItemBytes atomic.Int64
+
+func putPayloadWriter(w *jsonw) {
+	if cap(w.b) <= maxPooledPayload {
+		w.b = w.b[:0]
+		payloadWriters.Put(w)
+	}
 }
 
 // writeList writes items lo..hi, leaving out those that are gone.

@@ -83,7 +83,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		}
 		now := s.cfg.Now().UTC()
 		name := fmt.Sprintf("project-%d-at-%s-%08x.json", p.ID, now.Format("2006-01-02-15-04"), uint32(p.CreatedAt.UnixNano()))
-		var et snapshotTask // one view, rendered again for each task (encodeChunk writes it at once)
+		var et exportTask // one view, rendered again for each task (encodeChunk writes it at once)
 		return &listAnswer{head: "[", tail: "]", ids: ids,
 			header: http.Header{"Content-Disposition": {fmt.Sprintf("attachment; filename=%q", name)}},
 			item: func(id int) (any, bool) {
@@ -91,9 +91,15 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 				if t == nil {
 					return nil, false
 				}
-				et = s.snapshotTaskOf(t, snapshotOptions{})
+				et = exportTask{st: st, t: t}
 				return &et, true
-			}}, nil
+			},
+			appendTask: func(b []byte, t *task, stamps *stampCache) []byte {
+				et := exportTask{st: st, t: t, stamps: stamps}
+				return et.appendJSON(b)
+			},
+			warm: st.warmTasks,
+		}, nil
 	})
 }
 

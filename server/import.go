@@ -92,9 +92,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) error {
 	var rows []json.RawMessage
 	switch jsonKind(raw) {
 	case '[':
-		if rows, err = listItems(raw); err != nil {
-			return err
-		}
+		rows = splitList(raw) // raw is checked JSON; rows are not kept past the import
 	case '{':
 		rows = []json.RawMessage{raw}
 	default:
@@ -244,9 +242,11 @@ func readImportItem(row json.RawMessage, i int, lc *labelConfig, preFields []str
 	if jsonKind(row) != '{' {
 		return importItem{}, itemErr(fmt.Sprintf("a task must be a JSON object, got %s", pyTypeName(row)))
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(row, &fields); err != nil {
-		return importItem{}, itemErr(err.Error())
+	fields, ok := objectFields(row) // rows are checked JSON (parseJSON)
+	if !ok {
+		if err := json.Unmarshal(row, &fields); err != nil {
+			return importItem{}, itemErr(err.Error())
+		}
 	}
 	it := importItem{meta: emptyObject}
 	if d, ok := fields["data"]; ok {
@@ -307,8 +307,10 @@ func readImportItem(row json.RawMessage, i int, lc *labelConfig, preFields []str
 		}
 		fields = data
 	}
-	var dataKeys map[string]json.RawMessage
-	_ = json.Unmarshal(it.data, &dataKeys)
+	dataKeys, ok := objectFields(it.data)
+	if !ok {
+		_ = json.Unmarshal(it.data, &dataKeys)
+	}
 	if miss := lc.missingKeys(dataKeys); len(miss) > 0 {
 		return importItem{}, itemErr(fmt.Sprintf("%q key is expected in task data [assume: item as is = task root with values]  :: %s", miss[0], orderedRepr(it.data)))
 	}

@@ -51,7 +51,7 @@ func writeLinkIDs(w *jsonw, links []*labelLink, project bool) {
 
 // labelREST is LabelSerializer's output (GET, PATCH, the LABEL_LINK_UPDATED
 // payload's "label").
-var labelREST = shape[*labelCtx]{
+var labelREST = newShape([]field[*labelCtx]{
 	{"id", "", func(w *jsonw, x *labelCtx) { w.int(x.l.ID) }},
 	{"links", "", func(w *jsonw, x *labelCtx) { writeLinkIDs(w, x.links, false) }},
 	{"created_at", "", func(w *jsonw, x *labelCtx) { w.stamp(x.l.CreatedAt) }},
@@ -64,11 +64,11 @@ var labelREST = shape[*labelCtx]{
 	{"approved_by", "", func(w *jsonw, x *labelCtx) { w.null() }},
 	{"organization", "", func(w *jsonw, x *labelCtx) { w.int(orgID) }},
 	{"projects", "", func(w *jsonw, x *labelCtx) { writeLinkIDs(w, x.links, true) }},
-}
+})
 
 // labelCreated is LabelCreateSerializer's output: one item of POST
 // /api/labels' answer, with the request's project and from_name.
-var labelCreated = shape[*labelCtx]{
+var labelCreated = newShape([]field[*labelCtx]{
 	{"id", "", func(w *jsonw, x *labelCtx) { w.int(x.l.ID) }},
 	{"created_by", "", func(w *jsonw, x *labelCtx) { w.int(userID) }},
 	{"organization", "", func(w *jsonw, x *labelCtx) { w.int(orgID) }},
@@ -82,7 +82,7 @@ var labelCreated = shape[*labelCtx]{
 	{"approved", "", func(w *jsonw, x *labelCtx) { w.bool(x.l.Approved) }},
 	{"approved_by", "", func(w *jsonw, x *labelCtx) { w.null() }},
 	{"projects", "", func(w *jsonw, x *labelCtx) { writeLinkIDs(w, x.links, true) }},
-}
+})
 
 // linkCtx is a label link with its annotations_count (REST only).
 type linkCtx struct {
@@ -92,13 +92,13 @@ type linkCtx struct {
 
 // labelLinkREST is LabelLinkSerializer's output in the REST API, where the
 // queryset annotates annotations_count.
-var labelLinkREST = shape[*linkCtx]{
+var labelLinkREST = newShape([]field[*linkCtx]{
 	{"id", "", func(w *jsonw, x *linkCtx) { w.int(x.k.ID) }},
 	{"annotations_count", "", func(w *jsonw, x *linkCtx) { w.int(x.count) }},
 	{"from_name", "", func(w *jsonw, x *linkCtx) { w.str(x.k.FromName) }},
 	{"project", "", func(w *jsonw, x *linkCtx) { w.int(x.k.ProjectID) }},
 	{"label", "", func(w *jsonw, x *linkCtx) { w.int(x.k.LabelID) }},
-}
+})
 
 // labelLinkHook is the payload's label link: the webhook reloads the link
 // without the annotation, so there is no annotations_count.

@@ -27,28 +27,10 @@ type pageBody struct {
 // page past the last, page 0, or a page that is not a number is a 404
 // "Invalid page.", which is how Label Studio clients stop paging.
 func paginate(r *http.Request, total, defaultSize int) (page, error) {
-	q := r.URL.Query()
-	size := defaultSize
-	if v := q.Get("page_size"); v != "" {
-		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
-			size = n
-		}
+	pg, num, pages, err := pageBounds(r.URL.Query(), total, defaultSize)
+	if err != nil {
+		return pg, err
 	}
-	size = min(size, max(total, 1)) // the same pages; no overflow for a huge page_size
-	pages := max(1, (total+size-1)/size)
-	num := 1
-	if v := strings.TrimSpace(q.Get("page")); v != "" {
-		if v == "last" {
-			num = pages
-		} else {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > pages {
-				return page{}, errNotFound("Invalid page.")
-			}
-			num = n
-		}
-	}
-	pg := page{lo: min((num-1)*size, total), hi: min(num*size, total)}
 	if num < pages {
 		u := pageURL(r, num+1)
 		pg.next = &u
@@ -58,6 +40,33 @@ func paginate(r *http.Request, total, defaultSize int) (page, error) {
 		pg.previous = &u
 	}
 	return pg, nil
+}
+
+// pageBounds is paginate without the links, for a list whose body has
+// none (the Data Manager's): the page's items, its number and how many
+// pages there are.
+func pageBounds(q url.Values, total, defaultSize int) (pg page, num, pages int, err error) {
+	size := defaultSize
+	if v := q.Get("page_size"); v != "" {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+			size = n
+		}
+	}
+	size = min(size, max(total, 1)) // the same pages; no overflow for a huge page_size
+	pages = max(1, (total+size-1)/size)
+	num = 1
+	if v := strings.TrimSpace(q.Get("page")); v != "" {
+		if v == "last" {
+			num = pages
+		} else {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > pages {
+				return page{}, 0, 0, errNotFound("Invalid page.")
+			}
+			num = n
+		}
+	}
+	return page{lo: min((num-1)*size, total), hi: min(num*size, total)}, num, pages, nil
 }
 
 // pageURL is the absolute request URL with page replaced (removed for

@@ -13,7 +13,7 @@ type projectCtx struct {
 }
 
 // projectHook is ProjectWebhookSerializer's output.
-var projectHook = shape[*projectCtx]{
+var projectHook = newShape([]field[*projectCtx]{
 	{"id", "", func(w *jsonw, x *projectCtx) { w.int(x.p.ID) }},
 	{"task_number", "", func(w *jsonw, x *projectCtx) { w.int(x.c.taskNumber) }},
 	{"finished_task_number", "", func(w *jsonw, x *projectCtx) { w.int(x.c.finishedTasks) }},
@@ -64,7 +64,7 @@ var projectHook = shape[*projectCtx]{
 	{"organization", "", func(w *jsonw, x *projectCtx) { w.int(orgID) }},
 	{"created_by", "", func(w *jsonw, x *projectCtx) { w.optInt(x.p.CreatedBy) }},
 	{"deleted_by", "1.23", func(w *jsonw, x *projectCtx) { w.null() }},
-}
+})
 
 // taskCtx is a task with its live counters.
 type taskCtx struct {
@@ -73,7 +73,7 @@ type taskCtx struct {
 }
 
 // taskHook is TaskWebhookSerializer's output: no annotations, no predictions.
-var taskHook = shape[*taskCtx]{
+var taskHook = newShape([]field[*taskCtx]{
 	{"id", "", func(w *jsonw, x *taskCtx) { w.int(x.t.ID) }},
 	{"data", "", func(w *jsonw, x *taskCtx) { w.raw(x.t.Data, "{}") }},
 	{"meta", "", func(w *jsonw, x *taskCtx) { w.raw(x.t.Meta, "null") }},
@@ -94,14 +94,14 @@ var taskHook = shape[*taskCtx]{
 	{"updated_by", "", func(w *jsonw, x *taskCtx) { w.optInt(x.t.UpdatedBy) }},
 	{"file_upload", "", func(w *jsonw, x *taskCtx) { w.optInt(x.t.FileUpload) }},
 	{"comment_authors", "", func(w *jsonw, x *taskCtx) { w.b = append(w.b, "[]"...) }},
-}
+})
 
 // taskREST is the REST API's TaskSerializer, a created task's answer: the
 // webhook's keys but allow_skip and precomputed_agreement.
 var taskREST = taskHook.without("allow_skip", "precomputed_agreement")
 
 // annotationHook is AnnotationWebhookSerializer's output.
-var annotationHook = shape[*annotation]{
+var annotationHook = newShape([]field[*annotation]{
 	{"id", "", func(w *jsonw, a *annotation) { w.int(a.ID) }},
 	{"result", "", func(w *jsonw, a *annotation) { w.raw(a.Result, "[]") }},
 	{"was_cancelled", "", func(w *jsonw, a *annotation) { w.bool(a.WasCancelled) }},
@@ -123,7 +123,7 @@ var annotationHook = shape[*annotation]{
 	{"parent_prediction", "", func(w *jsonw, a *annotation) { w.optInt(a.ParentPrediction) }},
 	{"parent_annotation", "", func(w *jsonw, a *annotation) { w.optInt(a.ParentAnnotation) }},
 	{"last_created_by", "", func(w *jsonw, a *annotation) { w.optInt(a.LastCreatedBy) }},
-}
+})
 
 // projectJSON is p's payload object, rendered now.
 func (st *store) projectJSON(p *project) []byte {
@@ -151,7 +151,8 @@ func (st *store) writeProject(w *jsonw, p *project) {
 
 // writeTask writes t's payload object.
 func (st *store) writeTask(w *jsonw, t *task) {
-	taskHook.writeTo(w, &taskCtx{t, st.countsOf(t)}, st.profile)
+	w.task = taskCtx{t, st.countsOf(t)}
+	taskHook.writeTo(w, &w.task, st.profile)
 }
 
 // writeAnnotation writes a's payload object.

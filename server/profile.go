@@ -3,7 +3,6 @@ package server
 import (
 	"cmp"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -38,6 +37,17 @@ type Profile struct {
 	// Build the front-end build it shows (message, short commit, date).
 	Converter string
 	Build     [3]string
+
+	// allowSkip: tasks in snapshots and exports have allow_skip (1.23,
+	// as the webhook's task has: taskHook's since mark), resolved once
+	// since an export asks for every task.
+	allowSkip bool
+}
+
+func init() {
+	for i := range profiles {
+		profiles[i].allowSkip = profiles[i].atLeast("1.23")
+	}
 }
 
 // profiles are the verified releases, newest first; the first is the
@@ -88,18 +98,30 @@ func profileFor(version string) (*Profile, error) {
 // covers 1.23.0 and later).
 func (p *Profile) atLeast(v string) bool { return compareVersions(p.Version, v) >= 0 }
 
-// compareVersions compares dotted numeric versions; missing parts are 0.
-// It allocates nothing: payload shapes ask it once per field.
+// compareVersions compares dotted numeric versions; missing parts are 0,
+// and a part's non-digits are ignored. It allocates nothing; shapes ask
+// it once per field and profile, when they are made (newShape).
 func compareVersions(a, b string) int {
 	for a != "" || b != "" {
 		var x, y string
 		x, a, _ = strings.Cut(a, ".")
 		y, b, _ = strings.Cut(b, ".")
-		xi, _ := strconv.Atoi(x)
-		yi, _ := strconv.Atoi(y)
-		if xi != yi {
-			return cmp.Compare(xi, yi)
+		if c := cmp.Compare(versionPart(x), versionPart(y)); c != 0 {
+			return c
 		}
 	}
 	return 0
+}
+
+// versionPart reads one part of a version: a number, or 0.
+func versionPart(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }

@@ -58,7 +58,7 @@ func (x *projectAPI) count(w *jsonw, n int) {
 	w.int(n)
 }
 
-var projectREST = shape[*projectAPI]{
+var projectREST = newShape([]field[*projectAPI]{
 	{"id", "", func(w *jsonw, x *projectAPI) { w.int(x.p.ID) }},
 	{"title", "", func(w *jsonw, x *projectAPI) { w.optStr(x.p.Title) }},
 	{"description", "", func(w *jsonw, x *projectAPI) { w.optStr(x.p.Description) }},
@@ -105,7 +105,7 @@ var projectREST = shape[*projectAPI]{
 	{"queue_done", "", func(w *jsonw, x *projectAPI) { w.int(x.c.finishedTasks) }},
 	{"config_suitable_for_bulk_annotation", "", func(w *jsonw, x *projectAPI) { w.bool(x.p.parsed.bulkOK) }},
 	{"state", "1.23", func(w *jsonw, x *projectAPI) { w.null() }},
-}
+})
 
 // projectObject renders p as the REST API shows it.
 func (st *store) projectObject(p *project) json.RawMessage {
@@ -115,7 +115,7 @@ func (st *store) projectObject(p *project) json.RawMessage {
 }
 
 // projectCountsREST is ProjectCountsSerializer: the id and the counters.
-var projectCountsREST = shape[*projectAPI]{
+var projectCountsREST = newShape([]field[*projectAPI]{
 	{"id", "", func(w *jsonw, x *projectAPI) { w.int(x.p.ID) }},
 	{"task_number", "", func(w *jsonw, x *projectAPI) { w.int(x.c.taskNumber) }},
 	{"finished_task_number", "", func(w *jsonw, x *projectAPI) { w.int(x.c.finishedTasks) }},
@@ -125,7 +125,7 @@ var projectCountsREST = shape[*projectAPI]{
 	{"useful_annotation_number", "", func(w *jsonw, x *projectAPI) { w.int(x.c.usefulAnnotations) }},
 	{"ground_truth_number", "", func(w *jsonw, x *projectAPI) { w.int(x.c.groundTruth) }},
 	{"skipped_annotations_number", "", func(w *jsonw, x *projectAPI) { w.int(x.c.skipped) }},
-}
+})
 
 // projectCountsObject renders p as GET /api/projects/counts shows it.
 func (st *store) projectCountsObject(p *project) json.RawMessage {

@@ -116,3 +116,26 @@ func TestSmallAPIEdges(t *testing.T) {
 		t.Errorf("empty import: %d %s", status, body)
 	}
 }
+
+// TestStrayCloserAfterTheBodyIsRefused: a body with a stray ] or } after
+// its JSON value is a 400 that imports nothing (parseJSON let "[...]}" in,
+// since json.Decoder.More says false before a closer).
+func TestStrayCloserAfterTheBodyIsRefused(t *testing.T) {
+	e := newAPI(t, Config{})
+	pid := e.project("Stray")
+	for _, tc := range []struct{ name, body string }{
+		{"list then }", `[{"text": "a"}]}`},
+		{"list then ]", `[{"text": "a"}]]`},
+		{"object then }", `{"text": "a"}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := e.call("POST", "/api/projects/"+itoa(pid)+"/import", tc.body)
+			if status != 400 || !strings.Contains(string(body), "extra data after the JSON value") {
+				t.Errorf("import of %s: %d %s, want 400 extra data", tc.body, status, body)
+			}
+		})
+	}
+	if p := e.must("GET", "/api/projects/"+itoa(pid), nil, 200); p["task_number"].(float64) != 0 {
+		t.Errorf("task_number %v after refused imports, want 0", p["task_number"])
+	}
+}

@@ -99,3 +99,41 @@ func TestTaskListWholeProjectPages(t *testing.T) {
 		t.Errorf("page 2 after a delete: total %v, total_annotations %v, ids (-want +got):\n%s", out["total"], out["total_annotations"], diff)
 	}
 }
+
+// TestSelectionOutlivesDeliveryOutcomes: a delivery's outcome changes its
+// webhook (failure count, is_active) but no task list, so the selection a
+// reader pages through is kept; a change to a task still drops it.
+func TestSelectionOutlivesDeliveryOutcomes(t *testing.T) {
+	e := newAPI(t, Config{MaxConsecutiveFailures: 3})
+	pid := e.project("Kept")
+	tids := e.importTasks(pid, 5)
+	hid := e.hookOn(pid, "http://127.0.0.1:1/hook", nil)
+	q, err := parseDMQuery([]byte(`{"filters": {"conjunction": "and", "items": [{"filter": "filter:tasks:id", "operator": "greater", "value": 0, "type": "Number"}]}, "ordering": ["-tasks:id"]}`), "query")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := e.srv.st
+	selectNow := func() *selection {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		return e.srv.listSelection(st.projects[pid], q, false)
+	}
+	first := selectNow()
+	for i, outcome := range []bool{false, false, true} {
+		st.withWebhook(hid, st.gen, func(w *webhook) bool {
+			if outcome {
+				w.ConsecutiveFailures = 0
+			} else {
+				w.ConsecutiveFailures++
+			}
+			return true
+		})
+		if got := selectNow(); got != first {
+			t.Fatalf("delivery outcome %d (ok=%v) dropped the kept selection", i, outcome)
+		}
+	}
+	e.must("PATCH", "/api/tasks/"+itoa(tids[0]), map[string]any{"data": map[string]any{"text": "changed"}}, 200)
+	if got := selectNow(); got == first {
+		t.Errorf("a task change kept the old selection")
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labelhook/labelhook/internal/pyjson"
 )
@@ -15,8 +14,15 @@ import (
 // its value. The field list is the view's one home: adding a key is one
 // line in it (and a field on the entity, if the value is stored). A key a
 // release added says so (since), and a profile of an older release leaves
-// it out: the versions' differences are data.
-type shape[C any] []field[C]
+// it out: the versions' differences are data. Which keys each verified
+// profile has is worked out once, when the shape is made, so writing an
+// item compares no versions.
+type shape[C any] struct {
+	fields []field[C]
+	// byProfile[i] are the keys profiles[i] has, each with the bytes
+	// written before its value (`{"key":` for the first, `,"key":` after).
+	byProfile [][]keyed[C]
+}
 
 // field is one key of a shape.
 type field[C any] struct {
@@ -26,53 +32,100 @@ type field[C any] struct {
 	write func(w *jsonw, c C)
 }
 
-// writeTo writes c as a JSON object with the keys profile p has.
-func (v shape[C]) writeTo(w *jsonw, c C, p *Profile) {
-	w.b = append(w.b, '{')
-	first := true
-	for i := range v {
-		f := &v[i]
+// keyed is a field a profile has, with its key written out.
+type keyed[C any] struct {
+	prefix string
+	write  func(w *jsonw, c C)
+}
+
+// newShape makes a shape of fields and resolves it for every profile.
+func newShape[C any](fields []field[C]) shape[C] {
+	v := shape[C]{fields: fields, byProfile: make([][]keyed[C], len(profiles))}
+	for i := range profiles {
+		v.byProfile[i] = v.resolve(&profiles[i])
+	}
+	return v
+}
+
+// resolve lists the keys profile p has.
+func (v shape[C]) resolve(p *Profile) []keyed[C] {
+	var out []keyed[C]
+	for _, f := range v.fields {
 		if f.since != "" && !p.atLeast(f.since) {
 			continue
 		}
-		if !first {
-			w.b = append(w.b, ',')
+		sep := ","
+		if len(out) == 0 {
+			sep = "{"
 		}
-		first = false
-		w.b = append(w.b, '"') // keys are plain ASCII (TestShapeKeysArePlain)
-		w.b = append(w.b, f.key...)
-		w.b = append(w.b, '"', ':')
-		f.write(w, c)
+		// keys are plain ASCII (TestShapeKeysArePlain)
+		out = append(out, keyed[C]{prefix: sep + `"` + f.key + `":`, write: f.write})
+	}
+	return out
+}
+
+// forProfile returns the keys profile p has: resolved already for a
+// verified profile, worked out now for any other (tests only).
+func (v shape[C]) forProfile(p *Profile) []keyed[C] {
+	for i := range profiles {
+		if p == &profiles[i] {
+			return v.byProfile[i]
+		}
+	}
+	return v.resolve(p)
+}
+
+// writeTo writes c as a JSON object with the keys profile p has.
+func (v shape[C]) writeTo(w *jsonw, c C, p *Profile) {
+	fs := v.forProfile(p)
+	if len(fs) == 0 {
+		w.b = append(w.b, "{}"...)
+		return
+	}
+	for i := range fs {
+		w.b = append(w.b, fs[i].prefix...)
+		fs[i].write(w, c)
 	}
 	w.b = append(w.b, '}')
 }
 
 // without is the shape without the named keys.
 func (v shape[C]) without(keys ...string) shape[C] {
-	var out shape[C]
-	for _, f := range v {
+	var out []field[C]
+	for _, f := range v.fields {
 		if !slices.Contains(keys, f.key) {
 			out = append(out, f)
 		}
 	}
-	return out
+	return newShape(out)
 }
 
 // jsonw appends compact JSON values. Numbers that Python holds as floats
-// are written in Python's repr (1.0, not 1), strings as JSON strings of
-// their UTF-8; the Python-style layout of a whole webhook body is
-// pyjson's job afterwards.
-type jsonw struct{ b []byte }
+// are written in Python's repr (1.0, not 1), strings by appendString
+// (encode.go), the one string encoder: its bytes are what Django REST
+// framework's JSONRenderer writes for a REST answer (json.dumps with
+// ensure_ascii=False, then U+2028 and U+2029 escaped); a webhook body is
+// laid out again by pyjson as python-requests' json.dumps writes it
+// (ensure_ascii: everything outside printable ASCII escaped).
+type jsonw struct {
+	b []byte
+	// task is the context of the task being written (writeTask): held
+	// here, it is not allocated for each task of a list.
+	task taskCtx
+	// stamps writes the stamps of items that share their seconds (an
+	// import's tasks) without formatting each again.
+	stamps stampCache
+}
 
 func (w *jsonw) int(n int)     { w.b = strconv.AppendInt(w.b, int64(n), 10) }
 func (w *jsonw) int64(n int64) { w.b = strconv.AppendInt(w.b, n, 10) }
 func (w *jsonw) bool(v bool)   { w.b = strconv.AppendBool(w.b, v) }
 func (w *jsonw) null()         { w.b = append(w.b, "null"...) }
-func (w *jsonw) str(s string)  { w.b = appendJSONString(w.b, s) }
+func (w *jsonw) str(s string)  { w.b = appendString(w.b, s) }
 func (w *jsonw) float(f float64) {
 	w.b = pyjson.AppendFloat(w.b, f)
 }
-func (w *jsonw) stamp(t time.Time) { w.b = appendStamp(w.b, stamp(t)) }
+func (w *jsonw) stamp(t time.Time) { w.b = w.stamps.append(w.b, stamp(t)) }
 
 // raw writes stored JSON as it is, or def when there is none.
 func (w *jsonw) raw(r json.RawMessage, def string) {
@@ -113,43 +166,6 @@ func (w *jsonw) optStamp(t *time.Time) {
 		return
 	}
 	w.stamp(*t)
-}
-
-// appendJSONString quotes s as JSON: quote, backslash and control
-// characters escaped, everything else as UTF-8 (invalid bytes become
-// U+FFFD, as encoding/json does).
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, `\n`...)
-			case c == '\r':
-				b = append(b, `\r`...)
-			case c == '\t':
-				b = append(b, `\t`...)
-			case c < 0x20:
-				b = append(b, `\u00`...)
-				b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, `\ufffd`...)
-		} else {
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
 }
 
 func orEmptyObject(raw json.RawMessage) json.RawMessage {

@@ -222,7 +222,7 @@ func (s *Server) snapshotTaskOf(t *task, o snapshotOptions) snapshotTask {
 	if name := st.uploadName(t); name != nil {
 		out.FileUpload = some(*name)
 	}
-	if st.profile.atLeast("1.23") {
+	if st.profile.allowSkip {
 		out.AllowSkip = some(true)
 	}
 	for _, aid := range t.annIDs {

@@ -37,7 +37,7 @@ var storageTypes = []map[string]string{{"name": "s3", "title": "AWS S3"}, {"name
 	{"name": "azure", "title": "Microsoft Azure"}, {"name": "redis", "title": "Redis"}, {"name": "localfiles", "title": "Local files"}}
 
 // storageObject is LocalFilesImportStorageSerializer's output.
-var storageREST = shape[*storage]{
+var storageREST = newShape([]field[*storage]{
 	{"id", "", func(w *jsonw, x *storage) { w.int(x.ID) }},
 	{"type", "", func(w *jsonw, x *storage) { w.str("localfiles") }},
 	{"synchronizable", "", func(w *jsonw, x *storage) { w.bool(!x.NoSync) }},
@@ -55,7 +55,7 @@ var storageREST = shape[*storage]{
 	{"created_at", "", func(w *jsonw, x *storage) { w.stamp(x.CreatedAt) }},
 	{"recursive_scan", "", func(w *jsonw, x *storage) { w.bool(x.RecursiveScan) }},
 	{"project", "", func(w *jsonw, x *storage) { w.int(x.ProjectID) }},
-}
+})
 
 func (st *store) storageJSON(x *storage) json.RawMessage {
 	var w jsonw

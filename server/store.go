@@ -39,9 +39,11 @@ type store struct {
 	// profile is the Label Studio release the views imitate.
 	profile *Profile
 
-	// version counts changes: every change to a stored object goes
-	// through changed (changes.go), which bumps it. What is derived from
-	// the objects and kept for reads (selections) is valid while it holds.
+	// version counts changes to the data the task lists read: every
+	// change to a stored object goes through changed (changes.go), which
+	// bumps it for those kinds (listed: not webhooks, whose failure counts
+	// every delivery changes). What is derived from them and kept for
+	// reads (selections) is valid while it holds.
 	version uint64
 	// selections are the task lists recently read (selection.go).
 	selections selections

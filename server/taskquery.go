@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -56,6 +57,47 @@ func parseDMQuery(raw []byte, where string) (dmQuery, error) {
 	if err := q.check(where); err != nil {
 		return q, err
 	}
+	return q, nil
+}
+
+// queryCache keeps the last task list queries parsed: the SDKs send the
+// same query with every page of a listing, and decoding it was a sixth
+// of a page's allocations. A parsed query is only read afterwards.
+type queryCache struct {
+	mu      sync.Mutex
+	entries []queryEntry // the most recent last
+}
+
+type queryEntry struct {
+	raw string
+	q   dmQuery
+}
+
+const keptQueries = 16
+
+var parsedQueries queryCache
+
+// parse is parseDMQuery(raw, "query"), from the cache when it can.
+func (c *queryCache) parse(raw string) (dmQuery, error) {
+	c.mu.Lock()
+	for i := len(c.entries) - 1; i >= 0; i-- {
+		if c.entries[i].raw == raw {
+			q := c.entries[i].q
+			c.mu.Unlock()
+			return q, nil
+		}
+	}
+	c.mu.Unlock()
+	q, err := parseDMQuery([]byte(raw), "query")
+	if err != nil {
+		return q, err
+	}
+	c.mu.Lock()
+	if len(c.entries) == keptQueries {
+		c.entries = slices.Delete(c.entries, 0, 1)
+	}
+	c.entries = append(c.entries, queryEntry{raw, q})
+	c.mu.Unlock()
 	return q, nil
 }
 
@@ -112,6 +154,10 @@ func (s *Server) selectTasks(p *project, q dmQuery, keep func(*task) bool) []int
 		}
 		// An empty included list is no filter at all: every task (1.23.2).
 	}
+	var filters *taskFilters
+	if q.Filters != nil && len(q.Filters.Items) > 0 {
+		filters = compileFilters(q.Filters)
+	}
 	out := make([]int, 0, len(ids))
 	for _, id := range ids {
 		if included != nil && !included[id] {
@@ -120,7 +166,7 @@ func (s *Server) selectTasks(p *project, q dmQuery, keep func(*task) bool) []int
 		if excluded[id] {
 			continue
 		}
-		if q.Filters != nil && len(q.Filters.Items) > 0 && !s.matchFilters(st.tasks[id], q.Filters) {
+		if filters != nil && !s.matchFilters(st.tasks[id], filters) {
 			continue
 		}
 		if keep != nil && !keep(st.tasks[id]) {
@@ -142,36 +188,67 @@ func toSet(ids []int) map[int]bool {
 	return m
 }
 
-func (s *Server) matchFilters(t *task, f *dmFilters) bool {
-	or := strings.EqualFold(f.Conjunction, "or")
-	for _, it := range f.Items {
-		ok := s.matchFilter(t, it)
-		if or && ok {
+// taskFilters are a query's filters with each value decoded once, not
+// once per task.
+type taskFilters struct {
+	or    bool
+	items []taskFilter
+}
+
+type taskFilter struct {
+	field, op string
+	want      any
+	// needle is the text operators' lower-cased value; wantEmpty is
+	// what "empty" asks for.
+	needle    string
+	wantEmpty bool
+}
+
+func compileFilters(f *dmFilters) *taskFilters {
+	out := &taskFilters{or: strings.EqualFold(f.Conjunction, "or"), items: make([]taskFilter, len(f.Items))}
+	for i, it := range f.Items {
+		tf := taskFilter{field: strings.TrimPrefix(it.Filter, "filter:tasks:"), op: it.Operator}
+		_ = json.Unmarshal(it.Value, &tf.want)
+		tf.needle = strings.ToLower(fmt.Sprint(tf.want))
+		tf.wantEmpty, _ = tf.want.(bool)
+		if s, ok := tf.want.(string); ok {
+			tf.wantEmpty, _ = parseBool(s)
+		}
+		out.items[i] = tf
+	}
+	return out
+}
+
+func (s *Server) matchFilters(t *task, f *taskFilters) bool {
+	for i := range f.items {
+		ok := s.matchFilter(t, &f.items[i])
+		if f.or && ok {
 			return true
 		}
-		if !or && !ok {
+		if !f.or && !ok {
 			return false
 		}
 	}
-	return !or
+	return !f.or
 }
 
 // fieldValue returns a task field as a Go value: float64, string, bool,
-// time.Time or nil.
+// time.Time or nil. The values a Data Manager task shows joined or
+// averaged (annotators, annotations_results, …) are worked out as
+// fullTaskOf works them out, without building the task's view.
 func (s *Server) fieldValue(t *task, field string) any {
 	st := s.st
-	c := st.countsOf(t)
 	switch field {
 	case "id":
 		return float64(t.ID)
 	case "inner_id":
 		return float64(t.InnerID)
 	case "total_annotations":
-		return float64(c.total)
+		return float64(st.countsOf(t).total)
 	case "cancelled_annotations":
-		return float64(c.cancelled)
+		return float64(st.countsOf(t).cancelled)
 	case "total_predictions":
-		return float64(c.predictions)
+		return float64(len(t.predIDs))
 	case "is_labeled":
 		return t.IsLabeled
 	case "completed_at":
@@ -185,32 +262,69 @@ func (s *Server) fieldValue(t *task, field string) any {
 		return t.UpdatedAt
 	case "overlap":
 		return float64(t.Overlap)
-	case "annotators", "annotations_results", "predictions_results", "predictions_model_versions", "predictions_score", "avg_lead_time":
-		ft := s.fullTaskOf(t, true)
-		switch field {
-		case "annotators":
-			parts := make([]string, len(ft.Annotators))
-			for i, a := range ft.Annotators {
-				parts[i] = strconv.Itoa(a)
+	case "annotators":
+		var b []byte
+		var seen [8]int
+		by := seen[:0]
+		for _, aid := range t.annIDs {
+			a := st.annotations[aid]
+			if a.CompletedBy != nil && !slices.Contains(by, *a.CompletedBy) {
+				if len(by) > 0 {
+					b = append(b, ',')
+				}
+				by = append(by, *a.CompletedBy)
+				b = strconv.AppendInt(b, int64(*a.CompletedBy), 10)
 			}
-			return strings.Join(parts, ",")
-		case "annotations_results":
-			return ft.AnnotationsResults
-		case "predictions_results":
-			return ft.PredictionsResults
-		case "predictions_model_versions":
-			return ft.PredictionsModelVersions
-		case "predictions_score":
-			if ft.PredictionsScore.v == nil {
-				return nil
-			}
-			return float64(*ft.PredictionsScore.v)
-		default:
-			if ft.AvgLeadTime.v == nil {
-				return nil
-			}
-			return float64(*ft.AvgLeadTime.v)
 		}
+		return string(b)
+	case "annotations_results":
+		var b []byte
+		for i, aid := range t.annIDs {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = append(b, orEmptyList(st.annotations[aid].Result)...)
+		}
+		return string(b)
+	case "predictions_results", "predictions_model_versions":
+		var b []byte
+		for i, pid := range t.predIDs {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			if p := st.predictions[pid]; field == "predictions_results" {
+				b = append(b, orEmptyList(p.Result)...)
+			} else {
+				b = append(b, p.ModelVersion...)
+			}
+		}
+		return string(b)
+	case "predictions_score":
+		var sum float64
+		var n int
+		for _, pid := range t.predIDs {
+			if p := st.predictions[pid]; p.Score != nil {
+				sum += *p.Score
+				n++
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		return sum / float64(n)
+	case "avg_lead_time":
+		var sum float64
+		var n int
+		for _, aid := range t.annIDs {
+			if a := st.annotations[aid]; a.LeadTime != nil {
+				sum += *a.LeadTime
+				n++
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		return sum / float64(n)
 	}
 	if key, ok := strings.CutPrefix(field, "data."); ok {
 		var data map[string]any
@@ -229,23 +343,17 @@ func (s *Server) fieldValue(t *task, field string) any {
 // missing marks a data key that is absent (as opposed to null).
 type missing struct{}
 
-func (s *Server) matchFilter(t *task, f dmFilter) bool {
-	field := strings.TrimPrefix(f.Filter, "filter:tasks:")
-	v := s.fieldValue(t, field)
+func (s *Server) matchFilter(t *task, f *taskFilter) bool {
+	v := s.fieldValue(t, f.field)
 	_, absent := v.(missing)
 	if absent {
 		v = nil
 	}
-	var want any
-	_ = json.Unmarshal(f.Value, &want)
-	switch f.Operator {
+	want := f.want
+	switch f.op {
 	case "empty":
 		isEmpty := v == nil || v == "" || v == false
-		wantEmpty, _ := want.(bool)
-		if s, ok := want.(string); ok {
-			wantEmpty, _ = parseBool(s)
-		}
-		return isEmpty == wantEmpty
+		return isEmpty == f.wantEmpty
 	case "exists":
 		return !absent && v != nil
 	case "not_exists":
@@ -264,17 +372,21 @@ func (s *Server) matchFilter(t *task, f dmFilter) bool {
 		return v != nil && compareValues(v, want) <= 0
 	case "in", "not_in":
 		in := inRange(v, want)
-		if f.Operator == "in" {
+		if f.op == "in" {
 			return in
 		}
 		return !in
 	case "contains", "not_contains", "starts_with", "ends_with":
-		hay := strings.ToLower(fmt.Sprint(v))
-		if v == nil {
-			hay = ""
+		var hay string
+		switch x := v.(type) {
+		case nil:
+		case string:
+			hay = strings.ToLower(x)
+		default:
+			hay = strings.ToLower(fmt.Sprint(v))
 		}
-		needle := strings.ToLower(fmt.Sprint(want))
-		switch f.Operator {
+		needle := f.needle
+		switch f.op {
 		case "contains":
 			return strings.Contains(hay, needle)
 		case "not_contains":
@@ -374,31 +486,38 @@ func cmpFloat(a, b float64) int {
 func (s *Server) orderTasks(ids []int, key string) {
 	desc := strings.HasPrefix(key, "-")
 	field := strings.TrimPrefix(strings.TrimPrefix(key, "-"), "tasks:")
-	vals := make(map[int]any, len(ids))
-	for _, id := range ids {
+	type idValue struct {
+		id int
+		v  any
+	}
+	vals := make([]idValue, len(ids))
+	for i, id := range ids {
 		v := s.fieldValue(s.st.tasks[id], field)
 		if _, ok := v.(missing); ok {
 			v = nil
 		}
-		vals[id] = v
+		vals[i] = idValue{id, v}
 	}
-	slices.SortStableFunc(ids, func(a, b int) int {
-		c := compareValues(vals[a], vals[b])
+	slices.SortStableFunc(vals, func(a, b idValue) int {
+		c := compareValues(a.v, b.v)
 		if c == 0 {
-			c = a - b
+			c = a.id - b.id
 		}
 		if desc {
 			return -c
 		}
 		return c
 	})
+	for i := range vals {
+		ids[i] = vals[i].id
+	}
 }
 
 // handleTaskList serves GET /api/tasks, the Data Manager list: 100 per
 // page, 404 "Invalid page." past the last page (the SDKs stop on it).
 func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 	qs := r.URL.Query()
-	q, err := parseDMQuery([]byte(qs.Get("query")), "query")
+	q, err := parsedQueries.parse(qs.Get("query"))
 	if err != nil {
 		return err
 	}
@@ -433,8 +552,8 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 				}
 			}
 		}
-		sel := s.listSelection(p, q, queryBool(r, "only_annotated", false))
-		pg, err := paginate(r, len(sel.ids), 100)
+		sel := s.listSelection(p, q, valuesBool(qs, "only_annotated", false))
+		pg, _, _, err := pageBounds(qs, len(sel.ids), 100)
 		if err != nil {
 			return nil, err
 		}
@@ -470,6 +589,21 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 				ft = s.fullTaskOf(t, withRelated)
 				return &ft, true
 			},
+			appendTask: func(b []byte, t *task, stamps *stampCache) []byte {
+				switch {
+				case idOnly:
+					v := taskID{ID: t.ID}
+					return v.appendJSON(b)
+				case !withRelated:
+					v := taskOnly{st: st, t: t, stamps: stamps}
+					return v.appendJSON(b)
+				}
+				v := s.fullTaskOf(t, withRelated)
+				return v.appendJSON(b)
+			},
+		}
+		if !idOnly {
+			la.warm = st.warmTasks
 		}
 		if include != nil && !idOnly {
 			la.edit = func(raw []byte) []byte { return pickKeys(raw, include) }
