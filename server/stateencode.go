@@ -1,14 +1,10 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
-
-	"github.com/labelhook/labelhook/internal/jsontext"
 )
 
 // The state file and every journal record hold tasks, annotations and
@@ -25,16 +21,11 @@ type stateAppender interface {
 }
 
 func (t *task) appendState(b []byte) ([]byte, error) {
-	var err error
 	b = appendKeyInt(append(b, '{'), `"id":`, t.ID)
 	b = appendKeyInt(b, `,"project":`, t.ProjectID)
-	if b, err = appendStateRaw(append(b, `,"data":`...), t.Data); err != nil {
-		return b, err
-	}
+	b = appendRaw(append(b, `,"data":`...), t.Data)
 	if len(t.Meta) > 0 {
-		if b, err = appendStateRaw(append(b, `,"meta":`...), t.Meta); err != nil {
-			return b, err
-		}
+		b = appendRaw(append(b, `,"meta":`...), t.Meta)
 	}
 	b = appendStateTime(append(b, `,"created_at":`...), &t.CreatedAt)
 	b = appendStateTime(append(b, `,"updated_at":`...), &t.UpdatedAt)
@@ -42,8 +33,8 @@ func (t *task) appendState(b []byte) ([]byte, error) {
 	b = strconv.AppendBool(append(b, `,"is_labeled":`...), t.IsLabeled)
 	b = appendKeyInt(b, `,"overlap":`, t.Overlap)
 	b = appendKeyInt(b, `,"inner_id":`, t.InnerID)
-	b = appendStateIntPtr(append(b, `,"updated_by":`...), t.UpdatedBy)
-	b = appendStateIntPtr(append(b, `,"file_upload":`...), t.FileUpload)
+	b = appendIntPtr(append(b, `,"updated_by":`...), t.UpdatedBy)
+	b = appendIntPtr(append(b, `,"file_upload":`...), t.FileUpload)
 	return append(b, '}'), nil
 }
 
@@ -53,9 +44,7 @@ func (a *annotation) appendState(b []byte) ([]byte, error) {
 	b = appendKeyInt(b, `,"task":`, a.TaskID)
 	b = appendKeyInt(b, `,"project":`, a.ProjectID)
 	if len(a.Result) > 0 {
-		if b, err = appendStateRaw(append(b, `,"result":`...), a.Result); err != nil {
-			return b, err
-		}
+		b = appendRaw(append(b, `,"result":`...), a.Result)
 	}
 	b = strconv.AppendBool(append(b, `,"was_cancelled":`...), a.WasCancelled)
 	b = strconv.AppendBool(append(b, `,"ground_truth":`...), a.GroundTruth)
@@ -66,23 +55,16 @@ func (a *annotation) appendState(b []byte) ([]byte, error) {
 		return b, err
 	}
 	if len(a.Prediction) > 0 {
-		if b, err = appendStateRaw(append(b, `,"prediction":`...), a.Prediction); err != nil {
-			return b, err
-		}
+		b = appendRaw(append(b, `,"prediction":`...), a.Prediction)
 	}
-	b = appendStateString(append(b, `,"unique_id":`...), a.UniqueID)
-	b = appendStateIntPtr(append(b, `,"import_id":`...), a.ImportID)
-	b = append(b, `,"last_action":`...)
-	if a.LastAction == nil {
-		b = append(b, "null"...)
-	} else {
-		b = appendStateString(b, *a.LastAction)
-	}
-	b = appendStateIntPtr(append(b, `,"completed_by":`...), a.CompletedBy)
-	b = appendStateIntPtr(append(b, `,"updated_by":`...), a.UpdatedBy)
-	b = appendStateIntPtr(append(b, `,"parent_prediction":`...), a.ParentPrediction)
-	b = appendStateIntPtr(append(b, `,"parent_annotation":`...), a.ParentAnnotation)
-	b = appendStateIntPtr(append(b, `,"last_created_by":`...), a.LastCreatedBy)
+	b = appendString(append(b, `,"unique_id":`...), a.UniqueID)
+	b = appendIntPtr(append(b, `,"import_id":`...), a.ImportID)
+	b = appendStringPtr(append(b, `,"last_action":`...), a.LastAction)
+	b = appendIntPtr(append(b, `,"completed_by":`...), a.CompletedBy)
+	b = appendIntPtr(append(b, `,"updated_by":`...), a.UpdatedBy)
+	b = appendIntPtr(append(b, `,"parent_prediction":`...), a.ParentPrediction)
+	b = appendIntPtr(append(b, `,"parent_annotation":`...), a.ParentAnnotation)
+	b = appendIntPtr(append(b, `,"last_created_by":`...), a.LastCreatedBy)
 	b = strconv.AppendBool(append(b, `,"bulk_created":`...), a.BulkCreated)
 	return append(b, '}'), nil
 }
@@ -93,19 +75,15 @@ func (p *prediction) appendState(b []byte) ([]byte, error) {
 	b = appendKeyInt(b, `,"task":`, p.TaskID)
 	b = appendKeyInt(b, `,"project":`, p.ProjectID)
 	if len(p.Result) > 0 {
-		if b, err = appendStateRaw(append(b, `,"result":`...), p.Result); err != nil {
-			return b, err
-		}
+		b = appendRaw(append(b, `,"result":`...), p.Result)
 	}
-	b = appendStateString(append(b, `,"model_version":`...), p.ModelVersion)
+	b = appendString(append(b, `,"model_version":`...), p.ModelVersion)
 	if b, err = appendStateFloatPtr(append(b, `,"score":`...), p.Score); err != nil {
 		return b, err
 	}
-	b = appendStateIntPtr(append(b, `,"cluster":`...), p.Cluster)
+	b = appendIntPtr(append(b, `,"cluster":`...), p.Cluster)
 	if len(p.Neighbors) > 0 {
-		if b, err = appendStateRaw(append(b, `,"neighbors":`...), p.Neighbors); err != nil {
-			return b, err
-		}
+		b = appendRaw(append(b, `,"neighbors":`...), p.Neighbors)
 	}
 	if b, err = appendStateFloat(append(b, `,"mislabeling":`...), p.Mislabeling); err != nil {
 		return b, err
@@ -117,13 +95,6 @@ func (p *prediction) appendState(b []byte) ([]byte, error) {
 
 func appendKeyInt(b []byte, key string, n int) []byte {
 	return strconv.AppendInt(append(b, key...), int64(n), 10)
-}
-
-func appendStateIntPtr(b []byte, n *int) []byte {
-	if n == nil {
-		return append(b, "null"...)
-	}
-	return strconv.AppendInt(b, int64(*n), 10)
 }
 
 // appendStateTime writes a time as time.Time's MarshalJSON does (RFC 3339
@@ -163,36 +134,4 @@ func appendStateFloat(b []byte, f float64) ([]byte, error) {
 		}
 	}
 	return b, nil
-}
-
-// appendStateString writes a string as encoding/json does with HTML
-// escaping off: plain printable ASCII as it is, anything else through
-// encoding/json itself.
-func appendStateString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-			raw, _ := jsontext.Marshal(s) // a string always encodes
-			return append(b, raw...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
-}
-
-// appendStateRaw writes stored JSON as encoding/json writes a
-// json.RawMessage: compacted (stored JSON is valid: it was parsed when it
-// came in), null for nil.
-func appendStateRaw(b []byte, raw json.RawMessage) ([]byte, error) {
-	if raw == nil {
-		return append(b, "null"...), nil
-	}
-	if isCompact(raw) {
-		return append(b, raw...), nil
-	}
-	buf := bytes.NewBuffer(b)
-	if err := json.Compact(buf, raw); err != nil {
-		return b, err
-	}
-	return buf.Bytes(), nil
 }
