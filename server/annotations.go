@@ -52,11 +52,9 @@ func readAnnotationForm(f form) (annotationInput, error) {
 	if f.has("result") {
 		switch jsonKind(f.raw["result"]) {
 		case '[':
-			var items []json.RawMessage
-			if json.Unmarshal(f.raw["result"], &items) != nil {
-				f.errs.add("result", "Expected a list of region objects.")
-			}
-			for i, it := range items {
+			// A form's values are checked JSON (parseJSON, then a scan
+			// or json.Unmarshal): the list's items are found by a scan.
+			for i, it := range splitList(f.raw["result"]) {
 				if jsonKind(it) != '{' {
 					f.errs.add("result", fmt.Sprintf("Item %d must be a region object, got %s.", i, pyTypeName(it)))
 					break

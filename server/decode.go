@@ -72,6 +72,11 @@ func (s *Server) readObject(w http.ResponseWriter, r *http.Request) (form, error
 	if err != nil {
 		return form{}, err
 	}
+	if jsonKind(raw) == '{' {
+		if m, ok := objectFields(raw); ok { // raw is checked: a scan finds its members
+			return form{raw: m, errs: validation{}}, nil
+		}
+	}
 	return objectForm(raw)
 }
 

@@ -27,6 +27,9 @@ type labelConfig struct {
 	hash      int64
 	// bulkOK is config_suitable_for_bulk_annotation.
 	bulkOK bool
+	// parsed and types are parsed_label_config and data_types, rendered
+	// once: every project object and project payload carries them.
+	parsed, types json.RawMessage
 }
 
 type parsedControl struct {
@@ -113,6 +116,8 @@ func parseLabelConfig(src string) (*labelConfig, error) {
 	h := fnv.New64a()
 	h.Write([]byte(src))
 	lc.hash = int64(h.Sum64())
+	lc.parsed = orderedObject(lc.order, lc.controls)
+	lc.types = orderedObject(lc.dataKeys, lc.dataTypes)
 	return lc, nil
 }
 
@@ -121,7 +126,7 @@ func (lc *labelConfig) parsedJSON() json.RawMessage {
 	if lc == nil {
 		return json.RawMessage("{}")
 	}
-	return orderedObject(lc.order, lc.controls)
+	return lc.parsed
 }
 
 // dataTypesJSON renders data_types in config order.
@@ -129,7 +134,7 @@ func (lc *labelConfig) dataTypesJSON() json.RawMessage {
 	if lc == nil {
 		return json.RawMessage("{}")
 	}
-	return orderedObject(lc.dataKeys, lc.dataTypes)
+	return lc.types
 }
 
 // orderedObject renders m as a JSON object with its keys in keys' order.
