@@ -64,7 +64,9 @@ type Config struct {
 	// the journal is folded into a new snapshot, once it is also bigger
 	// than the snapshot. Zero means 64 MiB.
 	StateCompactBytes int64
-	// Now is the clock; nil means time.Now.
+	// Now is the clock; nil means time.Now. It is called from several
+	// goroutines at once (a big list is encoded on every CPU): it must be
+	// safe for concurrent use.
 	Now func() time.Time
 	// NewUUID returns annotation unique ids and error ids; nil means random UUID4.
 	NewUUID func() string

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -22,7 +23,7 @@ func (st *store) validateConfig(p *project, lc *labelConfig, strict bool) string
 	if msg := incompatibleTags(used, lc); msg != "" || !strict {
 		return msg
 	}
-	return missingLabels(used, lc)
+	return missingLabels(used, lc, func() map[string]bool { return st.linkedLabelValues(p) })
 }
 
 // usedTags is what a project summary keeps of its annotations: each
@@ -40,32 +41,59 @@ func (st *store) usedTags(p *project) *usedTags {
 	u := &usedTags{tagCount: map[[3]string]int{}, labels: map[string][]string{}, labelUses: map[[2]string]int{}}
 	for _, tid := range p.taskIDs {
 		for _, aid := range st.tasks[tid].annIDs {
-			var regions []struct {
-				From  string                     `json:"from_name"`
-				To    string                     `json:"to_name"`
-				Type  string                     `json:"type"`
-				Value map[string]json.RawMessage `json:"value"`
+			result := orEmptyList(st.annotations[aid].Result)
+			if jsonKind(result) != '[' {
+				continue
 			}
-			_ = json.Unmarshal(orEmptyList(st.annotations[aid].Result), &regions)
-			for _, rg := range regions {
-				k := [3]string{rg.From, rg.To, rg.Type}
+			for _, item := range splitList(result) {
+				k, rawType, value, ok := annotationKey(item)
+				if !ok {
+					continue
+				}
 				if u.tagCount[k] == 0 {
 					u.tags = append(u.tags, k)
 				}
 				u.tagCount[k]++
-				for _, l := range regionLabels(rg.Type, rg.Value) {
-					if _, seen := u.labels[rg.From]; !seen {
-						u.controls = append(u.controls, rg.From)
+				from := k[0]
+				for _, l := range regionLabels(rawType, value) {
+					if _, seen := u.labels[from]; !seen {
+						u.controls = append(u.controls, from)
 					}
-					if u.labelUses[[2]string{rg.From, l}] == 0 {
-						u.labels[rg.From] = append(u.labels[rg.From], l)
+					if u.labelUses[[2]string{from, l}] == 0 {
+						u.labels[from] = append(u.labels[from], l)
 					}
-					u.labelUses[[2]string{rg.From, l}]++
+					u.labelUses[[2]string{from, l}]++
 				}
 			}
 		}
 	}
 	return u
+}
+
+// annotationKey is ProjectSummary._get_annotation_key: a result region's
+// (from_name, to_name, type) with the type lower-cased and a list of
+// to_names joined by commas; not for relations, pairwise results, a
+// region without a type, from_name or to_name (ok false). It also returns
+// the type as written and the region's value, for its labels.
+func annotationKey(item json.RawMessage) (k [3]string, rawType string, value map[string]json.RawMessage, ok bool) {
+	var rg struct {
+		From  *string                    `json:"from_name"`
+		To    json.RawMessage            `json:"to_name"`
+		Type  *string                    `json:"type"`
+		Value map[string]json.RawMessage `json:"value"`
+	}
+	if jsonKind(item) != '{' || json.Unmarshal(item, &rg) != nil || rg.Type == nil || rg.From == nil || rg.To == nil {
+		return k, "", nil, false
+	}
+	if *rg.Type == "relation" || *rg.Type == "pairwise" {
+		return k, "", nil, false
+	}
+	to := pyStr(rg.To)
+	var names []string
+	if json.Unmarshal(rg.To, &names) == nil {
+		to = strings.Join(names, ",")
+	}
+	return [3]string{*rg.From, to, strings.ToLower(*rg.Type)}, *rg.Type, rg.Value, true
 }
 
 // regionLabels is ProjectSummary._get_labels: the labels a result region
@@ -131,26 +159,23 @@ func incompatibleTags(u *usedTags, lc *labelConfig) string {
 }
 
 // missingLabels is the strict check: every label an annotation holds must
-// still be one of its control's labels (any control's, when the config
-// has a VideoRectangle). A control with dynamic labels, or a config with a
-// Taxonomy (whose labels may also come from the project's label links,
-// not checked here), lets every label through.
-func missingLabels(u *usedTags, lc *labelConfig) string {
+// still be one of its control's labels. Some labels count for every
+// control: with a VideoRectangle in the config, every control's labels;
+// with a Taxonomy, the values of the labels linked to the project
+// (custom). A control with dynamic labels lets every label through.
+func missingLabels(u *usedTags, lc *labelConfig, custom func() map[string]bool) string {
 	all := map[string]bool{}
-	skipAll := false
 	for _, name := range lc.order {
-		c := lc.controls[name]
-		skipAll = skipAll || c.Type == "Taxonomy"
-		if c.Type == "VideoRectangle" {
+		switch lc.controls[name].Type {
+		case "VideoRectangle":
 			for _, n := range lc.order {
 				for _, l := range lc.controls[n].Labels {
 					all[l] = true
 				}
 			}
+		case "Taxonomy":
+			maps.Copy(all, custom())
 		}
-	}
-	if skipAll {
-		return ""
 	}
 	for _, ctrl := range u.controls {
 		c, ok := lc.controls[ctrl]
@@ -169,4 +194,22 @@ func missingLabels(u *usedTags, lc *labelConfig) string {
 		}
 	}
 	return ""
+}
+
+// linkedLabelValues are the items of the values of the labels linked to
+// project p (a taxonomy path each). Call under st.mu.
+func (st *store) linkedLabelValues(p *project) map[string]bool {
+	out := map[string]bool{}
+	for _, l := range st.links {
+		if l.ProjectID != p.ID || st.labels[l.LabelID] == nil {
+			continue
+		}
+		var items []json.RawMessage
+		if json.Unmarshal(st.labels[l.LabelID].Value, &items) == nil {
+			for _, it := range items {
+				out[pyStr(it)] = true
+			}
+		}
+	}
+	return out
 }

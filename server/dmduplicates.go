@@ -10,7 +10,8 @@ import (
 
 // runRemoveDuplicates is the remove_duplicates action
 // (data_manager/actions/remove_duplicates.py): the selected tasks are
-// grouped by their data as json.dumps writes it, in the selection's order.
+// grouped by their data as ujson.dumps writes it (the same groups as
+// json.dumps for data that ujson can write), in the selection's order.
 // In each group of two or more, the first task with annotations (cancelled
 // ones count; with none, the first task) takes the annotations of the
 // others, a task without a storage link gets the group's first link, and

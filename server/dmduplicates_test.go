@@ -70,14 +70,10 @@ func TestRemoveDuplicates(t *testing.T) {
 			p["task_number"], p["num_tasks_with_annotations"], p["skipped_annotations_number"])
 	}
 
-	// Nothing left to remove: no task deleted.
+	// Nothing left to remove: no event (1.23.2 sends a bulk event in
+	// batches, and no task makes no batch).
 	e.must("POST", "/api/dm/actions?id=remove_duplicates&project="+itoa(pid), map[string]any{"selectedItems": map[string]any{"all": true, "excluded": []any{}}}, 200)
-	for _, r := range h.take() {
-		var b struct {
-			Tasks []any `json:"tasks"`
-		}
-		if err := json.Unmarshal(r.Body, &b); err != nil || len(b.Tasks) != 0 {
-			t.Errorf("second run sent %s %s, want no task deleted", r.Action(), r.Body)
-		}
+	if got := h.take(); len(got) != 0 {
+		t.Errorf("second run sent %v, want nothing", actions(got))
 	}
 }

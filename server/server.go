@@ -170,13 +170,16 @@ func (s *Server) answer(w http.ResponseWriter, status int, fn func() (any, []del
 		return err
 	}
 	s.out.dispatch(ds)
-	if status == http.StatusNoContent {
+	if _, empty := v.(emptyBody); empty || status == http.StatusNoContent {
 		w.WriteHeader(status)
 		return nil
 	}
 	writeJSON(w, status, v)
 	return nil
 }
+
+// emptyBody is an answer with no body at all (DRF's Response()).
+type emptyBody struct{}
 
 // answerFor is answer for a request about one stored object: under the
 // store's lock, find looks up the object whose id the path names (with

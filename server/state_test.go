@@ -175,6 +175,8 @@ func TestRestoreRejectsBrokenState(t *testing.T) {
 		{"annotation of a missing task", edit(func(m map[string]any) { first(m, "annotations")["task"] = 99 }), "task 99 does not exist"},
 		{"webhook with an unknown action", edit(func(m map[string]any) { first(m, "webhooks")["actions"] = []any{"TASK_CREATED"} }), `unknown action "TASK_CREATED"`},
 		{"inner id out of range", edit(func(m map[string]any) { first(m, "tasks")["inner_id"] = 50 }), "inner_id 50"},
+		{"inner ids out of order", edit(func(m map[string]any) { swapInner(m, false) }), "a project's inner ids grow with its task ids"},
+		{"inner id twice", edit(func(m map[string]any) { swapInner(m, true) }), "is also task"},
 		{"view of a missing project", edit(func(m map[string]any) { first(m, "views")["project"] = 1 }), "view 1: project 1 does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,6 +191,25 @@ func TestRestoreRejectsBrokenState(t *testing.T) {
 			}
 		})
 	}
+}
+
+// swapInner gives the second task of the first project with two tasks
+// the first's inner_id (same) or swaps the two (!same).
+func swapInner(m map[string]any, same bool) {
+	byProject := map[any]map[string]any{}
+	for _, x := range m["tasks"].([]any) {
+		t := x.(map[string]any)
+		if a, ok := byProject[t["project"]]; ok {
+			if !same {
+				a["inner_id"], t["inner_id"] = t["inner_id"], a["inner_id"]
+			} else {
+				t["inner_id"] = a["inner_id"]
+			}
+			return
+		}
+		byProject[t["project"]] = t
+	}
+	panic("no project with two tasks")
 }
 
 // FuzzRestore feeds arbitrary files to Restore: it never panics, and what

@@ -46,19 +46,24 @@ func (l *loaded) check() error {
 		}
 		return nil
 	})
-	// Up to the first bad task, a duplicate inner_id comes first.
-	inner := make(map[[2]int]int, len(tasks)) // project, inner_id -> task
+	// Up to the first bad task, an inner_id out of order comes first: a
+	// project's inner ids grow with its task ids (each task is made with
+	// the highest + 1, which is how the next one is found).
+	last := map[int]int{} // project -> its last task so far
 	good := len(tasks)
 	if bad >= 0 {
 		good = bad
 	}
 	for _, id := range tasks[:good] {
 		t := l.tasks[id]
-		k := [2]int{t.ProjectID, t.InnerID}
-		if other, dup := inner[k]; dup {
-			return fmt.Errorf("task %d: inner_id %d is also task %d's (project %d)", id, t.InnerID, other, t.ProjectID)
+		prev, seen := last[t.ProjectID]
+		switch {
+		case seen && l.tasks[prev].InnerID == t.InnerID:
+			return fmt.Errorf("task %d: inner_id %d is also task %d's (project %d)", id, t.InnerID, prev, t.ProjectID)
+		case seen && l.tasks[prev].InnerID > t.InnerID:
+			return fmt.Errorf("task %d: inner_id %d is below task %d's %d (project %d): a project's inner ids grow with its task ids", id, t.InnerID, prev, l.tasks[prev].InnerID, t.ProjectID)
 		}
-		inner[k] = id
+		last[t.ProjectID] = id
 	}
 	if err != nil {
 		return err

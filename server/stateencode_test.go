@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -79,4 +80,51 @@ func FuzzStateEncodingMatchesEncodingJSON(f *testing.F) {
 		checkStateEncoding(t, &annotation{ID: 1, Result: json.RawMessage(raw), LeadTime: &x, UniqueID: s, LastAction: &s, CreatedAt: at})
 		checkStateEncoding(t, &prediction{ID: 1, Result: json.RawMessage(raw), ModelVersion: s, Score: &x, Mislabeling: x, UpdatedAt: at})
 	})
+}
+
+// TestStateEncodingHasEveryField: every exported field of the three
+// entities, each set, comes out as encoding/json writes it, so a field
+// added to an entity but not to its appendState fails here.
+func TestStateEncodingHasEveryField(t *testing.T) {
+	at := time.Date(2026, 12, 4, 18, 30, 1, 5, time.UTC)
+	fill := func(v any) stateAppender {
+		rv := reflect.ValueOf(v).Elem()
+		for i := range rv.NumField() {
+			f, sf := rv.Field(i), rv.Type().Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			switch x := f.Addr().Interface().(type) {
+			case *int:
+				*x = 7 + i
+			case *bool:
+				*x = true
+			case *string:
+				*x = "s" + sf.Name
+			case *float64:
+				*x = 0.5
+			case *time.Time:
+				*x = at
+			case *json.RawMessage:
+				*x = json.RawMessage(`{"k": "` + sf.Name + `"}`)
+			case **int:
+				n := 3 + i
+				*x = &n
+			case **float64:
+				*x = new(float64)
+				**x = 1.25
+			case **string:
+				*x = new(string)
+				**x = "p" + sf.Name
+			case **time.Time:
+				*x = &at
+			default:
+				t.Fatalf("%T.%s is a %s: teach this test (and appendState) that type", v, sf.Name, sf.Type)
+			}
+		}
+		return v.(stateAppender)
+	}
+	for _, v := range []any{&task{}, &annotation{}, &prediction{}} {
+		checkStateEncoding(t, fill(v))
+	}
 }

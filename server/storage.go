@@ -172,6 +172,8 @@ func (s *Server) readStorageFields(f form, x *storage, partial bool) {
 	var sync bool
 	if f.boolean("synchronizable", &sync) {
 		x.NoSync = !sync
+	} else if !partial && !f.has("synchronizable") {
+		x.NoSync = false // the serializer's default: true
 	}
 }
 
@@ -219,10 +221,7 @@ func (s *Server) projectStorages(r *http.Request) ([]json.RawMessage, error) {
 	if v == "" {
 		return nil, errValidation("non_field_errors", `query parameter "project" is required`)
 	}
-	n, ok := toInt(json.RawMessage(v))
-	if !ok {
-		return nil, errValidation("project", "A valid integer is required.")
-	}
+	n, _ := toInt(json.RawMessage(v)) // not a number: no such project, as get_object_or_404 has it
 	if _, err := st.project(n); err != nil {
 		return nil, err
 	}
@@ -266,32 +265,38 @@ func (s *Server) handleStorageCreate(w http.ResponseWriter, r *http.Request) err
 
 // handleStorageValidate serves POST /api/storages/localfiles/validate: 200
 // with no body when the storage the request describes would be accepted.
-// As in Label Studio, the request is checked alone (project and path must
-// be sent); {"id": N} must name an existing storage.
+// As in Label Studio (io_storages/functions.py), the request is checked
+// alone, as a create would be (project and path must be sent); a truthy
+// "id" must name a storage, and that storage then takes the request's
+// fields (the serializer's update saves them).
 func (s *Server) handleStorageValidate(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.readObject(w, r)
 	if err != nil {
 		return err
 	}
-	var verr error
-	func() {
-		s.st.mu.Lock()
-		defer s.st.mu.Unlock()
-		if f.has("id") && !f.isNull("id") {
-			id, _ := toInt(f.raw["id"])
-			if _, verr = s.st.storage(id); verr != nil {
-				return
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		st := s.st
+		var target *storage
+		if f.has("id") && pyTruthy(f.raw["id"]) {
+			id, _ := toInt(f.raw["id"]) // not a number: no such storage
+			var err error
+			if target, err = st.storage(id); err != nil {
+				return nil, nil, err
 			}
 		}
 		x := &storage{}
 		s.readStorageFields(f, x, false)
-		verr = s.validateStorage(f, x)
-	}()
-	if verr != nil {
-		return verr
-	}
-	w.WriteHeader(http.StatusOK)
-	return nil
+		if err := s.validateStorage(f, x); err != nil {
+			return nil, nil, err
+		}
+		if target != nil {
+			next := *target
+			s.readStorageFields(f, &next, false)
+			*target = next
+			st.changed(kindStorage, target.ID)
+		}
+		return emptyBody{}, nil, nil
+	})
 }
 
 // handleStorageGet serves GET /api/storages/localfiles/{id}.

@@ -282,7 +282,7 @@ func TestStorageListNeedsProject(t *testing.T) {
 	}{
 		{"no project", "/api/storages/localfiles", 400, `"non_field_errors":["query parameter \"project\" is required"]`},
 		{"unknown project", "/api/storages/localfiles?project=99", 404, `No Project matches the given query.`},
-		{"not a number", "/api/storages/localfiles?project=x", 400, `A valid integer is required.`},
+		{"not a number", "/api/storages/localfiles?project=x", 404, `No Project matches the given query.`},
 		{"a project", "/api/storages/localfiles?project=" + itoa(one), 200, `"id":` + itoa(sid) + `,`},
 		{"all types, no project", "/api/storages", 200, `[]`},
 		{"all types, unknown project", "/api/storages?project=99", 200, `[]`},
@@ -321,6 +321,7 @@ func TestStorageValidateChecksTheRequestAlone(t *testing.T) {
 		{"id, project and path", map[string]any{"id": sid, "project": pid, "path": data}, 200, ``},
 		{"unknown id", map[string]any{"id": 99, "project": pid, "path": data}, 404, `No `},
 		{"no id", map[string]any{"project": pid, "path": data}, 200, ``},
+		{"id 0 is no id", map[string]any{"id": 0, "project": pid, "path": data}, 200, ``},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body := e.call("POST", "/api/storages/localfiles/validate", tc.body)
@@ -328,5 +329,38 @@ func TestStorageValidateChecksTheRequestAlone(t *testing.T) {
 				t.Errorf("validate %v: %d %s, want %d with %s", tc.body, status, body, tc.status, tc.want)
 			}
 		})
+	}
+	// A storage named by a validate that passes takes the request's fields
+	// (the serializer's update saves them), synchronizable back to its
+	// default; one that fails keeps its own.
+	e.must("POST", "/api/storages/localfiles/validate", map[string]any{"id": sid, "project": pid, "path": data, "title": "bad", "regex_filter": "("}, 400)
+	if got := e.must("GET", "/api/storages/localfiles/"+itoa(sid), nil, 200); got["title"] != nil {
+		t.Errorf("storage after a failed validate: title %v, want null", got["title"])
+	}
+	e.must("PATCH", "/api/storages/localfiles/"+itoa(sid), map[string]any{"path": data, "synchronizable": false}, 200)
+	e.must("POST", "/api/storages/localfiles/validate", map[string]any{"id": sid, "project": pid, "path": data, "title": "renamed"}, 200)
+	if got := e.must("GET", "/api/storages/localfiles/"+itoa(sid), nil, 200); got["title"] != "renamed" || got["synchronizable"] != true {
+		t.Errorf("storage after validate with its id: title %v, synchronizable %v; want renamed, true", got["title"], got["synchronizable"])
+	}
+}
+
+// TestEmptySyncAfterDeletingTheNewestTask: a sync that makes no task after
+// the newest task was deleted still journals what it changed (the
+// package's tests replay every record and compare with the store).
+func TestEmptySyncAfterDeletingTheNewestTask(t *testing.T) {
+	root := t.TempDir()
+	data := filepath.Join(root, "d")
+	writeFiles(t, data, map[string]string{"01.json": `[{"text": "a"}, {"text": "b"}]`})
+	e := newAPI(t, Config{LocalFilesRoot: root})
+	pid := e.project("Empty sync")
+	sid := e.storage(pid, data, nil)
+	e.must("POST", "/api/storages/localfiles/"+itoa(sid)+"/sync", nil, 200)
+	e.must("DELETE", "/api/tasks/2", nil, 204)
+	if st := e.must("POST", "/api/storages/localfiles/"+itoa(sid)+"/sync", nil, 200); st["last_sync_count"] != 0.0 {
+		t.Errorf("second sync %v, want no new task (01.json still has a task)", st)
+	}
+	e.must("POST", "/api/projects/"+itoa(pid)+"/import", `[{"text": "c"}]`, 201)
+	if got := e.mustList("GET", "/api/projects/"+itoa(pid)+"/tasks", nil, 200)[0].(map[string]any)["inner_id"]; got != 2.0 {
+		t.Errorf("inner_id of the next task %v, want 2 (the deleted newest one's)", got)
 	}
 }

@@ -24,7 +24,10 @@ func (st *store) lastInnerID(p *project) int {
 // compute it once per request (a deleted newest task's inner_id is given
 // again). Call under st.mu.
 func (st *store) startInnerIDs(p *project) {
-	p.NextInnerID = st.lastInnerID(p) + 1
+	if n := st.lastInnerID(p) + 1; n != p.NextInnerID {
+		p.NextInnerID = n
+		st.changed(kindProject, p.ID) // journalled even if no task is made
+	}
 }
 
 // newTask adds a task to p with data and meta, with inner_id
@@ -138,7 +141,10 @@ func (s *Server) createTasks(w http.ResponseWriter, r *http.Request, projectID i
 			// Task.save gives a task made through the API the project's
 			// highest inner_id + 1, counting its own default of 1: the
 			// first task of a project gets 2 (1.23.2).
-			in.project.NextInnerID = max(st.lastInnerID(in.project), 1) + 1
+			if n := max(st.lastInnerID(in.project), 1) + 1; n != in.project.NextInnerID {
+				in.project.NextInnerID = n
+				st.changed(kindProject, in.project.ID)
+			}
 			t := s.newTask(in.project, in.data, in.meta)
 			if _, seen := byProject[in.project.ID]; !seen {
 				order = append(order, in.project.ID)

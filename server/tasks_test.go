@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -357,8 +358,16 @@ func TestTaskListBodyIsRefused(t *testing.T) {
 // [3, 2, 1]); a task changed later moves to the front; pages slice that
 // order.
 func TestProjectTaskListNewestUpdatedFirst(t *testing.T) {
-	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	e := newAPI(t, Config{Now: func() time.Time { clock = clock.Add(time.Millisecond); return clock }})
+	var (
+		mu    sync.Mutex
+		clock = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	)
+	e := newAPI(t, Config{Now: func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		clock = clock.Add(time.Millisecond)
+		return clock
+	}})
 	pid := e.project("Order")
 	tids := e.importTasks(pid, 3)
 	list := "/api/projects/" + itoa(pid) + "/tasks"
