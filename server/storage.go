@@ -221,7 +221,11 @@ func (s *Server) projectStorages(r *http.Request) ([]json.RawMessage, error) {
 	if v == "" {
 		return nil, errValidation("non_field_errors", `query parameter "project" is required`)
 	}
-	n, _ := toInt(json.RawMessage(v)) // not a number: no such project, as get_object_or_404 has it
+	n, ok := toInt(json.RawMessage(v))
+	if !ok {
+		// DRF's get_object_or_404 turns the ValueError into a bare 404.
+		return nil, errNotFound("Not found.")
+	}
 	if _, err := st.project(n); err != nil {
 		return nil, err
 	}
