@@ -14,9 +14,7 @@ import (
 
 // durabilityTasks is the size of the project the writers annotate, round
 // robin: big enough that a task gets a few annotations in a run, as in
-// real labelling. (A journal record holds a changed task with all its
-// annotations, so a run that piled dozens onto each task would measure
-// records that grow with the run, not a steady write rate.)
+// real labelling.
 const durabilityTasks = 10000
 
 // Durability is what --state costs a writer: concurrentClients clients
