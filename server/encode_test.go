@@ -129,20 +129,19 @@ func handMadeViews() []any {
 		CompletedAt: some(&st), PredictionsModelVersions: oddStrings[6], DraftExists: some(true), PredictionsResults: oddStrings[9],
 		PredictionsScore: some(&f), TotalAnnotations: 4, TotalPredictions: 5, AvgLeadTime: some[*pyFloat](nil), CancelledAnnotations: 6,
 		InnerID: 7, StorageFilename: &str, CommentAuthors: []int{3}, CommentCount: 8, LastCommentUpdatedAt: &st, UnresolvedCommentCount: 9}
-	user := exportUser{ID: 1, Email: oddStrings[5], FirstName: oddStrings[6], LastName: oddStrings[2]}
-	eann := exportAnnotation{ID: 1, CompletedBy: user, Result: oddRaw[6], WasCancelled: true, GroundTruth: true, CreatedAt: st, UpdatedAt: st,
-		DraftCreatedAt: &st, LeadTime: &f, Prediction: oddRaw[2], ResultCount: 3, UniqueID: oddStrings[10], ImportID: &one, LastAction: &str,
-		BulkCreated: true, Task: 1, Project: 2, UpdatedBy: &one, ParentPrediction: &one, ParentAnnotation: &two, LastCreatedBy: &one}
-	export := snapshotTask{ID: 1, Annotations: []exportAnnotation{eann, {}}, FileUpload: some(oddStrings[4]), Drafts: []any{}, Predictions: []predictionObject{pred},
+	lead := 2.0
+	odd := &annotation{ID: 1, TaskID: 1, ProjectID: 2, Result: oddRaw[6], WasCancelled: true, GroundTruth: true, CreatedAt: when, UpdatedAt: far,
+		DraftCreatedAt: &when, LeadTime: &lead, Prediction: oddRaw[2], UniqueID: oddStrings[10], ImportID: &one, LastAction: &str,
+		CompletedBy: &one, UpdatedBy: &one, ParentPrediction: &one, ParentAnnotation: &two, LastCreatedBy: &one, BulkCreated: true, resultN: 3}
+	eann := exportAnnotationOf(odd, true) // written from odd by appendExportAnnotation, checked against its fields
+	export := snapshotTask{ID: 1, Annotations: []exportAnnotation{eann}, FileUpload: some(oddStrings[4]), Drafts: []any{}, Predictions: []predictionObject{pred},
 		Data: oddRaw[2], Meta: oddRaw[5], CreatedAt: st, UpdatedAt: st, InnerID: 3, AllowSkip: some(false), TotalAnnotations: 1,
 		CancelledAnnotations: 2, TotalPredictions: 3, CommentCount: 4, UnresolvedCommentCount: 5, LastCommentUpdatedAt: &st, Project: 6,
 		UpdatedBy: &two, CommentAuthors: []int{}}
 	exportIDs := export
 	exportIDs.Predictions, exportIDs.FileUpload = []int{3, 4}, opt[string]{}
-	eann2 := eann
-	eann2.CompletedBy = 1
-	exportIDs.Annotations = []exportAnnotation{eann2}
-	return []any{&taskID{ID: 12}, &full, &fullTask{}, &ann, &ann3, &annotationObject{}, &pred, &predictionObject{}, &export, &exportIDs, &snapshotTask{}, &eann, &exportAnnotation{}}
+	exportIDs.Annotations = []exportAnnotation{exportAnnotationOf(odd, false)}
+	return []any{&taskID{ID: 12}, &full, &fullTask{}, &ann, &ann3, &annotationObject{}, &pred, &predictionObject{}, &export, &exportIDs, &snapshotTask{}, &eann}
 }
 
 func FuzzAppendString(f *testing.F) {

@@ -39,6 +39,11 @@ type exportAnnotation struct {
 	ParentPrediction *int            `json:"parent_prediction"`
 	ParentAnnotation *int            `json:"parent_annotation"`
 	LastCreatedBy    *int            `json:"last_created_by"`
+
+	// src and expandUser are what the view was made from: appendJSON
+	// writes them.
+	src        *annotation
+	expandUser bool
 }
 
 // handleExport serves GET /api/projects/{id}/export: a JSON file of the
@@ -143,6 +148,7 @@ func exportAnnotationOf(a *annotation, expandUser bool) exportAnnotation {
 		ResultCount: a.resultN, UniqueID: a.UniqueID, ImportID: a.ImportID, LastAction: a.LastAction,
 		BulkCreated: a.BulkCreated, Task: a.TaskID, Project: a.ProjectID, UpdatedBy: a.UpdatedBy,
 		ParentPrediction: a.ParentPrediction, ParentAnnotation: a.ParentAnnotation, LastCreatedBy: a.LastCreatedBy,
+		src: a, expandUser: expandUser,
 	}
 }
 
