@@ -12,6 +12,13 @@
 // that does not match); Read reports where the whole records end and the
 // file is cut there when it is opened for appending. A bad record followed
 // by good ones is corruption, and Read refuses the file.
+//
+// An open journal keeps a few MiB of zeros written past its last record,
+// so that a record lands on blocks the file already has and fdatasync
+// makes it durable without a change to the file's size (on ext4 a quarter
+// less time than fsync of an append). After a crash those zeros are one
+// line without a newline: a torn tail, cut when the file is opened again;
+// Close cuts them too.
 package journal
 
 import (
@@ -50,7 +57,17 @@ type Journal struct {
 	synced  uint64
 	syncing bool
 	err     error
+	// zeroEnd is where the zeros written past the records end; grew says
+	// the file grew since the last sync, which then takes a full fsync.
+	zeroEnd int64
+	grew    bool
 }
+
+// zeroChunk is how many bytes of zeros are written past the records at a
+// time, once fewer than half of it are left.
+const zeroChunk = 4 << 20
+
+var zeros = make([]byte, zeroChunk)
 
 // Read calls fn for every whole record of the file at path, in order, and
 // returns the offset where the whole records end and the last sequence
@@ -155,9 +172,29 @@ func Open(path string, end int64, last uint64) (*Journal, error) {
 		f.Close()
 		return nil, err
 	}
-	j := &Journal{path: path, f: f, w: bufio.NewWriterSize(f, 256<<10), seq: last, synced: last, size: end}
+	j := &Journal{path: path, f: f, w: bufio.NewWriterSize(f, 256<<10), seq: last, synced: last, size: end, zeroEnd: end}
 	j.cond = sync.NewCond(&j.mu)
+	if err := j.fillZeros(); err != nil {
+		f.Close()
+		return nil, err
+	}
 	return j, nil
+}
+
+// fillZeros writes zeroChunk more zeros past the records when fewer than
+// half of it are left. Call with j.mu held: a flush of the records must
+// not run meanwhile (the zeros go past every byte appended, flushed or
+// not, and the flush writes over them).
+func (j *Journal) fillZeros() error {
+	if j.zeroEnd-j.size >= zeroChunk/2 {
+		return nil
+	}
+	start := max(j.zeroEnd, j.size)
+	if _, err := j.f.WriteAt(zeros, start); err != nil {
+		return fmt.Errorf("extend journal: %w", err)
+	}
+	j.zeroEnd, j.grew = start+zeroChunk, true
+	return nil
 }
 
 // Append writes one record whose payload write produces, and returns its
@@ -231,11 +268,20 @@ func (j *Journal) Sync(seq uint64) error {
 		}
 		j.syncing = true
 		target := j.seq
-		err := j.w.Flush()
+		err := j.fillZeros()
+		if err == nil {
+			err = j.w.Flush()
+		}
+		// Past the zeros (a record bigger than what was left), the flush
+		// grew the file too.
+		full := j.grew || j.size > j.zeroEnd
+		j.grew = false
 		f := j.f
 		j.mu.Unlock()
-		if err == nil {
+		if err == nil && full {
 			err = f.Sync()
+		} else if err == nil {
+			err = datasync(f)
 		}
 		j.mu.Lock()
 		j.syncing = false
@@ -307,7 +353,8 @@ func (j *Journal) DropBefore(off int64) error {
 	// appended now might not be found at the path after a crash.
 	old := j.f
 	j.f, j.w, j.size = tmp, bufio.NewWriterSize(tmp, 256<<10), j.size-off
-	j.synced = j.seq // everything kept was synced by the copy's fsync
+	j.zeroEnd = j.size // no zeros in the copy: the next Sync writes them
+	j.synced = j.seq   // everything kept was synced by the copy's fsync
 	old.Close()
 	if _, err := tmp.Seek(0, io.SeekEnd); err != nil {
 		j.err = fmt.Errorf("compact journal: %w", err)
@@ -320,11 +367,19 @@ func (j *Journal) DropBefore(off int64) error {
 	return nil
 }
 
-// Close flushes and syncs what was appended and closes the file.
+// Close flushes and syncs what was appended, cuts the zeros past the
+// records and closes the file.
 func (j *Journal) Close() error {
 	serr := j.Sync(j.lastSeq())
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if serr == nil && j.err == nil {
+		if err := j.f.Truncate(j.size); err != nil {
+			serr = fmt.Errorf("close journal: %w", err)
+		} else if err := j.f.Sync(); err != nil {
+			serr = fmt.Errorf("close journal: %w", err)
+		}
+	}
 	cerr := j.f.Close()
 	if serr != nil {
 		return serr

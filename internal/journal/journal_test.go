@@ -59,8 +59,22 @@ func TestRecordsReadBackInOrder(t *testing.T) {
 	if !slices.Equal(got, want) || last != 3 {
 		t.Errorf("read %q (last %d), want %q (last 3)", got, last, want)
 	}
-	if fi, _ := os.Stat(path); fi.Size() != end || end != j.Size() {
-		t.Errorf("end %d, file size %d, Size() %d: want all equal", end, fi.Size(), j.Size())
+	if end != j.Size() {
+		t.Errorf("end %d, Size() %d: want them equal", end, j.Size())
+	}
+	// Open, the file holds zeros past the records (a torn tail to Read);
+	// closed, it ends with the last record.
+	if fi, _ := os.Stat(path); fi.Size() < end+zeroChunk/2 {
+		t.Errorf("open journal's file is %d bytes, want the %d of records and at least %d of zeros", fi.Size(), end, zeroChunk/2)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Size() != end {
+		t.Errorf("closed journal's file is %d bytes, want %d", fi.Size(), end)
+	}
+	if got2, _, _, err := readAll(t, path); err != nil || !slices.Equal(got2, want) {
+		t.Errorf("after Close: %q, %v", got2, err)
 	}
 }
 
@@ -78,10 +92,17 @@ func TestTornTailIsCutAtEveryByte(t *testing.T) {
 	j, path := openNew(t)
 	appendAll(t, j, `{"first":true}`, `{"second":true}`)
 	whole, _ := os.ReadFile(path)
+	whole = whole[:j.Size()] // the records; zeros follow them
 	firstEnd := int64(strings.IndexByte(string(whole), '\n') + 1)
 	for cut := firstEnd; cut < int64(len(whole)); cut++ {
 		p := filepath.Join(t.TempDir(), "j")
-		if err := os.WriteFile(p, whole[:cut], 0o600); err != nil {
+		// The torn record as a crash leaves it: cut short, alone or
+		// followed by the zeros the journal wrote past its records.
+		torn := whole[:cut]
+		if cut%2 == 0 {
+			torn = append(slices.Clone(torn), make([]byte, 100)...)
+		}
+		if err := os.WriteFile(p, torn, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		got, end, last, err := readAll(t, p)
@@ -170,5 +191,51 @@ func TestDropBeforeKeepsLaterRecords(t *testing.T) {
 	}
 	if end != j.Size() {
 		t.Errorf("Size() %d, file ends at %d", j.Size(), end)
+	}
+}
+
+// A crash leaves the zeros past the records: Read gives every record and
+// ends where they end, and the journal opened on that file goes on after
+// the last one.
+func TestCrashLeavesZerosThatAreCut(t *testing.T) {
+	j, path := openNew(t)
+	appendAll(t, j, `{"a":1}`, `{"b":2}`)
+	crashed, err := os.ReadFile(path) // the file as a SIGKILL now leaves it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(crashed)) <= j.Size() {
+		t.Fatalf("file of %d bytes, want zeros past the %d of records", len(crashed), j.Size())
+	}
+	p := filepath.Join(t.TempDir(), "j")
+	if err := os.WriteFile(p, crashed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, end, last, err := readAll(t, p)
+	if err != nil || !slices.Equal(got, []string{`1:{"a":1}`, `2:{"b":2}`}) || end != j.Size() || last != 2 {
+		t.Fatalf("read of the crashed file: %q end %d last %d err %v; want both records, end %d", got, end, last, err, j.Size())
+	}
+	j2, err := Open(p, end, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendAll(t, j2, `{"c":3}`)
+	if err := j2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _, err := readAll(t, p); err != nil || !slices.Equal(got, []string{`1:{"a":1}`, `2:{"b":2}`, `3:{"c":3}`}) {
+		t.Errorf("after reopening: %q, %v", got, err)
+	}
+}
+
+// Records past the zeros (a record bigger than what was left of them) are
+// appended and read back like any.
+func TestRecordsPastTheZeros(t *testing.T) {
+	j, path := openNew(t)
+	big := strings.Repeat("x", zeroChunk) // more than all the zeros
+	appendAll(t, j, `"`+big+`"`, `{"after":true}`, `"`+big+`"`)
+	got, end, last, err := readAll(t, path)
+	if err != nil || len(got) != 3 || got[1] != `2:{"after":true}` || last != 3 || end != j.Size() {
+		t.Fatalf("read %d records (last %d, end %d of %d), err %v", len(got), last, end, j.Size(), err)
 	}
 }
