@@ -82,6 +82,9 @@ type bigReadAt struct {
 	npages                          int
 }
 
+// bigReadsAt measures the three reads on a project of n tasks: the
+// project is imported and read once, the answers kept for the baseline,
+// then each read is timed against its baseline.
 func bigReadsAt(ctx context.Context, plan Plan, n int) (bigReadAt, error) {
 	var res bigReadAt
 	m, err := startMock(ctx, server.Config{}, "")
@@ -94,59 +97,122 @@ func bigReadsAt(ctx context.Context, plan Plan, n int) (bigReadAt, error) {
 	}
 	c := newClient(1)
 	defer c.CloseIdleConnections()
-	p := strconv.Itoa(m.project)
-	exportPath := "/api/projects/" + p + "/export?exportType=JSON"
-	// The first export right after the import, read as the rounds read
-	// (and dropped); then once more, kept for the baseline.
-	start := time.Now()
-	if _, err := getCount(ctx, c, m.api.Base+exportPath, m.api.Token); err != nil {
+	p := &bigProject{api: m.api, c: c, project: strconv.Itoa(m.project), npages: (n + readPageSize - 1) / readPageSize}
+	if err := p.readOnce(ctx, n, &res); err != nil {
 		return res, err
+	}
+	baseURL, stopBase, err := loopback(p.baseline())
+	if err != nil {
+		return res, err
+	}
+	defer stopBase()
+	bc := newClient(1)
+	defer bc.CloseIdleConnections()
+	p.baseURL, p.bc = baseURL, bc
+
+	if res.export, err = p.measureExport(ctx, plan.Rounds); err != nil {
+		return res, fmt.Errorf("export: %w", err)
+	}
+	res.rows = append(res.rows, scaleRow("export", n, "ms", res.export, true))
+	if res.pages, res.flat, err = p.measurePages(ctx, plan.Rounds); err != nil {
+		return res, fmt.Errorf("pages: %w", err)
+	}
+	res.rows = append(res.rows, scaleRow("pages", n, "ms", res.pages, true))
+	if res.ids, err = p.measureIDs(ctx, plan.Rounds); err != nil {
+		return res, fmt.Errorf("ids: %w", err)
+	}
+	res.rows = append(res.rows, scaleRow("ids", n, "ms", res.ids, true))
+	return res, nil
+}
+
+// bigProject is a big project on a mock, the answers its reads gave
+// once, and the baseline server that writes those answers back.
+type bigProject struct {
+	api     *apiclient.Client
+	c       *http.Client // to the mock
+	project string
+	npages  int
+
+	exportBuf        []byte
+	pageBufs, idBufs [][]byte
+
+	baseURL string
+	bc      *http.Client // to the baseline
+}
+
+func (p *bigProject) exportPath() string {
+	return "/api/projects/" + p.project + "/export?exportType=JSON"
+}
+
+// pagePath is page i+1 of the tasks as the SDKs page them.
+func (p *bigProject) pagePath(i int) string {
+	return "/api/tasks?project=" + p.project + "&page_size=" + strconv.Itoa(readPageSize) + "&page=" + strconv.Itoa(i+1)
+}
+
+// idPath is page i+1 of the legacy SDK's get_tasks_ids.
+func (p *bigProject) idPath(i int) string {
+	return "/api/tasks?project=" + p.project + "&page=" + strconv.Itoa(i+1) + "&page_size=" + strconv.Itoa(readPageSize) +
+		"&query=" + url.QueryEscape(sdkIDQuery) + "&fields=all&resolve_uri=True&include=id"
+}
+
+// mockURL is the mock's URL of path(i).
+func (p *bigProject) mockURL(path func(int) string) func(int) string {
+	return func(i int) string { return p.api.Base + path(i) }
+}
+
+// baseURLOf is the baseline's URL of page i+1 of what it serves at path.
+func (p *bigProject) baseURLOf(path string) func(int) string {
+	return func(i int) string { return p.baseURL + path + "?page=" + strconv.Itoa(i+1) }
+}
+
+// readOnce times the first export right after the import (read as the
+// rounds read, and dropped), then reads the export and every page once
+// more, kept for the baseline, and records their sizes in res.
+func (p *bigProject) readOnce(ctx context.Context, n int, res *bigReadAt) error {
+	start := time.Now()
+	if _, err := getCount(ctx, p.c, p.api.Base+p.exportPath(), p.api.Token); err != nil {
+		return err
 	}
 	res.firstExport = millis(time.Since(start))
-	exportBuf, err := get(ctx, c, m.api.Base+exportPath, m.api.Token)
-	if err != nil {
-		return res, err
+	var err error
+	if p.exportBuf, err = get(ctx, p.c, p.api.Base+p.exportPath(), p.api.Token); err != nil {
+		return err
 	}
-	res.exportBytes = len(exportBuf)
-	res.npages = (n + readPageSize - 1) / readPageSize
-	pagePath := func(i int) string {
-		return "/api/tasks?project=" + p + "&page_size=" + strconv.Itoa(readPageSize) + "&page=" + strconv.Itoa(i+1)
+	res.exportBytes = len(p.exportBuf)
+	res.npages = p.npages
+	if p.pageBufs, err = fetchPages(ctx, p.c, p.api, p.npages, p.pagePath); err != nil {
+		return err
 	}
-	idPath := func(i int) string {
-		return "/api/tasks?project=" + p + "&page=" + strconv.Itoa(i+1) + "&page_size=" + strconv.Itoa(readPageSize) +
-			"&query=" + url.QueryEscape(sdkIDQuery) + "&fields=all&resolve_uri=True&include=id"
+	if p.idBufs, err = fetchPages(ctx, p.c, p.api, p.npages, p.idPath); err != nil {
+		return err
 	}
-	pageBufs, err := fetchPages(ctx, c, m.api, res.npages, pagePath)
-	if err != nil {
-		return res, err
+	for i := range p.npages {
+		res.pageBytes += len(p.pageBufs[i])
+		res.idBytes += len(p.idBufs[i])
 	}
-	idBufs, err := fetchPages(ctx, c, m.api, res.npages, idPath)
-	if err != nil {
-		return res, err
+	if want := fmt.Sprintf(`"total":%d,`, n); !bytes.Contains(p.pageBufs[0], []byte(want)) {
+		return fmt.Errorf("page 1 does not say %s", want)
 	}
-	for i := range res.npages {
-		res.pageBytes += len(pageBufs[i])
-		res.idBytes += len(idBufs[i])
-	}
-	if want := fmt.Sprintf(`"total":%d,`, n); !bytes.Contains(pageBufs[0], []byte(want)) {
-		return res, fmt.Errorf("page 1 does not say %s", want)
-	}
+	return nil
+}
 
-	// The baseline: a handler that writes what the mock answered.
-	baseURL, stopBase, err := loopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// baseline is a handler that writes what the mock answered: /export,
+// and /pages?page=N and /ids?page=N.
+func (p *bigProject) baseline() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b []byte
 		switch r.URL.Path {
 		case "/export":
-			b = exportBuf
+			b = p.exportBuf
 		case "/pages", "/ids":
 			i, err := strconv.Atoi(r.URL.Query().Get("page"))
-			if err != nil || i < 1 || i > len(pageBufs) {
+			if err != nil || i < 1 || i > len(p.pageBufs) {
 				http.Error(w, "Invalid page.", http.StatusNotFound)
 				return
 			}
-			b = pageBufs[i-1]
+			b = p.pageBufs[i-1]
 			if r.URL.Path == "/ids" {
-				b = idBufs[i-1]
+				b = p.idBufs[i-1]
 			}
 		default:
 			http.NotFound(w, r)
@@ -154,85 +220,67 @@ func bigReadsAt(ctx context.Context, plan Plan, n int) (bigReadAt, error) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(b)
-	}))
-	if err != nil {
-		return res, err
-	}
-	defer stopBase()
-	bc := newClient(1)
-	defer bc.CloseIdleConnections()
+	})
+}
 
-	// export
-	res.export, err = interleave(ctx, plan.Rounds, func() (float64, error) {
+// measureExport times the export against the baseline's copy of it.
+func (p *bigProject) measureExport(ctx context.Context, rounds int) ([]Round, error) {
+	return interleave(ctx, rounds, func() (float64, error) {
 		start := time.Now()
-		got, err := getCount(ctx, c, m.api.Base+exportPath, m.api.Token)
-		if err == nil && got != len(exportBuf) {
-			err = fmt.Errorf("export of %d bytes, the first one had %d", got, len(exportBuf))
+		got, err := getCount(ctx, p.c, p.api.Base+p.exportPath(), p.api.Token)
+		if err == nil && got != len(p.exportBuf) {
+			err = fmt.Errorf("export of %d bytes, the first one had %d", got, len(p.exportBuf))
 		}
 		return millis(time.Since(start)), err
 	}, func() (float64, error) {
 		start := time.Now()
-		_, err := getCount(ctx, bc, baseURL+"/export", "")
+		_, err := getCount(ctx, p.bc, p.baseURL+"/export", "")
 		return millis(time.Since(start)), err
 	})
-	if err != nil {
-		return res, fmt.Errorf("export: %w", err)
-	}
-	res.rows = append(res.rows, scaleRow("export", n, "ms", res.export, true))
+}
 
-	// pages, and how the last pages compare with the first ones
-	perPage := make([]float64, res.npages)
-	res.pages, err = interleave(ctx, plan.Rounds, func() (float64, error) {
-		start := time.Now()
-		for i := range res.npages {
-			t := time.Now()
-			if _, err := getCount(ctx, c, m.api.Base+pagePath(i), m.api.Token); err != nil {
-				return 0, err
-			}
-			perPage[i] = millis(time.Since(t))
+// measurePages times reading every page against the baseline's copies,
+// and, per round, how the last pages compare with the first ones (flat).
+func (p *bigProject) measurePages(ctx context.Context, rounds int) (pages, flat []Round, err error) {
+	perPage := make([]float64, p.npages)
+	pages, err = interleave(ctx, rounds, func() (float64, error) {
+		took, err := p.readPages(ctx, p.c, p.api.Token, p.mockURL(p.pagePath), perPage)
+		if err != nil {
+			return 0, err
 		}
-		took := millis(time.Since(start))
-		k := min(flatPages, res.npages)
-		first, last := median(perPage[:k]), median(perPage[res.npages-k:])
-		res.flat = append(res.flat, Round{Value: last, Base: first, Ratio: ratio(last, first)})
+		k := min(flatPages, p.npages)
+		first, last := median(perPage[:k]), median(perPage[p.npages-k:])
+		flat = append(flat, Round{Value: last, Base: first, Ratio: ratio(last, first)})
 		return took, nil
 	}, func() (float64, error) {
-		start := time.Now()
-		for i := range res.npages {
-			if _, err := getCount(ctx, bc, baseURL+"/pages?page="+strconv.Itoa(i+1), ""); err != nil {
-				return 0, err
-			}
-		}
-		return millis(time.Since(start)), nil
+		return p.readPages(ctx, p.bc, "", p.baseURLOf("/pages"), nil)
 	})
-	if err != nil {
-		return res, fmt.Errorf("pages: %w", err)
-	}
-	res.rows = append(res.rows, scaleRow("pages", n, "ms", res.pages, true))
+	return pages, flat, err
+}
 
-	// the SDK's id listing
-	res.ids, err = interleave(ctx, plan.Rounds, func() (float64, error) {
-		start := time.Now()
-		for i := range res.npages {
-			if _, err := getCount(ctx, c, m.api.Base+idPath(i), m.api.Token); err != nil {
-				return 0, err
-			}
-		}
-		return millis(time.Since(start)), nil
+// measureIDs times the SDK's id listing against the baseline's copies.
+func (p *bigProject) measureIDs(ctx context.Context, rounds int) ([]Round, error) {
+	return interleave(ctx, rounds, func() (float64, error) {
+		return p.readPages(ctx, p.c, p.api.Token, p.mockURL(p.idPath), nil)
 	}, func() (float64, error) {
-		start := time.Now()
-		for i := range res.npages {
-			if _, err := getCount(ctx, bc, baseURL+"/ids?page="+strconv.Itoa(i+1), ""); err != nil {
-				return 0, err
-			}
-		}
-		return millis(time.Since(start)), nil
+		return p.readPages(ctx, p.bc, "", p.baseURLOf("/ids"), nil)
 	})
-	if err != nil {
-		return res, fmt.Errorf("ids: %w", err)
+}
+
+// readPages GETs pages 1..npages one after the other and returns the
+// milliseconds they took; with perPage, also each page's.
+func (p *bigProject) readPages(ctx context.Context, c *http.Client, token string, pageURL func(int) string, perPage []float64) (float64, error) {
+	start := time.Now()
+	for i := range p.npages {
+		t := time.Now()
+		if _, err := getCount(ctx, c, pageURL(i), token); err != nil {
+			return 0, err
+		}
+		if perPage != nil {
+			perPage[i] = millis(time.Since(t))
+		}
 	}
-	res.rows = append(res.rows, scaleRow("ids", n, "ms", res.ids, true))
-	return res, nil
+	return millis(time.Since(start)), nil
 }
 
 // fetchPages GETs pages 1..n and checks that page n+1 is the 404 that
