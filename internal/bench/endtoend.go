@@ -31,147 +31,208 @@ import (
 func EndToEnd(ctx context.Context, plan Plan) ([]Result, []ScaleRow, error) {
 	r := Result{Name: "end-to-end", Unit: "events/s", BaseUnit: "req/s (two-hop chain, zero work)", Goal: "≥ 0.8", goalAbove: true, goalLimit: 0.8}
 	fail := func(err error) ([]Result, []ScaleRow, error) { return []Result{r}, nil, err }
-	rows, err := realisticTasks(plan.ProjectTasks, false)
-	if err != nil {
+	ch := &endToEndChain{}
+	defer ch.stop()
+	if err := ch.start(ctx, plan); err != nil {
 		return fail(err)
 	}
-	bodies, err := annotationBodies(rows)
-	if err != nil {
-		return fail(err)
-	}
-	rc := receiver.New(receiver.Config{})
-	recvURL, stopRecv, err := loopback(rc)
-	if err != nil {
-		return fail(err)
-	}
-	defer stopRecv()
-	defer rc.Close()
-	m, err := startMock(ctx, server.Config{}, "")
-	if err != nil {
-		return fail(err)
-	}
-	defer m.stop()
-	ids, err := m.importRows(ctx, rows)
-	if err != nil {
-		return fail(err)
-	}
-	paths := make([]string, len(ids))
-	for i, id := range ids {
-		paths[i] = "/api/tasks/" + strconv.Itoa(id) + "/annotations"
-	}
-	// One annotation before the webhook exists: its answer is the size
-	// the chain answers with.
-	answer, err := postAnswer(ctx, m.api.HTTP, m.api.Base+paths[0], m.api.Token, bodies[0])
-	if err != nil {
-		return fail(err)
-	}
-	if err := m.hook(ctx, recvURL+"/hook", schemas.AnnotationCreated); err != nil {
-		return fail(err)
-	}
-	// One webhook: the size of the body the chain's second hop sends.
-	if err := post(ctx, m.api.HTTP, m.api.Base+paths[1], m.api.Token, bodies[1], http.StatusCreated); err != nil {
-		return fail(err)
-	}
-	got := rc.Events(receiver.Filter{Action: schemas.AnnotationCreated})
-	if len(got) != 1 {
-		return fail(fmt.Errorf("%d webhooks recorded for one annotation", len(got)))
-	}
-	webhookBody := []byte(got[0].Body)
-	rc.Clear()
-
-	chainURL, stopChain, err := twoHopChain(answer, webhookBody)
-	if err != nil {
-		return fail(err)
-	}
-	defer stopChain()
-	sinkURL, stopSink, err := loopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.WriteHeader(http.StatusCreated)
-	}))
-	if err != nil {
-		return fail(err)
-	}
-	defer stopSink()
-
 	var table []ScaleRow
 	var headline []Round
 	var oneHop []float64
 	for _, conc := range plan.Concurrency {
-		c := newClient(conc)
-		recorded := 0
-		subject := newLoad(plan, conc, func(i int) error {
-			j := i % len(paths)
-			return post(ctx, c, m.api.Base+paths[j], m.api.Token, bodies[j], http.StatusCreated)
-		})
-		// Every POST answered means every webhook was recorded, valid:
-		// checked after every window, and the records dropped.
-		check := func() error {
-			got := rc.Events(receiver.Filter{Action: schemas.AnnotationCreated})
-			for _, rec := range got {
-				if !rec.Valid {
-					return fmt.Errorf("webhook %d invalid: %v", rec.Seq, rec.Errors)
-				}
-			}
-			recorded += len(got)
-			rc.Clear()
-			if recorded != subject.calls() {
-				return fmt.Errorf("%d annotations created, %d webhooks recorded", subject.calls(), recorded)
-			}
-			return nil
-		}
-		bc := newClient(conc)
-		base := newLoad(plan, conc, func(i int) error {
-			j := i % len(paths)
-			return post(ctx, bc, chainURL+paths[j], "", bodies[j], http.StatusCreated)
-		})
-		if err := subject.warm(ctx); err != nil {
-			return fail(fmt.Errorf("concurrency %d: %w", conc, err))
-		}
-		if err := check(); err != nil {
-			return fail(fmt.Errorf("concurrency %d: %w", conc, err))
-		}
-		if err := base.warm(ctx); err != nil {
-			return fail(fmt.Errorf("two-hop baseline, concurrency %d: %w", conc, err))
-		}
-		rounds, err := interleave(ctx, plan.Rounds, func() (float64, error) {
-			v, err := subject.rate(ctx)
-			if err == nil {
-				err = check()
-			}
-			return v, err
-		}, func() (float64, error) { return base.rate(ctx) })
-		c.CloseIdleConnections()
-		bc.CloseIdleConnections()
+		rounds, err := ch.measure(ctx, plan, conc)
 		if err != nil {
-			return fail(fmt.Errorf("concurrency %d: %w", conc, err))
+			return fail(err)
 		}
 		table = append(table, scaleRow("", conc, "events/s", rounds, false))
 		if conc != plan.HeadlineClients {
 			continue
 		}
 		headline = rounds
-		oc := newClient(conc)
-		one := newLoad(plan, conc, func(i int) error {
-			j := i % len(paths)
-			return post(ctx, oc, sinkURL+paths[j], "", bodies[j], http.StatusCreated)
-		})
-		if err := one.warm(ctx); err != nil {
-			return fail(fmt.Errorf("one-hop: %w", err))
+		one, err := ch.oneHop(ctx, plan, conc)
+		if err != nil {
+			return fail(err)
 		}
-		for range plan.Rounds {
-			v, err := one.rate(ctx)
-			if err != nil {
-				return fail(fmt.Errorf("one-hop: %w", err))
-			}
-			oneHop = append(oneHop, v)
-		}
-		oc.CloseIdleConnections()
+		oneHop = append(oneHop, one...)
 	}
 	r.judge(headline)
 	oneHopRate := median(oneHop)
 	r.Note = fmt.Sprintf("%d clients, sync delivery, project of %d tasks, %d-byte webhooks; one hop: %s req/s, ratio %.2f",
-		plan.HeadlineClients, plan.ProjectTasks, len(webhookBody), num(oneHopRate), ratio(r.Value, oneHopRate))
+		plan.HeadlineClients, plan.ProjectTasks, len(ch.webhookBody), num(oneHopRate), ratio(r.Value, oneHopRate))
 	return []Result{r}, table, nil
+}
+
+// endToEndChain is what EndToEnd drives: a mock whose project's tasks
+// take annotations, with an ANNOTATION_CREATED webhook to a recording
+// receiver, and the servers of the baselines.
+type endToEndChain struct {
+	rc          *receiver.Receiver
+	m           *mock
+	paths       []string // each task's annotations path
+	bodies      [][]byte // an annotation body per path
+	webhookBody []byte   // one webhook as the receiver got it
+	chainURL    string   // the two-hop baseline
+	sinkURL     string   // the one-hop figure: a handler that only reads
+	stops       []func()
+}
+
+// start builds the chain and its baselines; stop undoes what it built,
+// even when it failed half-way.
+func (ch *endToEndChain) start(ctx context.Context, plan Plan) error {
+	rows, err := realisticTasks(plan.ProjectTasks, false)
+	if err != nil {
+		return err
+	}
+	if ch.bodies, err = annotationBodies(rows); err != nil {
+		return err
+	}
+	ch.rc = receiver.New(receiver.Config{})
+	recvURL, stopRecv, err := loopback(ch.rc)
+	if err != nil {
+		return err
+	}
+	ch.stops = append(ch.stops, stopRecv, ch.rc.Close)
+	if ch.m, err = startMock(ctx, server.Config{}, ""); err != nil {
+		return err
+	}
+	ch.stops = append(ch.stops, ch.m.stop)
+	ids, err := ch.m.importRows(ctx, rows)
+	if err != nil {
+		return err
+	}
+	ch.paths = make([]string, len(ids))
+	for i, id := range ids {
+		ch.paths[i] = "/api/tasks/" + strconv.Itoa(id) + "/annotations"
+	}
+	answer, err := ch.firstWebhook(ctx, recvURL)
+	if err != nil {
+		return err
+	}
+	chainURL, stopChain, err := twoHopChain(answer, ch.webhookBody)
+	if err != nil {
+		return err
+	}
+	ch.chainURL = chainURL
+	ch.stops = append(ch.stops, stopChain)
+	sinkURL, stopSink, err := loopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	if err != nil {
+		return err
+	}
+	ch.sinkURL = sinkURL
+	ch.stops = append(ch.stops, stopSink)
+	return nil
+}
+
+// firstWebhook sizes the baseline: one annotation before the webhook
+// exists gives the answer the chain answers with (returned); then the
+// webhook to recvURL, and one annotation whose webhook is the body the
+// chain's second hop sends (ch.webhookBody).
+func (ch *endToEndChain) firstWebhook(ctx context.Context, recvURL string) ([]byte, error) {
+	api := ch.m.api
+	answer, err := postAnswer(ctx, api.HTTP, api.Base+ch.paths[0], api.Token, ch.bodies[0])
+	if err != nil {
+		return nil, err
+	}
+	if err := ch.m.hook(ctx, recvURL+"/hook", schemas.AnnotationCreated); err != nil {
+		return nil, err
+	}
+	if err := post(ctx, api.HTTP, api.Base+ch.paths[1], api.Token, ch.bodies[1], http.StatusCreated); err != nil {
+		return nil, err
+	}
+	got := ch.rc.Events(receiver.Filter{Action: schemas.AnnotationCreated})
+	if len(got) != 1 {
+		return nil, fmt.Errorf("%d webhooks recorded for one annotation", len(got))
+	}
+	ch.webhookBody = []byte(got[0].Body)
+	ch.rc.Clear()
+	return answer, nil
+}
+
+// stop stops what start started, the last first.
+func (ch *endToEndChain) stop() {
+	for i := len(ch.stops) - 1; i >= 0; i-- {
+		ch.stops[i]()
+	}
+}
+
+// annotations is a load of conc clients POSTing the annotation bodies in
+// turn, with c, to base + each task's annotations path.
+func (ch *endToEndChain) annotations(ctx context.Context, plan Plan, conc int, c *http.Client, base, token string) *load {
+	return newLoad(plan, conc, func(i int) error {
+		j := i % len(ch.paths)
+		return post(ctx, c, base+ch.paths[j], token, ch.bodies[j], http.StatusCreated)
+	})
+}
+
+// measure measures the chain at conc clients against the two-hop
+// baseline, in interleaved rounds.
+func (ch *endToEndChain) measure(ctx context.Context, plan Plan, conc int) ([]Round, error) {
+	c := newClient(conc)
+	defer c.CloseIdleConnections()
+	subject := ch.annotations(ctx, plan, conc, c, ch.m.api.Base, ch.m.api.Token)
+	// Every POST answered means every webhook was recorded, valid:
+	// checked after every window, and the records dropped.
+	recorded := 0
+	check := func() error {
+		got := ch.rc.Events(receiver.Filter{Action: schemas.AnnotationCreated})
+		for _, rec := range got {
+			if !rec.Valid {
+				return fmt.Errorf("webhook %d invalid: %v", rec.Seq, rec.Errors)
+			}
+		}
+		recorded += len(got)
+		ch.rc.Clear()
+		if recorded != subject.calls() {
+			return fmt.Errorf("%d annotations created, %d webhooks recorded", subject.calls(), recorded)
+		}
+		return nil
+	}
+	bc := newClient(conc)
+	defer bc.CloseIdleConnections()
+	base := ch.annotations(ctx, plan, conc, bc, ch.chainURL, "")
+	if err := subject.warm(ctx); err != nil {
+		return nil, fmt.Errorf("concurrency %d: %w", conc, err)
+	}
+	if err := check(); err != nil {
+		return nil, fmt.Errorf("concurrency %d: %w", conc, err)
+	}
+	if err := base.warm(ctx); err != nil {
+		return nil, fmt.Errorf("two-hop baseline, concurrency %d: %w", conc, err)
+	}
+	rounds, err := interleave(ctx, plan.Rounds, func() (float64, error) {
+		v, err := subject.rate(ctx)
+		if err == nil {
+			err = check()
+		}
+		return v, err
+	}, func() (float64, error) { return base.rate(ctx) })
+	if err != nil {
+		return nil, fmt.Errorf("concurrency %d: %w", conc, err)
+	}
+	return rounds, nil
+}
+
+// oneHop measures plan.Rounds windows of the same POSTs, at conc
+// clients, to a handler that only reads them.
+func (ch *endToEndChain) oneHop(ctx context.Context, plan Plan, conc int) ([]float64, error) {
+	oc := newClient(conc)
+	defer oc.CloseIdleConnections()
+	one := ch.annotations(ctx, plan, conc, oc, ch.sinkURL, "")
+	if err := one.warm(ctx); err != nil {
+		return nil, fmt.Errorf("one-hop: %w", err)
+	}
+	var rates []float64
+	for range plan.Rounds {
+		v, err := one.rate(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("one-hop: %w", err)
+		}
+		rates = append(rates, v)
+	}
+	return rates, nil
 }
 
 // twoHopChain serves the end-to-end baseline: a handler that reads the
