@@ -11,13 +11,58 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// step reads one step of a scenario: its name (the kind of step), the
+// step's arguments, and the keys every step may add (stepKeys); the
+// variables it saves join scope.
 func (p *parser) step(n *yaml.Node, scope map[string]bool) *step {
 	if n.Kind != yaml.MappingNode {
 		p.errorf(n, "a step must be a mapping such as {import_tasks: {...}}, got %s", kindName(n))
 		return nil
 	}
-	var kind *pair
-	extra := map[string]pair{}
+	kind, extra := p.sortStepKeys(n)
+	if kind == nil {
+		return nil
+	}
+	st := &step{line: kind.k.Line, kind: kind.key, def: stepDefs[kind.key], args: kind.v}
+	if st.def.localFiles {
+		p.needsLocalFiles = true
+	}
+	if st.args.Kind == yaml.ScalarNode && st.args.ShortTag() == "!!null" {
+		st.args = nil
+	}
+	if st.kind == "receiver" {
+		for _, k := range stepKeys {
+			if kv, ok := extra[k]; ok {
+				p.errorf(kv.k, "a receiver step takes no %s: it sends no request and causes no events", k)
+			}
+		}
+		p.receiverPlan(st, kind.v)
+		return st
+	}
+	requestStatus := p.args(st, scope)
+	if kv, ok := extra["eventually"]; ok {
+		st.eventually, _ = p.duration(kv.v, "eventually", false)
+	}
+	if kv, ok := extra["status"]; ok {
+		if requestStatus {
+			p.errorf(kv.k, "status is given twice: in the request and in the step")
+		}
+		st.status, _ = p.status(kv.v, "status", 100)
+	}
+	p.stepSaves(st, extra, scope)
+	if kv, ok := extra["response"]; ok {
+		st.response = kv.v
+		p.pattern(kv.v, scope, false)
+	}
+	p.stepExpect(st, extra, scope)
+	return st
+}
+
+// sortStepKeys sorts a step's keys into its name (nil when it has none or
+// is unknown: the error is reported) and the other keys of stepKeys,
+// reporting every key that is neither.
+func (p *parser) sortStepKeys(n *yaml.Node) (kind *pair, extra map[string]pair) {
+	extra = map[string]pair{}
 	var unknown []pair
 	for _, kv := range p.pairs(n) {
 		switch {
@@ -47,38 +92,16 @@ func (p *parser) step(n *yaml.Node, scope map[string]bool) *step {
 			p.errorf(kv.k, "unknown key %q in the %s step (want one of: %s)", kv.key, kind.key, strings.Join(stepKeys, ", "))
 		}
 	}
-	if kind == nil {
-		if len(unknown) == 0 {
-			p.errorf(n, "the step names no action: want one of %s", strings.Join(stepNames(), ", "))
-		}
-		return nil
+	if kind == nil && len(unknown) == 0 {
+		p.errorf(n, "the step names no action: want one of %s", strings.Join(stepNames(), ", "))
 	}
-	st := &step{line: kind.k.Line, kind: kind.key, def: stepDefs[kind.key], args: kind.v}
-	if st.def.localFiles {
-		p.needsLocalFiles = true
-	}
-	if st.args.Kind == yaml.ScalarNode && st.args.ShortTag() == "!!null" {
-		st.args = nil
-	}
-	if st.kind == "receiver" {
-		for _, k := range stepKeys {
-			if kv, ok := extra[k]; ok {
-				p.errorf(kv.k, "a receiver step takes no %s: it sends no request and causes no events", k)
-			}
-		}
-		p.receiverPlan(st, kind.v)
-		return st
-	}
-	requestStatus := p.args(st, scope)
-	if kv, ok := extra["eventually"]; ok {
-		st.eventually, _ = p.duration(kv.v, "eventually", false)
-	}
-	if kv, ok := extra["status"]; ok {
-		if requestStatus {
-			p.errorf(kv.k, "status is given twice: in the request and in the step")
-		}
-		st.status, _ = p.status(kv.v, "status", 100)
-	}
+	return kind, extra
+}
+
+// stepSaves sets what a request step saves (its save: key, else its
+// definition's implicit save) and adds the saved variables to scope. A
+// step that must fail saves nothing implicitly.
+func (p *parser) stepSaves(st *step, extra map[string]pair, scope map[string]bool) {
 	if kv, ok := extra["save"]; ok {
 		p.save(st, kv.v)
 	} else if st.def.save != "" {
@@ -96,10 +119,11 @@ func (p *parser) step(n *yaml.Node, scope map[string]bool) *step {
 			scope[v] = true
 		}
 	}
-	if kv, ok := extra["response"]; ok {
-		st.response = kv.v
-		p.pattern(kv.v, scope, false)
-	}
+}
+
+// stepExpect reads a request step's expect list and the keys that tune
+// its check (within, ordered, others), which need that list.
+func (p *parser) stepExpect(st *step, extra map[string]pair, scope map[string]bool) {
 	if kv, ok := extra["expect"]; ok {
 		st.checked = true
 		if kv.v.Kind != yaml.SequenceNode {
@@ -139,7 +163,6 @@ func (p *parser) step(n *yaml.Node, scope map[string]bool) *step {
 			}
 		}
 	}
-	return st
 }
 
 // args checks a step's arguments against its definition and reports
