@@ -75,47 +75,88 @@ type Report struct {
 // server that died (wrapping one of the Err values); differences are in
 // the Report.
 func Run(ctx context.Context, scs []*scenarios.Scenario, opts Options) (*Report, error) {
-	if opts.Out == nil {
-		opts.Out = io.Discard
-	}
-	if opts.Settle == 0 {
-		opts.Settle = DefaultSettle
-	}
-	if opts.RequestTimeout == 0 {
-		opts.RequestTimeout = time.Minute
-	}
+	opts = opts.withDefaults()
 	info, err := Check(ctx, opts.Server, opts.Token)
 	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Version: info.Release}
-	// The mock imitates the server's release when it has a verified
-	// profile of it, else its default.
-	profile := server.DefaultVersion
-	if slices.Contains(server.Versions(), info.Release) {
-		profile = info.Release
+	c := &comparison{opts: opts, profile: mockProfile(info.Release)}
+	fmt.Fprintf(opts.Out, "comparing %d scenarios: %s (Label Studio %s) vs the labelhook mock (profile %s)\n", len(scs), opts.Server, info.Release, c.profile)
+	runnable := c.sortOut(scs)
+	if rep.Stopped, err = c.runExternal(ctx, runnable); err != nil {
+		return nil, err
 	}
-	fmt.Fprintf(opts.Out, "comparing %d scenarios: %s (Label Studio %s) vs the labelhook mock (profile %s)\n", len(scs), opts.Server, info.Release, profile)
+	if err := c.runMock(ctx); err != nil {
+		return nil, err
+	}
+	c.tally(rep)
+	rep.print(opts.Out, opts.Verbose)
+	if rep.Stopped != nil {
+		return rep, rep.Stopped
+	}
+	return rep, nil
+}
 
-	var runnable []*scenarios.Scenario
-	results := make([]Result, 0, len(scs))
-	index := map[string]int{}
+// withDefaults fills the options left zero.
+func (o Options) withDefaults() Options {
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.Settle == 0 {
+		o.Settle = DefaultSettle
+	}
+	if o.RequestTimeout == 0 {
+		o.RequestTimeout = time.Minute
+	}
+	return o
+}
+
+// mockProfile is the profile the mock runs with against a server of
+// release: the mock imitates the server's release when it has a
+// verified profile of it, else its default.
+func mockProfile(release string) string {
+	if slices.Contains(server.Versions(), release) {
+		return release
+	}
+	return server.DefaultVersion
+}
+
+// comparison is one Run under way.
+type comparison struct {
+	opts    Options
+	profile string   // the mock's Label Studio profile
+	results []Result // one per scenario, in the order given
+	index   map[string]int
+	// done are the scenarios run against the external server.
+	done []*scenarios.Scenario
+}
+
+// sortOut gives every scenario its result, marks the ones the external
+// server's settings rule out as skipped, and returns the others.
+func (c *comparison) sortOut(scs []*scenarios.Scenario) (runnable []*scenarios.Scenario) {
+	c.results = make([]Result, 0, len(scs))
+	c.index = map[string]int{}
 	for _, sc := range scs {
 		res := Result{Name: sc.Name, File: sc.File}
-		if reason := opts.Settings.mismatch(sc.Server); reason != "" {
+		if reason := c.opts.Settings.mismatch(sc.Server); reason != "" {
 			res.Skipped = reason
-		} else if sc.NeedsLocalFiles && opts.LocalFilesRoot == "" {
+		} else if sc.NeedsLocalFiles && c.opts.LocalFilesRoot == "" {
 			res.Skipped = "writes local files: give the external server's LOCAL_FILES_DOCUMENT_ROOT (--local-files-root; it must run with LOCAL_FILES_SERVING_ENABLED=true)"
 		} else {
 			runnable = append(runnable, sc)
-			index[sc.Name] = len(results)
+			c.index[sc.Name] = len(c.results)
 		}
-		results = append(results, res)
+		c.results = append(c.results, res)
 	}
+	return runnable
+}
 
-	// The external side, one scenario at a time, so a server that dies is
-	// noticed at once.
-	var done []*scenarios.Scenario
+// runExternal runs the scenarios against the external server one at a
+// time, so a server that dies is noticed at once: stopped says so (the
+// scenarios before it are done), err is a run that could not start.
+func (c *comparison) runExternal(ctx context.Context, runnable []*scenarios.Scenario) (stopped, err error) {
+	opts := c.opts
 	for _, sc := range runnable {
 		r, err := scenarios.Run(ctx, []*scenarios.Scenario{sc}, scenarios.Options{
 			Server: opts.Server, Token: opts.Token, Trace: true, Settle: opts.Settle, RequestTimeout: opts.RequestTimeout,
@@ -127,39 +168,49 @@ func Run(ctx context.Context, scs []*scenarios.Scenario, opts Options) (*Report,
 		res := r.Results[0]
 		if broke(res) {
 			if herr := health(ctx, opts.Server); herr != nil {
-				rep.Stopped = fmt.Errorf("%w during %q (%s): %v", ErrServerDied, sc.Name, sc.File, herr)
-				break
+				return fmt.Errorf("%w during %q (%s): %v", ErrServerDied, sc.Name, sc.File, herr), nil
 			}
 		}
-		results[index[sc.Name]].Real = Normalize(res)
-		done = append(done, sc)
+		c.results[c.index[sc.Name]].Real = Normalize(res)
+		c.done = append(c.done, sc)
 	}
+	return nil, nil
+}
 
-	// The mock side, in parallel, with the external server's settings.
-	if len(done) > 0 {
-		mr, err := scenarios.Run(ctx, done, scenarios.Options{
-			Trace: true, Settle: opts.Settle, RequestTimeout: opts.RequestTimeout,
-			ConfigureServer: func(cfg *server.Config) {
-				opts.Settings.apply(cfg)
-				cfg.LabelStudioVersion = profile
-			},
-		})
-		if err != nil {
-			return nil, fmt.Errorf("run the mock side: %w", err)
-		}
-		for _, res := range mr.Results {
-			i := index[res.Name]
-			results[i].Mock = Normalize(res)
-			results[i].Differences = Diff(results[i].Real, results[i].Mock)
-		}
+// runMock runs the scenarios done on the external side against mocks, in
+// parallel, with the external server's settings, and diffs each with
+// its external trace.
+func (c *comparison) runMock(ctx context.Context) error {
+	if len(c.done) == 0 {
+		return nil
 	}
+	mr, err := scenarios.Run(ctx, c.done, scenarios.Options{
+		Trace: true, Settle: c.opts.Settle, RequestTimeout: c.opts.RequestTimeout,
+		ConfigureServer: func(cfg *server.Config) {
+			c.opts.Settings.apply(cfg)
+			cfg.LabelStudioVersion = c.profile
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("run the mock side: %w", err)
+	}
+	for _, res := range mr.Results {
+		i := c.index[res.Name]
+		c.results[i].Mock = Normalize(res)
+		c.results[i].Differences = Diff(c.results[i].Real, c.results[i].Mock)
+	}
+	return nil
+}
 
+// tally adds the results reached to rep and counts them; the scenarios
+// after a server died are left out.
+func (c *comparison) tally(rep *Report) {
 	ran := map[string]bool{}
-	for _, sc := range done {
+	for _, sc := range c.done {
 		ran[sc.Name] = true
 	}
-	for i := range results {
-		res := &results[i]
+	for i := range c.results {
+		res := &c.results[i]
 		switch {
 		case res.Skipped != "":
 			rep.Skipped++
@@ -181,11 +232,6 @@ func Run(ctx context.Context, scs []*scenarios.Scenario, opts Options) (*Report,
 		}
 		rep.Results = append(rep.Results, *res)
 	}
-	rep.print(opts.Out, opts.Verbose)
-	if rep.Stopped != nil {
-		return rep, rep.Stopped
-	}
-	return rep, nil
 }
 
 // broke reports whether a scenario ended on a request that could not be
