@@ -55,18 +55,32 @@ var preferred = []schemas.Action{schemas.AnnotationCreated, schemas.AnnotationUp
 
 // cases lists the battery for the actions the consumer subscribes to.
 func cases(cfg Config) []caseDef {
-	subscribed := func(a schemas.Action) bool { return slices.Contains(cfg.Actions, a) }
+	out := actionCases(cfg.Actions)
+	out = append(out, shapeCases(cfg.Actions)...)
+	return append(out, robustnessCases(cfg)...)
+}
+
+// actionCases are one full event of each action, with and without
+// send_payload.
+func actionCases(actions []schemas.Action) []caseDef {
 	var out []caseDef
-	for _, a := range cfg.Actions {
+	for _, a := range actions {
 		out = append(out, caseDef{name: string(a), action: a, advice: adviceFull,
 			build: func(b *builder) ([]delivery, error) { return b.full(a, 1) }})
 	}
-	for _, a := range cfg.Actions {
+	for _, a := range actions {
 		out = append(out, caseDef{name: string(a) + ", send_payload off", action: a, advice: adviceNoPayload, noPayload: true,
 			build: func(b *builder) ([]delivery, error) { return b.full(a, 1) }})
 	}
+	return out
+}
+
+// shapeCases are the events whose shape surprises consumers: big chunks,
+// no project, bulk ids, skips, lists under singular keys.
+func shapeCases(actions []schemas.Action) []caseDef {
+	var out []caseDef
 	add := func(c caseDef) {
-		if c.action == "" || subscribed(c.action) {
+		if c.action == "" || slices.Contains(actions, c.action) {
 			out = append(out, c)
 		}
 	}
@@ -115,6 +129,14 @@ func cases(cfg Config) []caseDef {
 	add(caseDef{name: fmt.Sprintf("ANNOTATIONS_CREATED with a list of %d", bulkCreate), action: schemas.AnnotationsCreated,
 		advice: `ANNOTATIONS_CREATED holds lists under the singular keys "annotation" and "task", in the same order`,
 		build:  func(b *builder) ([]delivery, error) { return b.annotationsCreated(bulkCreate) }})
+	return out
+}
+
+// robustnessCases are what any consumer must survive: unknown fields,
+// big unicode bodies, actions it did not ask for, repeats, bursts and
+// bodies that are not JSON.
+func robustnessCases(cfg Config) []caseDef {
+	var out []caseDef
 	if len(cfg.Actions) > 0 {
 		out = append(out, caseDef{name: "unknown fields (a newer Label Studio)", advice: adviceUnknown,
 			build: func(b *builder) ([]delivery, error) {
