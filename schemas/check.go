@@ -138,121 +138,191 @@ func (qc *quickCompiler) resolve(file, ptr string) (*node, error) {
 
 // fill compiles the schema s, found at file#ptr, into n.
 func (qc *quickCompiler) fill(n *node, file, ptr string, s any) error {
-	where := file + "#" + ptr
+	at := schemaAt{qc: qc, file: file, ptr: ptr}
 	m, ok := s.(map[string]any)
 	if !ok {
-		return fmt.Errorf("%s: schema is a %s, want an object", where, typeName(s))
+		return fmt.Errorf("%s: schema is a %s, want an object", at.where(), typeName(s))
 	}
 	n.minProps, n.minItems = -1, -1
 	if ref, ok := m["$ref"]; ok {
-		r, ok := ref.(string)
-		if !ok {
-			return fmt.Errorf("%s: $ref is not a string", where)
-		}
-		target, frag, _ := strings.Cut(r, "#")
-		if target == "" {
-			target = file
-		}
-		t, err := qc.resolve(target, frag)
-		if err != nil {
-			return fmt.Errorf("%s: %w", where, err)
-		}
-		n.ref = t
-		return nil
-	}
-	sub := func(key string, v any) (*node, error) {
-		return qc.resolveValue(file, ptr+"/"+key, v)
+		return at.fillRef(n, ref)
 	}
 	for k, v := range m {
-		var err error
-		switch k {
-		case "type":
-			err = n.setTypes(v)
-		case "required":
-			for _, r := range asList(v) {
-				s, ok := r.(string)
-				if !ok {
-					return fmt.Errorf("%s: required holds a %s", where, typeName(r))
-				}
-				n.required = append(n.required, s)
-			}
-		case "properties":
-			ps, ok := v.(map[string]any)
-			if !ok {
-				return fmt.Errorf("%s: properties is not an object", where)
-			}
-			n.props = make(map[string]*node, len(ps))
-			for name, p := range ps {
-				if n.props[name], err = sub("properties/"+escapePointer(name), p); err != nil {
-					return err
-				}
-			}
-		case "additionalProperties":
-			if b, ok := v.(bool); ok {
-				n.noExtra = !b
-			} else {
-				err = fmt.Errorf("only a boolean is supported")
-			}
-		case "minProperties":
-			n.minProps, err = count(v)
-		case "items":
-			n.items, err = sub("items", v)
-		case "minItems":
-			n.minItems, err = count(v)
-		case "enum":
-			n.hasEnum = true
-			for _, e := range asList(v) {
-				switch e := e.(type) {
-				case nil:
-					n.enumNull = true
-				case string:
-					n.enum = append(n.enum, e)
-				default:
-					return fmt.Errorf("%s: enum holds a %s: only strings and null are supported", where, typeName(e))
-				}
-			}
-		case "const":
-			n.constStr, ok = v.(string)
-			n.hasConst = true
-			if !ok {
-				err = fmt.Errorf("only a string is supported")
-			}
-		case "pattern":
-			p, ok := v.(string)
-			if !ok {
-				return fmt.Errorf("%s: pattern is not a string", where)
-			}
-			n.pattern, err = regexp.Compile(p)
-		case "minimum":
-			n.hasMin = true
-			n.min, err = bound(v)
-		case "maximum":
-			n.hasMax = true
-			n.max, err = bound(v)
-		case "allOf":
-			for i, e := range asList(v) {
-				a, err := sub("allOf/"+strconv.Itoa(i), e)
-				if err != nil {
-					return err
-				}
-				n.allOf = append(n.allOf, a)
-			}
-		case "if":
-			n.ifN, err = sub("if", v)
-		case "then":
-			n.thenN, err = sub("then", v)
-		case "else":
-			n.elseN, err = sub("else", v)
-		default:
-			if !slices.Contains(annotations, k) {
-				return fmt.Errorf("%s: keyword %q is not supported by the quick check", where, k)
-			}
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %s: %w", where, k, err)
+		if err := at.fillKeyword(n, k, v); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// schemaAt is the place of the schema being compiled, so the keyword
+// compilers can name it in errors and resolve subschemas below it.
+type schemaAt struct {
+	qc        *quickCompiler
+	file, ptr string
+}
+
+func (at schemaAt) where() string { return at.file + "#" + at.ptr }
+
+// sub compiles the subschema v found under key.
+func (at schemaAt) sub(key string, v any) (*node, error) {
+	return at.qc.resolveValue(at.file, at.ptr+"/"+key, v)
+}
+
+// wrap names the schema and the keyword k in err; nil stays nil.
+func (at schemaAt) wrap(k string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %s: %w", at.where(), k, err)
+}
+
+// fillRef compiles a $ref; in draft-07 the keywords beside it are ignored.
+func (at schemaAt) fillRef(n *node, ref any) error {
+	r, ok := ref.(string)
+	if !ok {
+		return fmt.Errorf("%s: $ref is not a string", at.where())
+	}
+	target, frag, _ := strings.Cut(r, "#")
+	if target == "" {
+		target = at.file
+	}
+	t, err := at.qc.resolve(target, frag)
+	if err != nil {
+		return fmt.Errorf("%s: %w", at.where(), err)
+	}
+	n.ref = t
+	return nil
+}
+
+// fillKeyword compiles keyword k with value v into n, one group of
+// keywords per compiler.
+func (at schemaAt) fillKeyword(n *node, k string, v any) error {
+	switch k {
+	case "type":
+		return at.wrap(k, n.setTypes(v))
+	case "required", "properties", "additionalProperties", "minProperties":
+		return at.fillObject(n, k, v)
+	case "items", "minItems":
+		return at.fillArray(n, k, v)
+	case "enum", "const", "pattern", "minimum", "maximum":
+		return at.fillValue(n, k, v)
+	case "allOf", "if", "then", "else":
+		return at.fillCombinator(n, k, v)
+	}
+	if !slices.Contains(annotations, k) {
+		return fmt.Errorf("%s: keyword %q is not supported by the quick check", at.where(), k)
+	}
+	return nil
+}
+
+// fillObject compiles the keywords on objects.
+func (at schemaAt) fillObject(n *node, k string, v any) error {
+	var err error
+	switch k {
+	case "required":
+		for _, r := range asList(v) {
+			s, ok := r.(string)
+			if !ok {
+				return fmt.Errorf("%s: required holds a %s", at.where(), typeName(r))
+			}
+			n.required = append(n.required, s)
+		}
+	case "properties":
+		ps, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: properties is not an object", at.where())
+		}
+		n.props = make(map[string]*node, len(ps))
+		for name, p := range ps {
+			if n.props[name], err = at.sub("properties/"+escapePointer(name), p); err != nil {
+				return err
+			}
+		}
+	case "additionalProperties":
+		if b, ok := v.(bool); ok {
+			n.noExtra = !b
+		} else {
+			err = fmt.Errorf("only a boolean is supported")
+		}
+	case "minProperties":
+		n.minProps, err = count(v)
+	}
+	return at.wrap(k, err)
+}
+
+// fillArray compiles the keywords on arrays.
+func (at schemaAt) fillArray(n *node, k string, v any) error {
+	var err error
+	switch k {
+	case "items":
+		n.items, err = at.sub("items", v)
+	case "minItems":
+		n.minItems, err = count(v)
+	}
+	return at.wrap(k, err)
+}
+
+// fillValue compiles the keywords on single values: enum and const
+// (strings and null only), pattern, minimum and maximum.
+func (at schemaAt) fillValue(n *node, k string, v any) error {
+	var err error
+	switch k {
+	case "enum":
+		n.hasEnum = true
+		for _, e := range asList(v) {
+			switch e := e.(type) {
+			case nil:
+				n.enumNull = true
+			case string:
+				n.enum = append(n.enum, e)
+			default:
+				return fmt.Errorf("%s: enum holds a %s: only strings and null are supported", at.where(), typeName(e))
+			}
+		}
+	case "const":
+		var ok bool
+		n.constStr, ok = v.(string)
+		n.hasConst = true
+		if !ok {
+			err = fmt.Errorf("only a string is supported")
+		}
+	case "pattern":
+		p, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("%s: pattern is not a string", at.where())
+		}
+		n.pattern, err = regexp.Compile(p)
+	case "minimum":
+		n.hasMin = true
+		n.min, err = bound(v)
+	case "maximum":
+		n.hasMax = true
+		n.max, err = bound(v)
+	}
+	return at.wrap(k, err)
+}
+
+// fillCombinator compiles allOf and if/then/else.
+func (at schemaAt) fillCombinator(n *node, k string, v any) error {
+	var err error
+	switch k {
+	case "allOf":
+		for i, e := range asList(v) {
+			a, err := at.sub("allOf/"+strconv.Itoa(i), e)
+			if err != nil {
+				return err
+			}
+			n.allOf = append(n.allOf, a)
+		}
+	case "if":
+		n.ifN, err = at.sub("if", v)
+	case "then":
+		n.thenN, err = at.sub("then", v)
+	case "else":
+		n.elseN, err = at.sub("else", v)
+	}
+	return at.wrap(k, err)
 }
 
 // resolveValue compiles a subschema given inline.
@@ -315,111 +385,142 @@ func bound(v any) (int64, error) {
 	return i, nil
 }
 
-// check gives the verdict of schema n on the decoded value v.
+// check gives the verdict of schema n on the decoded value v: the type
+// first, then the keywords of v's kind, const and enum, and last the
+// combinators. A fail ends the check; an unsure is kept and the check goes
+// on, since a later keyword may still fail. The hot path: the keywords of
+// a string or a number are checked here, not in a call.
 func (n *node) check(v any) verdict {
 	for n.ref != nil {
 		n = n.ref
 	}
 	if n.types != 0 {
-		switch r := n.typeVerdict(v); r {
-		case fail, unsure:
+		if r := n.typeVerdict(v); r != pass {
 			return r
 		}
 	}
 	result := pass
-	// note keeps the worst verdict: fail, then unsure, then pass.
-	note := func(r verdict) bool {
-		if r == fail {
-			result = fail
-			return true
-		}
-		if r == unsure {
-			result = unsure
-		}
-		return false
-	}
 	switch v := v.(type) {
 	case map[string]any:
-		if n.minProps >= 0 && len(v) < n.minProps {
-			return fail
-		}
-		for _, k := range n.required {
-			if _, ok := v[k]; !ok {
-				return fail
-			}
-		}
-		if n.props != nil || n.noExtra {
-			for k, e := range v {
-				p, ok := n.props[k]
-				if !ok {
-					if n.noExtra {
-						return fail
-					}
-					continue
-				}
-				if note(p.check(e)) {
-					return fail
-				}
-			}
-		}
+		result = n.objectVerdict(v)
 	case []any:
-		if n.minItems >= 0 && len(v) < n.minItems {
-			return fail
-		}
-		if n.items != nil {
-			for _, e := range v {
-				if note(n.items.check(e)) {
-					return fail
-				}
-			}
-		}
+		result = n.arrayVerdict(v)
 	case string:
 		if n.pattern != nil && !n.pattern.MatchString(v) {
 			return fail
 		}
 	case json.Number:
 		if n.hasMin || n.hasMax {
-			switch r := n.boundVerdict(v); r {
-			case fail:
+			result = n.boundVerdict(v)
+		}
+	}
+	if result == fail || !n.constEnumMatch(v) {
+		return fail
+	}
+	if n.allOf != nil || n.ifN != nil {
+		result = result.and(n.combinedVerdict(v))
+	}
+	return result
+}
+
+// and is the worse of two verdicts: fail, then unsure, then pass.
+func (r verdict) and(o verdict) verdict {
+	if r == fail || o == fail {
+		return fail
+	}
+	if r == unsure || o == unsure {
+		return unsure
+	}
+	return pass
+}
+
+// objectVerdict checks minProperties, required, properties and
+// additionalProperties.
+func (n *node) objectVerdict(v map[string]any) verdict {
+	if n.minProps >= 0 && len(v) < n.minProps {
+		return fail
+	}
+	for _, k := range n.required {
+		if _, ok := v[k]; !ok {
+			return fail
+		}
+	}
+	if n.props == nil && !n.noExtra {
+		return pass
+	}
+	result := pass
+	for k, e := range v {
+		p, ok := n.props[k]
+		if !ok {
+			if n.noExtra {
 				return fail
-			case unsure:
-				note(unsure)
+			}
+			continue
+		}
+		if result = result.and(p.check(e)); result == fail {
+			return fail
+		}
+	}
+	return result
+}
+
+// arrayVerdict checks minItems and items.
+func (n *node) arrayVerdict(v []any) verdict {
+	if n.minItems >= 0 && len(v) < n.minItems {
+		return fail
+	}
+	result := pass
+	if n.items != nil {
+		for _, e := range v {
+			if result = result.and(n.items.check(e)); result == fail {
+				return fail
 			}
 		}
 	}
+	return result
+}
+
+// constEnumMatch reports whether v meets const and enum, which hold
+// strings (and, for enum, null).
+func (n *node) constEnumMatch(v any) bool {
 	if n.hasConst {
 		if s, ok := v.(string); !ok || s != n.constStr {
-			return fail
+			return false
 		}
 	}
-	if n.hasEnum {
-		matched := false
-		switch v := v.(type) {
-		case nil:
-			matched = n.enumNull
-		case string:
-			matched = slices.Contains(n.enum, v)
-		}
-		if !matched {
-			return fail
-		}
+	if !n.hasEnum {
+		return true
 	}
+	switch v := v.(type) {
+	case nil:
+		return n.enumNull
+	case string:
+		return slices.Contains(n.enum, v)
+	}
+	return false
+}
+
+// combinedVerdict checks allOf and if/then/else. An if that is unsure
+// makes the whole check unsure: which branch applies is not known.
+func (n *node) combinedVerdict(v any) verdict {
+	result := pass
 	for _, a := range n.allOf {
-		if note(a.check(v)) {
+		if result = result.and(a.check(v)); result == fail {
 			return fail
 		}
 	}
-	if n.ifN != nil {
-		branch := n.elseN
-		switch n.ifN.check(v) {
-		case pass:
-			branch = n.thenN
-		case unsure:
-			return unsure
-		}
-		if branch != nil && note(branch.check(v)) {
-			return fail
-		}
+	if n.ifN == nil {
+		return result
+	}
+	branch := n.elseN
+	switch n.ifN.check(v) {
+	case pass:
+		branch = n.thenN
+	case unsure:
+		return unsure
+	}
+	if branch != nil {
+		result = result.and(branch.check(v))
 	}
 	return result
 }

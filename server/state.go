@@ -240,114 +240,154 @@ var (
 // key of stateKeys must be present; unknown keys, in the file or in an
 // object, are errors.
 func readState(r io.Reader) (*loaded, error) {
-	s := newJSONStream(r)
-	notState := func(err error) error {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			err = errors.New("it ends too early (a half-written file?)")
-		}
-		return fmt.Errorf("not a labelhook state file: %w", err)
-	}
-	c, err := s.peek()
-	if errors.Is(err, io.EOF) {
-		return nil, errors.New("the state is empty")
-	}
-	if err != nil {
-		return nil, notState(err)
-	}
-	if c != '{' {
-		return nil, notState(fmt.Errorf("want a JSON object, got %q", c))
-	}
-	s.pos++
-	l := newLoaded()
-	seen := map[string]bool{}
-	version := 0
-	err = s.members(notState, func(key string) error {
-		if seen[key] {
-			return fmt.Errorf("key %q appears twice", key)
-		}
-		seen[key] = true
-		var err error
-		switch key {
-		case "format":
-			var f string
-			if err := s.decode(&f); err != nil {
-				return notState(err)
-			}
-			if f != stateFormat {
-				return fmt.Errorf("not a labelhook state file: format is %q, want %q", f, stateFormat)
-			}
-		case "version":
-			if err := s.decode(&version); err != nil {
-				return notState(err)
-			}
-			if version != stateVersion && migrate[version] == nil {
-				return fmt.Errorf("state format version %d is not supported (this labelhook reads versions 1 to %d)", version, stateVersion)
-			}
-		case "journal":
-			err = s.decode(&l.journal)
-		case "next":
-			err = s.decode(&l.next)
-		case "projects":
-			err = readKind(s, "project", l.projects, func(p *project) int { return p.ID })
-		case "tasks":
-			err = readKind(s, "task", l.tasks, func(t *task) int { return t.ID })
-		case "annotations":
-			err = readKind(s, "annotation", l.annotations, func(a *annotation) int { return a.ID })
-		case "predictions":
-			err = readKind(s, "prediction", l.predictions, func(p *prediction) int { return p.ID })
-		case "webhooks":
-			err = readKind(s, "webhook", l.webhooks, func(w *webhook) int { return w.ID })
-		case "views":
-			err = readKind(s, "view", l.views, func(v *view) int { return v.ID })
-		case "file_uploads":
-			err = readKind(s, "file upload", l.uploads, func(u *fileUpload) int { return u.ID })
-		case "labels":
-			err = readKind(s, "label", l.labels, func(x *label) int { return x.ID })
-		case "label_links":
-			err = readKind(s, "label link", l.links, func(x *labelLink) int { return x.ID })
-		case "storages":
-			err = readKind(s, "storage", l.storages, func(x *storage) int { return x.ID })
-		case "exports":
-			err = readKind(s, "export", l.exports, func(x *exportSnapshot) int { return x.ID })
-		default:
-			return notState(fmt.Errorf("json: unknown field %q", key))
-		}
-		if err != nil {
-			var dup duplicateError
-			if errors.As(err, &dup) {
-				return err
-			}
-			return notState(fmt.Errorf("%s: %w", key, err))
-		}
-		return nil
-	})
-	if err != nil {
+	sr := &stateReader{s: newJSONStream(r), l: newLoaded(), seen: map[string]bool{}}
+	if err := sr.open(); err != nil {
 		return nil, err
 	}
-	if _, err := s.peek(); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return nil, notState(err)
-		}
-		return nil, errors.New("not a labelhook state file: data after the end of the JSON object")
+	if err := sr.s.members(notState, sr.member); err != nil {
+		return nil, err
 	}
-	if !seen["format"] || !seen["version"] {
-		return nil, errors.New("not a labelhook state file: no format and version")
+	if err := sr.finish(); err != nil {
+		return nil, err
 	}
-	want := stateKeys
-	if version >= 3 {
-		want = append(slices.Clone(stateKeys), stateKeysV3...)
-	}
-	for _, k := range want {
-		if !seen[k] {
-			return nil, fmt.Errorf("the state has no %q (a file cut or edited by hand?); refusing to start from it", k)
-		}
-	}
-	for v := version; v < stateVersion; v++ {
-		if err := migrate[v](l); err != nil {
+	for v := sr.version; v < stateVersion; v++ {
+		if err := migrate[v](sr.l); err != nil {
 			return nil, fmt.Errorf("migrate state from version %d: %w", v, err)
 		}
 	}
-	return l, nil
+	return sr.l, nil
+}
+
+// stateReader is one read of a state file: the stream, what it has read
+// so far and which top-level keys it has met.
+type stateReader struct {
+	s       *jsonStream
+	l       *loaded
+	seen    map[string]bool
+	version int
+}
+
+// notState says the input is not a state file, and why.
+func notState(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = errors.New("it ends too early (a half-written file?)")
+	}
+	return fmt.Errorf("not a labelhook state file: %w", err)
+}
+
+// open reads up to the opening brace of the state object.
+func (sr *stateReader) open() error {
+	c, err := sr.s.peek()
+	if errors.Is(err, io.EOF) {
+		return errors.New("the state is empty")
+	}
+	if err != nil {
+		return notState(err)
+	}
+	if c != '{' {
+		return notState(fmt.Errorf("want a JSON object, got %q", c))
+	}
+	sr.s.pos++
+	return nil
+}
+
+// member reads the value of the top-level key.
+func (sr *stateReader) member(key string) error {
+	if sr.seen[key] {
+		return fmt.Errorf("key %q appears twice", key)
+	}
+	sr.seen[key] = true
+	s, l := sr.s, sr.l
+	var err error
+	switch key {
+	case "format":
+		return sr.readFormat()
+	case "version":
+		return sr.readVersion()
+	case "journal":
+		err = s.decode(&l.journal)
+	case "next":
+		err = s.decode(&l.next)
+	case "projects":
+		err = readKind(s, "project", l.projects, func(p *project) int { return p.ID })
+	case "tasks":
+		err = readKind(s, "task", l.tasks, func(t *task) int { return t.ID })
+	case "annotations":
+		err = readKind(s, "annotation", l.annotations, func(a *annotation) int { return a.ID })
+	case "predictions":
+		err = readKind(s, "prediction", l.predictions, func(p *prediction) int { return p.ID })
+	case "webhooks":
+		err = readKind(s, "webhook", l.webhooks, func(w *webhook) int { return w.ID })
+	case "views":
+		err = readKind(s, "view", l.views, func(v *view) int { return v.ID })
+	case "file_uploads":
+		err = readKind(s, "file upload", l.uploads, func(u *fileUpload) int { return u.ID })
+	case "labels":
+		err = readKind(s, "label", l.labels, func(x *label) int { return x.ID })
+	case "label_links":
+		err = readKind(s, "label link", l.links, func(x *labelLink) int { return x.ID })
+	case "storages":
+		err = readKind(s, "storage", l.storages, func(x *storage) int { return x.ID })
+	case "exports":
+		err = readKind(s, "export", l.exports, func(x *exportSnapshot) int { return x.ID })
+	default:
+		return notState(fmt.Errorf("json: unknown field %q", key))
+	}
+	if err != nil {
+		var dup duplicateError
+		if errors.As(err, &dup) {
+			return err
+		}
+		return notState(fmt.Errorf("%s: %w", key, err))
+	}
+	return nil
+}
+
+// readFormat reads "format", which must name the state file format.
+func (sr *stateReader) readFormat() error {
+	var f string
+	if err := sr.s.decode(&f); err != nil {
+		return notState(err)
+	}
+	if f != stateFormat {
+		return fmt.Errorf("not a labelhook state file: format is %q, want %q", f, stateFormat)
+	}
+	return nil
+}
+
+// readVersion reads "version", which must be this one or one it migrates.
+func (sr *stateReader) readVersion() error {
+	if err := sr.s.decode(&sr.version); err != nil {
+		return notState(err)
+	}
+	if sr.version != stateVersion && migrate[sr.version] == nil {
+		return fmt.Errorf("state format version %d is not supported (this labelhook reads versions 1 to %d)", sr.version, stateVersion)
+	}
+	return nil
+}
+
+// finish checks, after the object, that nothing follows it and that every
+// key its version must have was there.
+func (sr *stateReader) finish() error {
+	if _, err := sr.s.peek(); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return notState(err)
+		}
+		return errors.New("not a labelhook state file: data after the end of the JSON object")
+	}
+	if !sr.seen["format"] || !sr.seen["version"] {
+		return errors.New("not a labelhook state file: no format and version")
+	}
+	want := stateKeys
+	if sr.version >= 3 {
+		want = append(slices.Clone(stateKeys), stateKeysV3...)
+	}
+	for _, k := range want {
+		if !sr.seen[k] {
+			return fmt.Errorf("the state has no %q (a file cut or edited by hand?); refusing to start from it", k)
+		}
+	}
+	return nil
 }
 
 // duplicateError is an id that appears twice in one list.
