@@ -50,10 +50,15 @@
 //     since mark (shape.go). No handler asks for a version.
 //   - Views: REST objects in projects.go (a field table), objects.go,
 //     export.go, webhooks.go, views.go; webhook payloads in payloads.go.
-//   - State file: state.go (format and migration), statecheck.go (the
+//   - State file: state.go (format and migration), stateencode.go (tasks,
+//     annotations and predictions written by hand), statecheck.go (the
 //     API's invariants on load), persist.go (lock, journal, compaction).
 //   - Data Manager: taskquery.go (filters, ordering, the task list),
-//     dmactions.go (bulk actions), views.go (saved tabs).
+//     taskfields.go (the fields filters read), selection.go (selections
+//     kept between pages), dmactions.go (bulk actions), dmduplicates.go
+//     (remove_duplicates), views.go (saved tabs).
+//   - Label config: labelconfig.go (parsed_label_config), configcheck.go
+//     (a new config against the annotations: validate and PATCH).
 //   - labelhook's own routes: control.go (/_labelhook/deliveries, reset),
 //     about.go (health, version, whoami), auth.go (tokens, PATs).
 //   - Opt-in behaviour Label Studio does not have: faults.go, ssrf.go,
