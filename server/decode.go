@@ -501,8 +501,8 @@ func toInt(raw json.RawMessage) (int, bool) {
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return 0, false
+	if err := dec.Decode(&v); err != nil || dec.InputOffset() != int64(len(raw)) {
+		return 0, false // not a value, or one followed by more ("1abc")
 	}
 	var s string
 	switch t := v.(type) {

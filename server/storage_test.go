@@ -283,6 +283,7 @@ func TestStorageListNeedsProject(t *testing.T) {
 		{"no project", "/api/storages/localfiles", 400, `"non_field_errors":["query parameter \"project\" is required"]`},
 		{"unknown project", "/api/storages/localfiles?project=99", 404, `No Project matches the given query.`},
 		{"not a number", "/api/storages/localfiles?project=x", 404, `"detail":"Not found."`},
+		{"a number and more", "/api/storages/localfiles?project=" + itoa(one) + "abc", 404, `"detail":"Not found."`},
 		{"a project", "/api/storages/localfiles?project=" + itoa(one), 200, `"id":` + itoa(sid) + `,`},
 		{"all types, no project", "/api/storages", 200, `[]`},
 		{"all types, unknown project", "/api/storages?project=99", 200, `[]`},

@@ -99,6 +99,16 @@ func Read(path string, fn func(seq uint64, payload []byte) error) (end int64, la
 			return 0, 0, fmt.Errorf("read journal: %w", rerr)
 		}
 		lineNum++
+		if line[0] == 0 {
+			// The zeros an open journal keeps past its records: whatever
+			// follows them was never acknowledged (a power cut can write
+			// a later unsynced page before an earlier one). The tail
+			// starts here.
+			if badAt < 0 {
+				badAt = off
+			}
+			break
+		}
 		whole := rerr == nil // ends with a newline
 		seq, payload, why := parseLine(line, whole)
 		if why == "" && last != 0 && seq != last+1 {
@@ -374,7 +384,11 @@ func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if serr == nil && j.err == nil {
-		if err := j.f.Truncate(j.size); err != nil {
+		// A record appended since the Sync is written first, so the cut
+		// below is at the end of bytes that are in the file.
+		if err := j.w.Flush(); err != nil {
+			serr = fmt.Errorf("close journal: %w", err)
+		} else if err := j.f.Truncate(j.size); err != nil {
 			serr = fmt.Errorf("close journal: %w", err)
 		} else if err := j.f.Sync(); err != nil {
 			serr = fmt.Errorf("close journal: %w", err)

@@ -239,3 +239,23 @@ func TestRecordsPastTheZeros(t *testing.T) {
 		t.Fatalf("read %d records (last %d, end %d of %d), err %v", len(got), last, end, j.Size(), err)
 	}
 }
+
+// After a power cut, a later unsynced page can reach the disk before an
+// earlier one: zeros, then pieces of records. The zeros start the torn
+// tail, so the journal still opens with every record before them.
+func TestRecordsAfterTheZerosAreATornTail(t *testing.T) {
+	j, path := openNew(t)
+	appendAll(t, j, `{"a":1}`)
+	whole, _ := os.ReadFile(path)
+	records := whole[:j.Size()]
+	p := filepath.Join(t.TempDir(), "j")
+	damaged := append(slices.Clone(records), make([]byte, 64)...)
+	damaged = append(damaged, "7\t{\"late\":true}\t00000000\n3\t{}\tffffffff\n"...)
+	if err := os.WriteFile(p, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, end, last, err := readAll(t, p)
+	if err != nil || !slices.Equal(got, []string{`1:{"a":1}`}) || end != int64(len(records)) || last != 1 {
+		t.Errorf("read %q end %d last %d err %v; want the first record, end %d", got, end, last, err, len(records))
+	}
+}
