@@ -96,33 +96,21 @@ func listItems(raw json.RawMessage) ([]json.RawMessage, error) {
 // keep them past the request.
 func splitList(raw json.RawMessage) []json.RawMessage {
 	items := make([]json.RawMessage, 0, 16)
-	depth, start := 0, 1
-	for i := 1; i < len(raw); i++ {
-		switch raw[i] {
-		case '"':
-			i = stringEnd(raw, i)
-			if i < 0 {
-				panic("splitList: unterminated string in checked JSON")
-			}
-		case '[', '{':
-			depth++
-		case ',':
-			if depth == 0 {
-				items = append(items, bytes.TrimSpace(raw[start:i]))
-				start = i + 1
-			}
-		case ']', '}':
-			if depth > 0 {
-				depth--
-				continue
-			}
-			if item := bytes.TrimSpace(raw[start:i]); len(item) > 0 || len(items) > 0 {
-				items = append(items, item)
-			}
-			return items
+	i := skipSpace(raw, 1)
+	for i < len(raw) && raw[i] != ']' {
+		end := valueEnd(raw, i, false)
+		if end < 0 {
+			panic("splitList: unterminated item in checked JSON")
+		}
+		items = append(items, raw[i:end])
+		if i = skipSpace(raw, end); i < len(raw) && raw[i] == ',' {
+			i = skipSpace(raw, i+1)
 		}
 	}
-	panic("splitList: unterminated list in checked JSON")
+	if i >= len(raw) {
+		panic("splitList: unterminated list in checked JSON")
+	}
+	return items
 }
 
 // objectFields is json.Unmarshal of a checked JSON object into a
@@ -147,7 +135,10 @@ func objectFields(raw json.RawMessage) (map[string]json.RawMessage, bool) {
 		}
 		i = skipSpace(raw, end+1) // the colon
 		i = skipSpace(raw, i+1)
-		vend := rawValueEnd(raw, i)
+		vend := valueEnd(raw, i, false)
+		if vend < 0 {
+			vend = len(raw)
+		}
 		m[string(key)] = raw[i:vend]
 		i = skipSpace(raw, vend)
 	}
@@ -159,38 +150,6 @@ func skipSpace(raw []byte, i int) int {
 		i++
 	}
 	return i
-}
-
-// rawValueEnd returns the index just past the checked JSON value that
-// starts at raw[i] (whitespace may be inside it).
-func rawValueEnd(raw []byte, i int) int {
-	depth := 0
-	for ; i < len(raw); i++ {
-		switch raw[i] {
-		case '"':
-			i = stringEnd(raw, i)
-			if i < 0 {
-				return len(raw)
-			}
-			if depth == 0 {
-				return i + 1
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				return i
-			}
-			if depth--; depth == 0 {
-				return i + 1
-			}
-		case ',', ' ', '\t', '\n', '\r':
-			if depth == 0 {
-				return i
-			}
-		}
-	}
-	return len(raw)
 }
 
 func objectForm(raw json.RawMessage) (form, error) {

@@ -86,7 +86,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 	e.srv.st.mu.Unlock()
-	views = append(views, handMadeViews()...)
+	views = append(views, handMadeViews(t)...)
 	for _, v := range views {
 		pairs = append(pairs, [2]any{v, v})
 	}
@@ -103,7 +103,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 
 // handMadeViews fill every field, including those the store never sets
 // (comments, storage file names, models), and leave every one empty.
-func handMadeViews() []any {
+func handMadeViews(t *testing.T) []any {
 	one, two := 1, 2
 	str := "last \"action\""
 	when := time.Date(2024, 2, 29, 23, 59, 59, 999999999, time.FixedZone("x", 3600))
@@ -111,20 +111,11 @@ func handMadeViews() []any {
 	st, farSt := stamp(when), stamp(far)
 	f := pyFloat(2)
 	nan := pyFloat(1e21)
-	ann := annotationObject{ID: 1, Result: oddRaw[2], CreatedUsername: oddStrings[2], CreatedAgo: "3\u00a0days", CompletedBy: theUser(),
-		WasCancelled: true, GroundTruth: true, CreatedAt: st, UpdatedAt: farSt, DraftCreatedAt: &st, LeadTime: &f, ImportID: &one,
-		LastAction: &str, BulkCreated: true, Task: 3, Project: &two, UpdatedBy: &one, ParentPrediction: &two, ParentAnnotation: &one, LastCreatedBy: &two}
-	ann2 := ann
-	ann2.CompletedBy = &one
-	ann3 := ann
-	ann3.CompletedBy = nil
-	ann4 := ann
-	ann4.CompletedBy = map[string]any{"odd": []int{1}}
 	pred := predictionObject{ID: 2, Result: oddRaw[4], ModelVersion: oddStrings[7], CreatedAgo: oddStrings[8], Score: &nan, Cluster: &one,
 		Neighbors: oddRaw[3], Mislabeling: 0.5, CreatedAt: st, UpdatedAt: st, Model: &one, ModelRun: &two, Task: 4, Project: 5}
 	full := fullTask{ID: 1, Project: 2, CreatedAt: st, UpdatedAt: farSt,
-		Annotations: some([]annotationObject{ann, ann2, ann3, ann4}), Predictions: some([]predictionObject{pred, {}}),
-		Drafts: []any{map[string]any{"d": 1}}, Data: oddRaw[1], Meta: oddRaw[7], UpdatedBy: []taskUpdatedBy{{1}, {2}}, IsLabeled: true,
+		Predictions: some([]predictionObject{pred, {}}),
+		Drafts:      []any{map[string]any{"d": 1}}, Data: oddRaw[1], Meta: oddRaw[7], UpdatedBy: []taskUpdatedBy{{1}, {2}}, IsLabeled: true,
 		Overlap: 3, FileUpload: &str, AnnotationsIDs: "1, 2", AnnotationsResults: oddStrings[3], Annotators: []int{1, 2},
 		CompletedAt: some(&st), PredictionsModelVersions: oddStrings[6], DraftExists: some(true), PredictionsResults: oddStrings[9],
 		PredictionsScore: some(&f), TotalAnnotations: 4, TotalPredictions: 5, AvgLeadTime: some[*pyFloat](nil), CancelledAnnotations: 6,
@@ -133,6 +124,17 @@ func handMadeViews() []any {
 	odd := &annotation{ID: 1, TaskID: 1, ProjectID: 2, Result: oddRaw[6], WasCancelled: true, GroundTruth: true, CreatedAt: when, UpdatedAt: far,
 		DraftCreatedAt: &when, LeadTime: &lead, Prediction: oddRaw[2], UniqueID: oddStrings[10], ImportID: &one, LastAction: &str,
 		CompletedBy: &one, UpdatedBy: &one, ParentPrediction: &one, ParentAnnotation: &two, LastCreatedBy: &one, BulkCreated: true, resultN: 3}
+	// written from odd by appendAnnotationState and appendAnnotationLinks,
+	// checked against the view's fields; its own fields made odd by hand
+	ann := mustNew(t, Config{Token: testToken}).annotationObjectOf(odd, false)
+	ann.ID, ann.Result, ann.CreatedUsername, ann.CreatedAgo, ann.CompletedBy = 1, oddRaw[2], oddStrings[2], "3\u00a0days", theUser()
+	ann2 := ann
+	ann2.CompletedBy = &one
+	ann3 := ann
+	ann3.CompletedBy = nil
+	ann4 := ann
+	ann4.CompletedBy = map[string]any{"odd": []int{1}}
+	full.Annotations = some([]annotationObject{ann, ann2, ann3, ann4})
 	eann := exportAnnotationOf(odd, true) // written from odd by appendExportAnnotation, checked against its fields
 	export := snapshotTask{ID: 1, Annotations: []exportAnnotation{eann}, FileUpload: some(oddStrings[4]), Drafts: []any{}, Predictions: []predictionObject{pred},
 		Data: oddRaw[2], Meta: oddRaw[5], CreatedAt: st, UpdatedAt: st, InnerID: 3, AllowSkip: some(false), TotalAnnotations: 1,

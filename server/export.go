@@ -18,27 +18,14 @@ type exportUser struct {
 
 // exportAnnotation has every annotation model field.
 type exportAnnotation struct {
-	ID               int             `json:"id"`
-	CompletedBy      any             `json:"completed_by"`
-	Result           json.RawMessage `json:"result"`
-	WasCancelled     bool            `json:"was_cancelled"`
-	GroundTruth      bool            `json:"ground_truth"`
-	CreatedAt        stamp           `json:"created_at"`
-	UpdatedAt        stamp           `json:"updated_at"`
-	DraftCreatedAt   *stamp          `json:"draft_created_at"`
-	LeadTime         *pyFloat        `json:"lead_time"`
-	Prediction       json.RawMessage `json:"prediction"`
-	ResultCount      int             `json:"result_count"`
-	UniqueID         string          `json:"unique_id"`
-	ImportID         *int            `json:"import_id"`
-	LastAction       *string         `json:"last_action"`
-	BulkCreated      bool            `json:"bulk_created"`
-	Task             int             `json:"task"`
-	Project          int             `json:"project"`
-	UpdatedBy        *int            `json:"updated_by"`
-	ParentPrediction *int            `json:"parent_prediction"`
-	ParentAnnotation *int            `json:"parent_annotation"`
-	LastCreatedBy    *int            `json:"last_created_by"`
+	ID          int             `json:"id"`
+	CompletedBy any             `json:"completed_by"`
+	Result      json.RawMessage `json:"result"`
+	annotationState
+	Prediction  json.RawMessage `json:"prediction"`
+	ResultCount int             `json:"result_count"`
+	UniqueID    string          `json:"unique_id"`
+	annotationLinks
 
 	// src and expandUser are what the view was made from: appendJSON
 	// writes them.
@@ -142,13 +129,9 @@ func exportAnnotationOf(a *annotation, expandUser bool) exportAnnotation {
 		by = userID
 	}
 	return exportAnnotation{
-		ID: a.ID, CompletedBy: by, Result: orEmptyList(a.Result), WasCancelled: a.WasCancelled,
-		GroundTruth: a.GroundTruth, CreatedAt: stamp(a.CreatedAt), UpdatedAt: stamp(a.UpdatedAt),
-		DraftCreatedAt: optStamp(a.DraftCreatedAt), LeadTime: optPyFloat(a.LeadTime), Prediction: orEmptyObject(a.Prediction),
-		ResultCount: a.resultN, UniqueID: a.UniqueID, ImportID: a.ImportID, LastAction: a.LastAction,
-		BulkCreated: a.BulkCreated, Task: a.TaskID, Project: a.ProjectID, UpdatedBy: a.UpdatedBy,
-		ParentPrediction: a.ParentPrediction, ParentAnnotation: a.ParentAnnotation, LastCreatedBy: a.LastCreatedBy,
-		src: a, expandUser: expandUser,
+		ID: a.ID, CompletedBy: by, Result: orEmptyList(a.Result), annotationState: annotationStateOf(a),
+		Prediction: orEmptyObject(a.Prediction), ResultCount: a.resultN, UniqueID: a.UniqueID,
+		annotationLinks: annotationLinksOf(a), src: a, expandUser: expandUser,
 	}
 }
 

@@ -12,26 +12,17 @@ import (
 // annotationObject is the REST API's Annotation (AnnotationSerializer),
 // docs/label-studio-behaviour.md#rest-annotation.
 type annotationObject struct {
-	ID               int             `json:"id"`
-	Result           json.RawMessage `json:"result"`
-	CreatedUsername  string          `json:"created_username"`
-	CreatedAgo       string          `json:"created_ago"`
-	CompletedBy      any             `json:"completed_by"`
-	WasCancelled     bool            `json:"was_cancelled"`
-	GroundTruth      bool            `json:"ground_truth"`
-	CreatedAt        stamp           `json:"created_at"`
-	UpdatedAt        stamp           `json:"updated_at"`
-	DraftCreatedAt   *stamp          `json:"draft_created_at"`
-	LeadTime         *pyFloat        `json:"lead_time"`
-	ImportID         *int            `json:"import_id"`
-	LastAction       *string         `json:"last_action"`
-	BulkCreated      bool            `json:"bulk_created"`
-	Task             int             `json:"task"`
-	Project          *int            `json:"project"`
-	UpdatedBy        *int            `json:"updated_by"`
-	ParentPrediction *int            `json:"parent_prediction"`
-	ParentAnnotation *int            `json:"parent_annotation"`
-	LastCreatedBy    *int            `json:"last_created_by"`
+	ID              int             `json:"id"`
+	Result          json.RawMessage `json:"result"`
+	CreatedUsername string          `json:"created_username"`
+	CreatedAgo      string          `json:"created_ago"`
+	CompletedBy     any             `json:"completed_by"`
+	annotationState
+	annotationLinks
+
+	// src is what the view was made from: appendJSON writes its state
+	// and links.
+	src *annotation
 }
 
 // dmUser is an annotation's completed_by as a Data Manager task expands
@@ -49,32 +40,19 @@ type dmUser struct {
 // annotationObjectOf renders an annotation; expand turns completed_by
 // into a user object (as the full task shape does).
 func (s *Server) annotationObjectOf(a *annotation, expand bool) annotationObject {
-	pid := a.ProjectID
 	var by any = a.CompletedBy
 	if expand && a.CompletedBy != nil {
 		by = dmUser{ID: userID, Email: userEmail, Initials: userEmail[:2]}
 	}
 	return annotationObject{
-		ID:               a.ID,
-		Result:           orEmptyList(a.Result),
-		CreatedUsername:  " " + userEmail + ", " + strconv.Itoa(userID),
-		CreatedAgo:       ago(s.cfg.Now(), a.CreatedAt),
-		CompletedBy:      by,
-		WasCancelled:     a.WasCancelled,
-		GroundTruth:      a.GroundTruth,
-		CreatedAt:        stamp(a.CreatedAt),
-		UpdatedAt:        stamp(a.UpdatedAt),
-		DraftCreatedAt:   optStamp(a.DraftCreatedAt),
-		LeadTime:         optPyFloat(a.LeadTime),
-		ImportID:         a.ImportID,
-		LastAction:       a.LastAction,
-		BulkCreated:      a.BulkCreated,
-		Task:             a.TaskID,
-		Project:          &pid,
-		UpdatedBy:        a.UpdatedBy,
-		ParentPrediction: a.ParentPrediction,
-		ParentAnnotation: a.ParentAnnotation,
-		LastCreatedBy:    a.LastCreatedBy,
+		ID:              a.ID,
+		Result:          orEmptyList(a.Result),
+		CreatedUsername: " " + userEmail + ", " + strconv.Itoa(userID),
+		CreatedAgo:      ago(s.cfg.Now(), a.CreatedAt),
+		CompletedBy:     by,
+		annotationState: annotationStateOf(a),
+		annotationLinks: annotationLinksOf(a),
+		src:             a,
 	}
 }
 

@@ -139,7 +139,7 @@ func pickKeys(raw []byte, keep map[string]bool) json.RawMessage {
 			return pickKeysDecoded(raw, keep)
 		}
 		vstart := end + 2
-		vend := valueEnd(raw, vstart)
+		vend := valueEnd(raw, vstart, true)
 		if vend < 0 {
 			return pickKeysDecoded(raw, keep)
 		}
@@ -185,9 +185,11 @@ func stringEnd(raw []byte, i int) int {
 	return -1
 }
 
-// valueEnd returns the index just past the compact JSON value starting at
-// raw[i], or -1.
-func valueEnd(raw []byte, i int) int {
+// valueEnd returns the index just past the JSON value starting at raw[i]
+// (checked JSON: the end is found, not the value checked), or -1 when it
+// is cut short or, with compact, when whitespace stands outside its
+// strings.
+func valueEnd(raw []byte, i int, compact bool) int {
 	depth := 0
 	for ; i < len(raw); i++ {
 		switch raw[i] {
@@ -213,7 +215,12 @@ func valueEnd(raw []byte, i int) int {
 				return i
 			}
 		case ' ', '\t', '\n', '\r':
-			return -1 // not compact: the decoder's way
+			if compact {
+				return -1 // the decoder's way
+			}
+			if depth == 0 {
+				return i
+			}
 		}
 	}
 	return -1
