@@ -49,7 +49,10 @@
 //     Studio releases; a view's field that a release added carries a
 //     since mark (shape.go). No handler asks for a version.
 //   - Views: REST objects in projects.go (a field table), objects.go,
-//     export.go, webhooks.go, views.go; webhook payloads in payloads.go.
+//     export.go, webhooks.go, views.go; webhook payloads in payloads.go;
+//     the annotation fields its REST and export views share (one struct
+//     and one writer each) in annotationfields.go; the fast writers of
+//     the views in encode.go.
 //   - State file: state.go (format and migration), stateencode.go (tasks,
 //     annotations and predictions written by hand), statecheck.go (the
 //     API's invariants on load), persist.go (lock, journal, compaction).
