@@ -96,6 +96,16 @@ func names(rep *Report, v Verdict) []string {
 	return out
 }
 
+// wantOutput reports each wanted string that the printed output lacks.
+func wantOutput(t *testing.T, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestRunGoodConsumerPasses(t *testing.T) {
 	t.Parallel()
 	url := consumer(t, tolerant)
@@ -119,16 +129,12 @@ func TestRunGoodConsumerPasses(t *testing.T) {
 	if first := strings.SplitN(out, "\n", 2)[0]; first != head {
 		t.Errorf("first line %q", first)
 	}
-	for _, want := range []string{
+	wantOutput(t, out,
 		"pass  TASKS_DELETED from delete all (no project)            200 ",
 		"pass  10 ANNOTATION_CREATED at once (async Label Studio)    200 x10 ",
 		"      note: the same body came twice: make handling idempotent",
 		"\n34 passed, 0 warnings, 0 failed (",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
+	)
 	if strings.Contains(out, "In Label Studio") {
 		t.Errorf("a clean run explains failures:\n%s", out)
 	}
@@ -140,17 +146,13 @@ func TestRunFailsOnTasksDeletedWithoutProject(t *testing.T) {
 	if got := names(rep, Fail); !cmp.Equal(got, []string{"TASKS_DELETED from delete all (no project)"}) {
 		t.Fatalf("failed cases %q, want only the delete-all one\n%s", got, out)
 	}
-	for _, want := range []string{
+	wantOutput(t, out,
 		"FAIL  TASKS_DELETED from delete all (no project)            500 ",
 		"      answered 500\n",
 		`      advice: "Delete all tasks" sends TASKS_DELETED without a project key`,
 		"33 passed, 0 warnings, 1 failed",
 		"In Label Studio a failed delivery is not retried: that event never reaches your pipeline.",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
+	)
 }
 
 func TestRunWarnsOnSlowAnswers(t *testing.T) {
@@ -171,18 +173,14 @@ func TestRunWarnsOnSlowAnswers(t *testing.T) {
 	if got := names(rep, Warn); !cmp.Equal(got, []string{"a skip (ANNOTATION_CREATED with was_cancelled)"}) || rep.Failed != 0 {
 		t.Fatalf("warnings %q (and %d failures), want only the skip\n%s", got, rep.Failed, out)
 	}
-	for _, want := range []string{
+	wantOutput(t, out,
 		"WARN  a skip (ANNOTATION_CREATED with was_cancelled)        200 ",
 		"      answered 200 in ",
 		", over 1s\n",
 		"      advice: Label Studio holds the annotator's save request until you answer",
 		"1 warning, 0 failed",
 		"Slow answers slow every save in the labeling UI",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
+	)
 }
 
 func TestRunUnreachable(t *testing.T) {
