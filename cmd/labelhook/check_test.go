@@ -80,11 +80,7 @@ func TestCheckCommand(t *testing.T) {
 			if !strings.HasPrefix(out, "labelhook check "+tt.url+": ") {
 				t.Errorf("the first line does not name the URL:\n%s", out)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("output lacks %q:\n%s", w, out)
-				}
-			}
+			wantContains(t, "output", out, tt.want...)
 		})
 	}
 

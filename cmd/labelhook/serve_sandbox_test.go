@@ -177,11 +177,7 @@ func TestServeStateSurvivesRestart(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`msg="state loaded"`, `msg="sample data skipped`} {
-		if !strings.Contains(logs.String(), want) {
-			t.Errorf("log lacks %s:\n%s", want, logs.String())
-		}
-	}
+	wantContains(t, "log", logs.String(), `msg="state loaded"`, `msg="sample data skipped`)
 	b, _ := os.ReadFile(path)
 	if !bytes.Contains(b, []byte(`"title":"Second"`)) {
 		t.Errorf("the shutdown save lacks the last change:\n%s", b)

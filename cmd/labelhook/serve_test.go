@@ -150,11 +150,7 @@ func TestServeReadsEnvironment(t *testing.T) {
 		"LABELHOOK_ASYNC_DELIVERY":         "true",
 	}
 	url, logs, _ := startServe(t, nil, vars)
-	for _, want := range []string{"token=e…n token_source=LABELHOOK_TOKEN", "webhook_timeout=2.5s", "webhook_batch_size=7", "max_consecutive_failures=0", "async_delivery=true"} {
-		if !strings.Contains(logs.String(), want) {
-			t.Errorf("ready line lacks %q:\n%s", want, logs.String())
-		}
-	}
+	wantContains(t, "ready line", logs.String(), "token=e…n token_source=LABELHOOK_TOKEN", "webhook_timeout=2.5s", "webhook_batch_size=7", "max_consecutive_failures=0", "async_delivery=true")
 	req, _ := http.NewRequest("GET", url+"/api/version", nil)
 	req.Header.Set("Authorization", "Token env-token")
 	resp, err := http.DefaultClient.Do(req)
@@ -216,11 +212,7 @@ func TestServeNegativeThresholdMeansOff(t *testing.T) {
 func TestServeOptInDeliveryFlags(t *testing.T) {
 	_, logs, _ := startServe(t, []string{"--addr", "127.0.0.1:0", "--retry-schedule", "1s,5s", "--signing-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 		"--fault-delay", "1ms-2ms", "--ssrf-protection"}, nil)
-	for _, want := range []string{"retry_schedule=1s,5s", "signing=true", "ssrf_protection=true", "faults=true"} {
-		if !strings.Contains(logs.String(), want) {
-			t.Errorf("ready line lacks %q:\n%s", want, logs.String())
-		}
-	}
+	wantContains(t, "ready line", logs.String(), "retry_schedule=1s,5s", "signing=true", "ssrf_protection=true", "faults=true")
 }
 
 func TestServeWarnsWhenExposedWithDefaultToken(t *testing.T) {
