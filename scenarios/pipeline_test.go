@@ -91,9 +91,7 @@ steps:
 func TestRunPipelineRelaysAndChecks(t *testing.T) {
 	c, url := newConsumer(t)
 	rep, out := runYAML(t, pipelineScenario, Options{Pipeline: url + "/webhook", Verbose: true})
-	if r := only(t, rep, out); r.Status != Passed {
-		t.Fatalf("status %s %s\n%s", r.Status, r.Message, out)
-	}
+	wantPass(t, rep, out)
 	if got := strings.Join(c.got(), ","); got != "TASKS_CREATED,ANNOTATION_CREATED" {
 		t.Errorf("the pipeline got %s, want TASKS_CREATED,ANNOTATION_CREATED", got)
 	}
@@ -159,13 +157,9 @@ func TestRunPipelineKeyAndFlag(t *testing.T) {
 	c2, url2 := newConsumer(t)
 	src := "pipeline: " + url1 + "/hook\n" + pipelineScenario
 	rep, out := runYAML(t, src, Options{})
-	if r := only(t, rep, out); r.Status != Passed {
-		t.Fatalf("with pipeline: in the file: %s %s\n%s", r.Status, r.Message, out)
-	}
+	wantPass(t, rep, out)
 	rep, out = runYAML(t, src, Options{Pipeline: url2 + "/hook"})
-	if r := only(t, rep, out); r.Status != Passed {
-		t.Fatalf("with Options.Pipeline: %s %s\n%s", r.Status, r.Message, out)
-	}
+	wantPass(t, rep, out)
 	if n1, n2 := len(c1.got()), len(c2.got()); n1 != 2 || n2 != 2 {
 		t.Errorf("the file's pipeline got %d webhooks, the flag's %d; want 2 each (the flag overrides the file)", n1, n2)
 	}
@@ -256,9 +250,7 @@ steps:
 			c.mu.Unlock()
 			rep, out := runYAML(t, tc.src, Options{Verbose: true})
 			if tc.message == "" {
-				if r := only(t, rep, out); r.Status != Passed {
-					t.Fatalf("status %s %s\n%s", r.Status, r.Message, out)
-				}
+				wantPass(t, rep, out)
 				if want := "GET " + url + "/jobs (asked 3 times) -> 200"; !strings.Contains(out, want) {
 					t.Errorf("output lacks %q:\n%s", want, out)
 				}
@@ -307,9 +299,7 @@ steps:
   - request: {path: "/api/tasks/${task_ids[4]}"}
     response: {data: {image: {$regex: "^https?://"}, caption: {$regex: "[a-z]"}}}
 `, Options{})
-		if r := only(t, rep, out); r.Status != Passed {
-			t.Fatalf("status %s %s\n%s", r.Status, r.Message, out)
-		}
+		wantPass(t, rep, out)
 	})
 
 	// The same seed makes the same data; another seed, other data.

@@ -43,6 +43,17 @@ func only(t *testing.T, rep *Report, out string) Result {
 	return rep.Results[0]
 }
 
+// wantPass checks that the one scenario of the report passed and returns
+// its result.
+func wantPass(t *testing.T, rep *Report, out string) Result {
+	t.Helper()
+	r := only(t, rep, out)
+	if r.Status != Passed {
+		t.Fatalf("status %s %s, want PASS\n%s", r.Status, r.Message, out)
+	}
+	return r
+}
+
 // wantFail checks that the scenario failed and that its message and
 // detail contain each of the wanted strings.
 func wantFail(t *testing.T, rep *Report, out string, msg string, detail ...string) {
@@ -135,9 +146,7 @@ steps:
 
 	allowed := strings.Replace(src, "    expect:", "    others: allow\n    expect:", 1)
 	rep, out = runYAML(t, allowed, Options{})
-	if r := only(t, rep, out); r.Status != Passed {
-		t.Errorf("with others: allow: %s\n%s", r.Status, out)
-	}
+	wantPass(t, rep, out)
 
 	none := strings.Replace(src, "    expect:\n      - {action: TASKS_CREATED, webhook: /a}\n", "    expect: []\n", 1)
 	rep, out = runYAML(t, none, Options{})
@@ -161,9 +170,7 @@ steps:
 	wantFail(t, rep, out, "out of order: #2 (PROJECT_UPDATED, line 10) arrived after #1 (PROJECT_UPDATED, line 11)")
 
 	rep, out = runYAML(t, strings.Replace(src, "    ordered: true\n", "", 1), Options{})
-	if r := only(t, rep, out); r.Status != Passed {
-		t.Errorf("without ordered: %s\n%s", r.Status, out)
-	}
+	wantPass(t, rep, out)
 }
 
 func TestRunStatusAndResponseChecks(t *testing.T) {
@@ -215,11 +222,7 @@ steps:
 `
 	// No settle window: only within can make the events count.
 	rep, out := runYAML(t, src, Options{Settle: -1})
-	r := only(t, rep, out)
-	if r.Status != Passed {
-		t.Fatalf("status %s\n%s", r.Status, out)
-	}
-	if r.Duration < 300*time.Millisecond {
+	if r := wantPass(t, rep, out); r.Duration < 300*time.Millisecond {
 		t.Errorf("took %v: a step that wants no events must wait out its within of 300ms", r.Duration)
 	}
 }
