@@ -16,26 +16,19 @@ import (
 // against an external server with --server.
 func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", "run [flags] PATH...  (scenario files, or folders of *.yaml)", stderr)
-	srv := fs.String("server", "", "base URL of an external Label Studio-compatible server (default: an in-process mock per scenario)")
-	token := fs.String("token", "", "API token of the external server (default: the mock's development token)")
+	sf := declareScenarioFlags(fs)
 	recvAddr := fs.String("receiver-addr", "127.0.0.1:0", "with --server: address the webhook receiver listens on")
 	recvURL := fs.String("receiver-url", "", "with --server: the receiver's URL as the server reaches it (default: http:// and the listening address)")
-	runExpr := fs.String("run", "", "run only the scenarios whose name matches this regular expression")
 	junit := fs.String("junit", "", "also write a JUnit XML report to this file")
-	verbose := fs.Bool("v", false, "print every step")
 	var settle time.Duration
 	fs.durationOrZeroVar(&settle, "settle", scenarios.DefaultSettle, "with --server: how long a step with expect keeps listening for late events; 0 turns it off")
 	pipeline := fs.String("pipeline", "", "relay every webhook to your pipeline at this URL and record its answers (overrides the scenarios' pipeline: keys)")
 	seed := fs.Int64("seed", 1, "seed of the task data that generate: steps make: the same seed makes the same data")
-	localRoot := fs.String("local-files-root", "", "with --server: the server's LOCAL_FILES_DOCUMENT_ROOT, below which scenarios that make local files storages write their files (they are skipped without it)")
 	parallel := fs.Int("parallel", scenarios.DefaultParallel(), "scenarios run at once in-process, 4 per CPU by default (external mode runs one at a time)")
-	fs.bindEnv("server", "LABELHOOK_SERVER")
-	fs.bindEnv("token", "LABELHOOK_TOKEN")
 	fs.requireNonEmpty("token", "the mock's development token")
 	fs.bindEnv("receiver-addr", "LABELHOOK_RECEIVER_ADDR")
 	fs.bindEnv("receiver-url", "LABELHOOK_RECEIVER_URL")
 	fs.bindEnv("pipeline", "LABELHOOK_PIPELINE")
-	fs.bindEnv("local-files-root", "LOCAL_FILES_DOCUMENT_ROOT")
 	if err := fs.parse(args, getenv); err != nil {
 		return err
 	}
@@ -46,16 +39,16 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	if *parallel < 1 {
 		return usageErrorf("--parallel must be 1 or more, got %d", *parallel)
 	}
-	if *srv == "" && (*recvURL != "" || *recvAddr != "127.0.0.1:0") {
+	if *sf.server == "" && (*recvURL != "" || *recvAddr != "127.0.0.1:0") {
 		return usageErrorf("--receiver-addr and --receiver-url need --server (in-process runs start their own receivers)")
 	}
-	for _, f := range []struct{ flag, v string }{{"server", *srv}, {"pipeline", *pipeline}, {"receiver-url", *recvURL}} {
+	for _, f := range []struct{ flag, v string }{{"server", *sf.server}, {"pipeline", *pipeline}, {"receiver-url", *recvURL}} {
 		if err := httpurl.Check(f.v); f.v != "" && err != nil {
 			return usageErrorf("--%s: %v", f.flag, err)
 		}
 	}
 
-	scs, err := loadScenarios(fs.Args(), *runExpr, stderr)
+	scs, err := loadScenarios(fs.Args(), *sf.runExpr, stderr)
 	if err != nil {
 		return err
 	}
@@ -70,17 +63,17 @@ func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Wr
 	}
 
 	opts := scenarios.Options{
-		Server:         *srv,
-		Token:          *token,
+		Server:         *sf.server,
+		Token:          *sf.token,
 		ReceiverAddr:   *recvAddr,
 		ReceiverURL:    *recvURL,
 		Settle:         settle,
 		Parallel:       *parallel,
 		Pipeline:       *pipeline,
 		Seed:           *seed,
-		Verbose:        *verbose,
+		Verbose:        *sf.verbose,
 		Out:            stdout,
-		LocalFilesRoot: *localRoot,
+		LocalFilesRoot: *sf.localRoot,
 	}
 	if settle == 0 {
 		opts.Settle = -1 // the flag's 0 means none; the Options' 0 means the default
