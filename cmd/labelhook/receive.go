@@ -84,11 +84,7 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	level := slog.LevelInfo
-	if o.verbose {
-		level = slog.LevelDebug
-	}
-	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	handler := logHandler(stderr, o.verbose)
 	var lines *webhookline.Printer
 	if !o.quiet {
 		lines = webhookline.New(stdout, colorOutput(stdout, getenv))
@@ -139,10 +135,7 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	}
 	log.Info("receiver ready", append(ready, "reject_invalid", o.reject, "max_body_bytes", o.maxBody, "max_records", o.maxRecords)...)
 
-	serveErr := hs.Wait(ctx)
-	if serveErr == nil {
-		log.Info("shutting down", "url", baseURL)
-	}
+	serveErr := serveUntilStopped(ctx, hs, log)
 	// Relays in flight may finish: one takes at most the forward timeout.
 	sctx, cancel := context.WithTimeout(context.Background(), o.forwardTimeout+5*time.Second)
 	defer cancel()

@@ -186,11 +186,7 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	level := slog.LevelInfo
-	if o.verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(logHandler(stderr, o.verbose))
 	cfg, tokenSource, err := o.config(log)
 	if err != nil {
 		return err
@@ -247,10 +243,7 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		sim = sandbox.StartAnnotators(ctx, api, o.annotators, o.rate, o.seed, log)
 	}
 
-	serveErr := hs.Wait(ctx)
-	if serveErr == nil {
-		log.Info("shutting down", "url", baseURL)
-	}
+	serveErr := serveUntilStopped(ctx, hs, log)
 	if err := errors.Join(serveErr, shutdown()); err != nil {
 		if serveErr == nil {
 			return fmt.Errorf("shut down: %w", err)
