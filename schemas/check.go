@@ -141,7 +141,7 @@ func (qc *quickCompiler) fill(n *node, file, ptr string, s any) error {
 	at := schemaAt{qc: qc, file: file, ptr: ptr}
 	m, ok := s.(map[string]any)
 	if !ok {
-		return fmt.Errorf("%s: schema is a %s, want an object", at.where(), typeName(s))
+		return fmt.Errorf("%s: schema is a %s, want an object", at.where(), TypeName(s))
 	}
 	n.minProps, n.minItems = -1, -1
 	if ref, ok := m["$ref"]; ok {
@@ -224,7 +224,7 @@ func (at schemaAt) fillObject(n *node, k string, v any) error {
 		for _, r := range asList(v) {
 			s, ok := r.(string)
 			if !ok {
-				return fmt.Errorf("%s: required holds a %s", at.where(), typeName(r))
+				return fmt.Errorf("%s: required holds a %s", at.where(), TypeName(r))
 			}
 			n.required = append(n.required, s)
 		}
@@ -277,7 +277,7 @@ func (at schemaAt) fillValue(n *node, k string, v any) error {
 			case string:
 				n.enum = append(n.enum, e)
 			default:
-				return fmt.Errorf("%s: enum holds a %s: only strings and null are supported", at.where(), typeName(e))
+				return fmt.Errorf("%s: enum holds a %s: only strings and null are supported", at.where(), TypeName(e))
 			}
 		}
 	case "const":

@@ -148,7 +148,7 @@ func Validate(body []byte) (Action, []Problem) {
 	}
 	obj, ok := doc.(map[string]any)
 	if !ok {
-		return "", []Problem{{Path: "$", Message: "expected object, got " + typeName(doc)}}
+		return "", []Problem{{Path: "$", Message: "expected object, got " + TypeName(doc)}}
 	}
 	raw, ok := obj["action"]
 	if !ok {
@@ -156,7 +156,7 @@ func Validate(body []byte) (Action, []Problem) {
 	}
 	name, ok := raw.(string)
 	if !ok {
-		return "", []Problem{{Path: "$.action", Message: "expected string, got " + typeName(raw)}}
+		return "", []Problem{{Path: "$.action", Message: "expected string, got " + TypeName(raw)}}
 	}
 	info, ok := Lookup(name)
 	if !ok {
@@ -448,8 +448,11 @@ func digits(s string) int {
 	return n
 }
 
-// typeName names the JSON type of a decoded value the way JSON Schema does.
-func typeName(v any) string {
+// TypeName names the JSON type of a decoded value (numbers as json.Number)
+// the way JSON Schema and Validate's problems do: "null", "boolean",
+// "integer" (a number written without a fraction or an exponent),
+// "number", "string", "array" or "object"; any other Go type by %T.
+func TypeName(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return "null"
@@ -484,7 +487,7 @@ func show(v any) string {
 	case bool:
 		return strconv.FormatBool(v)
 	}
-	return typeName(v)
+	return TypeName(v)
 }
 
 // bigText prints a gojsonschema bound exactly (they are *big.Float).

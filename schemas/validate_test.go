@@ -652,3 +652,15 @@ func BenchmarkValidate(b *testing.B) {
 		}
 	}
 }
+
+func TestTypeName(t *testing.T) {
+	for v, want := range map[any]string{nil: "null", true: "boolean", json.Number("1"): "integer", json.Number("1.0"): "number",
+		json.Number("1e3"): "number", "1": "string", 1.5: "float64"} {
+		if got := TypeName(v); got != want {
+			t.Errorf("TypeName(%#v) = %s, want %s", v, got, want)
+		}
+	}
+	if got := TypeName([]any{}) + " " + TypeName(map[string]any{}); got != "array object" {
+		t.Errorf("TypeName of a list and a map = %s", got)
+	}
+}

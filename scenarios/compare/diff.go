@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/labelhook/labelhook/internal/jsontext"
+	"github.com/labelhook/labelhook/schemas"
 )
 
 // What a difference is.
@@ -308,22 +309,13 @@ func walk(path string, r, m any, report func(path, what string, rv, mv any, hasR
 
 func isInt(n json.Number) bool { return !strings.ContainsAny(n.String(), ".eE") }
 
+// jsonType names v's JSON type as schemas.TypeName does, but with one
+// type for all numbers: 1 against 1.0 is a NumberForm difference.
 func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case json.Number, float64, int:
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
+	if t := schemas.TypeName(v); t != "integer" {
+		return t
 	}
-	return fmt.Sprintf("%T", v)
+	return "number"
 }
 
 // show renders a value for a report line, cut to a readable length.
