@@ -141,16 +141,9 @@ func (p *parser) object(depth int) (any, bool) {
 			return nil, false
 		}
 		p.members = append(p.members, member{k, v})
-		p.space()
-		if p.i >= len(p.b) {
+		if more, ok := p.next('}'); !ok {
 			return nil, false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case '}':
-			p.i++
+		} else if !more {
 			ms := p.members[base:]
 			m := make(map[string]any, len(ms))
 			for _, e := range ms {
@@ -159,8 +152,6 @@ func (p *parser) object(depth int) (any, bool) {
 			clear(ms) // the stack must not keep the values alive
 			p.members = p.members[:base]
 			return m, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -180,24 +171,34 @@ func (p *parser) array(depth int) (any, bool) {
 			return nil, false
 		}
 		p.items = append(p.items, v)
-		p.space()
-		if p.i >= len(p.b) {
+		if more, ok := p.next(']'); !ok {
 			return nil, false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case ']':
-			p.i++
+		} else if !more {
 			l := slices.Clone(p.items[base:])
 			clear(p.items[base:])
 			p.items = p.items[:base]
 			return l, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// next reads what follows a member or an item: a comma, after which more
+// follow, or the closing byte end; anything else is not JSON (ok false).
+func (p *parser) next(end byte) (more, ok bool) {
+	p.space()
+	if p.i >= len(p.b) {
+		return false, false
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		p.space()
+		return true, true
+	case end:
+		p.i++
+		return false, true
+	}
+	return false, false
 }
 
 // key reads an object key. The keys the schema files name are not
