@@ -221,19 +221,7 @@ func stepState(s *Step) string {
 }
 
 func diffHeaders(r, m map[string]string, report func(name, what, rv, mv string, hasR, hasM bool)) {
-	names := map[string]bool{}
-	for k := range r {
-		names[k] = true
-	}
-	for k := range m {
-		names[k] = true
-	}
-	sorted := make([]string, 0, len(names))
-	for k := range names {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
-	for _, k := range sorted {
+	for _, k := range unionKeys(r, m) {
 		rv, okR := r[k]
 		mv, okM := m[k]
 		switch {
@@ -263,9 +251,7 @@ func walk(path string, r, m any, report func(path, what string, rv, mv any, hasR
 	switch x := r.(type) {
 	case map[string]any:
 		y := m.(map[string]any)
-		keys := slices.Concat(slices.Collect(maps.Keys(x)), slices.Collect(maps.Keys(y)))
-		slices.Sort(keys)
-		for _, k := range slices.Compact(keys) {
+		for _, k := range unionKeys(x, y) {
 			p := path + "." + k
 			rv, okR := x[k]
 			mv, okM := y[k]
@@ -305,6 +291,13 @@ func walk(path string, r, m any, report func(path, what string, rv, mv any, hasR
 			report(path, ValueDiff, r, m, true, true)
 		}
 	}
+}
+
+// unionKeys returns the keys of a and b, each once, sorted.
+func unionKeys[V any](a, b map[string]V) []string {
+	keys := slices.AppendSeq(slices.Collect(maps.Keys(a)), maps.Keys(b))
+	slices.Sort(keys)
+	return slices.Compact(keys)
 }
 
 func isInt(n json.Number) bool { return !strings.ContainsAny(n.String(), ".eE") }
