@@ -1,46 +1,27 @@
 package receiver_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"weak"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/labelhook/labelhook/internal/syncbuf"
 	"github.com/labelhook/labelhook/receiver"
 	"github.com/labelhook/labelhook/schemas"
 )
-
-// syncBuffer is a log destination safe for concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // Finding: the receiver kept every record forever. With MaxRecords it keeps
 // the newest, counts what it dropped in the /events answers and logs the
 // first drop once.
 func TestRecordsKeptForeverNowCapped(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	rc, srv := start(t, receiver.Config{MaxRecords: 3, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	for i := range 5 {
 		do(t, http.MethodPost, srv.URL+"/", fmt.Sprintf(`{"action":"PROJECT_DELETED","project":{"id":%d}}`, i+1), nil)

@@ -378,11 +378,7 @@ func (s *Server) handleLabelGet(w http.ResponseWriter, r *http.Request) error {
 
 // handleLabelUpdate serves PATCH and PUT /api/labels/{id}. No webhook.
 func (s *Server) handleLabelUpdate(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.readObject(w, r)
-	if err != nil {
-		return err
-	}
-	return answerFor(s, w, r, http.StatusOK, (*store).label, func(st *store, x *label) (any, []delivery, error) {
+	return updateFor(s, w, r, (*store).label, func(st *store, f form, x *label) (any, []delivery, error) {
 		next := *x
 		if r.Method == http.MethodPut || f.has("title") {
 			readRequiredStr(f, "title", &next.Title, maxLabelTitle)
@@ -512,11 +508,7 @@ func (s *Server) handleLabelLinkCreate(w http.ResponseWriter, r *http.Request) e
 // LABEL_LINK_UPDATED with the link, its project and its label, also when
 // nothing changed.
 func (s *Server) handleLabelLinkUpdate(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.readObject(w, r)
-	if err != nil {
-		return err
-	}
-	return answerFor(s, w, r, http.StatusOK, (*store).labelLink, func(st *store, k *labelLink) (any, []delivery, error) {
+	return updateFor(s, w, r, (*store).labelLink, func(st *store, f form, k *labelLink) (any, []delivery, error) {
 		next := *k
 		st.readLinkFields(f, &next, r.Method == http.MethodPatch)
 		if err := f.errs.err(); err != nil {

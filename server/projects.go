@@ -256,11 +256,7 @@ func (s *Server) handleProjectGet(w http.ResponseWriter, r *http.Request) error 
 // handleProjectUpdate serves PATCH and PUT /api/projects/{id}. Both are
 // partial, as Label Studio's ProjectAPI treats them.
 func (s *Server) handleProjectUpdate(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.readObject(w, r)
-	if err != nil {
-		return err
-	}
-	return answerFor(s, w, r, http.StatusOK, (*store).project, func(st *store, p *project) (any, []delivery, error) {
+	return updateFor(s, w, r, (*store).project, func(st *store, f form, p *project) (any, []delivery, error) {
 		next := *p
 		applyProjectFields(f, &next)
 		if next.parsed != p.parsed && next.parsed != nil {

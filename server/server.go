@@ -194,6 +194,20 @@ func answerFor[T any](s *Server, w http.ResponseWriter, r *http.Request, status 
 	})
 }
 
+// updateFor is answerFor for a request that sends a JSON object: the
+// object is read first (a body that is not one is the answer), then fn
+// answers with it and the object the path names. Updates and checks of
+// one stored object take this shape.
+func updateFor[T any](s *Server, w http.ResponseWriter, r *http.Request, find func(*store, int) (T, error), fn func(st *store, f form, x T) (any, []delivery, error)) error {
+	f, err := s.readObject(w, r)
+	if err != nil {
+		return err
+	}
+	return answerFor(s, w, r, http.StatusOK, find, func(st *store, x T) (any, []delivery, error) {
+		return fn(st, f, x)
+	})
+}
+
 // pathID reads an integer route variable; the routes only match digits.
 func pathID(r *http.Request, name string) int {
 	n, _ := toInt([]byte(mux.Vars(r)[name]))

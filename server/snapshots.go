@@ -558,11 +558,7 @@ func (s *Server) handleConvertedExport(w http.ResponseWriter, r *http.Request, t
 // the project's annotations; the answer says whether it changes essential
 // data (true, or null).
 func (s *Server) handleProjectValidate(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.readObject(w, r)
-	if err != nil {
-		return err
-	}
-	return answerFor(s, w, r, http.StatusOK, (*store).project, func(st *store, p *project) (any, []delivery, error) {
+	return updateFor(s, w, r, (*store).project, func(st *store, f form, p *project) (any, []delivery, error) {
 		var cfg string
 		if raw, ok := f.raw["label_config"]; ok && pyTruthy(raw) {
 			if !f.str("label_config", &cfg) {

@@ -314,11 +314,7 @@ func (s *Server) handleStorageGet(w http.ResponseWriter, r *http.Request) error 
 // Like Label Studio's, a PATCH must repeat the path: the serializer checks
 // the connection from the fields sent alone.
 func (s *Server) handleStorageUpdate(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.readObject(w, r)
-	if err != nil {
-		return err
-	}
-	return answerFor(s, w, r, http.StatusOK, (*store).storage, func(st *store, x *storage) (any, []delivery, error) {
+	return updateFor(s, w, r, (*store).storage, func(st *store, f form, x *storage) (any, []delivery, error) {
 		next := *x
 		next.Path = ""
 		if r.Method == http.MethodPatch && !f.has("project") {

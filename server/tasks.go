@@ -202,11 +202,7 @@ func (s *Server) handleTaskGet(w http.ResponseWriter, r *http.Request) error {
 // handleTaskUpdate serves PATCH and PUT /api/tasks/{id}. No webhook:
 // Label Studio has no task-update event.
 func (s *Server) handleTaskUpdate(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.readObject(w, r)
-	if err != nil {
-		return err
-	}
-	return answerFor(s, w, r, http.StatusOK, (*store).task, func(st *store, t *task) (any, []delivery, error) {
+	return updateFor(s, w, r, (*store).task, func(st *store, f form, t *task) (any, []delivery, error) {
 		next := *t
 		f.object("data", &next.Data, false)
 		f.object("meta", &next.Meta, true)

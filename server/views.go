@@ -117,11 +117,7 @@ func (s *Server) handleViewGet(w http.ResponseWriter, r *http.Request) error {
 
 // handleViewUpdate serves PATCH and PUT /api/dm/views/{id}.
 func (s *Server) handleViewUpdate(w http.ResponseWriter, r *http.Request) error {
-	f, err := s.readObject(w, r)
-	if err != nil {
-		return err
-	}
-	return answerFor(s, w, r, http.StatusOK, (*store).view, func(st *store, v *view) (any, []delivery, error) {
+	return updateFor(s, w, r, (*store).view, func(st *store, f form, v *view) (any, []delivery, error) {
 		d := readViewData(f)
 		if err := f.errs.err(); err != nil {
 			return nil, nil, err

@@ -1,16 +1,15 @@
 package webhookline
 
 import (
-	"bytes"
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/labelhook/labelhook/internal/syncbuf"
 	"github.com/labelhook/labelhook/receiver"
 	"github.com/labelhook/labelhook/schemas"
 )
@@ -100,28 +99,10 @@ func FuzzFormat(f *testing.F) {
 	})
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // blockedWriter blocks every Write until release is closed.
 type blockedWriter struct {
 	release chan struct{}
-	out     *syncBuffer
+	out     *syncbuf.Buffer
 }
 
 func (w blockedWriter) Write(p []byte) (int, error) {
@@ -132,7 +113,7 @@ func (w blockedWriter) Write(p []byte) (int, error) {
 // A stdout nobody reads (a parent's pipe, after the ready line) must not
 // hold up the answers: lines queue, and past the queue they are counted.
 func TestPrintNeverBlocks(t *testing.T) {
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	w := blockedWriter{release: make(chan struct{}), out: out}
 	lines := New(w, false)
 	const n = queueSize + 100
