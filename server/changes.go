@@ -53,6 +53,7 @@ func (st *store) changed(k kind, id int) {
 	if listed[k] {
 		st.version++
 	}
+	st.dropRendered(k, id)
 	if st.changes != nil {
 		st.changes[ref{k, id}] = struct{}{}
 	}
@@ -62,6 +63,9 @@ func (st *store) changed(k kind, id int) {
 func (st *store) changedIDs(k kind, ids []int) {
 	if listed[k] {
 		st.version++
+	}
+	for _, id := range ids {
+		st.dropRendered(k, id)
 	}
 	if st.changes == nil {
 		return

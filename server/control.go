@@ -71,6 +71,7 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) error {
 		s.st.gen++
 		s.st.version++
 		s.st.tables = newTables()
+		s.st.renders.bytes.Store(0)
 		clear(s.st.dirty) // ids start over: a stale touch would count a new task twice
 		if s.st.changes != nil {
 			clear(s.st.changes)

@@ -79,6 +79,8 @@ type task struct {
 
 	annIDs  []int // ascending
 	predIDs []int // ascending
+	// rendered is its JSON kept for big reads (rendercache.go).
+	rendered *renderings
 }
 
 // annotation is an annotation (or a skip: WasCancelled) of a task.

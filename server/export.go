@@ -87,10 +87,9 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 				return &et, true
 			},
 			appendTask: func(b []byte, t *task, stamps *stampCache) []byte {
-				et := exportTask{st: st, t: t, stamps: stamps}
-				return et.appendJSON(b)
+				return st.appendRendered(b, t, shapeExport, stamps)
 			},
-			warm: st.warmTasks,
+			warm: func(ts []*task) { st.warmTasks(ts, shapeExport) },
 		}, nil
 	})
 }

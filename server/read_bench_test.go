@@ -20,8 +20,8 @@ func annotatedServer(b testing.TB, n int) (*Server, int) {
 	b.Helper()
 	// The tests' recount and journal checks would make every import
 	// O(store) again.
-	verifyCounts, verifyJournal = false, false
-	b.Cleanup(func() { verifyCounts, verifyJournal = true, true })
+	verifyCounts, verifyJournal, verifyRendered = false, false, false
+	b.Cleanup(func() { verifyCounts, verifyJournal, verifyRendered = true, true, true })
 	s := mustNew(b, Config{Token: testToken})
 	var p struct {
 		ID int `json:"id"`

@@ -47,6 +47,8 @@ type store struct {
 	version uint64
 	// selections are the task lists recently read (selection.go).
 	selections selections
+	// renders accounts for the tasks' kept JSON (rendercache.go).
+	renders renderCache
 }
 
 func newStore() *store {

@@ -262,10 +262,16 @@ func (s *Server) encodeChunk(le *listEncoder, b []byte, ids []int) []byte {
 // warmTasks reads the tasks' annotations and the bytes of their data
 // and results before a chunk is encoded. In a big project each is a cache
 // miss, one after the other when a task is encoded; read here in a loop
-// whose iterations do not depend on each other, the misses overlap.
-func (st *store) warmTasks(ts []*task) {
+// whose iterations do not depend on each other, the misses overlap. A
+// task whose JSON in shape is kept (rendercache.go) is read as that alone;
+// renderShapes names no kept shape.
+func (st *store) warmTasks(ts []*task, shape renderShape) {
 	n := 0
 	for _, t := range ts {
+		if shape < renderShapes && isRendered(t, shape) {
+			n += touch(t.rendered[shape]) // kept: only its bytes are read
+			continue
+		}
 		n += touch(t.Data)
 		for _, aid := range t.annIDs {
 			if a := st.annotations[aid]; a != nil {

@@ -484,15 +484,18 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 					v := taskID{ID: t.ID}
 					return v.appendJSON(b)
 				case !withRelated:
-					v := taskOnly{st: st, t: t, stamps: stamps}
-					return v.appendJSON(b)
+					return st.appendRendered(b, t, shapeTaskOnly, stamps)
 				}
 				v := s.fullTaskOf(t, withRelated)
 				return v.appendJSON(b)
 			},
 		}
-		if !idOnly {
-			la.warm = st.warmTasks
+		switch {
+		case idOnly:
+		case withRelated:
+			la.warm = func(ts []*task) { st.warmTasks(ts, renderShapes) }
+		default:
+			la.warm = func(ts []*task) { st.warmTasks(ts, shapeTaskOnly) }
 		}
 		if include != nil && !idOnly {
 			la.edit = func(raw []byte) []byte { return pickKeys(raw, include) }
