@@ -52,7 +52,8 @@
 //     export.go, webhooks.go, views.go; webhook payloads in payloads.go;
 //     the annotation fields its REST and export views share (one struct
 //     and one writer each) in annotationfields.go; the fast writers of
-//     the views in encode.go.
+//     the views in encode.go; each task's export and list JSON kept after
+//     its first read, dropped by st.changed, in rendercache.go.
 //   - State file: state.go (format and migration), stateencode.go (tasks,
 //     annotations and predictions written by hand), statecheck.go (the
 //     API's invariants on load), persist.go (lock, journal, compaction).
