@@ -259,3 +259,46 @@ func TestRecordsAfterTheZerosAreATornTail(t *testing.T) {
 		t.Errorf("read %q end %d last %d err %v; want the first record, end %d", got, end, last, err, len(records))
 	}
 }
+
+// A closed journal refuses appends and syncs instead of hanging, and a
+// writer waiting when it closes gets its record synced by Close.
+func TestCloseEndsEveryWait(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j")
+	j, err := Open(path, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for i := range 20 {
+		seq, err := j.Append(func(w io.Writer) error { _, err := fmt.Fprintf(w, `{"i":%d}`, i); return err })
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, seq)
+	}
+	errs := make(chan error, len(seqs))
+	for _, seq := range seqs {
+		go func() { errs <- j.Sync(seq) }()
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range seqs {
+		if err := <-errs; err != nil && !errors.Is(err, errClosed) {
+			t.Errorf("Sync during Close: %v", err)
+		}
+	}
+	if _, err := j.Append(func(w io.Writer) error { return nil }); !errors.Is(err, errClosed) {
+		t.Errorf("Append after Close: %v, want errClosed", err)
+	}
+	if err := j.Sync(seqs[len(seqs)-1] + 1); !errors.Is(err, errClosed) {
+		t.Errorf("Sync after Close: %v, want errClosed", err)
+	}
+	if err := j.Close(); !errors.Is(err, errClosed) {
+		t.Errorf("second Close: %v, want errClosed", err)
+	}
+	got, _, last, err := readAll(t, path)
+	if err != nil || len(got) != 20 || last != 20 {
+		t.Errorf("read %d records (last %d, err %v), want 20", len(got), last, err)
+	}
+}
