@@ -25,6 +25,10 @@ const (
 	// DefaultAsyncQueue is how many emissions the async queue holds before
 	// API calls wait for room (backpressure, never a drop).
 	DefaultAsyncQueue = 1024
+	// DefaultRenderCacheBytes bounds the task JSON the render cache keeps
+	// (rendercache.go): enough for the export and the task list of a
+	// 500 000-task project (about 1 KiB a task in each).
+	DefaultRenderCacheBytes = 1 << 30
 )
 
 // Config configures a Server. The zero Config works and behaves like a
@@ -64,6 +68,11 @@ type Config struct {
 	// the journal is folded into a new snapshot, once it is also bigger
 	// than the snapshot. Zero means 64 MiB.
 	StateCompactBytes int64
+	// RenderCacheBytes bounds the JSON the render cache keeps over all
+	// tasks, so that the export and task lists copy an unchanged task's
+	// bytes instead of encoding it again. Zero means 1 GiB; below zero
+	// keeps nothing.
+	RenderCacheBytes int64
 	// Now is the clock; nil means time.Now. It is called from several
 	// goroutines at once (a big list is encoded on every CPU): it must be
 	// safe for concurrent use.
@@ -122,6 +131,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.StateCompactBytes <= 0 {
 		c.StateCompactBytes = DefaultStateCompactBytes
+	}
+	if c.RenderCacheBytes == 0 {
+		c.RenderCacheBytes = DefaultRenderCacheBytes
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -35,17 +35,15 @@ const (
 // renderings is a task's kept JSON, one per shape; nil when not kept.
 type renderings [renderShapes][]byte
 
-// renderBudget bounds the bytes kept over all tasks. A 50 000-task
-// project's export and task list (about 70 MiB) fit; past it, tasks are
-// encoded on every read as before, so a million-row project's page of
-// every task does not double the server's memory.
-const renderBudget = 256 << 20
-
 // renderCache is the store's account of what it keeps.
 type renderCache struct {
 	// bytes counts the kept bytes. Encoders of one list run at once on
 	// different tasks (stream.go), so it is the one shared word.
 	bytes atomic.Int64
+	// budget bounds bytes (Config.RenderCacheBytes, 1 GiB by default: a
+	// 500 000-task project's export and task list fit). Past it, tasks are
+	// encoded on every read, as without the cache.
+	budget int64
 }
 
 // verifyRendered makes every kept rendering be checked against a fresh
@@ -69,7 +67,7 @@ func (st *store) appendRendered(b []byte, t *task, shape renderShape, stamps *st
 	start := len(b)
 	b = st.render(b, t, shape, stamps)
 	n := int64(len(b) - start)
-	if st.renders.bytes.Add(n) > renderBudget {
+	if st.renders.bytes.Add(n) > st.renders.budget {
 		st.renders.bytes.Add(-n)
 		return b
 	}

@@ -13,8 +13,10 @@ const (
 // cacheEnv is a project of three tasks, each with one annotation and one
 // prediction (tasks, annotations and predictions 1, 2, 3), and its file
 // upload 1, task 4, imported from a file.
-func cacheEnv(t *testing.T) *apiEnv {
-	e := newAPI(t, Config{})
+func cacheEnv(t *testing.T) *apiEnv { return cacheEnvWith(t, Config{}) }
+
+func cacheEnvWith(t *testing.T, cfg Config) *apiEnv {
+	e := newAPI(t, cfg)
 	pid := e.project("Kept renderings")
 	rows := make([]map[string]any, 3)
 	for i := range rows {
@@ -160,4 +162,29 @@ func TestRenderBudgetCountsWhatIsKept(t *testing.T) {
 	check("a task delete", true)
 	e.must("POST", "/_labelhook/reset", nil, 200)
 	check("a reset", false)
+}
+
+// Config.RenderCacheBytes bounds what is kept, and below zero keeps
+// nothing; a read answers the same bytes whether it encoded or copied
+// them (verifyRendered also checks every copy).
+func TestRenderBudgetBoundsWhatIsKept(t *testing.T) {
+	unbounded := cacheEnv(t)
+	unbounded.reads()
+	all := unbounded.srv.st.renders.bytes.Load()
+	for _, budget := range []int64{-1, all / 2, all} {
+		e := cacheEnvWith(t, Config{RenderCacheBytes: budget})
+		first, second := e.reads(), e.reads()
+		for i := range first {
+			if !bytes.Equal(first[i], second[i]) {
+				t.Errorf("budget %d: read %d answered %d bytes, then %d different ones", budget, i, len(first[i]), len(second[i]))
+			}
+		}
+		kept := e.srv.st.renders.bytes.Load()
+		switch {
+		case budget < 0 && kept != 0:
+			t.Errorf("budget %d keeps %d bytes, want none", budget, kept)
+		case budget >= 0 && (kept > budget || kept == 0):
+			t.Errorf("budget %d keeps %d bytes, want some and no more than the budget", budget, kept)
+		}
+	}
 }

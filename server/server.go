@@ -45,6 +45,7 @@ func New(cfg Config) (*Server, error) {
 		auth: newAuthenticator(cfg.Token, cfg.Now),
 	}
 	s.st.profile = prof
+	s.st.renders.budget = max(cfg.RenderCacheBytes, 0)
 	var signer *signing.Signer
 	if cfg.SigningSecret != "" {
 		signer, _ = signing.New(cfg.SigningSecret) // checked by Validate

@@ -43,6 +43,7 @@ type serveOptions struct {
 	rate       float64
 	stateFile  string
 	compactAt  int64
+	renderKeep int64
 	localRoot  string
 	// Opt-in behaviour beyond Label Studio.
 	retrySchedule string
@@ -94,6 +95,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	fs.StringVar(&o.localRoot, "local-files-root", "", "let local files storages read folders below `DIR` (Label Studio's LOCAL_FILES_DOCUMENT_ROOT with LOCAL_FILES_SERVING_ENABLED=true); default: off")
 	fs.StringVar(&o.stateFile, "state", "", "load the state from `FILE` at start and save it there after changes and at shutdown")
 	fs.Int64Var(&o.compactAt, "state-compact-at", server.DefaultStateCompactBytes, "with --state, fold the journal into a new snapshot once it holds `BYTES` (and more than the snapshot)")
+	fs.Int64Var(&o.renderKeep, "render-cache", server.DefaultRenderCacheBytes, "keep up to `BYTES` of task JSON so that exports and task lists copy unchanged tasks instead of encoding them again; 0 keeps none")
 	fs.StringVar(&o.retrySchedule, "retry-schedule", "", "retry a failed delivery after these waits, e.g. 1s,5s,30s (default: none, as Label Studio)")
 	fs.StringVar(&o.signing, "signing-secret", "", "sign deliveries as Standard Webhooks with this whsec_ secret (Label Studio never signs)")
 	fs.Float64Var(&o.faultDup, "fault-duplicate", 0, "send a delivery twice with this probability `P` (0-1)")
@@ -118,6 +120,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	fs.bindEnv("annotation-rate", "LABELHOOK_ANNOTATION_RATE")
 	fs.bindEnv("state", "LABELHOOK_STATE")
 	fs.bindEnv("state-compact-at", "LABELHOOK_STATE_COMPACT_AT")
+	fs.bindEnv("render-cache", "LABELHOOK_RENDER_CACHE")
 	fs.bindEnv("local-files-root", "LOCAL_FILES_DOCUMENT_ROOT")
 	fs.bindEnv("retry-schedule", "LABELHOOK_RETRY_SCHEDULE")
 	fs.bindEnv("signing-secret", "LABELHOOK_SIGNING_SECRET")
@@ -267,6 +270,7 @@ func (o serveOptions) config(log *slog.Logger) (server.Config, string, error) {
 		AsyncDelivery:          o.async,
 		LocalFilesRoot:         o.localRoot,
 		StateCompactBytes:      o.compactAt,
+		RenderCacheBytes:       o.renderKeep,
 		Logger:                 log,
 	}
 	if len(o.webhooks) > 0 && !o.orgHooks {
@@ -274,6 +278,12 @@ func (o serveOptions) config(log *slog.Logger) (server.Config, string, error) {
 	}
 	if o.compactAt <= 0 {
 		return cfg, "", usageErrorf("--state-compact-at %d: want a size in bytes above 0", o.compactAt)
+	}
+	switch {
+	case o.renderKeep < 0:
+		return cfg, "", usageErrorf("--render-cache %d: want a size in bytes, 0 or above", o.renderKeep)
+	case o.renderKeep == 0:
+		cfg.RenderCacheBytes = -1 // the Config's zero is the default
 	}
 	if err := o.deliveryOptions(&cfg); err != nil {
 		return cfg, "", err
@@ -301,7 +311,7 @@ func (o serveOptions) logReady(log *slog.Logger, url string, eff server.Config, 
 	log.Info("labelhook mock Label Studio ready", "url", url, "inspector", url+inspector.ServerPagePath+"/", "token", token, "token_source", tokenSource,
 		"personal_access_token", pat, "label_studio_version", eff.LabelStudioVersion, "webhook_timeout", eff.WebhookTimeout,
 		"webhook_batch_size", eff.BatchSize, "max_consecutive_failures", o.maxFail, "organization_webhooks", eff.OrganizationWebhooks,
-		"async_delivery", eff.AsyncDelivery,
+		"async_delivery", eff.AsyncDelivery, "render_cache", max(eff.RenderCacheBytes, 0),
 		"seed", o.seed, "sample_data", o.sampleData, "webhooks", len(o.webhooks), "simulate_annotators", o.annotators,
 		"state", o.stateFile, "retry_schedule", o.retrySchedule, "signing", o.signing != "", "ssrf_protection", o.ssrf,
 		"faults", eff.Faults.Active())

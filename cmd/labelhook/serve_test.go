@@ -148,9 +148,10 @@ func TestServeReadsEnvironment(t *testing.T) {
 		"WEBHOOK_BATCH_SIZE":               "7",
 		"WEBHOOK_MAX_CONSECUTIVE_FAILURES": "0",
 		"LABELHOOK_ASYNC_DELIVERY":         "true",
+		"LABELHOOK_RENDER_CACHE":           "0",
 	}
 	url, logs, _ := startServe(t, nil, vars)
-	wantContains(t, "ready line", logs.String(), "token=e…n token_source=LABELHOOK_TOKEN", "webhook_timeout=2.5s", "webhook_batch_size=7", "max_consecutive_failures=0", "async_delivery=true")
+	wantContains(t, "ready line", logs.String(), "token=e…n token_source=LABELHOOK_TOKEN", "webhook_timeout=2.5s", "webhook_batch_size=7", "max_consecutive_failures=0", "async_delivery=true", "render_cache=0")
 	req, _ := http.NewRequest("GET", url+"/api/version", nil)
 	req.Header.Set("Authorization", "Token env-token")
 	resp, err := http.DefaultClient.Do(req)
@@ -183,6 +184,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{"negative timeout", []string{"--webhook-timeout", "-1"}, nil},
 		{"unknown Label Studio version", []string{"--label-studio-version", "9.9.9"}, nil},
 		{"negative batch", []string{"--webhook-batch-size", "-1"}, nil},
+		{"negative render cache", []string{"--render-cache", "-1"}, nil},
 		{"bad retry schedule", []string{"--retry-schedule", "1s,soon"}, nil},
 		{"bad signing secret", []string{"--signing-secret", "whsec_!!"}, nil},
 		{"duplicate probability", []string{"--fault-duplicate", "1.5"}, nil},
