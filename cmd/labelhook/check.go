@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/labelhook/labelhook/internal/envflag"
+	"github.com/labelhook/labelhook/internal/trigger"
 	"github.com/labelhook/labelhook/scenarios/check"
 	"github.com/labelhook/labelhook/schemas"
 	"github.com/labelhook/labelhook/server"
@@ -18,18 +20,18 @@ import (
 // a case failed; 2: bad usage, or nothing answers at the URL.
 func runCheck(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	cfg := check.Config{Timeout: server.DefaultWebhookTimeout}
-	var headers headerFlag
-	fs := newFlagSet("check", "check [flags] URL  (your pipeline's webhook URL, running)", stderr)
+	var headers trigger.Headers
+	fs := envflag.New("check", "check [flags] URL  (your pipeline's webhook URL, running)", stderr)
 	configPath := fs.String("label-config", "", "label config FILE (XML) the payloads follow (default: a text classification config)")
 	fs.Var(&headers, "header", "add the header 'Name: value' to every delivery, as your webhook's headers do (repeatable)")
 	actions := fs.String("actions", "", "only the actions your webhook subscribes to, comma-separated (default: all 12)")
-	fs.durationVar(&cfg.Timeout, "timeout", cfg.Timeout, "how long one delivery may take, as Label Studio's WEBHOOK_TIMEOUT (a duration such as 10s, or seconds)")
-	fs.durationVar(&cfg.SlowAfter, "slow", 0, fmt.Sprintf("warn about answers slower than this, as Label Studio waits for them inside the annotator's save (default %s, or half of --timeout when shorter)", check.DefaultSlowAfter))
+	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "how long one delivery may take, as Label Studio's WEBHOOK_TIMEOUT (a duration such as 10s, or seconds)")
+	fs.DurationVar(&cfg.SlowAfter, "slow", 0, fmt.Sprintf("warn about answers slower than this, as Label Studio waits for them inside the annotator's save (default %s, or half of --timeout when shorter)", check.DefaultSlowAfter))
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the generated data: the same seed sends the same data")
 	junit := fs.String("junit", "", "also write a JUnit XML report to this file")
 	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
-	fs.bindEnv("label-config", "LABELHOOK_LABEL_CONFIG")
-	if err := fs.parse(args, getenv); err != nil {
+	fs.BindEnv("label-config", "LABELHOOK_LABEL_CONFIG")
+	if err := fs.ParseArgs(args, getenv); err != nil {
 		return err
 	}
 	switch fs.NArg() {

@@ -8,18 +8,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/envflag"
 	"github.com/labelhook/labelhook/scenarios/compare"
 )
 
 // runCompare runs scenario files against an external server and against
 // the in-process mock, and reports where the two differ.
 func runCompare(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	fs := newFlagSet("compare", "compare --server URL --token T [flags] PATH...  (scenario files, or folders of *.yaml)", stderr)
+	fs := envflag.New("compare", "compare --server URL --token T [flags] PATH...  (scenario files, or folders of *.yaml)", stderr)
 	sf := declareScenarioFlags(fs)
 	record := fs.String("record", "", "write the normalised traces of the external side into this folder, one JSON file per scenario file (gzipped above 1 MiB)")
 	var settle, reqTimeout time.Duration
-	fs.durationVar(&settle, "settle", compare.DefaultSettle, "how long each step listens for late webhooks after its answer")
-	fs.durationVar(&reqTimeout, "request-timeout", time.Minute, "bound on each API request")
+	fs.DurationVar(&settle, "settle", compare.DefaultSettle, "how long each step listens for late webhooks after its answer")
+	fs.DurationVar(&reqTimeout, "request-timeout", time.Minute, "bound on each API request")
 	var settings compare.Settings
 	fs.Func("server-setting", "KEY=VALUE the external server was started with, as a scenario's server: key (webhook_batch_size, webhook_timeout, max_consecutive_failures, async_delivery); repeatable. Scenarios that need other settings are skipped; the mock runs with these", func(s string) error {
 		k, v, ok := strings.Cut(s, "=")
@@ -28,7 +29,7 @@ func runCompare(ctx context.Context, args []string, getenv env, stdout, stderr i
 		}
 		return settings.Set(strings.TrimSpace(k), strings.TrimSpace(v))
 	})
-	if err := fs.parse(args, getenv); err != nil {
+	if err := fs.ParseArgs(args, getenv); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -57,7 +58,7 @@ func runCompare(ctx context.Context, args []string, getenv env, stdout, stderr i
 	if err != nil {
 		for _, e := range []error{compare.ErrUnreachable, compare.ErrBadToken, compare.ErrNotLabelStudio, compare.ErrServerDied} {
 			if errors.Is(err, e) {
-				return &usageError{err}
+				return &usageError{Err: err}
 			}
 		}
 		return err

@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -50,42 +49,6 @@ func TestParseRetrySchedule(t *testing.T) {
 			got, err := parseRetrySchedule(tc.in)
 			if (err != nil) != tc.wantErr || !slices.Equal(got, tc.want) {
 				t.Errorf("parseRetrySchedule(%q) = %v, %v; want %v, error %v", tc.in, got, err, tc.want, tc.wantErr)
-			}
-		})
-	}
-}
-
-func TestDurationFlag(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		in      string
-		zeroOK  bool
-		want    time.Duration
-		wantErr string
-	}{
-		{"duration", "2s", false, 2 * time.Second, ""},
-		{"milliseconds", "500ms", false, 500 * time.Millisecond, ""},
-		{"bare seconds", "2", false, 2 * time.Second, ""},
-		{"fractional seconds", "2.5", false, 2500 * time.Millisecond, ""},
-		{"zero refused", "0", false, 0, "want more than zero"},
-		{"zero where it means something", "0", true, 0, ""},
-		{"negative", "-1s", true, 0, "want 0 or more"},
-		{"negative seconds", "-1", false, 0, "want more than zero"},
-		{"not a duration", "soon", false, 0, "want a duration such as 10s or 500ms, or a number of seconds"},
-		{"not a number", "NaN", true, 0, "want a duration"},
-		{"too large", "1e300", false, 0, "want a duration"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := time.Duration(-7) // Set must leave it alone on an error
-			err := durationFlag{d: &got, zeroOK: tc.zeroOK}.Set(tc.in)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || got != -7 {
-					t.Errorf("Set(%q) = %v, value %s; want error %q, value untouched", tc.in, err, got, tc.wantErr)
-				}
-				return
-			}
-			if err != nil || got != tc.want {
-				t.Errorf("Set(%q) = %v, value %s; want %s", tc.in, err, got, tc.want)
 			}
 		})
 	}

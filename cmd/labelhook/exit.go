@@ -3,7 +3,8 @@ package main
 import (
 	"errors"
 	"flag"
-	"fmt"
+
+	"github.com/labelhook/labelhook/internal/envflag"
 )
 
 // Exit codes shared by every subcommand.
@@ -14,17 +15,16 @@ const (
 )
 
 // errSilent marks an error whose details were already printed.
-var errSilent = errors.New("already reported")
+var errSilent = envflag.ErrSilent
 
 // usageError is bad usage: unknown flags, bad values, unreadable input.
-type usageError struct{ err error }
+type usageError = envflag.UsageError
 
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
+var usageErrorf = envflag.Usagef
 
-func usageErrorf(format string, args ...any) error {
-	return &usageError{fmt.Errorf(format, args...)}
-}
+// env is the environment the commands read (os.LookupEnv; tests pass
+// mapEnv).
+type env = envflag.Env
 
 // checkFailedError reports that a check ran and failed (exit 1).
 type checkFailedError struct{ err error }

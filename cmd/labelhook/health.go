@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
-	"strings"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/envflag"
+	"github.com/labelhook/labelhook/internal/httpserve"
 	"github.com/labelhook/labelhook/internal/httpurl"
 )
 
@@ -20,18 +20,18 @@ const defaultHealthURL = "http://127.0.0.1:8080/health"
 // LABELHOOK_HEALTH_URL, so one image's HEALTHCHECK fits serve and receive
 // containers alike (each sets its own).
 func parseHealth(args []string, getenv env, stderr io.Writer) (string, time.Duration, error) {
-	fs := newFlagSet("health", "health [--url URL] [--timeout D]  (default "+defaultHealthURL+")", stderr)
+	fs := envflag.New("health", "health [--url URL] [--timeout D]  (default "+defaultHealthURL+")", stderr)
 	target := fs.String("url", defaultHealthURL, "the labelhook server to check: serve's or receive's base URL, or its /health")
 	var timeout time.Duration
-	fs.durationVar(&timeout, "timeout", 3*time.Second, "how long to wait for the answer (a duration such as 3s, or seconds)")
-	fs.bindEnv("url", "LABELHOOK_HEALTH_URL")
-	if err := fs.parse(args, getenv); err != nil {
+	fs.DurationVar(&timeout, "timeout", 3*time.Second, "how long to wait for the answer (a duration such as 3s, or seconds)")
+	fs.BindEnv("url", "LABELHOOK_HEALTH_URL")
+	if err := fs.ParseArgs(args, getenv); err != nil {
 		return "", 0, err
 	}
 	switch {
 	case fs.NArg() > 1:
 		return "", 0, usageErrorf("health takes one URL, got %q", fs.Args())
-	case fs.NArg() == 1 && fs.source("url") == "--url":
+	case fs.NArg() == 1 && fs.Source("url") == "--url":
 		return "", 0, usageErrorf("give the URL once: --url %s or %s", *target, fs.Arg(0))
 	}
 	raw := *target
@@ -58,19 +58,10 @@ func runHealth(ctx context.Context, args []string, getenv env, stdout, stderr io
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return usageErrorf("health: %v", err)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	body, err := httpserve.Probe(ctx, target)
 	if err != nil {
 		return &checkFailedError{fmt.Errorf("health %s: %w", target, err)}
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
-	if resp.StatusCode != http.StatusOK {
-		return &checkFailedError{fmt.Errorf("health %s: status %d: %s", target, resp.StatusCode, strings.TrimSpace(string(body)))}
-	}
-	fmt.Fprintf(stdout, "%s %s\n", target, strings.TrimSpace(string(body)))
+	fmt.Fprintf(stdout, "%s %s\n", target, body)
 	return nil
 }

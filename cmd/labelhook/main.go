@@ -85,7 +85,7 @@ func unknownCommand(name string, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "labelhook: %s\nusage: labelhook <command> [flags]  (commands: %s)\nrun 'labelhook help' for what each does\n",
 		msg, strings.Join(names, ", "))
-	return &usageError{fmt.Errorf("%s: %w", msg, errSilent)}
+	return &usageError{Err: fmt.Errorf("%s: %w", msg, errSilent)}
 }
 
 func printUsage(w io.Writer) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/envflag"
 	"github.com/labelhook/labelhook/internal/httpserve"
 	"github.com/labelhook/labelhook/internal/httpurl"
 	"github.com/labelhook/labelhook/internal/inspector"
@@ -35,28 +36,28 @@ type receiveOptions struct {
 // parseReceive reads receive's flags and environment.
 func parseReceive(args []string, getenv env, stderr io.Writer) (receiveOptions, error) {
 	var o receiveOptions
-	fs := newFlagSet("receive", "receive [flags]", stderr)
+	fs := envflag.New("receive", "receive [flags]", stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:9090", "address to listen on")
 	fs.StringVar(&o.record, "record", "", "append every webhook to this file as one JSON line")
 	fs.StringVar(&o.forwardTo, "forward-to", "", "relay every accepted webhook to this URL (the pipeline) and record its status")
-	fs.durationVar(&o.forwardTimeout, "forward-timeout", receiver.DefaultForwardTimeout, "give up on a relay to the pipeline after this long (record it as failed, answer the sender)")
+	fs.DurationVar(&o.forwardTimeout, "forward-timeout", receiver.DefaultForwardTimeout, "give up on a relay to the pipeline after this long (record it as failed, answer the sender)")
 	fs.BoolVar(&o.reject, "reject-invalid", false, "answer 400 to bodies that break the event contract (default: record them and answer 200)")
 	fs.Int64Var(&o.maxBody, "max-body-bytes", receiver.DefaultMaxBodyBytes, "largest body read; larger ones are recorded without content and answered 413")
 	fs.IntVar(&o.maxRecords, "max-records", receiver.DefaultMaxRecords, "records kept in memory; past it the oldest are dropped (and counted)")
 	fs.BoolVar(&o.quiet, "quiet", false, "do not print a line per webhook on stdout")
 	fs.BoolVar(&o.verbose, "verbose", false, "log every webhook (debug level)")
 	fs.StringVar(&o.secret, "signing-secret", "", "verify Standard Webhooks signatures with this whsec_ secret; a missing or bad one is answered 401 and not relayed")
-	fs.bindEnv("addr", "LABELHOOK_RECEIVER_ADDR")
-	fs.bindEnv("record", "LABELHOOK_RECEIVER_RECORD")
-	fs.bindEnv("forward-to", "LABELHOOK_RECEIVER_FORWARD_TO")
-	fs.bindEnv("forward-timeout", "LABELHOOK_RECEIVER_FORWARD_TIMEOUT")
-	fs.bindEnv("reject-invalid", "LABELHOOK_RECEIVER_REJECT_INVALID")
-	fs.bindEnv("max-body-bytes", "LABELHOOK_RECEIVER_MAX_BODY_BYTES")
-	fs.bindEnv("max-records", "LABELHOOK_RECEIVER_MAX_RECORDS")
-	fs.bindEnv("quiet", "LABELHOOK_RECEIVER_QUIET")
-	fs.bindEnv("verbose", "LABELHOOK_VERBOSE")
-	fs.bindEnv("signing-secret", "LABELHOOK_RECEIVER_SIGNING_SECRET")
-	if err := fs.parse(args, getenv); err != nil {
+	fs.BindEnv("addr", "LABELHOOK_RECEIVER_ADDR")
+	fs.BindEnv("record", "LABELHOOK_RECEIVER_RECORD")
+	fs.BindEnv("forward-to", "LABELHOOK_RECEIVER_FORWARD_TO")
+	fs.BindEnv("forward-timeout", "LABELHOOK_RECEIVER_FORWARD_TIMEOUT")
+	fs.BindEnv("reject-invalid", "LABELHOOK_RECEIVER_REJECT_INVALID")
+	fs.BindEnv("max-body-bytes", "LABELHOOK_RECEIVER_MAX_BODY_BYTES")
+	fs.BindEnv("max-records", "LABELHOOK_RECEIVER_MAX_RECORDS")
+	fs.BindEnv("quiet", "LABELHOOK_RECEIVER_QUIET")
+	fs.BindEnv("verbose", "LABELHOOK_VERBOSE")
+	fs.BindEnv("signing-secret", "LABELHOOK_RECEIVER_SIGNING_SECRET")
+	if err := fs.ParseArgs(args, getenv); err != nil {
 		return o, err
 	}
 	switch {
@@ -87,7 +88,7 @@ func runReceive(ctx context.Context, args []string, getenv env, stdout, stderr i
 	handler := logHandler(stderr, o.verbose)
 	var lines *webhookline.Printer
 	if !o.quiet {
-		lines = webhookline.New(stdout, colorOutput(stdout, getenv))
+		lines = webhookline.New(stdout, webhookline.Colors(stdout, getenv.Get))
 		defer lines.Close(time.Second) // on the early returns; see below
 		if !o.verbose {
 			// The line on stdout already tells each rejection and failed relay.
@@ -162,19 +163,4 @@ func closeRecord(f *os.File) error {
 		return fmt.Errorf("close record file: %w", err)
 	}
 	return nil
-}
-
-// colorOutput reports whether the webhook lines on w get colours: only on
-// a terminal, and not when NO_COLOR is set (https://no-color.org) or TERM
-// is "dumb".
-func colorOutput(w io.Writer, getenv env) bool {
-	if getenv.get("NO_COLOR") != "" || getenv.get("TERM") == "dumb" {
-		return false
-	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

@@ -5,8 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -79,38 +77,5 @@ func TestReceivePrintedNothing(t *testing.T) {
 	}
 	if !strings.Contains(quietErr.String(), "webhook rejected") {
 		t.Errorf("with --quiet a rejection is not logged on stderr either:\n%s", quietErr.String())
-	}
-}
-
-func TestColorOutput(t *testing.T) {
-	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer devNull.Close()
-	file, err := os.Create(filepath.Join(t.TempDir(), "out.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer file.Close()
-	tests := []struct {
-		name string
-		w    io.Writer
-		env  map[string]string
-		want bool
-	}{
-		{"character device", devNull, nil, true}, // what a terminal is to Stat
-		{"NO_COLOR", devNull, map[string]string{"NO_COLOR": "1"}, false},
-		{"empty NO_COLOR counts as unset", devNull, map[string]string{"NO_COLOR": ""}, true},
-		{"TERM=dumb", devNull, map[string]string{"TERM": "dumb"}, false},
-		{"regular file", file, nil, false},
-		{"pipe or buffer", io.Discard, nil, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := colorOutput(tt.w, mapEnv(tt.env)); got != tt.want {
-				t.Errorf("colorOutput(%T, %v) = %v, want %v", tt.w, tt.env, got, tt.want)
-			}
-		})
 	}
 }

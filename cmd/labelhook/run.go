@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/labelhook/labelhook/internal/envflag"
 	"github.com/labelhook/labelhook/internal/httpurl"
 	"github.com/labelhook/labelhook/scenarios"
 )
@@ -15,21 +16,21 @@ import (
 // runRun runs scenario files: against an in-process mock per scenario, or
 // against an external server with --server.
 func runRun(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", "run [flags] PATH...  (scenario files, or folders of *.yaml)", stderr)
+	fs := envflag.New("run", "run [flags] PATH...  (scenario files, or folders of *.yaml)", stderr)
 	sf := declareScenarioFlags(fs)
 	recvAddr := fs.String("receiver-addr", "127.0.0.1:0", "with --server: address the webhook receiver listens on")
 	recvURL := fs.String("receiver-url", "", "with --server: the receiver's URL as the server reaches it (default: http:// and the listening address)")
 	junit := fs.String("junit", "", "also write a JUnit XML report to this file")
 	var settle time.Duration
-	fs.durationOrZeroVar(&settle, "settle", scenarios.DefaultSettle, "with --server: how long a step with expect keeps listening for late events; 0 turns it off")
+	fs.DurationOrZeroVar(&settle, "settle", scenarios.DefaultSettle, "with --server: how long a step with expect keeps listening for late events; 0 turns it off")
 	pipeline := fs.String("pipeline", "", "relay every webhook to your pipeline at this URL and record its answers (overrides the scenarios' pipeline: keys)")
 	seed := fs.Int64("seed", 1, "seed of the task data that generate: steps make: the same seed makes the same data")
 	parallel := fs.Int("parallel", scenarios.DefaultParallel(), "scenarios run at once in-process, 4 per CPU by default (external mode runs one at a time)")
-	fs.requireNonEmpty("token", "the mock's development token")
-	fs.bindEnv("receiver-addr", "LABELHOOK_RECEIVER_ADDR")
-	fs.bindEnv("receiver-url", "LABELHOOK_RECEIVER_URL")
-	fs.bindEnv("pipeline", "LABELHOOK_PIPELINE")
-	if err := fs.parse(args, getenv); err != nil {
+	fs.RequireNonEmpty("token", "the mock's development token")
+	fs.BindEnv("receiver-addr", "LABELHOOK_RECEIVER_ADDR")
+	fs.BindEnv("receiver-url", "LABELHOOK_RECEIVER_URL")
+	fs.BindEnv("pipeline", "LABELHOOK_PIPELINE")
+	if err := fs.ParseArgs(args, getenv); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -104,7 +105,7 @@ func loadScenarios(paths []string, runExpr string, stderr io.Writer) ([]*scenari
 			for _, e := range list {
 				fmt.Fprintln(stderr, e)
 			}
-			return nil, &usageError{fmt.Errorf("%d problem(s) in scenario files, nothing was run: %w", len(list), errSilent)}
+			return nil, &usageError{Err: fmt.Errorf("%d problem(s) in scenario files, nothing was run: %w", len(list), errSilent)}
 		}
 		return nil, usageErrorf("%v", err)
 	}

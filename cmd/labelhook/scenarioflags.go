@@ -1,5 +1,7 @@
 package main
 
+import "github.com/labelhook/labelhook/internal/envflag"
+
 // scenarioFlags are the flags run and compare share: the external server
 // and its token, which scenarios, -v, and the external server's local
 // files root.
@@ -26,23 +28,23 @@ var scenarioFlagHelp = map[string]struct{ server, token, verbose, localRoot stri
 }
 
 // declareScenarioFlags declares the shared flags on fs with the help of
-// its command (fs.name), and binds --server, --token and
+// its command (fs.Name()), and binds --server, --token and
 // --local-files-root to LABELHOOK_SERVER, LABELHOOK_TOKEN and
 // LOCAL_FILES_DOCUMENT_ROOT.
-func declareScenarioFlags(fs *flagSet) scenarioFlags {
-	help, ok := scenarioFlagHelp[fs.name]
+func declareScenarioFlags(fs *envflag.FlagSet) scenarioFlags {
+	help, ok := scenarioFlagHelp[fs.Name()]
 	if !ok {
-		panic("declareScenarioFlags: no help for " + fs.name)
+		panic("declareScenarioFlags: no help for " + fs.Name())
 	}
 	f := scenarioFlags{
 		server:    fs.String("server", "", help.server),
 		token:     fs.String("token", "", help.token),
-		runExpr:   fs.String("run", "", fs.name+" only the scenarios whose name matches this regular expression"),
+		runExpr:   fs.String("run", "", fs.Name()+" only the scenarios whose name matches this regular expression"),
 		verbose:   fs.Bool("v", false, help.verbose),
 		localRoot: fs.String("local-files-root", "", help.localRoot),
 	}
-	fs.bindEnv("server", "LABELHOOK_SERVER")
-	fs.bindEnv("token", "LABELHOOK_TOKEN")
-	fs.bindEnv("local-files-root", "LOCAL_FILES_DOCUMENT_ROOT")
+	fs.BindEnv("server", "LABELHOOK_SERVER")
+	fs.BindEnv("token", "LABELHOOK_TOKEN")
+	fs.BindEnv("local-files-root", "LOCAL_FILES_DOCUMENT_ROOT")
 	return f
 }

@@ -8,17 +8,18 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/labelhook/labelhook/internal/envflag"
 	"github.com/labelhook/labelhook/schemas"
 )
 
 // runSchemas writes the JSON Schema files of the event contract to a
 // directory, for validators in other languages.
 func runSchemas(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	fs := newFlagSet("schemas", "schemas --out DIR\n\n"+
+	fs := envflag.New("schemas", "schemas --out DIR\n\n"+
 		"Writes one JSON Schema (draft-07) file per webhook action, plus the\n"+
 		"definitions.json they all refer to by relative $ref.", stderr)
 	out := fs.String("out", "", "directory to write the schema files to; created if missing")
-	if err := fs.parse(args, getenv); err != nil {
+	if err := fs.ParseArgs(args, getenv); err != nil {
 		return err
 	}
 	if *out == "" {

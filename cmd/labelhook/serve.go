@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/labelhook/labelhook/internal/apiclient"
+	"github.com/labelhook/labelhook/internal/envflag"
 	"github.com/labelhook/labelhook/internal/httpserve"
 	"github.com/labelhook/labelhook/internal/httpurl"
 	"github.com/labelhook/labelhook/internal/inspector"
@@ -38,7 +39,7 @@ type serveOptions struct {
 	verbose    bool
 	seed       int64
 	sampleData bool
-	webhooks   urlList
+	webhooks   httpurl.List
 	annotators int
 	rate       float64
 	stateFile  string
@@ -55,33 +56,14 @@ type serveOptions struct {
 	ssrf          bool
 }
 
-// urlList is a repeatable URL flag; one value may also hold several URLs
-// separated by commas (as LABELHOOK_WEBHOOKS does).
-type urlList []string
-
-func (l *urlList) String() string { return strings.Join(*l, ",") }
-
-func (l *urlList) Set(v string) error {
-	for _, u := range strings.Split(v, ",") {
-		if u = strings.TrimSpace(u); u == "" {
-			continue
-		}
-		if err := httpurl.Check(u); err != nil {
-			return err
-		}
-		*l = append(*l, u)
-	}
-	return nil
-}
-
 // parseServe reads serve's flags and environment.
 func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, error) {
 	var o serveOptions
-	fs := newFlagSet("serve", "serve [flags]", stderr)
+	fs := envflag.New("serve", "serve [flags]", stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&o.token, "token", "", "API token (default: the development token "+server.DefaultToken+")")
 	fs.StringVar(&o.version, "label-studio-version", server.DefaultVersion, "the verified Label Studio release to imitate ("+strings.Join(server.Versions(), ", ")+")")
-	fs.durationOrZeroVar(&o.timeout, "webhook-timeout", 0, "how long python-requests waits to connect and for each read of the answer, in seconds as WEBHOOK_TIMEOUT or a duration such as 2.5s (default: the release's WEBHOOK_TIMEOUT, 1)")
+	fs.DurationOrZeroVar(&o.timeout, "webhook-timeout", 0, "how long python-requests waits to connect and for each read of the answer, in seconds as WEBHOOK_TIMEOUT or a duration such as 2.5s (default: the release's WEBHOOK_TIMEOUT, 1)")
 	fs.IntVar(&o.batch, "webhook-batch-size", 0, "most items one list event carries (default: the release's WEBHOOK_BATCH_SIZE, 5000)")
 	fs.IntVar(&o.maxFail, "max-consecutive-failures", server.DefaultMaxConsecutiveFailures, "disable a webhook after `N` failed deliveries in a row (labelhook option; no verified release does it); 0 is off")
 	fs.BoolVar(&o.orgHooks, "organization-webhooks", false, "accept webhooks without a project, which also get PROJECT_CREATED and PROJECT_DELETED (Label Studio Enterprise; open-source answers 404); --webhook turns it on")
@@ -103,36 +85,36 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveOptions, erro
 	fs.BoolVar(&o.faultReorder, "fault-reorder", false, "shuffle the deliveries of one API call (and, with --async-delivery, of the queue)")
 	fs.Float64Var(&o.faultDrop, "fault-drop", 0, "leave a delivery unsent with this probability `P` (0-1); the delivery log marks it dropped")
 	fs.BoolVar(&o.ssrf, "ssrf-protection", false, "refuse webhook URLs to loopback, private and link-local addresses, as Label Studio's SSRF_PROTECTION_ENABLED")
-	fs.bindEnv("addr", "LABELHOOK_ADDR")
-	fs.bindEnv("token", "LABELHOOK_TOKEN")
-	fs.requireNonEmpty("token", "the public development token")
-	fs.bindEnv("label-studio-version", "LABELHOOK_LABEL_STUDIO_VERSION")
-	fs.bindEnv("organization-webhooks", "LABELHOOK_ORGANIZATION_WEBHOOKS")
-	fs.bindEnv("webhook-timeout", "WEBHOOK_TIMEOUT")
-	fs.bindEnv("webhook-batch-size", "WEBHOOK_BATCH_SIZE")
-	fs.bindEnv("max-consecutive-failures", "WEBHOOK_MAX_CONSECUTIVE_FAILURES")
-	fs.bindEnv("async-delivery", "LABELHOOK_ASYNC_DELIVERY")
-	fs.bindEnv("verbose", "LABELHOOK_VERBOSE")
-	fs.bindEnv("seed", "LABELHOOK_SEED")
-	fs.bindEnv("sample-data", "LABELHOOK_SAMPLE_DATA")
-	fs.bindEnv("webhook", "LABELHOOK_WEBHOOKS")
-	fs.bindEnv("simulate-annotators", "LABELHOOK_SIMULATE_ANNOTATORS")
-	fs.bindEnv("annotation-rate", "LABELHOOK_ANNOTATION_RATE")
-	fs.bindEnv("state", "LABELHOOK_STATE")
-	fs.bindEnv("state-compact-at", "LABELHOOK_STATE_COMPACT_AT")
-	fs.bindEnv("render-cache", "LABELHOOK_RENDER_CACHE")
-	fs.bindEnv("local-files-root", "LOCAL_FILES_DOCUMENT_ROOT")
-	fs.bindEnv("retry-schedule", "LABELHOOK_RETRY_SCHEDULE")
-	fs.bindEnv("signing-secret", "LABELHOOK_SIGNING_SECRET")
-	fs.bindEnv("fault-duplicate", "LABELHOOK_FAULT_DUPLICATE")
-	fs.bindEnv("fault-delay", "LABELHOOK_FAULT_DELAY")
-	fs.bindEnv("fault-reorder", "LABELHOOK_FAULT_REORDER")
-	fs.bindEnv("fault-drop", "LABELHOOK_FAULT_DROP")
-	fs.bindEnv("ssrf-protection", "LABELHOOK_SSRF_PROTECTION")
-	if err := fs.parse(args, getenv); err != nil {
+	fs.BindEnv("addr", "LABELHOOK_ADDR")
+	fs.BindEnv("token", "LABELHOOK_TOKEN")
+	fs.RequireNonEmpty("token", "the public development token")
+	fs.BindEnv("label-studio-version", "LABELHOOK_LABEL_STUDIO_VERSION")
+	fs.BindEnv("organization-webhooks", "LABELHOOK_ORGANIZATION_WEBHOOKS")
+	fs.BindEnv("webhook-timeout", "WEBHOOK_TIMEOUT")
+	fs.BindEnv("webhook-batch-size", "WEBHOOK_BATCH_SIZE")
+	fs.BindEnv("max-consecutive-failures", "WEBHOOK_MAX_CONSECUTIVE_FAILURES")
+	fs.BindEnv("async-delivery", "LABELHOOK_ASYNC_DELIVERY")
+	fs.BindEnv("verbose", "LABELHOOK_VERBOSE")
+	fs.BindEnv("seed", "LABELHOOK_SEED")
+	fs.BindEnv("sample-data", "LABELHOOK_SAMPLE_DATA")
+	fs.BindEnv("webhook", "LABELHOOK_WEBHOOKS")
+	fs.BindEnv("simulate-annotators", "LABELHOOK_SIMULATE_ANNOTATORS")
+	fs.BindEnv("annotation-rate", "LABELHOOK_ANNOTATION_RATE")
+	fs.BindEnv("state", "LABELHOOK_STATE")
+	fs.BindEnv("state-compact-at", "LABELHOOK_STATE_COMPACT_AT")
+	fs.BindEnv("render-cache", "LABELHOOK_RENDER_CACHE")
+	fs.BindEnv("local-files-root", "LOCAL_FILES_DOCUMENT_ROOT")
+	fs.BindEnv("retry-schedule", "LABELHOOK_RETRY_SCHEDULE")
+	fs.BindEnv("signing-secret", "LABELHOOK_SIGNING_SECRET")
+	fs.BindEnv("fault-duplicate", "LABELHOOK_FAULT_DUPLICATE")
+	fs.BindEnv("fault-delay", "LABELHOOK_FAULT_DELAY")
+	fs.BindEnv("fault-reorder", "LABELHOOK_FAULT_REORDER")
+	fs.BindEnv("fault-drop", "LABELHOOK_FAULT_DROP")
+	fs.BindEnv("ssrf-protection", "LABELHOOK_SSRF_PROTECTION")
+	if err := fs.ParseArgs(args, getenv); err != nil {
 		return o, err
 	}
-	o.tokenFrom = fs.source("token")
+	o.tokenFrom = fs.Source("token")
 	switch {
 	case fs.NArg() > 0:
 		return o, usageErrorf("serve takes no arguments, got %q", fs.Args())
@@ -210,7 +192,7 @@ func runServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		// Opening creates the journal, so an unwritable path fails now,
 		// not at the first change.
 		if restored, err = srv.OpenState(o.stateFile); err != nil {
-			return errors.Join(&usageError{err}, closeServer())
+			return errors.Join(&usageError{Err: err}, closeServer())
 		}
 	}
 

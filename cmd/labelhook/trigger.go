@@ -7,56 +7,26 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"regexp"
 	"strings"
 
+	"github.com/labelhook/labelhook/internal/envflag"
 	"github.com/labelhook/labelhook/internal/httpurl"
 	"github.com/labelhook/labelhook/internal/trigger"
 	"github.com/labelhook/labelhook/schemas"
 	"github.com/labelhook/labelhook/server"
 )
 
-// headerNameRE is the header name rule of Label Studio's webhook model.
-var headerNameRE = regexp.MustCompile(`^[a-zA-Z0-9-_]+$`)
-
 // triggerOptions are trigger's flags, checked.
 type triggerOptions struct {
 	trigger.Options
 	actions []schemas.Action
-	headers headerFlag
+	headers trigger.Headers
 	verbose bool
-}
-
-// headerFlag is the repeatable --header 'Name: value'.
-type headerFlag [][2]string
-
-func (h *headerFlag) String() string {
-	parts := make([]string, len(*h))
-	for i, kv := range *h {
-		parts[i] = kv[0] + ": " + kv[1]
-	}
-	return strings.Join(parts, ", ")
-}
-
-func (h *headerFlag) Set(v string) error {
-	name, value, ok := strings.Cut(v, ":")
-	name = strings.TrimSpace(name)
-	if !ok || name == "" {
-		return fmt.Errorf("%q is not 'Name: value'", v)
-	}
-	if !headerNameRE.MatchString(name) {
-		return fmt.Errorf("header name %q may hold only letters, digits, '-' and '_' (Label Studio's rule)", name)
-	}
-	if len(*h) == 10 {
-		return errors.New("at most 10 headers (Label Studio's limit)")
-	}
-	*h = append(*h, [2]string{name, strings.TrimSpace(value)})
-	return nil
 }
 
 func parseTrigger(args []string, stderr io.Writer) (triggerOptions, error) {
 	var o triggerOptions
-	fs := newFlagSet("trigger", "trigger ACTION --to URL [flags]\n       labelhook trigger --all --to URL [flags]", stderr)
+	fs := envflag.New("trigger", "trigger ACTION --to URL [flags]\n       labelhook trigger --all --to URL [flags]", stderr)
 	fs.StringVar(&o.To, "to", "", "send the webhooks to `URL` (required)")
 	fs.Int64Var(&o.Seed, "seed", 1, "seed of the generated data: the same seed sends the same data")
 	fs.IntVar(&o.Count, "count", 1, "webhooks to send of each action")
@@ -64,10 +34,10 @@ func parseTrigger(args []string, stderr io.Writer) (triggerOptions, error) {
 	fs.Var(&o.headers, "header", "add the header 'Name: value' to every webhook, as a webhook's headers do (repeatable)")
 	fs.BoolVar(&o.NoPayload, "no-payload", false, "send only {\"action\": ...}, as a webhook with send_payload=false does")
 	all := fs.Bool("all", false, "send one webhook of each of the 12 actions (--count of each)")
-	fs.durationVar(&o.Timeout, "timeout", server.DefaultWebhookTimeout, "how long one delivery may take, connect and answer (a duration such as 10s, or seconds)")
+	fs.DurationVar(&o.Timeout, "timeout", server.DefaultWebhookTimeout, "how long one delivery may take, connect and answer (a duration such as 10s, or seconds)")
 	fs.BoolVar(&o.verbose, "verbose", false, "log what the in-process mock does (debug level)")
 
-	if err := fs.parse(args, noEnv); err != nil { // the action may come before or after the flags
+	if err := fs.ParseArgs(args, envflag.NoEnv); err != nil { // the action may come before or after the flags
 		return o, err
 	}
 	names := fs.Args()
@@ -155,7 +125,7 @@ func runTrigger(ctx context.Context, args []string, getenv env, stdout, stderr i
 // triggerError makes a label config the mock cannot use a usage error.
 func triggerError(err error) error {
 	if ce := (*trigger.ConfigError)(nil); errors.As(err, &ce) {
-		return &usageError{err}
+		return &usageError{Err: err}
 	}
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/labelhook/labelhook/internal/envflag"
 	"github.com/labelhook/labelhook/internal/webhookfile"
 )
 
@@ -18,13 +19,13 @@ func runValidate(ctx context.Context, args []string, getenv env, stdout, stderr 
 
 // validateFiles is runValidate with stdin passed in, for tests.
 func validateFiles(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("validate", "validate FILE... (- reads stdin)\n\n"+
+	fs := envflag.New("validate", "validate FILE... (- reads stdin)\n\n"+
 		"Checks Label Studio webhook bodies against the event contract. A file holds\n"+
 		"one body, JSON Lines (one body per line), or the receiver's records (a\n"+
 		"receive --record file, or a saved GET /events answer), each checked by its\n"+
 		"body. Problems name FILE:LINE. Exit status: 0 all valid, 1 some invalid,\n"+
 		"2 bad usage or an unreadable file.", stderr)
-	if err := fs.parse(args, getenv); err != nil {
+	if err := fs.ParseArgs(args, getenv); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -60,7 +61,7 @@ func validateFiles(ctx context.Context, args []string, getenv env, stdin io.Read
 		fmt.Fprintln(stdout, sum)
 	}
 	if len(readErr) > 0 {
-		return &usageError{fmt.Errorf("validate: %w", errors.Join(readErr...))}
+		return &usageError{Err: fmt.Errorf("validate: %w", errors.Join(readErr...))}
 	}
 	if sum.Invalid > 0 {
 		return &checkFailedError{fmt.Errorf("validate: %d of %d bodies invalid: %w", sum.Invalid, sum.Bodies, errSilent)}

@@ -30,6 +30,35 @@ import (
 	"time"
 )
 
+// About says what the bench measures and prints, for the help of
+// `labelhook bench`.
+const About = `Measures labelhook against baselines run in the same process on the same
+machine and prints one line per goal:
+  NAME value unit | baseline value unit | ratio R [min–max] (goal G) | ok/short
+Each figure is the median of 5 rounds that alternate labelhook and its
+baseline; [min–max] is the spread of the judged quantity; a goal is short
+only when the median misses it. The measurements (--only takes these names):
+  startup: exec of 'labelhook serve' to the first 200 on /health vs a
+     trivial Go HTTP server, both built with 'go build' at bench time
+     (needs go on PATH and the labelhook source tree as working directory;
+     skipped with a note otherwise; restart needs the same)
+  end-to-end: annotation POSTs -> webhook -> receiver validated, events/s,
+     vs a two-hop chain that does no work
+  import: 100 000 realistic tasks, wall time and peak heap
+  validation: the receiver's ANNOTATION_CREATED records/s
+  task-read: GET /api/tasks/{id} requests/s
+  reads: a project of 50 000 annotated tasks: the export, GET /api/tasks
+     paged at page_size=100, and the legacy SDK's id listing, each vs the
+     same bytes written from a buffer
+  durability: concurrent annotation writes/s with --state (fsync before
+     each answer) vs the same mock in memory
+  restart: serve --state on a crashed state of 100 000 tasks and 100 000
+     annotations, exec to the first 200
+then how the import, end-to-end and reads scale. All traffic stays on
+127.0.0.1. The exit code is 0 when every measurement ran, even if a goal
+is short (figures drift on shared machines; read the ratios), 1 when a
+measurement failed.`
+
 // Plan sizes one bench run. Quick shrinks the durations and sizes so the
 // whole run stays under 30 s on two cores (the full run: under 3 min).
 type Plan struct {

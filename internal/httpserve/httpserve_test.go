@@ -5,7 +5,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -61,5 +63,22 @@ func TestExposed(t *testing.T) {
 		if got := Exposed(tc.addr); got != tc.want {
 			t.Errorf("Exposed(%q) = %v, want %v", tc.addr, got, tc.want)
 		}
+	}
+}
+
+func TestProbe(t *testing.T) {
+	var status atomic.Int32
+	status.Store(http.StatusOK)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(int(status.Load()))
+		io.WriteString(w, " ok\n")
+	}))
+	defer hs.Close()
+	if body, err := Probe(context.Background(), hs.URL+"/health"); err != nil || body != "ok" {
+		t.Errorf("a 200: %q, %v; want \"ok\"", body, err)
+	}
+	status.Store(http.StatusServiceUnavailable)
+	if body, err := Probe(context.Background(), hs.URL+"/health"); err == nil || err.Error() != "status 503: ok" {
+		t.Errorf("a 503: %q, %v; want the error \"status 503: ok\"", body, err)
 	}
 }

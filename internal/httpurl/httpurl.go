@@ -8,6 +8,7 @@ package httpurl
 import (
 	"fmt"
 	"net/url"
+	"strings"
 )
 
 // Parse parses raw and checks that it is an absolute http or https URL
@@ -25,4 +26,24 @@ func Parse(raw string) (*url.URL, error) {
 func Check(raw string) error {
 	_, err := Parse(raw)
 	return err
+}
+
+// List is a repeatable flag of http and https URLs (each checked by
+// Check); one value may also hold several URLs
+// separated by commas (as LABELHOOK_WEBHOOKS does).
+type List []string
+
+func (l *List) String() string { return strings.Join(*l, ",") }
+
+func (l *List) Set(v string) error {
+	for _, u := range strings.Split(v, ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		if err := Check(u); err != nil {
+			return err
+		}
+		*l = append(*l, u)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ package webhookline
 import (
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -233,4 +234,19 @@ func cut(s string) string {
 		n++
 	}
 	return s
+}
+
+// Colors reports whether the webhook lines on w get colours: only on
+// a terminal, and not when NO_COLOR is set (https://no-color.org) or TERM
+// is "dumb".
+func Colors(w io.Writer, getenv func(string) string) bool {
+	if getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

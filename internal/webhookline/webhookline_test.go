@@ -2,6 +2,9 @@ package webhookline
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -143,5 +146,38 @@ func TestPrintNeverBlocks(t *testing.T) {
 	}
 	if len(skipped) == 0 || total != n {
 		t.Errorf("%d lines printed and %v skipped, want some skipped and %d in all", count, skipped, n)
+	}
+}
+
+func TestColors(t *testing.T) {
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	file, err := os.Create(filepath.Join(t.TempDir(), "out.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	tests := []struct {
+		name string
+		w    io.Writer
+		env  map[string]string
+		want bool
+	}{
+		{"character device", devNull, nil, true}, // what a terminal is to Stat
+		{"NO_COLOR", devNull, map[string]string{"NO_COLOR": "1"}, false},
+		{"empty NO_COLOR counts as unset", devNull, map[string]string{"NO_COLOR": ""}, true},
+		{"TERM=dumb", devNull, map[string]string{"TERM": "dumb"}, false},
+		{"regular file", file, nil, false},
+		{"pipe or buffer", io.Discard, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Colors(tt.w, func(k string) string { return tt.env[k] }); got != tt.want {
+				t.Errorf("Colors(%T, %v) = %v, want %v", tt.w, tt.env, got, tt.want)
+			}
+		})
 	}
 }

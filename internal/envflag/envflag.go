@@ -1,4 +1,10 @@
-package main
+// Package envflag is the command line of labelhook's subcommands: a
+// flag.FlagSet whose flags may each be bound to an environment variable
+// (the command line wins over the variable, the variable over the
+// default), flags and positional arguments in any order, one-line usage
+// errors that suggest the flag meant, and duration flags that also take a
+// number of seconds.
+package envflag
 
 import (
 	"errors"
@@ -12,23 +18,23 @@ import (
 	"github.com/labelhook/labelhook/internal/suggest"
 )
 
-// env looks up one environment variable as os.LookupEnv does (ok is
-// false when it is not set); tests pass mapEnv.
-type env func(string) (string, bool)
+// Env looks up one environment variable as os.LookupEnv does (ok is
+// false when it is not set); tests pass a map's lookup.
+type Env func(string) (string, bool)
 
-// get is the variable's value, "" when it is not set.
-func (e env) get(name string) string {
+// Get is the variable's value, "" when it is not set.
+func (e Env) Get(name string) string {
 	v, _ := e(name)
 	return v
 }
 
-// noEnv is the environment of commands whose flags have no variables.
-func noEnv(string) (string, bool) { return "", false }
+// NoEnv is the environment of commands whose flags have no variables.
+func NoEnv(string) (string, bool) { return "", false }
 
-// flagSet is a flag.FlagSet whose flags may each be bound to one
+// FlagSet is a flag.FlagSet whose flags may each be bound to one
 // environment variable. A flag given on the command line wins over its
 // variable; the variable wins over the default.
-type flagSet struct {
+type FlagSet struct {
 	*flag.FlagSet
 	name     string            // the subcommand: "serve"
 	usage    string            // its synopsis: "serve [flags]"
@@ -38,8 +44,10 @@ type flagSet struct {
 	from     map[string]string // flag name -> "--name" or the variable it was read from
 }
 
-func newFlagSet(name, usage string, stderr io.Writer) *flagSet {
-	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), name: name, usage: usage, stderr: stderr,
+// New is the flag set of subcommand name ("serve"), whose synopsis is
+// usage ("serve [flags]"); messages go to stderr.
+func New(name, usage string, stderr io.Writer) *FlagSet {
+	fs := &FlagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), name: name, usage: usage, stderr: stderr,
 		env: map[string]string{}, nonEmpty: map[string]string{}, from: map[string]string{}}
 	// The flag package's own messages are replaced by one line that names
 	// the subcommand and suggests the flag meant (see fail).
@@ -61,35 +69,35 @@ func newFlagSet(name, usage string, stderr io.Writer) *flagSet {
 	return fs
 }
 
-// bindEnv ties flag name to environment variable envName.
-func (fs *flagSet) bindEnv(name, envName string) {
+// BindEnv ties flag name to environment variable envName.
+func (fs *FlagSet) BindEnv(name, envName string) {
 	if fs.Lookup(name) == nil {
-		panic("bindEnv: no flag " + name)
+		panic("BindEnv: no flag " + name)
 	}
 	fs.env[name] = envName
 }
 
-// requireNonEmpty makes an empty value of flag name (on the command line,
+// RequireNonEmpty makes an empty value of flag name (on the command line,
 // or in its variable when that is set but empty) a usage error rather
 // than the default; leftOut says what leaving the flag out means.
-func (fs *flagSet) requireNonEmpty(name, leftOut string) {
+func (fs *FlagSet) RequireNonEmpty(name, leftOut string) {
 	if fs.Lookup(name) == nil {
-		panic("requireNonEmpty: no flag " + name)
+		panic("RequireNonEmpty: no flag " + name)
 	}
 	fs.nonEmpty[name] = leftOut
 }
 
-// source says where flag name got its value: "--name", the environment
+// Source says where flag name got its value: "--name", the environment
 // variable, or "" for the default.
-func (fs *flagSet) source(name string) string { return fs.from[name] }
+func (fs *FlagSet) Source(name string) string { return fs.from[name] }
 
-// parse parses args, with flags before, between or after the positional
+// ParseArgs parses args, with flags before, between or after the positional
 // arguments (labelhook run DIR --junit x.xml), then fills every flag not
 // given on the command line from its environment variable. After "--"
 // everything is positional. Errors are usage errors; a flag the command
 // does not have is reported on stderr with the closest one it has and the
 // command's synopsis.
-func (fs *flagSet) parse(args []string, getenv env) error {
+func (fs *FlagSet) ParseArgs(args []string, getenv Env) error {
 	// The flag package prints the usage on every error; only -h gets it.
 	usage := fs.Usage
 	fs.Usage = func() {}
@@ -120,7 +128,7 @@ func (fs *flagSet) parse(args []string, getenv env) error {
 	fs.Visit(func(f *flag.Flag) { fs.from[f.Name] = "--" + f.Name })
 	for _, name := range slices.Sorted(maps.Keys(fs.nonEmpty)) {
 		if fs.from[name] != "" && fs.Lookup(name).Value.String() == "" {
-			return usageErrorf("--%s is empty: give a value, or leave the flag out to use %s", name, fs.nonEmpty[name])
+			return Usagef("--%s is empty: give a value, or leave the flag out to use %s", name, fs.nonEmpty[name])
 		}
 	}
 	for _, n := range slices.Sorted(maps.Keys(fs.env)) {
@@ -133,12 +141,12 @@ func (fs *flagSet) parse(args []string, getenv env) error {
 		}
 		if v == "" {
 			if leftOut, ok := fs.nonEmpty[n]; ok {
-				return usageErrorf("$%s is set but empty: give a value, or unset it to use %s", fs.env[n], leftOut)
+				return Usagef("$%s is set but empty: give a value, or unset it to use %s", fs.env[n], leftOut)
 			}
 			continue // an empty variable is an unset one
 		}
 		if err := fs.Set(n, strings.TrimSpace(v)); err != nil {
-			return usageErrorf("$%s: invalid value %q: %v", fs.env[n], v, err)
+			return Usagef("$%s: invalid value %q: %v", fs.env[n], v, err)
 		}
 		fs.from[n] = fs.env[n]
 	}
@@ -148,7 +156,7 @@ func (fs *flagSet) parse(args []string, getenv env) error {
 // fail reports a command line the flag package refused: one line naming
 // the subcommand (and, for an unknown flag, the closest one it has), then
 // its synopsis. The error returned is a usage error already printed.
-func (fs *flagSet) fail(err error) error {
+func (fs *FlagSet) fail(err error) error {
 	msg := strings.ReplaceAll(err.Error(), "flag -", "--")
 	if name, ok := strings.CutPrefix(err.Error(), "flag needs an argument: -"); ok {
 		msg = "--" + name + " needs an argument"
@@ -162,12 +170,12 @@ func (fs *flagSet) fail(err error) error {
 		}
 	}
 	fmt.Fprintf(fs.stderr, "labelhook %s: %s\n", fs.name, msg)
-	fs.shortUsage()
-	return &usageError{fmt.Errorf("%s: %w", msg, errSilent)}
+	fs.ShortUsage()
+	return &UsageError{fmt.Errorf("%s: %w", msg, ErrSilent)}
 }
 
-// shortUsage prints the synopsis and where the flags are listed.
-func (fs *flagSet) shortUsage() {
+// ShortUsage prints the synopsis and where the flags are listed.
+func (fs *FlagSet) ShortUsage() {
 	synopsis, _, _ := strings.Cut(fs.usage, "\n\n")
 	fmt.Fprintf(fs.stderr, "usage: labelhook %s\nrun 'labelhook %s -h' for its flags\n", synopsis, fs.name)
 }
