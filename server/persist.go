@@ -289,6 +289,11 @@ func (p *persister) fail(s *Server, err error) {
 	defer p.mu.Unlock()
 	if p.failed == nil {
 		p.failed = err
+		if errors.Is(err, journal.ErrClosed) {
+			// A change that came while the server stopped, not a disk fault.
+			s.log.Info("state file closed: a change after shutdown began is refused", "file", p.path)
+			return
+		}
 		s.log.Error("state file can no longer be written; changes are refused until labelhook restarts", "file", p.path, "err", err)
 	}
 }

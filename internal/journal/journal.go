@@ -84,8 +84,9 @@ type Journal struct {
 	syncs   uint64 // fsyncs made, for the benchmarks
 }
 
-// errClosed answers a call on a closed journal.
-var errClosed = errors.New("journal is closed")
+// ErrClosed answers a call on a closed journal (a change that came after
+// the server began to stop).
+var ErrClosed = errors.New("journal is closed")
 
 // zeroChunk is how many bytes of zeros are written past the records at a
 // time, once fewer than half of it are left.
@@ -340,6 +341,11 @@ func (j *Journal) syncer() {
 		if j.closing {
 			return
 		}
+		if j.err != nil || j.wanted <= j.synced {
+			// An append failed meanwhile (its torn half must not be
+			// written), or a compaction synced everything.
+			continue
+		}
 		j.syncOnce()
 	}
 }
@@ -456,17 +462,19 @@ func (j *Journal) DropBefore(off int64) error {
 	old := j.f
 	j.f, j.w, j.size = tmp, bufio.NewWriterSize(tmp, 256<<10), j.size-off
 	j.zeroEnd = j.size // no zeros in the copy: the next Sync writes them
-	j.synced = j.seq   // everything kept was synced by the copy's fsync
-	j.rewake()         // so their writers need not wait for another sync
 	old.Close()
 	if _, err := tmp.Seek(0, io.SeekEnd); err != nil {
 		j.fail(fmt.Errorf("compact journal: %w", err))
 		return j.err
 	}
-	if err := SyncDir(j.path); err != nil {
+	if err := syncDir(j.path); err != nil {
 		j.fail(fmt.Errorf("compact journal: %w", err))
 		return j.err
 	}
+	// Everything kept was synced by the copy's fsync, and the rename is
+	// durable: their writers need not wait for another sync.
+	j.synced = j.seq
+	j.rewake()
 	return nil
 }
 
@@ -477,7 +485,7 @@ func (j *Journal) Close() error {
 	j.mu.Lock()
 	if j.closing {
 		j.mu.Unlock()
-		return errClosed
+		return ErrClosed
 	}
 	j.closing = true
 	j.wake.Signal()
@@ -499,7 +507,7 @@ func (j *Journal) Close() error {
 		}
 	}
 	cerr := j.f.Close()
-	j.fail(errClosed)
+	j.fail(ErrClosed)
 	if serr != nil {
 		return serr
 	}
@@ -514,6 +522,9 @@ func (j *Journal) lastSeq() uint64 {
 	defer j.mu.Unlock()
 	return j.seq
 }
+
+// syncDir is SyncDir for DropBefore; tests make it fail.
+var syncDir = SyncDir
 
 // SyncDir makes a file's creation or rename in its directory durable.
 func SyncDir(path string) error {

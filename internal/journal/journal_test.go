@@ -284,21 +284,80 @@ func TestCloseEndsEveryWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range seqs {
-		if err := <-errs; err != nil && !errors.Is(err, errClosed) {
+		if err := <-errs; err != nil && !errors.Is(err, ErrClosed) {
 			t.Errorf("Sync during Close: %v", err)
 		}
 	}
-	if _, err := j.Append(func(w io.Writer) error { return nil }); !errors.Is(err, errClosed) {
-		t.Errorf("Append after Close: %v, want errClosed", err)
+	if _, err := j.Append(func(w io.Writer) error { return nil }); !errors.Is(err, ErrClosed) {
+		t.Errorf("Append after Close: %v, want ErrClosed", err)
 	}
-	if err := j.Sync(seqs[len(seqs)-1] + 1); !errors.Is(err, errClosed) {
-		t.Errorf("Sync after Close: %v, want errClosed", err)
+	if err := j.Sync(seqs[len(seqs)-1] + 1); !errors.Is(err, ErrClosed) {
+		t.Errorf("Sync after Close: %v, want ErrClosed", err)
 	}
-	if err := j.Close(); !errors.Is(err, errClosed) {
-		t.Errorf("second Close: %v, want errClosed", err)
+	if err := j.Close(); !errors.Is(err, ErrClosed) {
+		t.Errorf("second Close: %v, want ErrClosed", err)
 	}
 	got, _, last, err := readAll(t, path)
 	if err != nil || len(got) != 20 || last != 20 {
 		t.Errorf("read %d records (last %d, err %v), want 20", len(got), last, err)
+	}
+}
+
+// A failed append's torn half is never synced into the file, even when
+// the syncer was about to sync as it failed.
+func TestFailedAppendIsNeverWritten(t *testing.T) {
+	for round := range 100 {
+		path := filepath.Join(t.TempDir(), "j")
+		j, err := Open(path, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					seq, err := j.Append(func(w io.Writer) error {
+						if g == 0 && i == 20 {
+							io.WriteString(w, "TORN-HALF")
+							return errors.New("injected")
+						}
+						_, err := fmt.Fprintf(w, "g%di%d", g, i)
+						return err
+					})
+					if err == nil {
+						err = j.Sync(seq)
+					}
+					if err != nil {
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		j.Close()
+		if b, _ := os.ReadFile(path); strings.Contains(string(b), "TORN-HALF") {
+			t.Fatalf("round %d: the failed record's half is in the file", round)
+		}
+	}
+}
+
+// Records are not acknowledged by a compaction whose rename could not be
+// made durable: the old file at the path may come back after a crash.
+func TestCompactionThatCannotSyncItsRenameAcksNothing(t *testing.T) {
+	j, _ := openNew(t)
+	var last uint64
+	for i := range 3 {
+		seq, err := j.Append(func(w io.Writer) error { _, err := fmt.Fprintf(w, "r%d", i); return err })
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = seq
+	}
+	syncDir = func(string) error { return errors.New("injected EIO") }
+	defer func() { syncDir = SyncDir }()
+	_, off := j.Mark()
+	derr := j.DropBefore(off / 2)
+	if err := j.Sync(last); err == nil {
+		t.Errorf("DropBefore failed (%v), yet Sync(%d) = nil", derr, last)
 	}
 }
