@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -322,12 +323,13 @@ func TestReceiverPageCopyAsCurlAndReplay(t *testing.T) {
 		}
 	})
 	t.Run("replay to URL", func(t *testing.T) {
-		tb.do(chromedp.Click("#row-1"))
+		// #1's details are open from the start (clicking its row again would
+		// draw them again 60 ms later, wiping the URL typed or the answer).
 		tb.waitFor("details of #1", `(document.querySelector('#detail h2') || {}).textContent?.startsWith('#1 ')`)
-		tb.do(
-			chromedp.SetValue("#replay-url", target.URL+"/replayed"),
-			chromedp.Click("#replay-form button"),
-		)
+		// The URL is typed and the form sent in one turn of the page's
+		// event loop, so that nothing drawn in between can undo either.
+		eval[bool](tb, "(() => { document.getElementById('replay-url').value = "+strconv.Quote(target.URL+"/replayed")+
+			"; document.getElementById('replay-form').requestSubmit(); return true; })()")
 		tb.waitFor("the replay's answer", `document.getElementById('replay-out').textContent.includes('answered')`)
 		if line := eval[string](tb, `document.querySelector('#replay-out .replay-line').textContent`); !strings.Contains(line, "answered 200") {
 			t.Errorf("replay result: %q, want answered 200", line)
