@@ -24,6 +24,13 @@ const (
 // headerNameRE is the key pattern of the headers JSON schema.
 var headerNameRE = regexp.MustCompile(`^[a-zA-Z0-9-_]+$`)
 
+// MaxWebhookHeaders is how many headers Label Studio lets a webhook have.
+const MaxWebhookHeaders = maxHeaders
+
+// ValidHeaderName reports whether Label Studio's headers schema accepts
+// name as a webhook header's name (letters, digits, '-' and '_').
+func ValidHeaderName(name string) bool { return headerNameRE.MatchString(name) }
+
 // headerList is a webhook's headers as the API shows them: an object, in
 // the order they were given.
 type headerList []header

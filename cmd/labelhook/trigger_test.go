@@ -114,6 +114,7 @@ func TestTriggerUsageErrors(t *testing.T) {
 		{"two actions", []string{"TASKS_CREATED", "--to", "http://x", "TASKS_DELETED"}, "one action"},
 		{"header without colon", []string{"TASKS_CREATED", "--to", "http://x", "--header", "X-Token"}, "Name: value"},
 		{"header name with a space", []string{"TASKS_CREATED", "--to", "http://x", "--header", "X Token: a"}, "letters, digits"},
+		{"eleven headers", append([]string{"TASKS_CREATED", "--to", "http://x"}, strings.Split(strings.Repeat("--header|X-A: 1|", 11), "|")[:22]...), "at most 10 headers"},
 		{"zero count", []string{"TASKS_CREATED", "--to", "http://x", "--count", "0"}, "--count"},
 		{"missing label config", []string{"TASKS_CREATED", "--to", "http://x", "--label-config", filepath.Join(dir, "none.xml")}, "read label config"},
 		{"label config not XML", []string{"TASKS_CREATED", "--to", "http://x", "--label-config", badXML}, "not valid XML"},

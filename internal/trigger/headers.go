@@ -1,14 +1,11 @@
 package trigger
 
 import (
-	"errors"
 	"fmt"
-	"regexp"
 	"strings"
-)
 
-// headerNameRE is the header name rule of Label Studio's webhook model.
-var headerNameRE = regexp.MustCompile(`^[a-zA-Z0-9-_]+$`)
+	"github.com/labelhook/labelhook/server"
+)
 
 // Headers is a repeatable flag of webhook headers, each 'Name: value',
 // held to Label Studio's rules for a webhook's headers (a name of
@@ -29,11 +26,11 @@ func (h *Headers) Set(v string) error {
 	if !ok || name == "" {
 		return fmt.Errorf("%q is not 'Name: value'", v)
 	}
-	if !headerNameRE.MatchString(name) {
+	if !server.ValidHeaderName(name) {
 		return fmt.Errorf("header name %q may hold only letters, digits, '-' and '_' (Label Studio's rule)", name)
 	}
-	if len(*h) == 10 {
-		return errors.New("at most 10 headers (Label Studio's limit)")
+	if len(*h) == server.MaxWebhookHeaders {
+		return fmt.Errorf("at most %d headers (Label Studio's limit)", server.MaxWebhookHeaders)
 	}
 	*h = append(*h, [2]string{name, strings.TrimSpace(value)})
 	return nil
