@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 )
 
 // Change tracking: every place that creates, changes or deletes a stored
@@ -239,19 +238,24 @@ func (cs *changeSet) hasNull() bool {
 const bigRecord = 1 << 20
 
 // readChangeSet reads a record key by key, with the same rules as
-// decoding it whole: unknown keys are errors, a key given twice keeps its
-// last value.
+// decoding it whole (decodeStrict): keys match exactly, and an unknown key
+// or a key given twice is an error.
 func readChangeSet(s *jsonStream, cs *changeSet) error {
 	if err := s.expect('{', "looking for beginning of value"); err != nil {
 		return err
 	}
 	// A syntax error is returned as it is, as a decoder returns it.
+	seen := map[string]bool{}
 	err := s.members(func(err error) error { return err }, func(key string) (err error) {
-		switch changeSetKey(key) {
+		if seen[key] {
+			return fmt.Errorf("json: duplicate key %q", key)
+		}
+		seen[key] = true
+		switch key {
 		case "reset":
 			err = s.decode(&cs.Reset)
 		case "next":
-			err = s.decode(&cs.Next) // into what an earlier "next" left, as a decoder does
+			err = s.decode(&cs.Next)
 		case "deleted":
 			err = s.decode(&cs.Deleted)
 		case "projects":
@@ -288,26 +292,6 @@ func readChangeSet(s *jsonStream, cs *changeSet) error {
 		return errors.New("invalid character after top-level value")
 	}
 	return nil
-}
-
-// changeSetKeys are the changeSet's JSON keys.
-var changeSetKeys = []string{"reset", "next", "projects", "tasks", "annotations", "predictions", "webhooks", "views",
-	"file_uploads", "labels", "label_links", "storages", "exports", "deleted"}
-
-// changeSetKey is the changeSet key that key names, matched as encoding/json
-// matches field names (exactly, else case-insensitively), or "".
-func changeSetKey(key string) string {
-	for _, k := range changeSetKeys {
-		if key == k {
-			return k
-		}
-	}
-	for _, k := range changeSetKeys {
-		if strings.EqualFold(key, k) {
-			return k
-		}
-	}
-	return ""
 }
 
 // listOf reads a list of one kind whole.

@@ -178,10 +178,10 @@ func checkTask(t *task, p *project) error {
 	if p == nil {
 		return fmt.Errorf("project %d does not exist", t.ProjectID)
 	}
-	if jsonKind(t.Data) != '{' || !json.Valid(t.Data) {
+	if jsonKind(t.Data) != '{' { // valid JSON: decoded
 		return fmt.Errorf("data must be a JSON object")
 	}
-	if len(t.Meta) > 0 && (!json.Valid(t.Meta) || (jsonKind(t.Meta) != '{' && jsonKind(t.Meta) != 'n')) {
+	if len(t.Meta) > 0 && jsonKind(t.Meta) != '{' && jsonKind(t.Meta) != 'n' {
 		return fmt.Errorf("meta must be a JSON object or null")
 	}
 	if t.InnerID < 1 || t.InnerID >= p.NextInnerID {
@@ -320,13 +320,14 @@ func stateFieldError(err error) error {
 	return fmt.Errorf("%s: %s", keys[0], ae.Fields[keys[0]][0])
 }
 
-// rawOr returns raw, or def when raw is absent; raw must be valid JSON
-// starting with kind.
+// rawOr returns raw, or def when raw is absent; raw must start with kind.
+// (A raw value in a loaded state is valid JSON: the decoder that read it
+// checked it.)
 func rawOr(raw json.RawMessage, def string, kind byte) (json.RawMessage, error) {
 	if len(raw) == 0 {
 		return json.RawMessage(def), nil
 	}
-	if !json.Valid(raw) || jsonKind(raw) != kind {
+	if jsonKind(raw) != kind {
 		want := map[byte]string{'{': "a JSON object", '[': "a JSON list"}[kind]
 		return nil, fmt.Errorf("want %s, got %.40s", want, raw)
 	}

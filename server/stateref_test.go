@@ -1,44 +1,46 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // readStateDecoder is readState as it was before stateread.go: one
-// json.Decoder reading the file front to back. FuzzReadStateMatchesDecoder
+// decoder reading the file front to back, with storedFormat's rules. FuzzReadStateMatchesDecoder
 // holds the parallel reader to the same verdicts and the same content.
 func readStateDecoder(r io.Reader) (*loaded, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
+	dec := jsontext.NewDecoder(r)
+	decode := func(v any) error { return jsonv2.UnmarshalDecode(dec, v, storedFormat) }
 	notState := func(err error) error {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			err = errors.New("it ends too early (a half-written file?)")
 		}
 		return fmt.Errorf("not a labelhook state file: %w", err)
 	}
-	tok, err := dec.Token()
+	tok, err := dec.ReadToken()
 	if errors.Is(err, io.EOF) {
 		return nil, errors.New("the state is empty")
 	}
 	if err != nil {
 		return nil, notState(err)
 	}
-	if tok != json.Delim('{') {
+	if tok.Kind() != '{' {
 		return nil, notState(fmt.Errorf("want a JSON object, got %v", tok))
 	}
 	l := newLoaded()
 	seen := map[string]bool{}
 	version := 0
-	for dec.More() {
-		tok, err := dec.Token()
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
 		if err != nil {
 			return nil, notState(err)
 		}
-		key, _ := tok.(string)
+		key := tok.String()
 		if seen[key] {
 			return nil, fmt.Errorf("key %q appears twice", key)
 		}
@@ -46,23 +48,23 @@ func readStateDecoder(r io.Reader) (*loaded, error) {
 		switch key {
 		case "format":
 			var f string
-			if err := dec.Decode(&f); err != nil {
+			if err := decode(&f); err != nil {
 				return nil, notState(err)
 			}
 			if f != stateFormat {
 				return nil, fmt.Errorf("not a labelhook state file: format is %q, want %q", f, stateFormat)
 			}
 		case "version":
-			if err := dec.Decode(&version); err != nil {
+			if err := decode(&version); err != nil {
 				return nil, notState(err)
 			}
 			if version != stateVersion && migrate[version] == nil {
 				return nil, fmt.Errorf("state format version %d is not supported (this labelhook reads versions 1 to %d)", version, stateVersion)
 			}
 		case "journal":
-			err = dec.Decode(&l.journal)
+			err = decode(&l.journal)
 		case "next":
-			err = dec.Decode(&l.next)
+			err = decode(&l.next)
 		case "projects":
 			err = readKindDecoder(dec, "project", l.projects, func(p *project) int { return p.ID })
 		case "tasks":
@@ -96,10 +98,10 @@ func readStateDecoder(r io.Reader) (*loaded, error) {
 			return nil, notState(fmt.Errorf("%s: %w", key, err))
 		}
 	}
-	if _, err := dec.Token(); err != nil {
+	if _, err := dec.ReadToken(); err != nil {
 		return nil, notState(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("not a labelhook state file: data after the end of the JSON object")
 	}
 	if !seen["format"] || !seen["version"] {
@@ -124,20 +126,20 @@ func readStateDecoder(r io.Reader) (*loaded, error) {
 
 // readKindDecoder decodes a JSON list (or null: version 1 wrote empty lists so)
 // of one kind into m, one object at a time.
-func readKindDecoder[T any](dec *json.Decoder, kind string, m map[int]*T, id func(*T) int) error {
-	tok, err := dec.Token()
+func readKindDecoder[T any](dec *jsontext.Decoder, kind string, m map[int]*T, id func(*T) int) error {
+	tok, err := dec.ReadToken()
 	if err != nil {
 		return err
 	}
-	if tok == nil {
+	if tok.Kind() == 'n' {
 		return nil
 	}
-	if tok != json.Delim('[') {
+	if tok.Kind() != '[' {
 		return fmt.Errorf("want a list, got %v", tok)
 	}
-	for dec.More() {
+	for dec.PeekKind() != ']' {
 		var v *T
-		if err := dec.Decode(&v); err != nil {
+		if err := jsonv2.UnmarshalDecode(dec, &v, storedFormat); err != nil {
 			return err
 		}
 		if v == nil {
@@ -149,6 +151,6 @@ func readKindDecoder[T any](dec *json.Decoder, kind string, m map[int]*T, id fun
 		}
 		m[n] = v
 	}
-	_, err = dec.Token()
+	_, err = dec.ReadToken()
 	return err
 }
