@@ -153,7 +153,8 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request, rec *Record
 	// webhook that fails the first is refused whatever the second says,
 	// and its body is still checked, so the record tells both.
 	sigErr := rc.verify(r.Header, body)
-	rec.Action, rec.Errors = schemas.Validate(body)
+	var compact json.RawMessage
+	rec.Action, rec.Errors, compact = schemas.ValidateCompact(body)
 	if sigErr != "" {
 		rec.Errors = append([]schemas.Problem{{Path: "headers", Message: sigErr}}, rec.Errors...)
 	}
@@ -161,7 +162,9 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request, rec *Record
 	if rec.Errors == nil {
 		rec.Errors = []schemas.Problem{}
 	}
-	compact, err := compactJSON(body)
+	if compact == nil { // not JSON, or JSON the validator's own parser left to encoding/json
+		compact, err = compactJSON(body)
+	}
 	if err != nil {
 		rec.Valid = false
 		if len(rec.Errors) == 0 { // schemas should have said so; never record non-JSON as valid

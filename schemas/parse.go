@@ -22,16 +22,46 @@ import (
 // (it is long or has an exponent), so that Validate walks the document
 // for them only then.
 func parse(body []byte) (v any, ok, bigNumbers bool) {
+	v, ok, bigNumbers, _ = parseCompact(body, false)
+	return v, ok, bigNumbers
+}
+
+// parseCompact is parse that, when asked, also returns body without the
+// space between its tokens (what json.Compact gives, in a slice of its own
+// exact size), from the spans of space the parse skipped: no second pass
+// over the body.
+func parseCompact(body []byte, wantCompact bool) (v any, ok, bigNumbers bool, compact []byte) {
 	p := parsers.Get().(*parser)
 	defer p.release()
-	p.b = body
+	p.b, p.keepGaps = body, wantCompact
 	p.space()
 	v, ok = p.value(0)
 	if !ok {
-		return nil, false, false
+		return nil, false, false, nil
 	}
 	p.space()
-	return v, p.i == len(p.b), p.bigNumbers
+	if p.i != len(p.b) {
+		return nil, false, false, nil
+	}
+	if wantCompact {
+		compact = p.compact()
+	}
+	return v, true, p.bigNumbers, compact
+}
+
+// compact is the body without the gaps.
+func (p *parser) compact() []byte {
+	n := len(p.b)
+	for i := 0; i < len(p.gaps); i += 2 {
+		n -= p.gaps[i+1] - p.gaps[i]
+	}
+	out := make([]byte, 0, n)
+	from := 0
+	for i := 0; i < len(p.gaps); i += 2 {
+		out = append(out, p.b[from:p.gaps[i]]...)
+		from = p.gaps[i+1]
+	}
+	return append(out, p.b[from:]...)
 }
 
 // parsers keep their stacks between bodies.
@@ -43,8 +73,8 @@ func (p *parser) release() {
 	// and only below the stacks' lengths.
 	clear(p.members)
 	clear(p.items)
-	*p = parser{members: p.members[:0], items: p.items[:0]}
-	if cap(p.members) <= 1024 && cap(p.items) <= 1024 {
+	*p = parser{members: p.members[:0], items: p.items[:0], gaps: p.gaps[:0]}
+	if cap(p.members) <= 1024 && cap(p.items) <= 1024 && cap(p.gaps) <= 1<<14 {
 		parsers.Put(p)
 	}
 }
@@ -61,6 +91,10 @@ type parser struct {
 	// read, shared by every level.
 	members []member
 	items   []any
+	// keepGaps asks space to note the spans it skips in gaps, as start
+	// and end offsets.
+	keepGaps bool
+	gaps     []int
 }
 
 type member struct {
@@ -69,13 +103,17 @@ type member struct {
 }
 
 func (p *parser) space() {
+	start := p.i
 	for p.i < len(p.b) {
 		switch p.b[p.i] {
 		case ' ', '\t', '\n', '\r':
 			p.i++
-		default:
-			return
+			continue
 		}
+		break
+	}
+	if p.keepGaps && p.i > start {
+		p.gaps = append(p.gaps, start, p.i)
 	}
 }
 

@@ -1,6 +1,8 @@
 package schemas
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,7 +12,8 @@ import (
 )
 
 // FuzzDecodeMatchesEncodingJSON: decode (parse, then encoding/json when
-// parse declines) gives exactly encoding/json's values and errors.
+// parse declines) gives exactly encoding/json's values and errors, and the
+// compact body the parse gives along is json.Compact's.
 func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 	for _, body := range validBodies(f) {
 		f.Add(body)
@@ -32,8 +35,16 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("decode(%q) = %#v, encoding/json %#v", body, got, want)
 		}
-		if _, big, _ := decodeBody(body); !big && len(hugeNumbers(got)) > 0 {
+		if _, big, _, _ := decodeBody(body, false); !big && len(hugeNumbers(got)) > 0 {
 			t.Fatalf("decodeBody(%q) saw no big numbers, but hugeNumbers finds %v", body, hugeNumbers(got))
+		}
+		_, _, compact, _ := decodeBody(body, true)
+		if compact == nil {
+			return // not JSON, or left to encoding/json
+		}
+		var std bytes.Buffer
+		if err := json.Compact(&std, body); err != nil || !bytes.Equal(compact, std.Bytes()) || len(compact) != cap(compact) {
+			t.Fatalf("compact %q (cap %d), json.Compact %q (%v)", compact, cap(compact), std.Bytes(), err)
 		}
 	})
 }

@@ -142,7 +142,23 @@ func compile(checkMeta bool) (*contract, error) {
 // A body that is exactly {"action": X} (a webhook with send_payload=false)
 // is valid for every action X. Problems are sorted by path, then message.
 func Validate(body []byte) (Action, []Problem) {
-	doc, bigNumbers, err := decodeBody(body)
+	doc, bigNumbers, _, err := decodeBody(body, false)
+	return validateDoc(doc, bigNumbers, err)
+}
+
+// ValidateCompact is Validate that also returns the body without the
+// space between its tokens, byte for byte what json.Compact gives, in a
+// slice of its own exact size, taken from the same parse; compact is nil
+// when the body is not JSON, and may be nil for a body that is (one the
+// fast parser hands to encoding/json): json.Compact it then.
+func ValidateCompact(body []byte) (action Action, problems []Problem, compact []byte) {
+	doc, bigNumbers, compact, err := decodeBody(body, true)
+	action, problems = validateDoc(doc, bigNumbers, err)
+	return action, problems, compact
+}
+
+// validateDoc is Validate on the decoded body (err: it is not JSON).
+func validateDoc(doc any, bigNumbers bool, err error) (Action, []Problem) {
 	if err != nil {
 		return "", []Problem{{Path: "$", Message: err.Error()}}
 	}
@@ -262,25 +278,28 @@ func isHuge(n string) bool {
 // numbers stay json.Number so that 64-bit ids keep every digit. parse
 // takes the common case; encoding/json the rest, and its errors.
 func decode(body []byte) (any, error) {
-	doc, _, err := decodeBody(body)
+	doc, _, _, err := decodeBody(body, false)
 	return doc, err
 }
 
 // decodeBody is decode that also says whether the document may hold
 // numbers beyond hugeNumbers' bounds (false only when parse saw every
 // number and none was long or had an exponent).
-func decodeBody(body []byte) (doc any, bigNumbers bool, err error) {
+func decodeBody(body []byte, wantCompact bool) (doc any, bigNumbers bool, compact []byte, err error) {
 	if !utf8.Valid(body) {
-		// encoding/json would quietly turn the bad bytes into U+FFFD;
-		// JSON text is UTF-8 (RFC 8259), and Label Studio sends nothing else.
-		return nil, false, errors.New("not JSON: the body is not valid UTF-8")
+		return nil, false, nil, errNotUTF8
 	}
-	if doc, ok, big := parse(body); ok {
-		return doc, big, nil
+	if doc, ok, big, compact := parseCompact(body, wantCompact); ok {
+		return doc, big, compact, nil
 	}
 	doc, err = decodeStd(body)
-	return doc, true, err
+	return doc, true, nil, err
 }
+
+// errNotUTF8 refuses a body that is not UTF-8: encoding/json would quietly
+// turn the bad bytes into U+FFFD; JSON text is UTF-8 (RFC 8259), and Label
+// Studio sends nothing else.
+var errNotUTF8 = errors.New("not JSON: the body is not valid UTF-8")
 
 // decodeStd decodes valid UTF-8 with encoding/json.
 func decodeStd(body []byte) (any, error) {
