@@ -5,36 +5,36 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/gorilla/mux"
-
 	"github.com/labelhook/labelhook/internal/inspector"
 )
 
 // routes is the whole API on one screen. Paths are registered without a
 // trailing slash; ServeHTTP strips it from requests.
-func (s *Server) routes() *mux.Router {
-	r := mux.NewRouter()
-	r.SkipClean(true) // cleaning would redirect; Label Studio never does
-	r.NotFoundHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return errNotFound("Not found.")
-	})
-	r.MethodNotAllowedHandler = s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return &apiError{Status: http.StatusMethodNotAllowed, Detail: fmt.Sprintf("Method %q not allowed.", r.Method)}
-	})
+func (s *Server) routes() *router {
+	r := &router{
+		notFound: s.handle(func(w http.ResponseWriter, r *http.Request) error {
+			return errNotFound("Not found.")
+		}),
+		notAllowed: s.handle(func(w http.ResponseWriter, r *http.Request) error {
+			return &apiError{Status: http.StatusMethodNotAllowed, Detail: fmt.Sprintf("Method %q not allowed.", r.Method)}
+		}),
+	}
 
-	// Routes are registered on one router (mux loses 405s across
-	// subrouters); api wraps a handler with the credentials check.
+	// The routes are one table in one order, as on one mux router (mux
+	// loses 405s across subrouters); router.go dispatches a request to the
+	// part of it its path can match. api wraps a handler with the
+	// credentials check.
 	open := func(path string, h handlerFunc, methods ...string) {
-		r.Handle(path, s.handle(h)).Methods(methods...)
+		r.handle(path, s.handle(h), methods...)
 	}
 	api := func(path string, h handlerFunc, methods ...string) {
 		if slices.Contains(methods, http.MethodGet) {
 			methods = append(methods, http.MethodHead) // Django answers HEAD like GET
 		}
-		r.Handle("/api"+path, s.requireAuth(s.handle(h))).Methods(methods...)
+		r.handle("/api"+path, s.requireAuth(s.handle(h)), methods...)
 	}
 	admin := func(path string, h handlerFunc, methods ...string) {
-		r.Handle("/_labelhook"+path, s.requireAuth(s.handle(h))).Methods(methods...)
+		r.handle("/_labelhook"+path, s.requireAuth(s.handle(h)), methods...)
 	}
 	id := "{id:[0-9]+}"
 	exp := "{export:[0-9]+}"
@@ -111,7 +111,7 @@ func (s *Server) routes() *mux.Router {
 	admin("/reset", s.handleReset, http.MethodPost)
 	// The inspector page is static and holds no data: it asks for the
 	// token and reads the routes above with it, so it needs no auth itself.
-	r.PathPrefix(inspector.ServerPagePath).Handler(inspector.ServerPage()).Methods(http.MethodGet, http.MethodHead)
+	r.handlePrefix(inspector.ServerPagePath, inspector.ServerPage(), http.MethodGet, http.MethodHead)
 
 	return r
 }

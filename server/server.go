@@ -19,7 +19,7 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	st     *store
-	router *mux.Router
+	router *router
 	auth   *authenticator
 	out    *dispatcher
 	// persist keeps the state in files (OpenState); nil in memory only.
@@ -61,6 +61,9 @@ func New(cfg Config) (*Server, error) {
 	s.st.persist = func() (uint64, error) { return s.record() }
 	s.st.durable = s.durable
 	s.router = s.routes()
+	if err := s.router.check(); err != nil {
+		return nil, fmt.Errorf("routes: %w", err) // a bug: every test's New catches it
+	}
 	if verifyJournal {
 		s.st.trackChanges()
 		s.shadow = newLoaded()
