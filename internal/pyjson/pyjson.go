@@ -15,6 +15,7 @@ package pyjson
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -135,21 +136,24 @@ func (w *writer) container(end byte, keyed bool) error {
 func (w *writer) str() error {
 	w.i++ // the opening quote
 	w.dst = append(w.dst, '"')
+	src := w.src
 	for {
-		if w.i >= len(w.src) {
-			return errEnd
-		}
 		// A run of printable ASCII that needs no escape is copied whole.
 		run := w.i
-		for run < len(w.src) && w.src[run] >= 0x20 && w.src[run] <= 0x7e && w.src[run] != '"' && w.src[run] != '\\' {
+		for run+8 <= len(src) && !special8(binary.LittleEndian.Uint64(src[run:])) {
+			run += 8
+		}
+		for run < len(src) && plain[src[run]] {
 			run++
 		}
 		if run > w.i {
-			w.dst = append(w.dst, w.src[w.i:run]...)
+			w.dst = append(w.dst, src[w.i:run]...)
 			w.i = run
-			continue
 		}
-		c := w.src[w.i]
+		if w.i >= len(src) {
+			return errEnd
+		}
+		c := src[w.i]
 		switch {
 		case c == '"':
 			w.i++
@@ -196,6 +200,24 @@ func (w *writer) str() error {
 			}
 		}
 	}
+}
+
+// plain marks the bytes a string keeps as they are: printable ASCII but
+// the quote and the backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c <= 0x7e; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// special8 reports whether any of the 8 bytes in x is not plain: a byte
+// below 0x20, at or above 0x7f, a quote or a backslash (the bit tricks of
+// "Bit Twiddling Hacks": a byte below n sets its top bit in (x - n*lo) &^ x).
+func special8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - lo) &^ v & hi }
+	return ((x-0x20*lo)&^x&hi)|x&hi|zero(x^('"'*lo))|zero(x^('\\'*lo))|zero(x^(0x7f*lo)) != 0
 }
 
 // unit writes one UTF-16 code unit of a string's content.

@@ -1,8 +1,11 @@
 package pyjson
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"os"
 	"reflect"
 	"testing"
@@ -123,4 +126,62 @@ func FuzzAppendFloatMatchesRepr(f *testing.F) {
 			t.Errorf("AppendFloat(%v) = %s, want %s", v, got, want)
 		}
 	})
+}
+
+// BenchmarkDumps measures one ANNOTATION_CREATED webhook body (the
+// schemas' golden one, compacted as the mock's payload writer leaves it)
+// rewritten as json.dumps writes it: every webhook the mock sends goes
+// through Dumps.
+func BenchmarkDumps(b *testing.B) {
+	pretty, err := os.ReadFile("../../schemas/testdata/valid/annotation_created_spec_4_7.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var src bytes.Buffer
+	if err := json.Compact(&src, pretty); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(src.Len()))
+	b.ReportAllocs()
+	dst := make([]byte, 0, 2*src.Len())
+	for b.Loop() {
+		if _, err := Dumps(dst, src.Bytes()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestSpecial8 holds the 8-byte test to plain, byte by byte: every byte
+// value in every position among plain bytes, and random words.
+func TestSpecial8(t *testing.T) {
+	want := func(word []byte) bool {
+		for _, c := range word {
+			if !plain[c] {
+				return true
+			}
+		}
+		return false
+	}
+	word := []byte("abcdefgh")
+	for pos := range 8 {
+		for c := range 256 {
+			w := bytes.Clone(word)
+			w[pos] = byte(c)
+			if got := special8(binary.LittleEndian.Uint64(w)); got != want(w) {
+				t.Errorf("special8(%q) = %v", w, got)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		w := binary.LittleEndian.AppendUint64(nil, rng.Uint64())
+		for i := range w {
+			if rng.IntN(4) > 0 { // mostly plain, so runs of them are met
+				w[i] = byte(0x20 + rng.IntN(0x5f))
+			}
+		}
+		if got := special8(binary.LittleEndian.Uint64(w)); got != want(w) {
+			t.Fatalf("special8(%q) = %v", w, got)
+		}
+	}
 }
