@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -208,7 +207,7 @@ func decodeChangeSet(payload []byte) (*changeSet, error) {
 	if len(payload) < bigRecord {
 		err = decodeStrict(payload, &cs)
 	} else {
-		err = readChangeSet(newJSONStream(bytes.NewReader(payload)), &cs)
+		err = readChangeSet(newJSONBytes(payload), &cs)
 	}
 	if err == nil && cs.hasNull() {
 		err = errNullItem

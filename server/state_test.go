@@ -401,7 +401,7 @@ func FuzzChangeSetMatchesDecoder(f *testing.F) {
 			wantErr = errNullItem // as decodeChangeSet refuses it
 		}
 		var got changeSet
-		gotErr := readChangeSet(newJSONStream(bytes.NewReader(payload)), &got)
+		gotErr := readChangeSet(newJSONBytes(payload), &got)
 		if (gotErr == nil) != (wantErr == nil) {
 			t.Fatalf("read in batches: %v; decoded whole: %v\n%q", gotErr, wantErr, payload)
 		}

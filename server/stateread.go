@@ -1,14 +1,12 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
 
 	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Reading a big state fast (`serve --state` must answer within a second of
@@ -36,6 +34,9 @@ type jsonStream struct {
 const streamRead = 1 << 20
 
 func newJSONStream(r io.Reader) *jsonStream { return &jsonStream{r: r} }
+
+// newJSONBytes is a stream over b, all in memory: nothing is copied.
+func newJSONBytes(b []byte) *jsonStream { return &jsonStream{buf: b, eof: true} }
 
 // more reads more input into a new buffer that starts with the unread
 // bytes. It reports whether any came.
@@ -277,13 +278,15 @@ func readEntityList[T any](s *jsonStream, add func([]*T) error) error {
 	}
 	s.pos++
 	p := &batches[T]{add: add}
-	var batch bytes.Buffer
+	// A batch is the items' bytes where the stream read them (it never
+	// writes over bytes it handed out), so nothing is copied.
+	var batch [][]byte
+	size := 0
 	flush := func() {
-		if batch.Len() > 1 {
-			batch.WriteByte(']')
-			p.submit(batch.Bytes()) // the job's now: the next batch gets a new buffer
+		if len(batch) > 0 {
+			p.submit(batch) // the job's now: the next batch is a new slice
 		}
-		batch = bytes.Buffer{}
+		batch, size = nil, 0
 	}
 	readErr := func() error {
 		for first := true; ; first = false {
@@ -308,14 +311,8 @@ func readEntityList[T any](s *jsonStream, add func([]*T) error) error {
 			if err != nil {
 				return err
 			}
-			if batch.Len() == 0 {
-				batch.Grow(batchBytes + len(raw) + 2)
-				batch.WriteByte('[')
-			} else {
-				batch.WriteByte(',')
-			}
-			batch.Write(raw)
-			if batch.Len() >= batchBytes {
+			batch = append(batch, raw)
+			if size += len(raw); size >= batchBytes {
 				flush()
 				if p.failed() {
 					return nil // the batch's error comes first
@@ -332,30 +329,18 @@ func readEntityList[T any](s *jsonStream, add func([]*T) error) error {
 	return readErr
 }
 
-// decodeItems decodes a JSON list of objects one item at a time through
-// one decoder, so its buffer holds an item, not the list; a null item is
-// a zero object, as decoding it into new(T) gives.
-func decodeItems[T any](list []byte) ([]*T, error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(list))
-	if _, err := dec.ReadToken(); err != nil {
-		return nil, err
-	}
-	var out []*T
-	for dec.PeekKind() != ']' {
+// decodeItems decodes list items, each an object; a null item is refused.
+func decodeItems[T any](items [][]byte) ([]*T, error) {
+	out := make([]*T, 0, len(items))
+	for _, raw := range items {
 		var v *T
-		if err := jsonv2.UnmarshalDecode(dec, &v, storedFormat); err != nil {
+		if err := jsonv2.Unmarshal(raw, &v, storedFormat); err != nil {
 			return nil, err
 		}
 		if v == nil {
 			return nil, errNullItem
 		}
 		out = append(out, v)
-	}
-	if _, err := dec.ReadToken(); err != nil {
-		return nil, err
-	}
-	if dec.InputOffset() != int64(len(list)) {
-		return nil, fmt.Errorf("invalid character after a list")
 	}
 	return out, nil
 }
@@ -374,7 +359,7 @@ type batchJob[T any] struct {
 	err  error
 }
 
-func (p *batches[T]) submit(list []byte) {
+func (p *batches[T]) submit(items [][]byte) {
 	if len(p.inflight) >= batchWindow {
 		p.finishOldest()
 	}
@@ -382,7 +367,7 @@ func (p *batches[T]) submit(list []byte) {
 	p.inflight = append(p.inflight, j)
 	go func() {
 		defer close(j.done)
-		j.out, j.err = decodeItems[T](list)
+		j.out, j.err = decodeItems[T](items)
 	}()
 }
 
