@@ -79,13 +79,13 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 	}
 	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
 		st := s.st
-		pid, ok := toInt([]byte(q.Get("project")))
+		pid, ok := pyInt(q.Get("project"))
 		var p *project
 		if ok {
 			p = st.projects[pid]
 		}
 		if v := q.Get("view"); v != "" {
-			vid, _ := toInt([]byte(v))
+			vid, _ := pyInt(v)
 			vw := st.views[vid]
 			if vw == nil {
 				return nil, nil, bareError(http.StatusNotFound, "View %q not found", v)

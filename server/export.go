@@ -105,7 +105,7 @@ func exportIDs(r *http.Request) (map[int]bool, error) {
 	only := map[int]bool{}
 	for _, one := range v {
 		for _, part := range strings.Split(one, ",") {
-			n, ok := toInt([]byte(strings.TrimSpace(part)))
+			n, ok := pyInt(part)
 			if !ok {
 				return nil, errValidation("ids", fmt.Sprintf("%q is not a valid task id.", part))
 			}

@@ -111,7 +111,7 @@ func (s *Server) handlePredictionList(w http.ResponseWriter, r *http.Request) er
 		if v == "" {
 			return 0, false, nil
 		}
-		n, ok := toInt([]byte(v))
+		n, ok := pyInt(v)
 		if !ok {
 			return 0, false, errValidation(name, fmt.Sprintf("Select a valid choice. %q is not one of the available choices.", v))
 		}

@@ -341,7 +341,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, view func(*
 			if strings.TrimSpace(part) == "" {
 				continue
 			}
-			n, ok := toInt([]byte(strings.TrimSpace(part)))
+			n, ok := pyInt(part)
 			if !ok {
 				return errValidation("ids", fmt.Sprintf("%q is not a valid project id.", part))
 			}

@@ -214,6 +214,6 @@ func updateFor[T any](s *Server, w http.ResponseWriter, r *http.Request, find fu
 
 // pathID reads an integer route variable; the routes only match digits.
 func pathID(r *http.Request, name string) int {
-	n, _ := toInt([]byte(mux.Vars(r)[name]))
+	n, _ := pyInt(mux.Vars(r)[name])
 	return n
 }

@@ -221,7 +221,7 @@ func (s *Server) projectStorages(r *http.Request) ([]json.RawMessage, error) {
 	if v == "" {
 		return nil, errValidation("non_field_errors", `query parameter "project" is required`)
 	}
-	n, ok := toInt(json.RawMessage(v))
+	n, ok := pyInt(v)
 	if !ok {
 		// DRF's get_object_or_404 turns the ValueError into a bare 404.
 		return nil, errNotFound("Not found.")

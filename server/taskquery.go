@@ -414,7 +414,7 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 		st := s.st
 		var p *project
 		if v := qs.Get("project"); v != "" {
-			id, ok := toInt([]byte(v))
+			id, ok := pyInt(v)
 			if !ok {
 				return nil, errValidation("project", fmt.Sprintf("%q is not a valid project id.", v))
 			}
@@ -423,7 +423,7 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if v := qs.Get("view"); v != "" {
-			id, ok := toInt([]byte(v))
+			id, ok := pyInt(v)
 			vw := st.views[id]
 			if !ok || vw == nil {
 				return nil, notFoundError{"View"}

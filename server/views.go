@@ -64,7 +64,7 @@ func readViewData(f form) json.RawMessage {
 func (s *Server) handleViewList(w http.ResponseWriter, r *http.Request) error {
 	var pid int
 	if v := r.URL.Query().Get("project"); v != "" {
-		n, ok := toInt([]byte(v))
+		n, ok := pyInt(v)
 		if !ok {
 			return errValidation("project", fmt.Sprintf("%q is not a valid project id.", v))
 		}

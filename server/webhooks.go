@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/labelhook/labelhook/schemas"
@@ -376,8 +375,8 @@ func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error
 			if v == "null" || v == "isnull" {
 				orgOnly = true
 			} else {
-				id, err := strconv.Atoi(v)
-				if err != nil {
+				id, ok := pyInt(v)
+				if !ok {
 					return nil, nil, errValidation("project", "Select a valid choice. That choice is not one of the available choices.")
 				}
 				byProject = &id
