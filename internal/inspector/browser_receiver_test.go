@@ -322,9 +322,17 @@ func TestReceiverPageCopyAsCurlAndReplay(t *testing.T) {
 			t.Errorf("curl: query %q, want token=a'b", recs[0].Query)
 		}
 	})
+	t.Run("a typed URL outlives a redraw", func(t *testing.T) {
+		tb.waitFor("details of #1", `(document.querySelector('#detail h2') || {}).textContent?.startsWith('#1 ')`)
+		eval[bool](tb, `(() => { document.getElementById('replay-url').value = 'http://typed.example/x';
+			document.querySelector('#detail h2').dataset.old = '1'; return true; })()`)
+		tb.do(chromedp.Click("#row-1")) // the open record's row again: its details are drawn anew
+		tb.waitFor("the details drawn again", `document.querySelector('#detail h2') && !document.querySelector('#detail h2').dataset.old`)
+		if got := eval[string](tb, `document.getElementById('replay-url').value`); got != "http://typed.example/x" {
+			t.Errorf("replay URL after the redraw = %q, want the one typed", got)
+		}
+	})
 	t.Run("replay to URL", func(t *testing.T) {
-		// #1's details are open from the start (clicking its row again would
-		// draw them again 60 ms later, wiping the URL typed or the answer).
 		tb.waitFor("details of #1", `(document.querySelector('#detail h2') || {}).textContent?.startsWith('#1 ')`)
 		// The URL is typed and the form sent in one turn of the page's
 		// event loop, so that nothing drawn in between can undo either.

@@ -215,10 +215,29 @@ export function startReceiver(app, ui) {
       return;
     }
     if (token !== detailToken) return;
-    const keepScroll = refresh && shownSeq === seq ? detail.scrollTop : 0;
+    const again = shownSeq === seq;
+    const keepScroll = refresh && again ? detail.scrollTop : 0;
+    const kept = again ? keepActions() : null;
     shownSeq = seq;
     renderDetail(rec);
+    if (kept) restoreActions(kept);
     if (refresh) detail.scrollTop = keepScroll;
+  }
+
+  // When the open record is drawn again (its row chosen again, or an
+  // update of it), its action row and outputs are carried over: a replay
+  // URL being typed, and a copy or a replay under way, whose answer is
+  // written into the nodes it was given.
+  const actionParts = ['.d-actions', '#action-msg', '#curl-out', '#replay-out'];
+  function keepActions() {
+    const nodes = actionParts.map((sel) => detail.querySelector(sel));
+    return nodes.includes(null) ? null : nodes;
+  }
+  function restoreActions(kept) {
+    actionParts.forEach((sel, i) => {
+      const fresh = detail.querySelector(sel);
+      if (fresh) fresh.replaceWith(kept[i]);
+    });
   }
 
   function fullRecord(rec) {
