@@ -455,23 +455,6 @@ func (f form) datetime(k string, dst **time.Time) bool {
 }
 
 // toInt reads a JSON integer (or an integral number or numeric string, as DRF does).
-// pyInt reads an id from a URL, as Python's int(str) does in Label
-// Studio's views and Django's path converters: spaces around it, a sign,
-// digits with single underscores between them ("01" is 1, "1.0" is not
-// an int).
-func pyInt(s string) (int, bool) {
-	s = strings.TrimSpace(s)
-	digits := strings.TrimLeft(s, "+-")
-	if len(s)-len(digits) > 1 || digits == "" || digits[0] == '_' || digits[len(digits)-1] == '_' || strings.Contains(digits, "__") {
-		return 0, false
-	}
-	n, err := strconv.Atoi(s[:len(s)-len(digits)] + strings.ReplaceAll(digits, "_", ""))
-	if err != nil {
-		return 0, false
-	}
-	return n, true
-}
-
 func toInt(raw json.RawMessage) (int, bool) {
 	raw = bytes.TrimSpace(raw)
 	var v any

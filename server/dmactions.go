@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -21,10 +22,39 @@ func bareError(status int, format string, args ...any) error {
 	return &apiError{Status: status, Detail: fmt.Sprintf(format, args...), Bare: true}
 }
 
-// handleDMActionList serves GET /api/dm/actions?project=N.
+// handleDMActionList serves GET /api/dm/actions?project=N: the project
+// must exist, as in Label Studio.
 func (s *Server) handleDMActionList(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, json.RawMessage(dmActionList))
-	return nil
+	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
+		if _, _, err := dmTarget(s.st, r.URL.Query()); err != nil {
+			return nil, nil, err
+		}
+		return json.RawMessage(dmActionList), nil, nil
+	})
+}
+
+// dmTarget resolves the project (required) and the view (optional) of a
+// Data Manager actions request, as Label Studio does before it looks at
+// the action: both ids read (a bad view is reported first), then each
+// looked up; every error here is in the envelope. Call under st.mu.
+func dmTarget(st *store, q url.Values) (*project, *view, error) {
+	vid, byView, err := queryDigits(q, "view")
+	if err != nil {
+		return nil, nil, err
+	}
+	pid, _, err := queryDigits(q, "project")
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := st.project(pid) // no project has id 0, the id of none given
+	if err != nil || !byView {
+		return p, nil, err
+	}
+	vw := st.views[vid]
+	if vw == nil {
+		return nil, nil, notFoundError{"View"}
+	}
+	return p, vw, nil
 }
 
 // dmBody is the body of POST /api/dm/actions.
@@ -37,67 +67,28 @@ type dmBody struct {
 
 // handleDMActionRun serves POST /api/dm/actions?id=<action>&project=<id>.
 // The bulk actions send one event per request (chunked): TASKS_DELETED,
-// ANNOTATIONS_DELETED, ANNOTATIONS_CREATED.
+// ANNOTATIONS_DELETED, ANNOTATIONS_CREATED. What is wrong is reported in
+// Label Studio's order: the project and view, the action, the body.
 func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	id := q.Get("id")
-	if id == "" {
-		return bareError(http.StatusUnprocessableEntity, "No action id \"None\", use ?id=<action-id>")
-	}
-	if dmRunners[id] == nil {
-		return bareError(http.StatusBadRequest, "Can't find '%s' in registered actions", id)
-	}
-	body, err := s.readBody(w, r)
-	if err != nil {
-		if ae, ok := asAPIError(err); ok {
-			ae.Bare = true
-		}
-		return err
-	}
-	raw, err := parseJSON(body)
-	if err != nil {
-		msg := err.Error()
-		if ae, ok := asAPIError(err); ok {
-			msg = ae.Detail
-		}
-		return bareError(http.StatusBadRequest, "%s", msg)
-	}
-	var b dmBody
-	if jsonKind(raw) != '{' {
-		return bareError(http.StatusBadRequest, "The body must be a JSON object with selectedItems, got %s", pyTypeName(raw))
-	}
-	if err := json.Unmarshal(raw, &b); err != nil {
-		return bareError(http.StatusBadRequest, "Invalid action body: %v", err)
-	}
-	dq := dmQuery{Filters: b.Filters, Ordering: b.Ordering, Selected: b.Selected}
-	if err := dq.check("body"); err != nil {
-		return bareError(http.StatusBadRequest, "%s", fieldErrText(err))
-	}
-	if b.Selected == nil {
-		// Label Studio's default when the body names no selection: every task.
-		dq.Selected = &selectedItems{All: true}
-	}
+	b, dq, bodyErr := s.readDMBody(w, r)
 	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
 		st := s.st
-		pid, ok := pyInt(q.Get("project"))
-		var p *project
-		if ok {
-			p = st.projects[pid]
+		p, vw, err := dmTarget(st, q)
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case id == "":
+			return nil, nil, bareError(http.StatusUnprocessableEntity, "No action id \"None\", use ?id=<action-id>")
+		case dmRunners[id] == nil:
+			return nil, nil, bareError(http.StatusBadRequest, "Can't find '%s' in registered actions", id)
+		case bodyErr != nil:
+			return nil, nil, bodyErr
 		}
-		if v := q.Get("view"); v != "" {
-			vid, _ := pyInt(v)
-			vw := st.views[vid]
-			if vw == nil {
-				return nil, nil, bareError(http.StatusNotFound, "View %q not found", v)
-			}
+		if vw != nil {
 			vq := viewQuery(vw)
 			dq.Filters, dq.Ordering = vq.Filters, vq.Ordering
-			if p == nil {
-				p = st.projects[vw.ProjectID]
-			}
-		}
-		if p == nil {
-			return nil, nil, bareError(http.StatusNotFound, "Project %q not found", q.Get("project"))
 		}
 		ids := s.selectTasks(p, dq, nil)
 		result, ev, err := dmRunners[id](s, p, ids, b, s.cfg.Now())
@@ -106,6 +97,42 @@ func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error
 		}
 		return result, s.plan(ev...), nil
 	})
+}
+
+// readDMBody reads an action's body and the selection it makes; its
+// errors are bare, as the endpoint's are.
+func (s *Server) readDMBody(w http.ResponseWriter, r *http.Request) (dmBody, dmQuery, error) {
+	var b dmBody
+	body, err := s.readBody(w, r)
+	if err != nil {
+		if ae, ok := asAPIError(err); ok {
+			ae.Bare = true
+		}
+		return b, dmQuery{}, err
+	}
+	raw, err := parseJSON(body)
+	if err != nil {
+		msg := err.Error()
+		if ae, ok := asAPIError(err); ok {
+			msg = ae.Detail
+		}
+		return b, dmQuery{}, bareError(http.StatusBadRequest, "%s", msg)
+	}
+	if jsonKind(raw) != '{' {
+		return b, dmQuery{}, bareError(http.StatusBadRequest, "The body must be a JSON object with selectedItems, got %s", pyTypeName(raw))
+	}
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return b, dmQuery{}, bareError(http.StatusBadRequest, "Invalid action body: %v", err)
+	}
+	dq := dmQuery{Filters: b.Filters, Ordering: b.Ordering, Selected: b.Selected}
+	if err := dq.check("body"); err != nil {
+		return b, dmQuery{}, bareError(http.StatusBadRequest, "%s", fieldErrText(err))
+	}
+	if b.Selected == nil {
+		// Label Studio's default when the body names no selection: every task.
+		dq.Selected = &selectedItems{All: true}
+	}
+	return b, dq, nil
 }
 
 // dmRun runs one Data Manager action over the selected tasks of p, under

@@ -30,7 +30,8 @@ type errEnvelope struct {
 }
 
 // fieldErrors reads validation_errors, flattening a list field's errors
-// ({"actions": {"0": [...]}}) to keys "actions.0".
+// ({"actions": {"0": [...]}}) to keys "actions.0"; a field whose error is
+// a bare string (Label Studio's int_from_request) reads as one message.
 type fieldErrors map[string][]string
 
 func (f *fieldErrors) UnmarshalJSON(b []byte) error {
@@ -43,6 +44,11 @@ func (f *fieldErrors) UnmarshalJSON(b []byte) error {
 		var msgs []string
 		if json.Unmarshal(v, &msgs) == nil {
 			(*f)[k] = msgs
+			continue
+		}
+		var msg string
+		if json.Unmarshal(v, &msg) == nil {
+			(*f)[k] = []string{msg}
 			continue
 		}
 		var items map[string][]string
@@ -648,6 +654,60 @@ func TestMethodNotAllowed(t *testing.T) {
 	}
 }
 
+// TestDMActionTargetErrorsUseTheEnvelope: /api/dm/actions checks its
+// project and view before the action, with the envelope, as Label Studio
+// 1.23.2 answers (each case was sent to it).
+func TestDMActionTargetErrorsUseTheEnvelope(t *testing.T) {
+	e := newAPI(t, Config{})
+	pid := e.project("Targets")
+	e.importTasks(pid, 2)
+	sel := `{"selectedItems": {"all": false, "included": []}}`
+	digits := func(key, v string) map[string]string {
+		return map[string]string{key: `Incorrect value in key "` + key + `" = "` + v + `". It should be digit string.`}
+	}
+	tests := []struct {
+		method, query string
+		want          int
+		detail        string
+		validation    map[string]string // a bare string per field
+	}{
+		{"POST", "?id=delete_tasks&project=999", 404, "No Project matches the given query.", nil},
+		{"POST", "?id=delete_tasks", 404, "No Project matches the given query.", nil},
+		{"POST", "?project=999", 404, "No Project matches the given query.", nil},
+		{"POST", "?id=no_such_action", 404, "No Project matches the given query.", nil},
+		{"POST", "?id=delete_tasks&project=abc", 400, "Validation error", digits("project", "abc")},
+		{"POST", "?id=delete_tasks&project=", 400, "Validation error", digits("project", "")},
+		{"POST", "?id=delete_tasks&project=1.0", 400, "Validation error", digits("project", "1.0")},
+		{"POST", "?id=no_such_action&project=abc", 400, "Validation error", digits("project", "abc")},
+		{"POST", "?id=delete_tasks&project=abc&view=xyz", 400, "Validation error", digits("view", "xyz")},
+		{"POST", "?id=delete_tasks&project=" + itoa(pid) + "&view=999", 404, "No View matches the given query.", nil},
+		{"GET", "", 404, "No Project matches the given query.", nil},
+		{"GET", "?project=999", 404, "No Project matches the given query.", nil},
+		{"GET", "?project=1.0", 400, "Validation error", digits("project", "1.0")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+tc.query, func(t *testing.T) {
+			status, body := e.call(tc.method, "/api/dm/actions"+tc.query, sel)
+			env := mustEnvelope(t, tc.method+" "+tc.query, status, body, tc.want)
+			if env.Detail != tc.detail {
+				t.Errorf("detail %q, want %q", env.Detail, tc.detail)
+			}
+			var got struct {
+				ValidationErrors map[string]string `json:"validation_errors"`
+			}
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatalf("validation_errors are not bare strings: %v: %s", err, body)
+			}
+			if diff := cmp.Diff(tc.validation, got.ValidationErrors); diff != "" {
+				t.Errorf("validation_errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+	if status, body := e.call("GET", "/api/dm/actions?project=0"+itoa(pid), nil); status != 200 || !bytes.HasPrefix(body, []byte(`[{"id":"retrieve_tasks_predictions"`)) {
+		t.Errorf("GET /api/dm/actions?project=0%d: %d %.80s, want the actions", pid, status, body)
+	}
+}
+
 func TestDMActionErrorsAreBare(t *testing.T) {
 	e := newAPI(t, Config{})
 	pid := e.project("Actions")
@@ -662,8 +722,6 @@ func TestDMActionErrorsAreBare(t *testing.T) {
 	}{
 		{"missing id", "/api/dm/actions?project=" + itoa(pid), sel, 422, `No action id "None", use ?id=<action-id>`},
 		{"missing id with slash", "/api/dm/actions/?project=" + itoa(pid), sel, 422, `No action id "None", use ?id=<action-id>`},
-		{"unknown project", "/api/dm/actions?id=delete_tasks&project=999", sel, 404, ""},
-		{"no project", "/api/dm/actions?id=delete_tasks", sel, 404, ""},
 		{"unknown action", "/api/dm/actions?id=no_such_action&project=" + itoa(pid), sel, 400, ""},
 		{"malformed JSON", "/api/dm/actions?id=delete_tasks&project=" + itoa(pid), `{"selectedItems": `, 400, ""},
 		{"body not an object", "/api/dm/actions?id=delete_tasks&project=" + itoa(pid), `[1, 2]`, 400, ""},

@@ -113,7 +113,7 @@ func (s *Server) handlePredictionList(w http.ResponseWriter, r *http.Request) er
 		}
 		n, ok := pyInt(v)
 		if !ok {
-			return 0, false, errValidation(name, fmt.Sprintf("Select a valid choice. %q is not one of the available choices.", v))
+			return 0, false, errNoChoice(name)
 		}
 		return n, true, nil
 	}

@@ -412,20 +412,25 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.answerList(w, http.StatusOK, func() (*listAnswer, error) {
 		st := s.st
+		// Both ids are read before either is looked up; a bad view is
+		// reported before a bad project, as Label Studio does.
+		vid, byView, err := queryDigits(qs, "view")
+		if err != nil {
+			return nil, err
+		}
+		pid, byProject, err := queryDigits(qs, "project")
+		if err != nil {
+			return nil, err
+		}
 		var p *project
-		if v := qs.Get("project"); v != "" {
-			id, ok := pyInt(v)
-			if !ok {
-				return nil, errValidation("project", fmt.Sprintf("%q is not a valid project id.", v))
-			}
-			if p, err = st.project(id); err != nil {
+		if byProject {
+			if p, err = st.project(pid); err != nil {
 				return nil, err
 			}
 		}
-		if v := qs.Get("view"); v != "" {
-			id, ok := pyInt(v)
-			vw := st.views[id]
-			if !ok || vw == nil {
+		if byView {
+			vw := st.views[vid]
+			if vw == nil {
 				return nil, notFoundError{"View"}
 			}
 			if p == nil {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 )
 
@@ -66,7 +65,7 @@ func (s *Server) handleViewList(w http.ResponseWriter, r *http.Request) error {
 	if v := r.URL.Query().Get("project"); v != "" {
 		n, ok := pyInt(v)
 		if !ok {
-			return errValidation("project", fmt.Sprintf("%q is not a valid project id.", v))
+			return errNoChoice("project")
 		}
 		pid = n
 	}

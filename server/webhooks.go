@@ -377,7 +377,7 @@ func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error
 			} else {
 				id, ok := pyInt(v)
 				if !ok {
-					return nil, nil, errValidation("project", "Select a valid choice. That choice is not one of the available choices.")
+					return nil, nil, errNoChoice("project")
 				}
 				byProject = &id
 			}

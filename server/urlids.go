@@ -1,0 +1,50 @@
+package server
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Ids in URLs: Label Studio reads them with Python's int, so "01" and
+// " 1 " are 1 and "1.0" is no id.
+
+// pyInt reads an id from a URL, as Python's int(str) does in Label
+// Studio's views and Django's path converters: spaces around it, a sign,
+// digits with single underscores between them ("01" is 1, "1.0" is not
+// an int).
+func pyInt(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	digits := strings.TrimLeft(s, "+-")
+	if len(s)-len(digits) > 1 || digits == "" || digits[0] == '_' || digits[len(digits)-1] == '_' || strings.Contains(digits, "__") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s[:len(s)-len(digits)] + strings.ReplaceAll(digits, "_", ""))
+	if err != nil {
+		return 0, false
+	}
+	return n, true
+}
+
+// queryDigits reads an integer query parameter as Label Studio's
+// int_from_request does: absent, it is not there (present false); present
+// but not an int (empty too), it is a 400 whose validation_errors holds
+// a message, not a list.
+func queryDigits(q url.Values, key string) (n int, present bool, err error) {
+	if !q.Has(key) {
+		return 0, false, nil
+	}
+	v := q.Get(key)
+	if n, ok := pyInt(v); ok {
+		return n, true, nil
+	}
+	return 0, true, &apiError{Status: 400, Detail: "Validation error", Validation: map[string]any{
+		key: `Incorrect value in key "` + key + `" = "` + v + `". It should be digit string.`,
+	}}
+}
+
+// errNoChoice is django-filter's answer to a filter value that names
+// nothing it can choose (a ModelChoiceFilter given "abc" or "1.0").
+func errNoChoice(key string) *apiError {
+	return errValidation(key, "Select a valid choice. That choice is not one of the available choices.")
+}
