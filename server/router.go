@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -109,10 +110,13 @@ func (rt *router) build(set routeSet) *mux.Router {
 		if set[i/64]&(1<<(i%64)) == 0 {
 			continue
 		}
+		// A copy of the methods: mux upper-cases them in place and keeps
+		// the slice, and routers are built while others serve.
+		methods := slices.Clone(d.methods)
 		if d.prefix {
-			m.PathPrefix(d.template).Handler(d.h).Methods(d.methods...)
+			m.PathPrefix(d.template).Handler(d.h).Methods(methods...)
 		} else {
-			m.Handle(d.template, d.h).Methods(d.methods...)
+			m.Handle(d.template, d.h).Methods(methods...)
 		}
 	}
 	return m

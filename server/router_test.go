@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -109,4 +110,25 @@ func FuzzRouterMatchesOneMux(f *testing.F) {
 			t.Fatalf("%s %q: one mux %+v, router %+v", m, path, want, got)
 		}
 	})
+}
+
+// TestRoutersBuiltWhileServing: a router is built while another one
+// serves (as a path's first request does); run with -race.
+func TestRoutersBuiltWhileServing(t *testing.T) {
+	full, rt := allRoutes(t)
+	paths := routePaths(rt)
+	var all routeSet
+	for i := range rt.defs {
+		all[i/64] |= 1 << (i % 64)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range 3 {
+			rt.build(all)
+		}
+	})
+	for i, p := range paths {
+		muxMatch(full, routeMethods[i%len(routeMethods)], p)
+	}
+	wg.Wait()
 }
