@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/labelhook/labelhook/schemas"
 )
 
 // FuzzCompactMatchesEncodingJSON: compactJSON gives json.Compact's bytes
-// and accepts exactly what it accepts, and the quick compactor, when it
-// does not decline, gives the same bytes.
+// and accepts exactly what it accepts, but bodies that are not UTF-8.
 func FuzzCompactMatchesEncodingJSON(f *testing.F) {
 	paths, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
 	for _, p := range paths {
@@ -29,9 +31,6 @@ func FuzzCompactMatchesEncodingJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var want bytes.Buffer
 		wantErr := json.Compact(&want, body)
-		if got, ok := compact(nil, body); ok && (wantErr != nil || !bytes.Equal(got, want.Bytes())) {
-			t.Fatalf("compact(%q) = %q; json.Compact %q, %v", body, got, want.Bytes(), wantErr)
-		}
 		got, err := compactJSON(body)
 		if wantErr != nil {
 			if err == nil || err.Error() != wantErr.Error() {
@@ -39,15 +38,18 @@ func FuzzCompactMatchesEncodingJSON(f *testing.F) {
 			}
 			return
 		}
+		if utf8.Valid(body) != (err == nil) {
+			t.Fatalf("compactJSON(%q): error %v, want one exactly when the body is not UTF-8", body, err)
+		}
 		if err == nil && !bytes.Equal(got, want.Bytes()) {
 			t.Fatalf("compactJSON(%q) = %q, want %q", body, got, want.Bytes())
 		}
 	})
 }
 
-// TestCompactTakesTheTestdataBodies: the quick compactor, not
-// json.Compact, handles webhooks as Label Studio sends them.
-func TestCompactTakesTheTestdataBodies(t *testing.T) {
+// TestValidatorCompactsTheTestdataBodies: the validator's parse, not
+// compactJSON, compacts webhooks as Label Studio sends them.
+func TestValidatorCompactsTheTestdataBodies(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no testdata: %v", err)
@@ -57,8 +59,8 @@ func TestCompactTakesTheTestdataBodies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := compact(nil, b); !ok {
-			t.Errorf("compact(%s) declined a JSON body", p)
+		if _, _, c := schemas.ValidateCompact(b); c == nil {
+			t.Errorf("ValidateCompact(%s) left a JSON body to compactJSON", p)
 		}
 	}
 }
