@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"math/bits"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,12 +17,15 @@ import (
 // it marshals every string it compares with an enum or const twice and
 // parses every number with math/big. The check is the schema files
 // compiled into a tree of nodes, for the keywords the files use, with
-// gojsonschema's draft-07 meaning. It says pass, fail or unsure; Validate
-// trusts only pass and asks gojsonschema otherwise, so every problem a
-// user sees still comes from gojsonschema, and a check that is unsure
-// (a number like 1e2 where an integer is wanted) costs time, not
-// correctness. TestQuickCheckAgreesWithGojsonschema and
-// FuzzQuickCheckAgreesWithGojsonschema hold the verdicts to gojsonschema's.
+// gojsonschema's draft-07 meaning, walked over the body's tape (tape.go),
+// so a valid body is never decoded into Go values. It says pass, fail or
+// unsure; Validate trusts only pass and takes the tree path otherwise, so
+// every problem a user sees still comes from gojsonschema, and a check
+// that is unsure (a number like 1e2 where an integer is wanted, a
+// repeated member name) costs time, not correctness.
+// TestQuickCheckAgreesWithGojsonschema and
+// FuzzQuickCheckAgreesWithGojsonschema hold the verdicts to gojsonschema's,
+// FuzzValidateAgreesWithTheTreePath Validate's answers to the tree path's.
 
 // verdict is the quick check's answer.
 type verdict uint8
@@ -55,10 +60,17 @@ type node struct {
 	types    jsonType
 	required []string
 	props    map[string]*node
-	noExtra  bool // additionalProperties: false
-	minProps int  // -1: none
-	items    *node
-	minItems int // -1: none
+	// keyIndex numbers the names of props and required (at most 64), for
+	// the check's bit set of the names an object has; propAt is the
+	// subschema of each number (nil for a name only required), and
+	// requiredBits the numbers of required.
+	keyIndex     map[string]uint8
+	propAt       []*node
+	requiredBits uint64
+	noExtra      bool // additionalProperties: false
+	minProps     int  // -1: none
+	items        *node
+	minItems     int // -1: none
 	// enum and const hold strings (and null, nullOK); compile refuses
 	// other values.
 	enum       []string
@@ -67,6 +79,7 @@ type node struct {
 	constStr   string
 	hasConst   bool
 	pattern    *regexp.Regexp
+	match      func([]byte) bool // pattern's matcher (patterns.go)
 	hasMin     bool
 	hasMax     bool
 	min, max   int64
@@ -151,6 +164,33 @@ func (qc *quickCompiler) fill(n *node, file, ptr string, s any) error {
 		if err := at.fillKeyword(n, k, v); err != nil {
 			return err
 		}
+	}
+	return at.wrap("properties", n.indexNames())
+}
+
+// indexNames fills keyIndex, propAt and requiredBits from props and
+// required.
+func (n *node) indexNames() error {
+	names := slices.Sorted(maps.Keys(n.props))
+	for _, r := range n.required {
+		if _, ok := n.props[r]; !ok && !slices.Contains(names, r) {
+			names = append(names, r)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	if len(names) > 64 {
+		return fmt.Errorf("%d names in properties and required: the check supports 64", len(names))
+	}
+	n.keyIndex = make(map[string]uint8, len(names))
+	n.propAt = make([]*node, len(names))
+	for i, name := range names {
+		n.keyIndex[name] = uint8(i)
+		n.propAt[i] = n.props[name]
+	}
+	for _, r := range n.required {
+		n.requiredBits |= 1 << n.keyIndex[r]
 	}
 	return nil
 }
@@ -293,6 +333,9 @@ func (at schemaAt) fillValue(n *node, k string, v any) error {
 			return fmt.Errorf("%s: pattern is not a string", at.where())
 		}
 		n.pattern, err = regexp.Compile(p)
+		if n.match = patternMatchers[p]; n.match == nil && err == nil {
+			n.match = n.pattern.Match
+		}
 	case "minimum":
 		n.hasMin = true
 		n.min, err = bound(v)
@@ -385,40 +428,46 @@ func bound(v any) (int64, error) {
 	return i, nil
 }
 
-// check gives the verdict of schema n on the decoded value v: the type
-// first, then the keywords of v's kind, const and enum, and last the
-// combinators. A fail ends the check; an unsure is kept and the check goes
-// on, since a later keyword may still fail. The hot path: the keywords of
-// a string or a number are checked here, not in a call.
-func (n *node) check(v any) verdict {
+// check gives the verdict of schema n on the value at token i of t: the
+// type first, then the keywords of the value's kind, const and enum, and
+// last the combinators. A fail ends the check; an unsure is kept and the
+// check goes on, since a later keyword may still fail. The hot path: the
+// keywords of a string or a number are checked here, not in a call.
+func (n *node) check(t *tape, i int) verdict {
 	for n.ref != nil {
 		n = n.ref
 	}
+	k := &t.toks[i]
 	if n.types != 0 {
-		if r := n.typeVerdict(v); r != pass {
+		if r := n.typeVerdict(k); r != pass {
 			return r
 		}
 	}
 	result := pass
-	switch v := v.(type) {
-	case map[string]any:
-		result = n.objectVerdict(v)
-	case []any:
-		result = n.arrayVerdict(v)
-	case string:
-		if n.pattern != nil && !n.pattern.MatchString(v) {
-			return fail
+	switch k.kind {
+	case '{':
+		result = n.objectVerdict(t, i)
+	case '[':
+		result = n.arrayVerdict(t, i)
+	case '"':
+		if n.pattern != nil {
+			result = n.patternVerdict(t, i)
 		}
-	case json.Number:
+	case '0':
 		if n.hasMin || n.hasMax {
-			result = n.boundVerdict(v)
+			result = n.boundVerdict(k, t.raw(i))
 		}
 	}
-	if result == fail || !n.constEnumMatch(v) {
+	if result == fail {
 		return fail
 	}
+	if n.hasConst || n.hasEnum {
+		if result = result.and(n.constEnumVerdict(t, i)); result == fail {
+			return fail
+		}
+	}
 	if n.allOf != nil || n.ifN != nil {
-		result = result.and(n.combinedVerdict(v))
+		result = result.and(n.combinedVerdict(t, i))
 	}
 	return result
 }
@@ -435,44 +484,83 @@ func (r verdict) and(o verdict) verdict {
 }
 
 // objectVerdict checks minProperties, required, properties and
-// additionalProperties.
-func (n *node) objectVerdict(v map[string]any) verdict {
-	if n.minProps >= 0 && len(v) < n.minProps {
-		return fail
-	}
-	for _, k := range n.required {
-		if _, ok := v[k]; !ok {
-			return fail
-		}
-	}
-	if n.props == nil && !n.noExtra {
+// additionalProperties on the object at token i. A member's name is
+// looked up once, in the names the node knows (keyIndex), and marked in
+// a bit set, which gives required and spots a repeated name: encoding/json
+// keeps the last of those, which the check cannot tell from the tape
+// alone, so a repeated known name is unsure. A member that fails does not
+// end the walk at once, for the same reason: a later member of its name
+// would make the object unsure instead.
+func (n *node) objectVerdict(t *tape, i int) verdict {
+	o := &t.toks[i]
+	if n.keyIndex == nil && !n.noExtra && n.minProps < 0 {
 		return pass
 	}
+	var seen uint64
 	result := pass
-	for k, e := range v {
-		p, ok := n.props[k]
-		if !ok {
-			if n.noExtra {
-				return fail
-			}
+	for k := i + 1; k < int(o.next); k = int(t.toks[k+1].next) {
+		idx, known, ok := n.name(t, k)
+		switch {
+		case !ok:
+			return unsure
+		case !known && n.noExtra:
+			return fail // whichever member of the name counts, it is there
+		case !known:
 			continue
 		}
-		if result = result.and(p.check(e)); result == fail {
+		bit := uint64(1) << idx
+		if seen&bit != 0 {
+			return unsure
+		}
+		seen |= bit
+		if p := n.propAt[idx]; p != nil && result != fail {
+			result = result.and(p.check(t, k+1))
+		}
+	}
+	if seen&n.requiredBits != n.requiredBits {
+		return fail
+	}
+	if n.minProps >= 0 && int(o.count) >= n.minProps && bits.OnesCount64(seen) < n.minProps {
+		// Repeated names count once in encoding/json's map: count them.
+		distinct, ok := t.distinctNames(i)
+		switch {
+		case !ok:
+			result = result.and(unsure)
+		case distinct < n.minProps:
 			return fail
 		}
+	}
+	if n.minProps >= 0 && int(o.count) < n.minProps {
+		return fail
 	}
 	return result
 }
 
-// arrayVerdict checks minItems and items.
-func (n *node) arrayVerdict(v []any) verdict {
-	if n.minItems >= 0 && len(v) < n.minItems {
+// name looks up the key token k in the names n knows; ok is false for a
+// key the tape cannot unquote.
+func (n *node) name(t *tape, k int) (idx uint8, known, ok bool) {
+	if !t.toks[k].escaped {
+		idx, known = n.keyIndex[string(t.raw(k))]
+		return idx, known, true
+	}
+	s, ok := t.text(k)
+	if !ok {
+		return 0, false, false
+	}
+	idx, known = n.keyIndex[s]
+	return idx, known, true
+}
+
+// arrayVerdict checks minItems and items on the array at token i.
+func (n *node) arrayVerdict(t *tape, i int) verdict {
+	a := &t.toks[i]
+	if n.minItems >= 0 && int(a.count) < n.minItems {
 		return fail
 	}
 	result := pass
 	if n.items != nil {
-		for _, e := range v {
-			if result = result.and(n.items.check(e)); result == fail {
+		for k := i + 1; k < int(a.next); k = int(t.toks[k].next) {
+			if result = result.and(n.items.check(t, k)); result == fail {
 				return fail
 			}
 		}
@@ -480,32 +568,62 @@ func (n *node) arrayVerdict(v []any) verdict {
 	return result
 }
 
-// constEnumMatch reports whether v meets const and enum, which hold
-// strings (and, for enum, null).
-func (n *node) constEnumMatch(v any) bool {
-	if n.hasConst {
-		if s, ok := v.(string); !ok || s != n.constStr {
-			return false
-		}
+// patternVerdict checks pattern on the string at token i.
+func (n *node) patternVerdict(t *tape, i int) verdict {
+	if !t.toks[i].escaped {
+		return verdictOf(n.match(t.raw(i)))
 	}
-	if !n.hasEnum {
-		return true
+	s, ok := t.text(i)
+	if !ok {
+		return unsure
 	}
-	switch v := v.(type) {
-	case nil:
-		return n.enumNull
-	case string:
-		return slices.Contains(n.enum, v)
-	}
-	return false
+	return verdictOf(n.match([]byte(s)))
 }
 
-// combinedVerdict checks allOf and if/then/else. An if that is unsure
-// makes the whole check unsure: which branch applies is not known.
-func (n *node) combinedVerdict(v any) verdict {
+func verdictOf(ok bool) verdict {
+	if ok {
+		return pass
+	}
+	return fail
+}
+
+// constEnumVerdict checks const and enum, which hold strings (and, for
+// enum, null), on the value at token i.
+func (n *node) constEnumVerdict(t *tape, i int) verdict {
+	k := &t.toks[i]
+	if k.kind != '"' {
+		return verdictOf(!n.hasConst && k.kind == 'n' && n.enumNull)
+	}
+	if k.escaped {
+		s, ok := t.text(i)
+		if !ok {
+			return unsure
+		}
+		return verdictOf((!n.hasConst || s == n.constStr) && (!n.hasEnum || slices.Contains(n.enum, s)))
+	}
+	// Compared as bytes, the common case allocates nothing.
+	b := t.raw(i)
+	if n.hasConst && string(b) != n.constStr {
+		return fail
+	}
+	if !n.hasEnum {
+		return pass
+	}
+	for _, e := range n.enum {
+		if string(b) == e {
+			return pass
+		}
+	}
+	return fail
+}
+
+// combinedVerdict checks allOf and if/then/else on the value at token i.
+// An if that is unsure makes the whole check unsure: which branch applies
+// is not known.
+func (n *node) combinedVerdict(t *tape, i int) verdict {
 	result := pass
 	for _, a := range n.allOf {
-		if result = result.and(a.check(v)); result == fail {
+		if result = result.and(a.check(t, i)); result == fail {
 			return fail
 		}
 	}
@@ -513,66 +631,63 @@ func (n *node) combinedVerdict(v any) verdict {
 		return result
 	}
 	branch := n.elseN
-	switch n.ifN.check(v) {
+	switch n.ifN.check(t, i) {
 	case pass:
 		branch = n.thenN
 	case unsure:
 		return unsure
 	}
 	if branch != nil {
-		result = result.and(branch.check(v))
+		result = result.and(branch.check(t, i))
 	}
 	return result
 }
 
-// typeVerdict checks the type keyword. A number written with a fraction
-// or exponent where an integer is wanted is unsure: gojsonschema counts
-// 1.0 and 1e2 as integers, with math/big.
-func (n *node) typeVerdict(v any) verdict {
+// typeVerdict checks the type keyword on token k. A number written with a
+// fraction or exponent where an integer is wanted is unsure: gojsonschema
+// counts 1.0 and 1e2 as integers, with math/big.
+func (n *node) typeVerdict(k *tok) verdict {
 	var t jsonType
-	switch v := v.(type) {
-	case nil:
+	switch k.kind {
+	case 'n':
 		t = tNull
-	case bool:
+	case 't', 'f':
 		t = tBoolean
-	case map[string]any:
+	case '{':
 		t = tObject
-	case []any:
+	case '[':
 		t = tArray
-	case string:
+	case '"':
 		t = tString
-	case json.Number:
+	case '0':
 		if n.types&tNumber != 0 {
 			return pass
 		}
 		if n.types&tInteger == 0 {
 			return fail
 		}
-		if !strings.ContainsAny(string(v), ".eE") {
+		if k.whole {
 			return pass // digits only: a whole number, however long
 		}
 		return unsure
 	default:
 		return unsure
 	}
-	if n.types&t != 0 {
-		return pass
-	}
-	return fail
+	return verdictOf(n.types&t != 0)
 }
 
-// boundVerdict checks minimum and maximum on a number. Whole numbers
-// beyond 64 bits are beyond the 64-bit bounds; a number with a fraction
-// or exponent is unsure.
-func (n *node) boundVerdict(v json.Number) verdict {
-	if strings.ContainsAny(string(v), ".eE") {
+// boundVerdict checks minimum and maximum on the number token k, written
+// num. Whole numbers beyond 64 bits are beyond the 64-bit bounds; a number
+// with a fraction or exponent is unsure.
+func (n *node) boundVerdict(k *tok, num []byte) verdict {
+	if !k.whole {
 		return unsure
 	}
-	i, err := strconv.ParseInt(string(v), 10, 64)
+	i, err := strconv.ParseInt(string(num), 10, 64)
 	switch {
 	case err != nil && !errors.Is(err, strconv.ErrRange):
 		return unsure
-	case err != nil && strings.HasPrefix(string(v), "-"):
+	case err != nil && num[0] == '-':
 		if n.hasMin {
 			return fail
 		}

@@ -8,8 +8,9 @@ import (
 	"sync"
 )
 
-// parse decodes a JSON body into the values encoding/json's Decoder with
-// UseNumber gives (map[string]any, []any, string, json.Number, bool, nil)
+// parse is the tree path's decoder (Validate takes it for the bodies the
+// quick check does not pass, and gojsonschema needs Go values): it decodes
+// a JSON body into the values encoding/json's Decoder with UseNumber gives (map[string]any, []any, string, json.Number, bool, nil)
 // in one pass, about three times as fast: encoding/json scans every value
 // twice and unquotes every string through its general path. It reports
 // false on anything it does not take the simple way — a syntax error,

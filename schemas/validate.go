@@ -142,19 +142,59 @@ func compile(checkMeta bool) (*contract, error) {
 // A body that is exactly {"action": X} (a webhook with send_payload=false)
 // is valid for every action X. Problems are sorted by path, then message.
 func Validate(body []byte) (Action, []Problem) {
-	doc, bigNumbers, _, err := decodeBody(body, false)
-	return validateDoc(doc, bigNumbers, err)
+	action, problems, _ := validate(body, false)
+	return action, problems
 }
 
 // ValidateCompact is Validate that also returns the body without the
 // space between its tokens, byte for byte what json.Compact gives, in a
-// slice of its own exact size, taken from the same parse; compact is nil
-// when the body is not JSON, and may be nil for a body that is (one the
-// fast parser hands to encoding/json): json.Compact it then.
+// slice of its own exact size, taken from the same read of the body;
+// compact is nil when the body is not JSON, and may be nil for a body that
+// is (one the fast parsers hand to encoding/json): json.Compact it then.
 func ValidateCompact(body []byte) (action Action, problems []Problem, compact []byte) {
-	doc, bigNumbers, compact, err := decodeBody(body, true)
-	action, problems = validateDoc(doc, bigNumbers, err)
+	return validate(body, true)
+}
+
+// validate answers the common case, a body the quick check passes, from a
+// tape of the body; the tree path (the body decoded into Go values,
+// checked by gojsonschema) answers the rest and gives every problem.
+func validate(body []byte, wantCompact bool) (Action, []Problem, []byte) {
+	if utf8.Valid(body) {
+		if action, problems, compact, ok := validateTape(body, wantCompact); ok {
+			return action, problems, compact
+		}
+	}
+	doc, bigNumbers, compact, err := decodeBody(body, wantCompact)
+	action, problems := validateDoc(doc, bigNumbers, err)
 	return action, problems, compact
+}
+
+// validateTape is Validate on the tape of a UTF-8 body, when the quick
+// check passes it: ok is false for anything else (not JSON, not an
+// object naming one action Label Studio sends, a huge number, a verdict
+// other than pass), which the tree path then explains.
+func validateTape(body []byte, wantCompact bool) (action Action, problems []Problem, compact []byte, ok bool) {
+	t, ok := readTape(body, wantCompact)
+	defer t.release()
+	if !ok || t.huge || t.toks[0].kind != '{' {
+		return "", nil, nil, false
+	}
+	at, n := t.member(0, "action")
+	if n != 1 || t.toks[at].kind != '"' {
+		return "", nil, nil, false
+	}
+	name, ok := t.text(at)
+	if !ok {
+		return "", nil, nil, false
+	}
+	info, ok := Lookup(name)
+	if !ok || loadContract().quick[info.Action].check(t, 0) != pass {
+		return "", nil, nil, false
+	}
+	if wantCompact {
+		compact = t.compact()
+	}
+	return info.Action, listProblems(info, t.listLen(info.Key), t.listLen(info.Nested)), compact, true
 }
 
 // validateDoc is Validate on the decoded body (err: it is not JSON).
@@ -191,9 +231,6 @@ func validateDoc(doc any, bigNumbers bool, err error) (Action, []Problem) {
 		return info.Action, sortProblems(problems)
 	}
 	c := loadContract()
-	if c.quick[info.Action].check(doc) == pass {
-		return info.Action, sortProblems(parallelLists(info, obj))
-	}
 	res, err := c.schemas[info.Action].Validate(decoded{doc})
 	if err != nil { // decoded.LoadJSON never fails
 		return info.Action, []Problem{{Path: "$", Message: err.Error()}}
@@ -334,19 +371,26 @@ func (d decoded) LoaderFactory() gojsonschema.JSONLoaderFactory {
 // parallelLists checks what JSON Schema cannot say: a list action with a
 // list nested key (ANNOTATIONS_CREATED) has one nested item per main item.
 func parallelLists(info ActionInfo, obj map[string]any) []Problem {
-	if !info.List || !info.NestedList {
-		return nil
+	length := func(key string) int {
+		if l, ok := obj[key].([]any); ok {
+			return len(l)
+		}
+		return -1
 	}
-	main, ok1 := obj[info.Key].([]any)
-	nested, ok2 := obj[info.Nested].([]any)
+	return listProblems(info, length(info.Key), length(info.Nested))
+}
+
+// listProblems is parallelLists on the lengths of the two lists (-1: not
+// a list).
+func listProblems(info ActionInfo, main, nested int) []Problem {
 	// An empty list already breaks minItems; one problem says enough.
-	if !ok1 || !ok2 || len(main) == 0 || len(nested) == 0 || len(main) == len(nested) {
+	if !info.List || !info.NestedList || main <= 0 || nested <= 0 || main == nested {
 		return nil
 	}
 	return []Problem{{
 		Path: "$." + info.Nested,
 		Message: fmt.Sprintf("expected %d %s, one per item of $.%s, got %d",
-			len(main), plural(len(main), "item"), info.Key, len(nested)),
+			main, plural(main, "item"), info.Key, nested),
 	}}
 }
 
