@@ -253,6 +253,15 @@ type Report struct {
 	Goals        int        `json:"goals"`
 	Failed       []string   `json:"failed,omitempty"`
 	DurationSecs float64    `json:"duration_seconds"`
+	// StepSecs is the wall time of each measurement that ran, in run
+	// order: where a run's time goes.
+	StepSecs []StepTime `json:"step_seconds"`
+}
+
+// StepTime is one measurement's wall time.
+type StepTime struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
 }
 
 // Measurements are the names Plan.Only takes, in the order they run.
@@ -332,7 +341,9 @@ func Run(ctx context.Context, plan Plan, out io.Writer) (Report, error) {
 		if len(plan.Only) > 0 && !slices.Contains(plan.Only, step.name) {
 			continue
 		}
+		began := time.Now()
 		step.run()
+		rep.StepSecs = append(rep.StepSecs, StepTime{step.name, time.Since(began).Seconds()})
 		if err := ctx.Err(); err != nil {
 			return rep, err // interrupted
 		}
@@ -360,7 +371,12 @@ func Run(ctx context.Context, plan Plan, out io.Writer) (Report, error) {
 	if len(rep.Failed) > 0 {
 		summary += fmt.Sprintf("; %d measurements failed", len(rep.Failed))
 	}
-	fmt.Fprintf(out, "%s (%s run, %.0f s, load average %.2f at the end)\n", summary, mode, rep.DurationSecs, rep.Machine.LoadEnd)
+	times := make([]string, len(rep.StepSecs))
+	for i, st := range rep.StepSecs {
+		times[i] = fmt.Sprintf("%s %.1f", st.Name, st.Seconds)
+	}
+	fmt.Fprintf(out, "%s (%s run, %.0f s: %s; load average %.2f at the end)\n",
+		summary, mode, rep.DurationSecs, strings.Join(times, ", "), rep.Machine.LoadEnd)
 	return rep, nil
 }
 
