@@ -23,7 +23,8 @@ type pageBody struct {
 	Results  []json.RawMessage `json:"results"`
 }
 
-// paginate reads page and page_size. Page 1 of an empty list is fine; a
+// paginate reads page and page_size, as Python's int reads them (DRF and
+// Django's Paginator call int(): 01, +2 and 1_0 are numbers). Page 1 of an empty list is fine; a
 // page past the last, page 0, or a page that is not a number is a 404
 // "Invalid page.", which is how Label Studio clients stop paging.
 func paginate(r *http.Request, total, defaultSize int) (page, error) {
@@ -48,7 +49,7 @@ func paginate(r *http.Request, total, defaultSize int) (page, error) {
 func pageBounds(q url.Values, total, defaultSize int) (pg page, num, pages int, err error) {
 	size := defaultSize
 	if v := q.Get("page_size"); v != "" {
-		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+		if n, ok := pyIntClamped(v); ok && n > 0 {
 			size = n
 		}
 	}
@@ -59,8 +60,8 @@ func pageBounds(q url.Values, total, defaultSize int) (pg page, num, pages int, 
 		if v == "last" {
 			num = pages
 		} else {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > pages {
+			n, ok := pyIntClamped(v)
+			if !ok || n < 1 || n > pages {
 				return page{}, 0, 0, errNotFound("Invalid page.")
 			}
 			num = n

@@ -108,8 +108,8 @@ func TestSmallAPIEdges(t *testing.T) {
 		t.Errorf("double slash: %d, want 404", status)
 	}
 	e.importTasks(a, 3)
-	if l := e.mustList("GET", "/api/projects/"+itoa(a)+"/tasks?page=1000000000000000001&page_size=10", nil, 200); len(l) != 0 {
-		t.Errorf("huge page: %v", l)
+	if status, body := e.call("GET", "/api/projects/"+itoa(a)+"/tasks?page=1000000000000000001&page_size=10", nil); status != 404 {
+		t.Errorf("huge page: %d %s, want 404", status, body)
 	}
 	status, body := e.call("POST", "/api/projects/"+itoa(a)+"/import", []any{})
 	if status != 400 || !strings.Contains(string(body), "No tasks added") {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/labelhook/labelhook/schemas"
 )
@@ -243,30 +242,16 @@ func (s *Server) handleTaskDelete(w http.ResponseWriter, r *http.Request) error 
 // them, sliced by page/page_size when given.
 func (s *Server) handleProjectTaskList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	size, num, paged := 100, 1, q.Get("page") != "" || q.Get("page_size") != ""
-	if n, err := strconv.Atoi(q.Get("page_size")); err == nil && n > 0 {
-		size = n
-	}
-	if v := q.Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return errNotFound("Invalid page.")
-		}
-		num = n
-	}
 	return s.answerList(w, http.StatusOK, func() (*listAnswer, error) {
 		p, err := s.st.project(pathID(r, "id"))
 		if err != nil {
 			return nil, err
 		}
-		ids := s.st.byUpdatedDesc(p.taskIDs)
-		if paged {
-			lo := len(ids)
-			if num-1 < len(ids)/size+1 {
-				lo = min((num-1)*size, len(ids))
-			}
-			ids = ids[lo : lo+min(size, len(ids)-lo)]
+		lo, hi, err := legacyPage(q, len(p.taskIDs))
+		if err != nil {
+			return nil, err
 		}
+		ids := s.st.byUpdatedDesc(p.taskIDs)[lo:hi]
 		return &listAnswer{head: "[", tail: "]", ids: ids, item: func(id int) (any, bool) {
 			t := s.st.tasks[id]
 			if t == nil {

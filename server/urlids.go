@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,16 +15,44 @@ import (
 // digits with single underscores between them ("01" is 1, "1.0" is not
 // an int).
 func pyInt(s string) (int, bool) {
-	s = strings.TrimSpace(s)
-	digits := strings.TrimLeft(s, "+-")
-	if len(s)-len(digits) > 1 || digits == "" || digits[0] == '_' || digits[len(digits)-1] == '_' || strings.Contains(digits, "__") {
+	d, ok := pyDigits(s)
+	if !ok {
 		return 0, false
 	}
-	n, err := strconv.Atoi(s[:len(s)-len(digits)] + strings.ReplaceAll(digits, "_", ""))
+	n, err := strconv.Atoi(d)
 	if err != nil {
 		return 0, false
 	}
 	return n, true
+}
+
+// pyIntClamped is pyInt for a count or a page, where Python's int has no
+// bound: a number beyond 64 bits is clamped to the nearest int (strconv
+// gives that with ErrRange), which pages the same way: every task, or no
+// such page.
+func pyIntClamped(s string) (int, bool) {
+	d, ok := pyDigits(s)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(d)
+	return n, err == nil || errors.Is(err, strconv.ErrRange)
+}
+
+// pyDigits returns s as strconv reads it when Python's int reads it:
+// spaces around it, one sign, digits with single underscores between.
+func pyDigits(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	digits := strings.TrimLeft(s, "+-")
+	if len(s)-len(digits) > 1 || digits == "" || digits[0] == '_' || digits[len(digits)-1] == '_' || strings.Contains(digits, "__") {
+		return "", false
+	}
+	for _, c := range digits {
+		if c != '_' && (c < '0' || c > '9') {
+			return "", false
+		}
+	}
+	return strings.ReplaceAll(s, "_", ""), true
 }
 
 // queryDigits reads an integer query parameter as Label Studio's
