@@ -71,7 +71,7 @@ type dmBody struct {
 // Label Studio's order: the project and view, the action, the body.
 func (s *Server) handleDMActionRun(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	id := q.Get("id")
+	id := param(q, "id")
 	b, dq, bodyErr := s.readDMBody(w, r)
 	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
 		st := s.st

@@ -41,9 +41,9 @@ type exportAnnotation struct {
 // Like current Label Studio it narrows by ids[] only; plain ids= is ignored.
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	typ := q.Get("exportType")
+	typ := param(q, "exportType")
 	if typ == "" {
-		typ = q.Get("export_type")
+		typ = param(q, "export_type")
 	}
 	if typ == "" {
 		typ = "JSON"

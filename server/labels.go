@@ -427,7 +427,7 @@ func (s *Server) handleLabelDelete(w http.ResponseWriter, r *http.Request) error
 // a page.
 func (s *Server) handleLabelLinkList(w http.ResponseWriter, r *http.Request) error {
 	var only *int
-	if v := r.URL.Query().Get("project"); v != "" {
+	if v := param(r.URL.Query(), "project"); v != "" {
 		n, ok := toInt(json.RawMessage(v))
 		if !ok {
 			return errValidation("project", "Enter a number.")

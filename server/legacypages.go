@@ -23,15 +23,15 @@ import (
 // legacyPage returns the bounds [lo, hi) of the page of total tasks the
 // query asks for.
 func legacyPage(q url.Values, total int) (lo, hi int, err error) {
-	sizeText, ok := lastValue(q, "page_size")
+	sizeText, ok := lookup(q, "page_size")
 	if !ok {
-		sizeText, ok = lastValue(q, "length")
+		sizeText, ok = lookup(q, "length")
 	}
 	if !ok {
 		sizeText = "50" // the paginator's default, a string as a query's would be
 	}
 	var page int
-	if startText, ok := lastValue(q, "start"); ok {
+	if startText, ok := lookup(q, "start"); ok {
 		start, err := intFromRequest("start", startText)
 		if err != nil {
 			return 0, 0, err
@@ -45,7 +45,7 @@ func legacyPage(q url.Values, total int) (lo, hi int, err error) {
 		} else {
 			page = start + 1
 		}
-	} else if pageText, ok := lastValue(q, "page"); ok {
+	} else if pageText, ok := lookup(q, "page"); ok {
 		if page, err = intFromRequest("page", pageText); err != nil {
 			return 0, 0, err
 		}
@@ -71,16 +71,6 @@ func legacyPage(q url.Values, total int) (lo, hi int, err error) {
 		return 0, 0, errNotFound("Not found.") // no tasks: Label Studio raises Http404
 	}
 	return lo, hi, nil
-}
-
-// lastValue is the last value of key in q, as Django's QueryDict.get
-// reads a repeated parameter.
-func lastValue(q url.Values, key string) (string, bool) {
-	vs, ok := q[key]
-	if !ok || len(vs) == 0 {
-		return "", false
-	}
-	return vs[len(vs)-1], true
 }
 
 // intFromRequest is Label Studio's int_from_request on a value that is

@@ -48,7 +48,7 @@ func paginate(r *http.Request, total, defaultSize int) (page, error) {
 // pages there are.
 func pageBounds(q url.Values, total, defaultSize int) (pg page, num, pages int, err error) {
 	size := defaultSize
-	if v := q.Get("page_size"); v != "" {
+	if v := param(q, "page_size"); v != "" {
 		if n, ok := pyIntClamped(v); ok && n > 0 {
 			size = n
 		}
@@ -56,7 +56,7 @@ func pageBounds(q url.Values, total, defaultSize int) (pg page, num, pages int, 
 	size = min(size, max(total, 1)) // the same pages; no overflow for a huge page_size
 	pages = max(1, (total+size-1)/size)
 	num = 1
-	if v := strings.TrimSpace(q.Get("page")); v != "" {
+	if v := strings.TrimSpace(param(q, "page")); v != "" {
 		if v == "last" {
 			num = pages
 		} else {

@@ -107,7 +107,7 @@ func (s *Server) handlePredictionCreate(w http.ResponseWriter, r *http.Request) 
 func (s *Server) handlePredictionList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	filter := func(name string) (int, bool, error) {
-		v := q.Get(name)
+		v := param(q, name)
 		if v == "" {
 			return 0, false, nil
 		}

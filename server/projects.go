@@ -348,8 +348,8 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, view func(*
 			ids[n] = true
 		}
 	}
-	title := strings.ToLower(q.Get("title"))
-	include := splitFields(q.Get("include"))
+	title := strings.ToLower(param(q, "title"))
+	include := splitFields(param(q, "include"))
 	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
 		st := s.st
 		var list []*project
@@ -362,7 +362,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, view func(*
 			}
 			list = append(list, p)
 		}
-		sortProjects(list, q.Get("ordering"))
+		sortProjects(list, param(q, "ordering"))
 		pg, err := paginate(r, len(list), 30)
 		if err != nil {
 			return nil, nil, err

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,35 @@ func TestIDsWithLeadingZeros(t *testing.T) {
 		if got := env.ValidationErrors[r.field]; len(env.ValidationErrors) != 1 || len(got) != 1 || got[0] != r.msg {
 			t.Errorf("GET %s: validation_errors %v, want %s: %q", r.path, env.ValidationErrors, r.field, r.msg)
 		}
+	}
+}
+
+// TestRepeatedParametersCountByTheLast: Label Studio reads a repeated
+// query parameter with Django's QueryDict.get, which gives the last
+// value; Label Studio 1.23.2 answered these so.
+func TestRepeatedParametersCountByTheLast(t *testing.T) {
+	e := newAPI(t, Config{})
+	a, b := e.project("Repeated A"), e.project("Repeated B")
+	e.importTasks(a, 1)
+	e.importTasks(b, 2)
+	for _, tc := range []struct {
+		query string
+		want  int
+	}{
+		{"project=" + itoa(a) + "&project=" + itoa(b), 2},
+		{"project=" + itoa(b) + "&project=" + itoa(a), 1},
+		{"project=" + itoa(a) + "&page_size=1&page_size=5&project=" + itoa(b), 2},
+	} {
+		if n := len(e.must("GET", "/api/tasks?"+tc.query, nil, 200)["tasks"].([]any)); n != tc.want {
+			t.Errorf("GET /api/tasks?%s: %d tasks, want %d", tc.query, n, tc.want)
+		}
+	}
+	list := e.must("GET", "/api/projects?title=Repeated+A&title=Repeated+B", nil, 200)["results"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["id"] != float64(b) {
+		t.Errorf("GET /api/projects?title=A&title=B: %v, want project %d only", list, b)
+	}
+	status, body := e.call("GET", "/api/projects/"+itoa(a)+"/export?exportType=CSV&exportType=JSON", nil)
+	if status != 200 || !strings.HasPrefix(string(body), "[") {
+		t.Errorf("export with exportType CSV then JSON: %d %.40s, want JSON", status, body)
 	}
 }

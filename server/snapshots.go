@@ -431,7 +431,7 @@ func (s *Server) handleExportConvert(w http.ResponseWriter, r *http.Request) err
 // handleExportDownload serves GET /api/projects/{id}/exports/{export}/download:
 // the snapshot file, or (exportType=) its conversion.
 func (s *Server) handleExportDownload(w http.ResponseWriter, r *http.Request) error {
-	typ, hasType := r.URL.Query()["exportType"]
+	typ, hasType := lookup(r.URL.Query(), "exportType")
 	var (
 		body []byte
 		name string
@@ -452,9 +452,9 @@ func (s *Server) handleExportDownload(w http.ResponseWriter, r *http.Request) er
 			body, name, ct = []byte(x.File), fmt.Sprintf("export/%d/%s", p.ID, base), "application/json"
 			return nil
 		}
-		c, ok := converters[typ[0]]
+		c, ok := converters[typ]
 		if !ok {
-			return errBadRequest(fmt.Sprintf("labelhook converts export snapshots to JSON, JSON_MIN, CSV and TSV, not %q.", typ[0]))
+			return errBadRequest(fmt.Sprintf("labelhook converts export snapshots to JSON, JSON_MIN, CSV and TSV, not %q.", typ))
 		}
 		body, name = []byte(x.File), strings.TrimSuffix(base, ".json")+c.ext
 		ct = "application/" + strings.TrimPrefix(c.ext, ".")

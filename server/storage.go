@@ -217,7 +217,7 @@ func (s *Server) handleAllStorageList(w http.ResponseWriter, r *http.Request) er
 // under st.mu.
 func (s *Server) projectStorages(r *http.Request) ([]json.RawMessage, error) {
 	st := s.st
-	v := r.URL.Query().Get("project")
+	v := param(r.URL.Query(), "project")
 	if v == "" {
 		return nil, errValidation("non_field_errors", `query parameter "project" is required`)
 	}

@@ -473,7 +473,7 @@ func (st *store) fileUpload(id int) (*fileUpload, error) {
 func (s *Server) handleFileUploadList(w http.ResponseWriter, r *http.Request) error {
 	all := queryBool(r, "all", false)
 	var ids []int
-	if v := r.URL.Query().Get("ids"); v != "" && !all {
+	if v := param(r.URL.Query(), "ids"); v != "" && !all {
 		if err := json.Unmarshal([]byte(v), &ids); err != nil {
 			return errValidation("ids", fmt.Sprintf("ids must be a JSON list of file upload ids, got %q.", v))
 		}

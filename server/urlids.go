@@ -55,6 +55,23 @@ func pyDigits(s string) (string, bool) {
 	return strings.ReplaceAll(s, "_", ""), true
 }
 
+// param is the value of key in q as Label Studio reads a query parameter
+// (Django's QueryDict.get): the last of a repeated one, "" when absent.
+// Parameters that take several values read q[key] themselves.
+func param(q url.Values, key string) string {
+	v, _ := lookup(q, key)
+	return v
+}
+
+// lookup is param that also says whether key is there.
+func lookup(q url.Values, key string) (string, bool) {
+	vs := q[key]
+	if len(vs) == 0 {
+		return "", false
+	}
+	return vs[len(vs)-1], true
+}
+
 // queryDigits reads an integer query parameter as Label Studio's
 // int_from_request does: absent, it is not there (present false); present
 // but not an int (empty too), it is a 400 whose validation_errors holds
@@ -63,7 +80,7 @@ func queryDigits(q url.Values, key string) (n int, present bool, err error) {
 	if !q.Has(key) {
 		return 0, false, nil
 	}
-	v := q.Get(key)
+	v := param(q, key)
 	if n, ok := pyInt(v); ok {
 		return n, true, nil
 	}

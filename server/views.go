@@ -62,7 +62,7 @@ func readViewData(f form) json.RawMessage {
 // handleViewList serves GET /api/dm/views?project=N.
 func (s *Server) handleViewList(w http.ResponseWriter, r *http.Request) error {
 	var pid int
-	if v := r.URL.Query().Get("project"); v != "" {
+	if v := param(r.URL.Query(), "project"); v != "" {
 		n, ok := pyInt(v)
 		if !ok {
 			return errNoChoice("project")

@@ -371,7 +371,7 @@ func (s *Server) handleWebhookList(w http.ResponseWriter, r *http.Request) error
 	orgOnly := false
 	return s.answer(w, http.StatusOK, func() (any, []delivery, error) {
 		st := s.st
-		if v := q.Get("project"); v != "" {
+		if v := param(q, "project"); v != "" {
 			if v == "null" || v == "isnull" {
 				orgOnly = true
 			} else {
@@ -474,12 +474,12 @@ type actionInfo struct {
 // organization-only actions, any other value the rest. "key" is the
 // payload key (WebhookAction.ACTIONS[…]['key']), not the action name.
 func (s *Server) handleWebhookInfo(w http.ResponseWriter, r *http.Request) error {
-	v, filtered := r.URL.Query()["organization-only"]
+	v, filtered := lookup(r.URL.Query(), "organization-only")
 	var b bytes.Buffer
 	b.WriteByte('{')
 	first := true
 	for _, a := range schemas.Catalog {
-		if filtered && a.OrgOnly != (len(v) > 0 && v[0] == "true") {
+		if filtered && a.OrgOnly != (v == "true") {
 			continue
 		}
 		if !first {
