@@ -36,7 +36,7 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 			t.Fatalf("decode(%q) = %#v, encoding/json %#v", body, got, want)
 		}
 		if _, big, _, _ := decodeBody(body, false); !big && len(hugeNumbers(got)) > 0 {
-			t.Fatalf("decodeBody(%q) saw no big numbers, but hugeNumbers finds %v", body, hugeNumbers(got))
+			t.Fatalf("decodeBody(%q) saw no huge numbers, but hugeNumbers finds %v", body, hugeNumbers(got))
 		}
 		_, _, compact, _ := decodeBody(body, true)
 		if compact == nil {
@@ -76,7 +76,7 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // TestParseAfterADeclinedBody: a parse that stops half way leaves nothing
-// on the pooled stacks that shows in the next body's values.
+// on the pooled tape that shows in the next body's values.
 func TestParseAfterADeclinedBody(t *testing.T) {
 	tests := []struct {
 		name, declined, next string

@@ -44,6 +44,10 @@ type tok struct {
 	count int32
 }
 
+// maxParseDepth is well under encoding/json's limit of 10 000 levels:
+// anything deeper goes to encoding/json.
+const maxParseDepth = 1000
+
 // tapes keep their token lists between bodies.
 var tapes = sync.Pool{New: func() any { return new(tape) }}
 
@@ -372,4 +376,44 @@ func (t *tape) distinctNames(i int) (n int, ok bool) {
 		}
 	}
 	return n, true
+}
+
+// tree decodes the value at token i into Go values as encoding/json does
+// with UseNumber: the last member of a repeated name wins, an empty array
+// is [] (not nil). ok is false for a string the tape cannot unquote.
+func (t *tape) tree(i int) (any, bool) {
+	k := &t.toks[i]
+	switch k.kind {
+	case '{':
+		m := make(map[string]any, k.count)
+		for j := i + 1; j < int(k.next); j = int(t.toks[j+1].next) {
+			key, ok := t.text(j)
+			if !ok {
+				return nil, false
+			}
+			if m[key], ok = t.tree(j + 1); !ok {
+				return nil, false
+			}
+		}
+		return m, true
+	case '[':
+		l := make([]any, 0, k.count)
+		for j := i + 1; j < int(k.next); j = int(t.toks[j].next) {
+			v, ok := t.tree(j)
+			if !ok {
+				return nil, false
+			}
+			l = append(l, v)
+		}
+		return l, true
+	case '"':
+		return t.text(i)
+	case '0':
+		return json.Number(t.b[k.start:k.end]), true
+	case 't':
+		return true, true
+	case 'f':
+		return false, true
+	}
+	return nil, true // null
 }

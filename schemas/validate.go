@@ -150,7 +150,7 @@ func Validate(body []byte) (Action, []Problem) {
 // space between its tokens, byte for byte what json.Compact gives, in a
 // slice of its own exact size, taken from the same read of the body;
 // compact is nil when the body is not JSON, and may be nil for a body that
-// is (one the fast parsers hand to encoding/json): json.Compact it then.
+// is (one the tape declines, nested too deep): json.Compact it then.
 func ValidateCompact(body []byte) (action Action, problems []Problem, compact []byte) {
 	return validate(body, true)
 }
@@ -320,8 +320,8 @@ func decode(body []byte) (any, error) {
 }
 
 // decodeBody is decode that also says whether the document may hold
-// numbers beyond hugeNumbers' bounds (false only when parse saw every
-// number and none was long or had an exponent).
+// numbers beyond hugeNumbers' bounds (false only when the tape saw every
+// number and none was).
 func decodeBody(body []byte, wantCompact bool) (doc any, bigNumbers bool, compact []byte, err error) {
 	if !utf8.Valid(body) {
 		return nil, false, nil, errNotUTF8
