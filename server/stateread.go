@@ -330,9 +330,17 @@ func readEntityList[T any](s *jsonStream, add func([]*T) error) error {
 }
 
 // decodeItems decodes list items, each an object; a null item is refused.
+// Tasks and annotations take the fast path first (entitydecode.go).
 func decodeItems[T any](items [][]byte) ([]*T, error) {
 	out := make([]*T, 0, len(items))
+	fast := fastItem[T]()
 	for _, raw := range items {
+		if fast != nil {
+			if v := fast(raw); v != nil {
+				out = append(out, v)
+				continue
+			}
+		}
 		var v *T
 		if err := jsonv2.Unmarshal(raw, &v, storedFormat); err != nil {
 			return nil, err
@@ -343,6 +351,32 @@ func decodeItems[T any](items [][]byte) ([]*T, error) {
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// fastItem is the fast path for list items of T, which gives nil for an
+// item it leaves to reflection; nil for a T without one.
+func fastItem[T any]() func(raw []byte) *T {
+	p := new(itemParser)
+	var fn any
+	switch any((*T)(nil)).(type) {
+	case *task:
+		fn = func(raw []byte) *task {
+			if t, ok := p.readTask(raw); ok {
+				return t
+			}
+			return nil
+		}
+	case *annotation:
+		fn = func(raw []byte) *annotation {
+			if a, ok := p.readAnnotation(raw); ok {
+				return a
+			}
+			return nil
+		}
+	default:
+		return nil
+	}
+	return fn.(func([]byte) *T)
 }
 
 // batches decodes batches of list items concurrently and hands them to
