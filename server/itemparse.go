@@ -24,8 +24,8 @@ type itemParser struct {
 	key   []byte   // the member name next read
 	names [][]byte // the names of the objects open, outermost first
 	// seen has a bit for each name of the item's own members (a hash of
-	// its length and its first and last bytes): a new name whose bit is clear is not one of
-	// them, without comparing it to each.
+	// its length and its first and last bytes): a new name whose bit is
+	// clear is not one of them, without comparing it to each.
 	seen uint64
 }
 
@@ -61,9 +61,44 @@ func (p *itemParser) next() bool {
 		return false
 	}
 	p.more = true
-	p.key = p.name(0)
+	p.key = p.memberName()
 	p.expect(':')
 	return p.ok
+}
+
+// memberName reads the name of one of the item's own members. It is
+// taken up to the next quote unchecked: the caller knows every name it
+// takes, none of them with a backslash or anything to check, and gives up
+// on any other, which also covers a name that was cut short at an escaped
+// quote. A name must not repeat one before it.
+func (p *itemParser) memberName() []byte {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		p.ok = false
+		return nil
+	}
+	n := bytes.IndexByte(p.b[p.i+1:], '"')
+	if n < 0 {
+		p.ok = false
+		return nil
+	}
+	s := p.b[p.i+1 : p.i+1+n]
+	p.i += n + 2
+	h := len(s) * 7
+	if len(s) > 0 {
+		h += int(s[0])*3 + int(s[len(s)-1])
+	}
+	if bit := uint64(1) << (h & 63); p.seen&bit == 0 {
+		p.seen |= bit // not seen: no name before it has its bit
+	} else {
+		for _, n := range p.names {
+			if string(n) == string(s) {
+				p.ok = false
+				return nil
+			}
+		}
+	}
+	p.names = append(p.names, s)
+	return s
 }
 
 // end reports whether the item was read whole on the fast path, with
@@ -117,9 +152,9 @@ func (p *itemParser) literal(lit string) bool {
 
 func (p *itemParser) null() bool { return p.literal("null") }
 
-// name reads an object's name, which must have no escapes and not be
-// one of the names before it in the object whose names start at
-// names[from] (from 0: the item's own members).
+// name reads the name of a member of an object within an item's member,
+// which must have no escapes and not be one of the names before it in
+// that object, names[from:].
 func (p *itemParser) name(from int) []byte {
 	s, escaped := p.str()
 	if escaped {
@@ -128,22 +163,10 @@ func (p *itemParser) name(from int) []byte {
 	if !p.ok {
 		return nil
 	}
-	check := true
-	if from == 0 {
-		h := len(s) * 7
-		if len(s) > 0 {
-			h += int(s[0])*3 + int(s[len(s)-1])
-		}
-		bit := uint64(1) << (h & 63)
-		check = p.seen&bit != 0
-		p.seen |= bit
-	}
-	if check {
-		for _, n := range p.names[from:] {
-			if string(n) == string(s) {
-				p.ok = false
-				return nil
-			}
+	for _, n := range p.names[from:] {
+		if string(n) == string(s) {
+			p.ok = false
+			return nil
 		}
 	}
 	p.names = append(p.names, s)
