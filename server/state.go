@@ -221,6 +221,13 @@ type loaded struct {
 	journal uint64
 	next    counters
 	tables
+	// sorted are the many objects in ascending id, as check went through
+	// them (set by check, for build).
+	sorted struct {
+		tasks       []*task
+		annotations []*annotation
+		predictions []*prediction
+	}
 }
 
 func newLoaded() *loaded {
@@ -422,25 +429,19 @@ func (l *loaded) build() (*store, error) {
 	st := newStore()
 	st.next = l.next
 	st.tables = l.tables
-	for _, t := range st.tasks {
+	// In ascending id, so each list comes out ascending, as the store
+	// keeps it, without sorting.
+	for _, t := range l.sorted.tasks {
 		p := st.projects[t.ProjectID]
 		p.taskIDs = append(p.taskIDs, t.ID)
 	}
-	for _, a := range st.annotations {
+	for _, a := range l.sorted.annotations {
 		t := st.tasks[a.TaskID]
 		t.annIDs = append(t.annIDs, a.ID)
 	}
-	for _, p := range st.predictions {
+	for _, p := range l.sorted.predictions {
 		t := st.tasks[p.TaskID]
 		t.predIDs = append(t.predIDs, p.ID)
-	}
-	// The store keeps these lists ascending; maps have no order.
-	for _, p := range st.projects {
-		slices.Sort(p.taskIDs)
-	}
-	for _, t := range st.tasks {
-		slices.Sort(t.annIDs)
-		slices.Sort(t.predIDs)
 	}
 	return st, nil
 }

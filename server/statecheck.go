@@ -33,14 +33,18 @@ func (l *loaded) check() error {
 	}
 	// Tasks, annotations and predictions are many and each is checked on
 	// its own: on every CPU, the first problem in id order reported, as a
-	// check going through them one by one would.
+	// check going through them one by one would. Each is also put in its
+	// place in id order (l.sorted), which the rest of the check and build
+	// go through instead of sorting and looking up again.
 	tasks := idsOf(l.tasks)
+	l.sorted.tasks = make([]*task, len(tasks))
 	bad, err := firstFailure(len(tasks), func(i int) error {
 		id := tasks[i]
+		t := l.tasks[id]
+		l.sorted.tasks[i] = t
 		if err := checkID("task", id, l.next.Task); err != nil {
 			return err
 		}
-		t := l.tasks[id]
 		if err := checkTask(t, l.projects[t.ProjectID]); err != nil {
 			return fmt.Errorf("task %d: %w", id, err)
 		}
@@ -49,32 +53,34 @@ func (l *loaded) check() error {
 	// Up to the first bad task, an inner_id out of order comes first: a
 	// project's inner ids grow with its task ids (each task is made with
 	// the highest + 1, which is how the next one is found).
-	last := map[int]int{} // project -> its last task so far
+	last := map[int]*task{} // project -> its last task so far
 	good := len(tasks)
 	if bad >= 0 {
 		good = bad
 	}
-	for _, id := range tasks[:good] {
-		t := l.tasks[id]
+	for _, t := range l.sorted.tasks[:good] {
 		prev, seen := last[t.ProjectID]
 		switch {
-		case seen && l.tasks[prev].InnerID == t.InnerID:
-			return fmt.Errorf("task %d: inner_id %d is also task %d's (project %d)", id, t.InnerID, prev, t.ProjectID)
-		case seen && l.tasks[prev].InnerID > t.InnerID:
-			return fmt.Errorf("task %d: inner_id %d is below task %d's %d (project %d): a project's inner ids grow with its task ids", id, t.InnerID, prev, l.tasks[prev].InnerID, t.ProjectID)
+		case seen && prev.InnerID == t.InnerID:
+			return fmt.Errorf("task %d: inner_id %d is also task %d's (project %d)", t.ID, t.InnerID, prev.ID, t.ProjectID)
+		case seen && prev.InnerID > t.InnerID:
+			return fmt.Errorf("task %d: inner_id %d is below task %d's %d (project %d): a project's inner ids grow with its task ids", t.ID, t.InnerID, prev.ID, prev.InnerID, t.ProjectID)
 		}
-		last[t.ProjectID] = id
+		last[t.ProjectID] = t
 	}
 	if err != nil {
 		return err
 	}
 	anns := idsOf(l.annotations)
+	l.sorted.annotations = make([]*annotation, len(anns))
 	if _, err := firstFailure(len(anns), func(i int) error {
 		id := anns[i]
+		a := l.annotations[id]
+		l.sorted.annotations[i] = a
 		if err := checkID("annotation", id, l.next.Annotation); err != nil {
 			return err
 		}
-		if err := checkAnnotation(l.annotations[id], l.tasks); err != nil {
+		if err := checkAnnotation(a, l.tasks); err != nil {
 			return fmt.Errorf("annotation %d: %w", id, err)
 		}
 		return nil
@@ -82,12 +88,15 @@ func (l *loaded) check() error {
 		return err
 	}
 	preds := idsOf(l.predictions)
+	l.sorted.predictions = make([]*prediction, len(preds))
 	if _, err := firstFailure(len(preds), func(i int) error {
 		id := preds[i]
+		p := l.predictions[id]
+		l.sorted.predictions[i] = p
 		if err := checkID("prediction", id, l.next.Prediction); err != nil {
 			return err
 		}
-		if err := checkPrediction(l.predictions[id], l.tasks); err != nil {
+		if err := checkPrediction(p, l.tasks); err != nil {
 			return fmt.Errorf("prediction %d: %w", id, err)
 		}
 		return nil

@@ -23,13 +23,12 @@ func (l *loaded) checkSurface() error {
 			return fmt.Errorf("file upload %d: file %q of size %d", id, u.File, u.Size)
 		}
 	}
-	for _, id := range idsOf(l.tasks) {
-		t := l.tasks[id]
+	for _, t := range l.sorted.tasks {
 		if t.FileUpload == nil {
 			continue
 		}
 		if u := l.uploads[*t.FileUpload]; u == nil || u.ProjectID != t.ProjectID {
-			return fmt.Errorf("task %d: file_upload %d is not a file upload of project %d", id, *t.FileUpload, t.ProjectID)
+			return fmt.Errorf("task %d: file_upload %d is not a file upload of project %d", t.ID, *t.FileUpload, t.ProjectID)
 		}
 	}
 	titles := map[string]int{}
