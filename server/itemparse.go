@@ -333,17 +333,8 @@ func (p *itemParser) skip(depth int) {
 			p.name(from)
 			p.expect(':')
 			p.skip(depth + 1)
-			if !p.ok {
+			if !p.ok || !p.another('}') {
 				return
-			}
-			switch p.peek() {
-			case ',':
-				p.i++
-			case '}':
-				p.i++
-				return
-			default:
-				p.ok = false
 			}
 		}
 	case '[':
@@ -358,17 +349,8 @@ func (p *itemParser) skip(depth int) {
 		}
 		for p.ok {
 			p.skip(depth + 1)
-			if !p.ok {
+			if !p.ok || !p.another(']') {
 				return
-			}
-			switch p.peek() {
-			case ',':
-				p.i++
-			case ']':
-				p.i++
-				return
-			default:
-				p.ok = false
 			}
 		}
 	case '"':
@@ -380,4 +362,19 @@ func (p *itemParser) skip(depth int) {
 	default:
 		p.number()
 	}
+}
+
+// another reads what follows a member or an item: a comma, after which more
+// follow, or the closing byte end; anything else is off the fast path.
+func (p *itemParser) another(end byte) bool {
+	switch p.peek() {
+	case ',':
+		p.i++
+		return true
+	case end:
+		p.i++
+	default:
+		p.ok = false
+	}
+	return false
 }
