@@ -158,25 +158,30 @@ func ValidateCompact(body []byte) (action Action, problems []Problem, compact []
 // validate answers the common case, a body the quick check passes, from a
 // tape of the body; the tree path (the body decoded into Go values,
 // checked by gojsonschema) answers the rest and gives every problem.
+// The body is read into its tape once, for both.
 func validate(body []byte, wantCompact bool) (Action, []Problem, []byte) {
-	if utf8.Valid(body) {
-		if action, problems, compact, ok := validateTape(body, wantCompact); ok {
+	if !utf8.Valid(body) {
+		action, problems := validateDoc(nil, false, errNotUTF8)
+		return action, problems, nil
+	}
+	t, read := readTape(body, wantCompact)
+	defer t.release()
+	if read {
+		if action, problems, compact, ok := validateTape(t, wantCompact); ok {
 			return action, problems, compact
 		}
 	}
-	doc, bigNumbers, compact, err := decodeBody(body, wantCompact)
-	action, problems := validateDoc(doc, bigNumbers, err)
+	doc, huge, compact, err := decodeRead(t, read, wantCompact)
+	action, problems := validateDoc(doc, huge, err)
 	return action, problems, compact
 }
 
 // validateTape is Validate on the tape of a UTF-8 body, when the quick
-// check passes it: ok is false for anything else (not JSON, not an
-// object naming one action Label Studio sends, a huge number, a verdict
-// other than pass), which the tree path then explains.
-func validateTape(body []byte, wantCompact bool) (action Action, problems []Problem, compact []byte, ok bool) {
-	t, ok := readTape(body, wantCompact)
-	defer t.release()
-	if !ok || t.huge || t.toks[0].kind != '{' {
+// check passes it: ok is false for anything else (not an object naming
+// one action Label Studio sends, a huge number, a verdict other than
+// pass), which the tree path then explains.
+func validateTape(t *tape, wantCompact bool) (action Action, problems []Problem, compact []byte, ok bool) {
+	if t.huge || t.toks[0].kind != '{' {
 		return "", nil, nil, false
 	}
 	at, n := t.member(0, "action")
@@ -326,10 +331,23 @@ func decodeBody(body []byte, wantCompact bool) (doc any, bigNumbers bool, compac
 	if !utf8.Valid(body) {
 		return nil, false, nil, errNotUTF8
 	}
-	if doc, ok, big, compact := parseCompact(body, wantCompact); ok {
-		return doc, big, compact, nil
+	t, read := readTape(body, wantCompact)
+	defer t.release()
+	return decodeRead(t, read, wantCompact)
+}
+
+// decodeRead is decodeBody on a body already read into t (read: the tape
+// took it; else encoding/json decodes it and gives the error).
+func decodeRead(t *tape, read, wantCompact bool) (doc any, huge bool, compact []byte, err error) {
+	if read {
+		if doc, ok := t.tree(0); ok {
+			if wantCompact {
+				compact = t.compact()
+			}
+			return doc, t.huge, compact, nil
+		}
 	}
-	doc, err = decodeStd(body)
+	doc, err = decodeStd(t.b)
 	return doc, true, nil, err
 }
 
