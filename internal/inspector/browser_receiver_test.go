@@ -323,6 +323,10 @@ func TestReceiverPageCopyAsCurlAndReplay(t *testing.T) {
 		}
 	})
 	t.Run("a typed URL outlives a redraw", func(t *testing.T) {
+		// The copied command's webhook (#2) comes into the list above #1:
+		// wait for it, so that the click below finds #1's row where it
+		// stays, not where #2's is about to be drawn.
+		tb.waitFor("#2 listed", `document.getElementById('row-2')`)
 		tb.waitFor("details of #1", `(document.querySelector('#detail h2') || {}).textContent?.startsWith('#1 ')`)
 		eval[bool](tb, `(() => { document.getElementById('replay-url').value = 'http://typed.example/x';
 			document.querySelector('#detail h2').dataset.old = '1'; return true; })()`)
