@@ -85,12 +85,16 @@ func (s *Server) OpenState(path string) (loaded bool, err error) {
 		return false, fmt.Errorf("lock state file %s: %w", path, err)
 	}
 
+	restoreGC := lenientGC()
 	ld, err := loadState(path)
 	if err != nil {
+		restoreGC()
 		return false, fmt.Errorf("state file %s: %w", path, err)
 	}
 	l, jpath := ld.l, path+".journal"
-	if err := s.install(l); err != nil {
+	err = s.install(l)
+	restoreGC()
+	if err != nil {
 		return false, fmt.Errorf("state file %s: %w", path, err)
 	}
 	j, err := journal.Open(jpath, ld.end, max(ld.last, l.journal))
