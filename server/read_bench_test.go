@@ -20,8 +20,8 @@ func annotatedServer(b testing.TB, n int) (*Server, int) {
 	b.Helper()
 	// The tests' recount and journal checks would make every import
 	// O(store) again.
-	verifyCounts, verifyJournal, verifyRendered = false, false, false
-	b.Cleanup(func() { verifyCounts, verifyJournal, verifyRendered = true, true, true })
+	verifyCounts, verifyJournal, verifyRendered, verifySlots = false, false, false, false
+	b.Cleanup(func() { verifyCounts, verifyJournal, verifyRendered, verifySlots = true, true, true, true })
 	s := mustNew(b, Config{Token: testToken})
 	var p struct {
 		ID int `json:"id"`
@@ -66,8 +66,10 @@ func benchGET(b *testing.B, s *Server, path string, perItem int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*perItem), "ns/task")
 }
 
-// BenchmarkTaskListPage: one page of 100 in the middle and at the end of
-// a 50k-task project, the default (task_only) shape. A page costs its 100
+// BenchmarkTaskListPage: pages of 100 of a 50k-task project, the default
+// (task_only) shape: the first, the middle and the last page, each read
+// again and again, and every page in turn as the SDKs page (each read
+// once before, so the render cache holds them). A page costs its 100
 // tasks, not the project.
 func BenchmarkTaskListPage(b *testing.B) {
 	s, pid := annotatedServer(b, readBenchTasks)
@@ -76,6 +78,38 @@ func BenchmarkTaskListPage(b *testing.B) {
 			benchGET(b, s, fmt.Sprintf("/api/tasks?project=%d&page_size=100&page=%d", pid, page), 100)
 		})
 	}
+	b.Run("every-page", func(b *testing.B) { benchEveryPage(b, s, pid, readBenchTasks) })
+}
+
+// BenchmarkTaskListPageScaling: every page of 100 in turn at 5k, 50k and
+// 500k tasks; ns/task must stay flat (the 500k project takes a while to
+// build).
+func BenchmarkTaskListPageScaling(b *testing.B) {
+	for _, n := range []int{5000, 50000, 500000} {
+		b.Run(fmt.Sprintf("tasks=%d", n), func(b *testing.B) {
+			s, pid := annotatedServer(b, n)
+			benchEveryPage(b, s, pid, n)
+		})
+	}
+}
+
+// benchEveryPage reads every page of 100 of project pid (n tasks) once,
+// then times reading them in turn.
+func benchEveryPage(b *testing.B, s *Server, pid, n int) {
+	pages := (n + 99) / 100
+	path := func(page int) string {
+		return fmt.Sprintf("/api/tasks?project=%d&page_size=100&page=%d", pid, page)
+	}
+	for page := 1; page <= pages; page++ {
+		serveDiscard(b, s, path(page))
+	}
+	b.ReportAllocs()
+	page := 0
+	for b.Loop() {
+		page = page%pages + 1
+		serveDiscard(b, s, path(page))
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*100), "ns/task")
 }
 
 // BenchmarkTaskListIDs: a page of the legacy SDK's get_tasks_ids

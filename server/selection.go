@@ -82,7 +82,7 @@ func (s *Server) listSelection(p *project, q dmQuery, onlyAnnotated bool) *selec
 	}
 	sel := &selection{ids: s.selectTasks(p, q, keep)}
 	for _, id := range sel.ids {
-		c := st.countsOf(st.tasks[id])
+		c := st.countsOf(st.taskAt(id))
 		sel.annotations += c.total
 		sel.predictions += c.predictions
 	}

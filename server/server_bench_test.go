@@ -41,8 +41,8 @@ func benchServer(b *testing.B, n int, hook string) (*Server, int, []int) {
 	b.Helper()
 	// The tests' recount and journal checks would make every request
 	// O(tasks) again.
-	verifyCounts, verifyJournal, verifyRendered = false, false, false
-	b.Cleanup(func() { verifyCounts, verifyJournal, verifyRendered = true, true, true })
+	verifyCounts, verifyJournal, verifyRendered, verifySlots = false, false, false, false
+	b.Cleanup(func() { verifyCounts, verifyJournal, verifyRendered, verifySlots = true, true, true, true })
 	s := mustNew(b, Config{Token: testToken})
 	b.Cleanup(func() { _ = s.Close(context.Background()) }) // b.Context() is already cancelled in Cleanup
 	var p struct {

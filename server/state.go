@@ -429,6 +429,7 @@ func (l *loaded) build() (*store, error) {
 	st := newStore()
 	st.next = l.next
 	st.tables = l.tables
+	st.fillSlots(l.sorted.tasks)
 	// In ascending id, so each list comes out ascending, as the store
 	// keeps it, without sorting.
 	for _, t := range l.sorted.tasks {

@@ -42,8 +42,8 @@ func BenchmarkLoadState(b *testing.B) {
 // the snapshot by a clean close, the second half left in the journal.
 func crashedState(b *testing.B, n int) string {
 	b.Helper()
-	verifyCounts, verifyJournal, verifyRendered = false, false, false
-	b.Cleanup(func() { verifyCounts, verifyJournal, verifyRendered = true, true, true })
+	verifyCounts, verifyJournal, verifyRendered, verifySlots = false, false, false, false
+	b.Cleanup(func() { verifyCounts, verifyJournal, verifyRendered, verifySlots = true, true, true, true })
 	dir := b.TempDir()
 	path := filepath.Join(dir, "state.json")
 	var pid int

@@ -60,6 +60,7 @@ func newStore() *store {
 type tables struct {
 	projects    map[int]*project
 	tasks       map[int]*task
+	slots       []*task // tasks again, indexed by id (taskslots.go)
 	annotations map[int]*annotation
 	predictions map[int]*prediction
 	webhooks    map[int]*webhook
@@ -284,7 +285,7 @@ func (st *store) deleteTasks(projectID int, ids []int) {
 		}
 		st.changedIDs(kindAnnotation, t.annIDs)
 		st.changedIDs(kindPrediction, t.predIDs)
-		delete(st.tasks, id)
+		st.dropTask(id)
 		drop[id] = true
 	}
 	if p := st.projects[projectID]; p != nil {

@@ -190,7 +190,7 @@ func (s *Server) encodeItems(la *listAnswer, ids []int) *[]byte {
 func (st *store) tasksOf(ids []int, warm func([]*task)) []*task {
 	ts := make([]*task, 0, len(ids))
 	for _, id := range ids {
-		if t := st.tasks[id]; t != nil {
+		if t := st.taskAt(id); t != nil {
 			ts = append(ts, t)
 		}
 	}

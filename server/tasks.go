@@ -42,7 +42,7 @@ func (s *Server) newTask(p *project, data, meta json.RawMessage) *task {
 	p.NextInnerID++
 	st.changed(kindProject, p.ID)
 	st.changed(kindTask, t.ID)
-	st.tasks[t.ID] = t
+	st.putTask(t)
 	p.taskIDs = append(p.taskIDs, t.ID)
 	// Its share of the counts is added now rather than through touch: a
 	// 1,000,000-task import would otherwise fill the dirty set with every
