@@ -341,6 +341,7 @@ func Run(ctx context.Context, plan Plan, out io.Writer) (Report, error) {
 		if len(plan.Only) > 0 && !slices.Contains(plan.Only, step.name) {
 			continue
 		}
+		settle()
 		began := time.Now()
 		step.run()
 		rep.StepSecs = append(rep.StepSecs, StepTime{step.name, time.Since(began).Seconds()})

@@ -62,6 +62,7 @@ func Restart(ctx context.Context, plan Plan) (Result, error) {
 
 	check := true
 	rounds, err := interleave(ctx, plan.Rounds, func() (float64, error) {
+		settle() // the baseline's garbage is not collected while serve loads
 		p, d, err := startReady(ctx, bins.labelhook, "serve", "--state", path)
 		if err != nil {
 			return 0, err

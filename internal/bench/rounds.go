@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"slices"
 )
 
@@ -76,4 +77,14 @@ func median[T ~int64 | ~float64](s []T) T {
 		return c[len(c)/2]
 	}
 	return (c[len(c)/2-1] + c[len(c)/2]) / 2
+}
+
+// settle collects the bench's own garbage and gives its free memory back
+// to the system before a measurement starts, so that the collector and
+// the scavenger of this process do not run during it: on 2 CPUs the
+// collector marking what the previous measurement left (a 500 000-task
+// mock, or the restart baseline's 100 MiB decoded with encoding/json)
+// took a CPU from the serve process being timed.
+func settle() {
+	debug.FreeOSMemory() // a full collection first
 }
