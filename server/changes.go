@@ -311,6 +311,7 @@ func (l *loaded) applySet(cs *changeSet) {
 		l.journal = j
 	}
 	l.next = cs.Next
+	l.slots = nil // the map changes by hand below; check fills them again
 	if d := cs.Deleted; d != nil {
 		drop(l.projects, d.Projects)
 		drop(l.tasks, d.Tasks)

@@ -428,8 +428,7 @@ func (l *loaded) build() (*store, error) {
 	}
 	st := newStore()
 	st.next = l.next
-	st.tables = l.tables
-	st.fillSlots(l.sorted.tasks)
+	st.tables = l.tables // with the task slots check filled
 	// In ascending id, so each list comes out ascending, as the store
 	// keeps it, without sorting.
 	for _, t := range l.sorted.tasks {
@@ -437,11 +436,11 @@ func (l *loaded) build() (*store, error) {
 		p.taskIDs = append(p.taskIDs, t.ID)
 	}
 	for _, a := range l.sorted.annotations {
-		t := st.tasks[a.TaskID]
+		t := st.taskAt(a.TaskID)
 		t.annIDs = append(t.annIDs, a.ID)
 	}
 	for _, p := range l.sorted.predictions {
-		t := st.tasks[p.TaskID]
+		t := st.taskAt(p.TaskID)
 		t.predIDs = append(t.predIDs, p.ID)
 	}
 	return st, nil

@@ -71,6 +71,9 @@ func (l *loaded) check() error {
 	if err != nil {
 		return err
 	}
+	// The annotations and predictions find their tasks by slot, and the
+	// store built from these tables keeps the slots (taskslots.go).
+	l.fillSlots(l.sorted.tasks)
 	anns := idsOf(l.annotations)
 	l.sorted.annotations = make([]*annotation, len(anns))
 	if _, err := firstFailure(len(anns), func(i int) error {
@@ -80,7 +83,7 @@ func (l *loaded) check() error {
 		if err := checkID("annotation", id, l.next.Annotation); err != nil {
 			return err
 		}
-		if err := checkAnnotation(a, l.tasks); err != nil {
+		if err := checkAnnotation(a, &l.tables); err != nil {
 			return fmt.Errorf("annotation %d: %w", id, err)
 		}
 		return nil
@@ -96,7 +99,7 @@ func (l *loaded) check() error {
 		if err := checkID("prediction", id, l.next.Prediction); err != nil {
 			return err
 		}
-		if err := checkPrediction(p, l.tasks); err != nil {
+		if err := checkPrediction(p, &l.tables); err != nil {
 			return fmt.Errorf("prediction %d: %w", id, err)
 		}
 		return nil
@@ -205,8 +208,8 @@ func checkTask(t *task, p *project) error {
 	return checkStamps(t.CreatedAt, t.UpdatedAt)
 }
 
-func checkAnnotation(a *annotation, tasks map[int]*task) error {
-	if err := belongs(a.TaskID, a.ProjectID, tasks); err != nil {
+func checkAnnotation(a *annotation, tb *tables) error {
+	if err := belongs(a.TaskID, a.ProjectID, tb); err != nil {
 		return err
 	}
 	var err error
@@ -223,8 +226,8 @@ func checkAnnotation(a *annotation, tasks map[int]*task) error {
 	return checkStamps(a.CreatedAt, a.UpdatedAt)
 }
 
-func checkPrediction(p *prediction, tasks map[int]*task) error {
-	if err := belongs(p.TaskID, p.ProjectID, tasks); err != nil {
+func checkPrediction(p *prediction, tb *tables) error {
+	if err := belongs(p.TaskID, p.ProjectID, tb); err != nil {
 		return err
 	}
 	if len(p.Result) > 0 && !json.Valid(p.Result) {
@@ -240,8 +243,8 @@ func checkPrediction(p *prediction, tasks map[int]*task) error {
 }
 
 // belongs checks that an object of a task names the task's project.
-func belongs(taskID, projectID int, tasks map[int]*task) error {
-	t := tasks[taskID]
+func belongs(taskID, projectID int, tb *tables) error {
+	t := tb.taskAt(taskID)
 	if t == nil {
 		return fmt.Errorf("task %d does not exist", taskID)
 	}

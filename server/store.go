@@ -203,7 +203,7 @@ func (c *projectCounts) add(d projectCounts, sign int) {
 func (st *store) recount(p *project) projectCounts {
 	var c projectCounts
 	for _, tid := range p.taskIDs {
-		c.add(st.share(st.tasks[tid]), 1)
+		c.add(st.share(st.taskAt(tid)), 1)
 	}
 	return c
 }

@@ -13,7 +13,8 @@ package server
 // slots only mirror it: for an id below len(slots), slots[id] is
 // tasks[id] (nil when there is none); an id at or above it is looked up
 // in the map. Tables made empty or read from a state file start with no
-// slots, which keeps that true; build (state.go) fills them in one pass.
+// slots, which keeps that true; the state check (statecheck.go) fills them
+// in one pass, and the store built from them keeps them.
 
 // maxSlotGap bounds how far past the slots a new task may land and still
 // get one (the gap is filled with nils): ids come one after the other,
