@@ -46,9 +46,7 @@ func (t *tables) putTask(tk *task) {
 	case id < len(t.slots):
 		t.slots[id] = tk
 	case id-len(t.slots) <= maxSlotGap:
-		for len(t.slots) < id {
-			t.slots = append(t.slots, nil)
-		}
+		t.slots = append(t.slots, make([]*task, id-len(t.slots))...)
 		t.slots = append(t.slots, tk)
 	}
 }

@@ -275,16 +275,12 @@ func (p *bigProject) readEnds(ctx context.Context) (first, last float64, err err
 		_, err := getCount(ctx, p.c, page(i), p.api.Token)
 		return millis(time.Since(start)), err
 	}
+	into := [2][]float64{firsts, lasts}
 	for i := range k {
-		ends := [2]struct {
-			page int
-			into []float64
-		}{{i, firsts}, {p.npages - k + i, lasts}}
-		if i%2 == 1 {
-			ends[0], ends[1] = ends[1], ends[0]
-		}
-		for _, e := range ends {
-			if e.into[i], err = timed(e.page); err != nil {
+		pages := [2]int{i, p.npages - k + i}
+		for j := range 2 {
+			end := (i + j) % 2 // the first end first when i is even
+			if into[end][i], err = timed(pages[end]); err != nil {
 				return 0, 0, err
 			}
 		}
