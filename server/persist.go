@@ -121,37 +121,47 @@ type stateOnDisk struct {
 }
 
 // loadState reads the snapshot at path and replays the journal beside it
-// (path + ".journal"), record by record.
+// (path + ".journal"), record by record. The two files are read at once:
+// the snapshot's items are split on one core, and the journal's records
+// are decoded meanwhile on the others; a record is applied only once the
+// snapshot is whole. The errors are those of reading one after the other:
+// the snapshot's first, then a record's, then the journal's own.
 func loadState(path string) (stateOnDisk, error) {
-	var ld stateOnDisk
-	var err error
-	ld.l, ld.snapSize, ld.found, err = readStateFile(path)
-	if err != nil {
-		return ld, err
-	}
-	l, jpath := ld.l, path+".journal"
-	rp := &replay{l: l, jpath: jpath}
-	ld.end, ld.last, err = journal.Read(jpath, func(seq uint64, payload []byte) error {
-		if seq <= l.journal {
-			return nil // already in the snapshot
-		}
-		if ld.applied == 0 && seq != l.journal+1 {
-			return fmt.Errorf("journal %s starts at record %d but the snapshot ends at %d: records are missing", jpath, seq, l.journal)
-		}
-		ld.applied++
-		return rp.submit(seq, payload)
-	})
-	// A record's error comes before whatever the reading met further on.
+	snap := make(chan snapshotRead, 1)
+	go func() {
+		var r snapshotRead
+		r.l, r.size, r.found, r.err = readStateFile(path)
+		snap <- r
+	}()
+	rp := &replay{jpath: path + ".journal", snap: snap}
+	end, last, err := journal.Read(rp.jpath, rp.submit)
+	// A record's error comes before whatever the reading met further on,
+	// and the snapshot's before both.
 	if rerr := rp.wait(); rerr != nil {
 		err = rerr
 	}
-	return ld, err
+	s := rp.snapshot()
+	if s.err != nil {
+		return stateOnDisk{}, s.err
+	}
+	return stateOnDisk{l: s.l, snapSize: s.size, found: s.found, applied: rp.applied, end: end, last: last}, err
 }
 
-// replay decodes journal records on every CPU and applies them in order.
+// snapshotRead is the snapshot as readStateFile read it.
+type snapshotRead struct {
+	l     *loaded
+	size  int64
+	found bool
+	err   error
+}
+
+// replay decodes journal records on every CPU and applies them in order
+// onto the snapshot, once it is read.
 type replay struct {
-	l        *loaded
 	jpath    string
+	snap     <-chan snapshotRead
+	read     *snapshotRead // the snapshot, once it is read
+	applied  int           // records applied
 	inflight []*recordJob
 	bytes    int // of the payloads in flight
 	err      error
@@ -171,6 +181,15 @@ var replayWindow = 2 * runtime.GOMAXPROCS(0)
 
 const replayBytes = 64 << 20
 
+// snapshot waits for the snapshot to be read.
+func (r *replay) snapshot() *snapshotRead {
+	if r.read == nil {
+		s := <-r.snap
+		r.read = &s
+	}
+	return r.read
+}
+
 func (r *replay) submit(seq uint64, payload []byte) error {
 	for len(r.inflight) > 0 && (len(r.inflight) >= replayWindow || r.bytes+len(payload) > replayBytes) {
 		r.finishOldest()
@@ -188,6 +207,8 @@ func (r *replay) submit(seq uint64, payload []byte) error {
 	return nil
 }
 
+// finishOldest applies the oldest record in flight, unless an error came
+// first; a record the snapshot already holds is skipped, decoded or not.
 func (r *replay) finishOldest() {
 	j := r.inflight[0]
 	r.inflight = r.inflight[1:]
@@ -196,11 +217,25 @@ func (r *replay) finishOldest() {
 	if r.err != nil {
 		return
 	}
+	s := r.snapshot()
+	if s.err != nil {
+		r.err = s.err
+		return
+	}
+	l := s.l
+	if j.seq <= l.journal {
+		return // already in the snapshot
+	}
+	if r.applied == 0 && j.seq != l.journal+1 {
+		r.err = fmt.Errorf("journal %s starts at record %d but the snapshot ends at %d: records are missing", r.jpath, j.seq, l.journal)
+		return
+	}
 	if j.err != nil {
 		r.err = fmt.Errorf("journal %s record %d: %w", r.jpath, j.seq, j.err)
 		return
 	}
-	r.l.applySet(j.cs)
+	r.applied++
+	l.applySet(j.cs)
 }
 
 // wait applies every record in flight and returns the first error.
