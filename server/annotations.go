@@ -30,7 +30,7 @@ type annotationInput struct {
 // readAnnotationInput validates an annotation of an import or a storage
 // file.
 func readAnnotationInput(raw json.RawMessage) (annotationInput, error) {
-	f, err := objectForm(raw)
+	f, err := checkedForm(raw)
 	if err != nil {
 		return annotationInput{}, err
 	}
@@ -60,7 +60,7 @@ func readAnnotationForm(f form) (annotationInput, error) {
 					break
 				}
 			}
-			in.result, in.hasResult = compact(f.raw["result"]), true
+			in.result, in.hasResult = compactChecked(f.raw["result"]), true
 		case 'n':
 			in.result, in.hasResult = json.RawMessage("[]"), true
 		default:

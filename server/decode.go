@@ -72,8 +72,14 @@ func (s *Server) readObject(w http.ResponseWriter, r *http.Request) (form, error
 	if err != nil {
 		return form{}, err
 	}
+	return checkedForm(raw)
+}
+
+// checkedForm is objectForm for a value that is checked JSON (parseJSON,
+// or a part of a value it checked): a scan finds the members.
+func checkedForm(raw json.RawMessage) (form, error) {
 	if jsonKind(raw) == '{' {
-		if m, ok := objectFields(raw); ok { // raw is checked: a scan finds its members
+		if m, ok := objectFields(raw); ok {
 			return form{raw: m, errs: validation{}}, nil
 		}
 	}
@@ -488,6 +494,14 @@ func compact(raw json.RawMessage) json.RawMessage {
 		return raw
 	}
 	return buf.Bytes()
+}
+
+// compactChecked is compact for checked JSON: the whitespace outside
+// strings is dropped by a scan (appendRaw), without json.Compact's
+// validation, a tenth of an annotated import's time. The result is a
+// copy.
+func compactChecked(raw json.RawMessage) json.RawMessage {
+	return appendRaw(make([]byte, 0, len(raw)), raw)
 }
 
 // parseBool reads a boolean the way Label Studio reads query booleans.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -253,12 +254,12 @@ func readImportItem(row json.RawMessage, i int, lc *labelConfig, preFields []str
 		if jsonKind(d) != '{' {
 			return importItem{}, itemErr(fmt.Sprintf("\"data\" must be a JSON object, got %s", pyTypeName(d)))
 		}
-		it.data = compact(d)
+		it.data = compactChecked(d)
 		if m, ok := fields["meta"]; ok {
 			if k := jsonKind(m); k != '{' && k != 'n' {
 				return importItem{}, itemErr(fmt.Sprintf("\"meta\" must be a JSON object, got %s", pyTypeName(m)))
 			}
-			it.meta = compact(m)
+			it.meta = compactChecked(m)
 		}
 		if a, ok := fields["annotations"]; ok && jsonKind(a) != 'n' {
 			list, err := readList(a, "annotations")
@@ -321,11 +322,7 @@ func readList(raw json.RawMessage, name string) ([]json.RawMessage, error) {
 	if jsonKind(raw) != '[' {
 		return nil, fmt.Errorf("%q must be a list, got %s", name, pyTypeName(raw))
 	}
-	var list []json.RawMessage
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, fmt.Errorf("%q: %w", name, err)
-	}
-	return list, nil
+	return splitList(bytes.TrimSpace(raw)), nil
 }
 
 // fieldErrText flattens a validation error into "field: message" text.

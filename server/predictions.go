@@ -21,7 +21,7 @@ type predictionInput struct {
 // readPredictionInput validates a prediction body. needTask requires
 // "task"; defVersion is the model_version when none is given.
 func readPredictionInput(raw json.RawMessage, needTask bool, defVersion string) (predictionInput, error) {
-	f, err := objectForm(raw)
+	f, err := checkedForm(raw)
 	if err != nil {
 		return predictionInput{}, err
 	}
@@ -45,7 +45,7 @@ func readPredictionForm(f form, needTask bool, defVersion string) (predictionInp
 		} else {
 			// Label Studio also takes a bare label or value dict and expands
 			// it; the mock stores what it was given.
-			in.result, in.hasResult = compact(f.raw["result"]), true
+			in.result, in.hasResult = compactChecked(f.raw["result"]), true
 		}
 	} else if needTask {
 		f.errs.add("result", "This field is required.")

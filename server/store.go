@@ -303,11 +303,7 @@ func resultCount(result json.RawMessage) int {
 	if jsonKind(result) != '[' {
 		return 0
 	}
-	var items []json.RawMessage
-	if json.Unmarshal(result, &items) != nil {
-		return 0
-	}
-	return len(items)
+	return countItems(result) // stored JSON is valid: a scan counts
 }
 
 // hasProject reports whether a project of that id exists.

@@ -333,19 +333,44 @@ func importAnnotated(ctx context.Context, api *apiclient.Client, project, n int)
 	if err != nil {
 		return err
 	}
-	g := fakedata.New(dataSeed + 2)
-	for done := 0; done < n; {
-		rows := make([]map[string]any, min(importBatch, n-done))
-		for i := range rows {
-			data := g.Task(cfg)
-			rows[i] = map[string]any{"data": data, "annotations": []any{g.Annotation(cfg, data)}}
+	// The next batch is made while the server imports this one: making
+	// it costs about what importing it does.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	bodies := make(chan []byte, 1)
+	var genErr error // set before bodies is closed
+	go func() {
+		defer close(bodies)
+		g := fakedata.New(dataSeed + 2)
+		for done := 0; done < n; {
+			rows := make([]map[string]any, min(importBatch, n-done))
+			for i := range rows {
+				data := g.Task(cfg)
+				rows[i] = map[string]any{"data": data, "annotations": []any{g.Annotation(cfg, data)}}
+			}
+			body, err := apiclient.Marshal(rows)
+			if err != nil {
+				genErr = err
+				return
+			}
+			select {
+			case bodies <- body:
+			case <-ctx.Done():
+				return
+			}
+			done += len(rows)
 		}
-		if err := api.Call(ctx, http.MethodPost, "/api/projects/"+strconv.Itoa(project)+"/import", rows, nil); err != nil {
+	}()
+	url := api.Base + "/api/projects/" + strconv.Itoa(project) + "/import"
+	for body := range bodies {
+		if err := post(ctx, api.HTTP, url, api.Token, body, http.StatusCreated); err != nil {
 			return err
 		}
-		done += len(rows)
 	}
-	return nil
+	if genErr != nil {
+		return genErr
+	}
+	return ctx.Err() // cancelled before every batch was made
 }
 
 // getCount GETs url, wants a 200 and returns how many bytes the answer had.
