@@ -53,7 +53,7 @@ only when the median misses it. The measurements (--only takes these names):
   durability: concurrent annotation writes/s with --state (fsync before
      each answer) vs the same mock in memory
   restart: serve --state on a crashed state of 100 000 tasks and 100 000
-     annotations, exec to the first 200 (--quick reads its baseline once)
+     annotations, exec to the first 200 (--quick skips its baseline)
 then how the import, end-to-end and reads scale. All traffic stays on
 127.0.0.1. The exit code is 0 when every measurement ran, even if a goal
 is short (figures drift on shared machines; read the ratios), 1 when a
@@ -181,8 +181,12 @@ func (r Result) String() string {
 	} else {
 		value += rng
 	}
-	line := fmt.Sprintf("%-26s %s | baseline %s %s | ratio %s (goal %s) | %s",
-		r.Name, value, num(r.Base), r.BaseUnit, ratio, r.Goal, verdict)
+	base := num(r.Base) + " " + r.BaseUnit
+	if r.Base == 0 && r.onValue {
+		base, ratio = "—", "—" // not measured (a goal on the value needs none)
+	}
+	line := fmt.Sprintf("%-26s %s | baseline %s | ratio %s (goal %s) | %s",
+		r.Name, value, base, ratio, r.Goal, verdict)
 	if r.Note != "" {
 		line += "  (" + r.Note + ")"
 	}

@@ -30,6 +30,9 @@ func TestBenchResultLine(t *testing.T) {
 		{"goal on the value", Result{Name: "startup", Unit: "ms", BaseUnit: "ms", Goal: "value ≤ 50 ms", goalLimit: 50, onValue: true},
 			[]Round{{4, 2, 2}, {6, 2, 3}, {5, 2, 2.5}},
 			"startup                    5.00 ms [4.00–6.00] | baseline 2.00 ms | ratio 2.50 (goal value ≤ 50 ms) | ok"},
+		{"goal on the value, no baseline", Result{Name: "restart", Unit: "ms", BaseUnit: "ms", Goal: "value ≤ 1000 ms", goalLimit: 1000, onValue: true},
+			[]Round{{700, 0, 0}, {1100, 0, 0}, {650, 0, 0}},
+			"restart                    700 ms [650–1100] | baseline — | ratio — (goal value ≤ 1000 ms) | ok"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.r.judge(tc.rounds)
