@@ -30,7 +30,7 @@ func (p *itemParser) readTask(raw []byte) (*task, bool) {
 	if !p.start(raw) {
 		return nil, false
 	}
-	t := new(task)
+	t := p.slabs.tasks.put(task{}, p.slabs.left.items)
 	for p.next() {
 		switch string(p.key) {
 		case "id":
@@ -70,7 +70,7 @@ func (p *itemParser) readAnnotation(raw []byte) (*annotation, bool) {
 	if !p.start(raw) {
 		return nil, false
 	}
-	a := new(annotation)
+	a := p.slabs.annotations.put(annotation{}, p.slabs.left.items)
 	for p.next() {
 		switch string(p.key) {
 		case "id":
@@ -138,8 +138,7 @@ func (p *itemParser) intPtr() *int {
 	if p.null() {
 		return nil
 	}
-	n := p.int()
-	return &n
+	return p.slabs.ints.put(p.int(), slabLen)
 }
 
 func (p *itemParser) bool() bool {
@@ -170,8 +169,7 @@ func (p *itemParser) stringPtr() *string {
 	if p.null() {
 		return nil
 	}
-	s := p.string()
-	return &s
+	return p.slabs.strings.put(p.string(), slabLen)
 }
 
 // floatPtr reads null or a number within float64's range.
@@ -187,7 +185,7 @@ func (p *itemParser) floatPtr() *float64 {
 	if err != nil {
 		p.ok = false
 	}
-	return &f
+	return p.slabs.floats.put(f, slabLen)
 }
 
 // raw reads any value, copied, as json.RawMessage's UnmarshalJSON keeps
@@ -199,7 +197,7 @@ func (p *itemParser) raw() json.RawMessage {
 	if !p.ok {
 		return nil
 	}
-	return append(json.RawMessage(nil), p.b[start:p.i]...)
+	return p.slabs.keep(p.b[start:p.i])
 }
 
 // time reads a time as labelhook writes it (stampUTC).
@@ -220,8 +218,7 @@ func (p *itemParser) timePtr() *time.Time {
 	if p.null() {
 		return nil
 	}
-	t := p.time()
-	return &t
+	return p.slabs.times.put(p.time(), slabLen)
 }
 
 // plainInt parses an integer of at most 18 digits with an optional minus

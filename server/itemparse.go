@@ -27,6 +27,8 @@ type itemParser struct {
 	// its length and its first and last bytes): a new name whose bit is
 	// clear is not one of them, without comparing it to each.
 	seen uint64
+	// slabs hold the objects read and their members (itemslab.go).
+	slabs itemSlabs
 }
 
 // maxItemDepth bounds the nesting the fast path follows; deeper values

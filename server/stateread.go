@@ -334,9 +334,15 @@ func readEntityList[T any](s *jsonStream, add func([]*T) error) error {
 func decodeItems[T any](items [][]byte) ([]*T, error) {
 	out := make([]*T, 0, len(items))
 	fast := fastItem[T]()
+	left := batchLeft{items: len(items)} // for the fast path's chunks
+	for _, raw := range items {
+		left.bytes += len(raw)
+	}
 	for _, raw := range items {
 		if fast != nil {
-			if v := fast(raw); v != nil {
+			v := fast(raw, left)
+			left.items, left.bytes = left.items-1, left.bytes-len(raw)
+			if v != nil {
 				out = append(out, v)
 				continue
 			}
@@ -354,20 +360,23 @@ func decodeItems[T any](items [][]byte) ([]*T, error) {
 }
 
 // fastItem is the fast path for list items of T, which gives nil for an
-// item it leaves to reflection; nil for a T without one.
-func fastItem[T any]() func(raw []byte) *T {
+// item it leaves to reflection; nil for a T without one. left is what the
+// batch has left, this item included.
+func fastItem[T any]() func(raw []byte, left batchLeft) *T {
 	p := new(itemParser)
 	var fn any
 	switch any((*T)(nil)).(type) {
 	case *task:
-		fn = func(raw []byte) *task {
+		fn = func(raw []byte, left batchLeft) *task {
+			p.slabs.left = left
 			if t, ok := p.readTask(raw); ok {
 				return t
 			}
 			return nil
 		}
 	case *annotation:
-		fn = func(raw []byte) *annotation {
+		fn = func(raw []byte, left batchLeft) *annotation {
+			p.slabs.left = left
 			if a, ok := p.readAnnotation(raw); ok {
 				return a
 			}
@@ -376,7 +385,7 @@ func fastItem[T any]() func(raw []byte) *T {
 	default:
 		return nil
 	}
-	return fn.(func([]byte) *T)
+	return fn.(func([]byte, batchLeft) *T)
 }
 
 // batches decodes batches of list items concurrently and hands them to
