@@ -10,11 +10,13 @@ import (
 	"github.com/labelhook/labelhook/schemas"
 )
 
-// handleDeliveries serves GET /_labelhook/deliveries?webhook=&action=&outcome=&since=.
+// handleDeliveries serves GET /_labelhook/deliveries?webhook=&action=&outcome=&since=
+// (a repeated parameter counts by its last value, as on Label Studio's
+// routes).
 func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var since int64 // attempts with seq > since: a cursor for pages that poll
-	if v := q.Get("since"); v != "" {
+	if v := param(q, "since"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			return errValidation("since", "A valid seq number (0 or more) is required.")
@@ -22,14 +24,14 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error 
 		since = n
 	}
 	webhookID := 0
-	if v := q.Get("webhook"); v != "" {
+	if v := param(q, "webhook"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			return errValidation("webhook", "A valid webhook id is required.")
 		}
 		webhookID = n
 	}
-	action := q.Get("action")
+	action := param(q, "action")
 	if action != "" {
 		if _, ok := schemas.Lookup(action); !ok {
 			msg := "\"" + action + "\" is not a valid choice."
@@ -39,7 +41,7 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) error 
 			return errValidation("action", msg)
 		}
 	}
-	outcome := q.Get("outcome")
+	outcome := param(q, "outcome")
 	switch outcome {
 	case "", OutcomeDelivered, OutcomeFailed, OutcomeDropped, OutcomeSkipped, OutcomeUndelivered:
 	default:

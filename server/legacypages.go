@@ -30,17 +30,17 @@ func legacyPage(q url.Values, total int) (lo, hi int, err error) {
 	if !ok {
 		sizeText = "50" // the paginator's default, a string as a query's would be
 	}
+	size, sizeOK := pyIntClamped(sizeText) // its error comes after start's or page's
 	var page int
 	if startText, ok := lookup(q, "start"); ok {
 		start, err := intFromRequest("start", startText)
 		if err != nil {
 			return 0, 0, err
 		}
-		size, ok := pyIntClamped(sizeText)
-		if !ok {
+		if !sizeOK {
 			return 0, 0, errNotInt(sizeText)
 		}
-		if start != 0 && start > size && size > 0 {
+		if start > size && size > 0 {
 			page = start/size + 1
 		} else {
 			page = start + 1
@@ -55,8 +55,7 @@ func legacyPage(q url.Values, total int) (lo, hi int, err error) {
 	if sizeText == "-1" {
 		lo, hi = 0, total
 	} else {
-		size, ok := pyIntClamped(sizeText)
-		if !ok {
+		if !sizeOK {
 			return 0, 0, errNotInt(sizeText)
 		}
 		// Paginator: ceil(max(1, count) / size) pages; a size of 0 divides
@@ -80,9 +79,7 @@ func intFromRequest(key, v string) (int, error) {
 	if n, ok := pyIntClamped(v); ok {
 		return n, nil
 	}
-	return 0, &apiError{Status: 400, Detail: "Validation error", Validation: map[string]any{
-		key: `Incorrect value in key "` + key + `" = "` + v + `". It should be digit string.`,
-	}}
+	return 0, errNotDigits(key, v)
 }
 
 // errNotInt is the detail of the ValueError Python's int() raises on v,

@@ -59,6 +59,10 @@ func TestDeliveryLogRecordsEveryAttempt(t *testing.T) {
 	if got := e.deliveries("outcome=failed"); len(got) != 1 || got[0].Seq != a.Seq {
 		t.Errorf("outcome filter: %+v", got)
 	}
+	// A repeated parameter counts by its last value, as Django reads it.
+	if got := e.deliveries("outcome=lost&outcome=failed&since=x&since=0"); len(got) != 1 || got[0].Seq != a.Seq {
+		t.Errorf("repeated parameters: %+v", got)
+	}
 	if got := e.deliveries("webhook=" + itoa(hid+1)); len(got) != 0 {
 		t.Errorf("webhook filter: %+v", got)
 	}

@@ -84,7 +84,13 @@ func queryDigits(q url.Values, key string) (n int, present bool, err error) {
 	if n, ok := pyInt(v); ok {
 		return n, true, nil
 	}
-	return 0, true, &apiError{Status: 400, Detail: "Validation error", Validation: map[string]any{
+	return 0, true, errNotDigits(key, v)
+}
+
+// errNotDigits is int_from_request's 400 for a value that is not an int:
+// validation_errors holds the message as a bare string, not a list.
+func errNotDigits(key, v string) *apiError {
+	return &apiError{Status: 400, Detail: "Validation error", Validation: map[string]any{
 		key: `Incorrect value in key "` + key + `" = "` + v + `". It should be digit string.`,
 	}}
 }
