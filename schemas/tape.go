@@ -2,10 +2,11 @@ package schemas
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"math"
 	"sync"
+
+	"github.com/labelhook/labelhook/internal/swar"
 )
 
 // A tape is a body read once into a flat list of tokens, so that the
@@ -236,13 +237,10 @@ var stringStops = func() (stops [256]bool) {
 }()
 
 // plain8 reports whether the 8 bytes of b hold no quote, backslash or
-// control character, with the word tricks of "Bit Twiddling Hacks"
-// (haszero, hasless): exact for whether any byte is one, not which.
+// control character.
 func plain8(b []byte) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	x := binary.LittleEndian.Uint64(b)
-	quote, backslash := x^(ones*'"'), x^(ones*'\\')
-	return ((x-ones*0x20)&^x|(quote-ones)&^quote|(backslash-ones)&^backslash)&highs == 0
+	x := swar.Word(b)
+	return swar.Below(x, 0x20)|swar.Equal(x, '"')|swar.Equal(x, '\\') == 0
 }
 
 func isHex4(b []byte) bool {

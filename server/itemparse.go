@@ -2,8 +2,9 @@ package server
 
 import (
 	"bytes"
-	"encoding/binary"
 	"unicode/utf8"
+
+	"github.com/labelhook/labelhook/internal/swar"
 )
 
 // itemParser reads one stored object (a list item of the state file or a
@@ -186,7 +187,7 @@ func (p *itemParser) str() (s []byte, escaped bool) {
 	start := p.i + 1
 	ascii := true
 	j := start
-	for j+8 <= len(p.b) && plainWord(binary.LittleEndian.Uint64(p.b[j:])) {
+	for j+8 <= len(p.b) && plainWord(swar.Word(p.b[j:])) {
 		j += 8 // the bulk of a string: eight bytes at a time
 	}
 	for ; j < len(p.b); j++ {
@@ -220,13 +221,9 @@ func (p *itemParser) str() (s []byte, escaped bool) {
 	return nil, false
 }
 
-// plainWord reports whether the eight bytes of x are all plainByte
-// (SWAR: a byte below 0x20 or equal to the quote or the backslash sets
-// its high bit in one of the differences; there are no false yeses, and a
-// false no only sends the word to the byte loop).
+// plainWord reports whether the eight bytes of x are all plainByte.
 func plainWord(x uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	return x&highs == 0 && ((x-ones*0x20)|((x^ones*'"')-ones)|((x^ones*'\\')-ones))&highs == 0
+	return swar.Outside(x, 0x20, 0x7f)|swar.Equal(x, '"')|swar.Equal(x, '\\') == 0
 }
 
 // plainByte are the bytes a string holds as they are: ASCII but for the

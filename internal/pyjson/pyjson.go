@@ -15,7 +15,6 @@ package pyjson
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -23,6 +22,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/labelhook/labelhook/internal/swar"
 )
 
 // Dumps appends the Python json.dumps form of the JSON text src to dst.
@@ -140,7 +141,7 @@ func (w *writer) str() error {
 	for {
 		// A run of printable ASCII that needs no escape is copied whole.
 		run := w.i
-		for run+8 <= len(src) && !special8(binary.LittleEndian.Uint64(src[run:])) {
+		for run+8 <= len(src) && !special8(swar.Word(src[run:])) {
 			run += 8
 		}
 		for run < len(src) && plain[src[run]] {
@@ -212,12 +213,9 @@ var plain = func() (t [256]bool) {
 }()
 
 // special8 reports whether any of the 8 bytes in x is not plain: a byte
-// below 0x20, at or above 0x7f, a quote or a backslash (the bit tricks of
-// "Bit Twiddling Hacks": a byte below n sets its top bit in (x - n*lo) &^ x).
+// below 0x20, at or above 0x7f, a quote or a backslash.
 func special8(x uint64) bool {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	zero := func(v uint64) uint64 { return (v - lo) &^ v & hi }
-	return ((x-0x20*lo)&^x&hi)|x&hi|zero(x^('"'*lo))|zero(x^('\\'*lo))|zero(x^(0x7f*lo)) != 0
+	return swar.Outside(x, 0x20, 0x7e)|swar.Equal(x, '"')|swar.Equal(x, '\\') != 0
 }
 
 // unit writes one UTF-16 code unit of a string's content.
