@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"testing"
 )
 
@@ -124,38 +125,48 @@ func variants(v any) []any {
 // exactly when gojsonschema finds the body valid and fail exactly when it
 // does not, or is unsure.
 func TestQuickCheckAgreesWithGojsonschema(t *testing.T) {
-	var checked, unsures int
-	for path, doc := range corpus(t) {
-		name, _ := doc.(map[string]any)["action"].(string)
-		info, ok := Lookup(name)
-		if !ok {
-			t.Fatalf("%s: action %q", path, name)
+	var checked, unsures atomic.Int64
+	t.Run("bodies", func(t *testing.T) {
+		for path, doc := range corpus(t) {
+			t.Run(path, func(t *testing.T) {
+				t.Parallel() // each body's thousands of variants on every CPU
+				agreeOnBody(t, path, doc, &checked, &unsures)
+			})
 		}
-		if got := quick(t, info.Action, doc); got != pass {
-			t.Errorf("%s: quick check %v on a golden body, want pass", path, got)
-		}
-		// The body against every other schema, then its variants against its own.
-		for _, other := range Catalog {
-			if got, want := quick(t, other.Action, doc), oracle(t, other.Action, doc); got != unsure && (got == pass) != want {
-				t.Errorf("%s against %s: quick check %v, gojsonschema valid=%v", path, other.Action, got, want)
-			}
-		}
-		for _, v := range variants(doc) {
-			got := quick(t, info.Action, v)
-			if got == unsure {
-				unsures++
-				continue
-			}
-			checked++
-			if want := oracle(t, info.Action, v); (got == pass) != want {
-				b, _ := json.Marshal(v)
-				t.Fatalf("%s: quick check %v, gojsonschema valid=%v; body %s", path, got, want, b)
-			}
+	})
+	t.Logf("%d verdicts compared, %d unsure", checked.Load(), unsures.Load())
+	if unsures.Load()*10 > checked.Load() {
+		t.Errorf("%d of %d variants unsure: the quick check should decide most", unsures.Load(), checked.Load()+unsures.Load())
+	}
+}
+
+// agreeOnBody compares the quick check with gojsonschema on one golden
+// body: against every schema, then its variants against its own.
+func agreeOnBody(t *testing.T, path string, doc any, checked, unsures *atomic.Int64) {
+	name, _ := doc.(map[string]any)["action"].(string)
+	info, ok := Lookup(name)
+	if !ok {
+		t.Fatalf("%s: action %q", path, name)
+	}
+	if got := quick(t, info.Action, doc); got != pass {
+		t.Errorf("%s: quick check %v on a golden body, want pass", path, got)
+	}
+	for _, other := range Catalog {
+		if got, want := quick(t, other.Action, doc), oracle(t, other.Action, doc); got != unsure && (got == pass) != want {
+			t.Errorf("%s against %s: quick check %v, gojsonschema valid=%v", path, other.Action, got, want)
 		}
 	}
-	t.Logf("%d verdicts compared, %d unsure", checked, unsures)
-	if unsures*10 > checked {
-		t.Errorf("%d of %d variants unsure: the quick check should decide most", unsures, checked+unsures)
+	for _, v := range variants(doc) {
+		got := quick(t, info.Action, v)
+		if got == unsure {
+			unsures.Add(1)
+			continue
+		}
+		checked.Add(1)
+		if want := oracle(t, info.Action, v); (got == pass) != want {
+			b, _ := json.Marshal(v)
+			t.Fatalf("%s: quick check %v, gojsonschema valid=%v; body %s", path, got, want, b)
+		}
 	}
 }
 
