@@ -138,7 +138,7 @@ func (p *itemParser) intPtr() *int {
 	if p.null() {
 		return nil
 	}
-	return p.slabs.ints.put(p.int(), slabLen)
+	return p.slabs.ints.put(p.int(), p.slabs.left.items)
 }
 
 func (p *itemParser) bool() bool {
@@ -169,7 +169,7 @@ func (p *itemParser) stringPtr() *string {
 	if p.null() {
 		return nil
 	}
-	return p.slabs.strings.put(p.string(), slabLen)
+	return p.slabs.strings.put(p.string(), p.slabs.left.items)
 }
 
 // floatPtr reads null or a number within float64's range.
@@ -185,7 +185,7 @@ func (p *itemParser) floatPtr() *float64 {
 	if err != nil {
 		p.ok = false
 	}
-	return p.slabs.floats.put(f, slabLen)
+	return p.slabs.floats.put(f, p.slabs.left.items)
 }
 
 // raw reads any value, copied, as json.RawMessage's UnmarshalJSON keeps
@@ -218,7 +218,7 @@ func (p *itemParser) timePtr() *time.Time {
 	if p.null() {
 		return nil
 	}
-	return p.slabs.times.put(p.time(), slabLen)
+	return p.slabs.times.put(p.time(), p.slabs.left.items)
 }
 
 // plainInt parses an integer of at most 18 digits with an optional minus

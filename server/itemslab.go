@@ -41,10 +41,10 @@ const slabBytes = 16 << 10
 // batchLeft is what a batch has left to read: items, and their bytes.
 type batchLeft struct{ items, bytes int }
 
-// itemSlabs are the chunks of one batch's item parser. A chunk of
-// objects is no bigger than the items the batch has left, and a chunk of
-// raw JSON no bigger than their bytes, so no batch ends with most of a
-// chunk unused.
+// itemSlabs are the chunks of one batch's item parser. A chunk of values
+// is no bigger than the items the batch has left, and a chunk of raw JSON
+// no bigger than their bytes, so no batch ends with most of a chunk
+// unused.
 type itemSlabs struct {
 	left        batchLeft
 	tasks       slab[task]
