@@ -31,26 +31,54 @@ type jsonAppender interface {
 func (ft fullTask) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, int64(ft.ID), 10)
-	b = append(b, `,"project":`...)
-	b = strconv.AppendInt(b, int64(ft.Project), 10)
-	b = append(b, `,"created_at":`...)
-	b = appendStamp(b, ft.CreatedAt)
-	b = append(b, `,"updated_at":`...)
-	b = appendStamp(b, ft.UpdatedAt)
-	if ft.Annotations.set {
-		b = append(b, `,"annotations":`...)
-		b = appendList(b, ft.Annotations.v)
-	}
 	if ft.Predictions.set {
 		b = append(b, `,"predictions":`...)
 		b = appendList(b, ft.Predictions.v)
 	}
+	if ft.Annotations.set {
+		b = append(b, `,"annotations":`...)
+		b = appendList(b, ft.Annotations.v)
+	}
 	b = append(b, `,"drafts":`...)
 	b = appendAnyList(b, ft.Drafts)
-	b = append(b, `,"data":`...)
-	b = appendRaw(b, ft.Data)
-	b = append(b, `,"meta":`...)
-	b = appendRaw(b, ft.Meta)
+	b = append(b, `,"annotators":`...)
+	b = appendInts(b, ft.Annotators)
+	b = append(b, `,"inner_id":`...)
+	b = strconv.AppendInt(b, int64(ft.InnerID), 10)
+	b = append(b, `,"cancelled_annotations":`...)
+	b = strconv.AppendInt(b, int64(ft.CancelledAnnotations), 10)
+	b = append(b, `,"total_annotations":`...)
+	b = strconv.AppendInt(b, int64(ft.TotalAnnotations), 10)
+	b = append(b, `,"total_predictions":`...)
+	b = strconv.AppendInt(b, int64(ft.TotalPredictions), 10)
+	if ft.CompletedAt.set {
+		b = append(b, `,"completed_at":`...)
+		b = appendStampPtr(b, ft.CompletedAt.v)
+	}
+	b = append(b, `,"annotations_results":`...)
+	b = appendString(b, ft.AnnotationsResults)
+	b = append(b, `,"predictions_results":`...)
+	b = appendString(b, ft.PredictionsResults)
+	if ft.PredictionsScore.set {
+		b = append(b, `,"predictions_score":`...)
+		b = appendFloatPtr(b, ft.PredictionsScore.v)
+	}
+	b = append(b, `,"file_upload":`...)
+	b = appendStringPtr(b, ft.FileUpload)
+	b = append(b, `,"storage_filename":`...)
+	b = appendStringPtr(b, ft.StorageFilename)
+	b = append(b, `,"annotations_ids":`...)
+	b = appendString(b, ft.AnnotationsIDs)
+	b = append(b, `,"predictions_model_versions":`...)
+	b = appendString(b, ft.PredictionsModelVersions)
+	if ft.AvgLeadTime.set {
+		b = append(b, `,"avg_lead_time":`...)
+		b = appendFloatPtr(b, ft.AvgLeadTime.v)
+	}
+	if ft.DraftExists.set {
+		b = append(b, `,"draft_exists":`...)
+		b = strconv.AppendBool(b, ft.DraftExists.v)
+	}
 	b = append(b, `,"updated_by":`...)
 	if ft.UpdatedBy == nil {
 		b = append(b, "null"...)
@@ -66,56 +94,28 @@ func (ft fullTask) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
+	b = append(b, `,"data":`...)
+	b = appendRaw(b, ft.Data)
+	b = append(b, `,"meta":`...)
+	b = appendRaw(b, ft.Meta)
+	b = append(b, `,"created_at":`...)
+	b = appendStamp(b, ft.CreatedAt)
+	b = append(b, `,"updated_at":`...)
+	b = appendStamp(b, ft.UpdatedAt)
 	b = append(b, `,"is_labeled":`...)
 	b = strconv.AppendBool(b, ft.IsLabeled)
 	b = append(b, `,"overlap":`...)
 	b = strconv.AppendInt(b, int64(ft.Overlap), 10)
-	b = append(b, `,"file_upload":`...)
-	b = appendStringPtr(b, ft.FileUpload)
-	b = append(b, `,"annotations_ids":`...)
-	b = appendString(b, ft.AnnotationsIDs)
-	b = append(b, `,"annotations_results":`...)
-	b = appendString(b, ft.AnnotationsResults)
-	b = append(b, `,"annotators":`...)
-	b = appendInts(b, ft.Annotators)
-	if ft.CompletedAt.set {
-		b = append(b, `,"completed_at":`...)
-		b = appendStampPtr(b, ft.CompletedAt.v)
-	}
-	b = append(b, `,"predictions_model_versions":`...)
-	b = appendString(b, ft.PredictionsModelVersions)
-	if ft.DraftExists.set {
-		b = append(b, `,"draft_exists":`...)
-		b = strconv.AppendBool(b, ft.DraftExists.v)
-	}
-	b = append(b, `,"predictions_results":`...)
-	b = appendString(b, ft.PredictionsResults)
-	if ft.PredictionsScore.set {
-		b = append(b, `,"predictions_score":`...)
-		b = appendFloatPtr(b, ft.PredictionsScore.v)
-	}
-	b = append(b, `,"total_annotations":`...)
-	b = strconv.AppendInt(b, int64(ft.TotalAnnotations), 10)
-	b = append(b, `,"total_predictions":`...)
-	b = strconv.AppendInt(b, int64(ft.TotalPredictions), 10)
-	if ft.AvgLeadTime.set {
-		b = append(b, `,"avg_lead_time":`...)
-		b = appendFloatPtr(b, ft.AvgLeadTime.v)
-	}
-	b = append(b, `,"cancelled_annotations":`...)
-	b = strconv.AppendInt(b, int64(ft.CancelledAnnotations), 10)
-	b = append(b, `,"inner_id":`...)
-	b = strconv.AppendInt(b, int64(ft.InnerID), 10)
-	b = append(b, `,"storage_filename":`...)
-	b = appendStringPtr(b, ft.StorageFilename)
-	b = append(b, `,"comment_authors":`...)
-	b = appendInts(b, ft.CommentAuthors)
 	b = append(b, `,"comment_count":`...)
 	b = strconv.AppendInt(b, int64(ft.CommentCount), 10)
-	b = append(b, `,"last_comment_updated_at":`...)
-	b = appendStampPtr(b, ft.LastCommentUpdatedAt)
 	b = append(b, `,"unresolved_comment_count":`...)
 	b = strconv.AppendInt(b, int64(ft.UnresolvedCommentCount), 10)
+	b = append(b, `,"last_comment_updated_at":`...)
+	b = appendStampPtr(b, ft.LastCommentUpdatedAt)
+	b = append(b, `,"project":`...)
+	b = strconv.AppendInt(b, int64(ft.Project), 10)
+	b = append(b, `,"comment_authors":`...)
+	b = appendInts(b, ft.CommentAuthors)
 	return append(b, '}')
 }
 
@@ -559,40 +559,11 @@ type taskOnly struct {
 
 func (v *taskOnly) appendJSON(b []byte) []byte {
 	st, t := v.st, v.t
-	b = append(b, `{"id":`...)
-	b = strconv.AppendInt(b, int64(t.ID), 10)
-	b = append(b, `,"project":`...)
-	b = strconv.AppendInt(b, int64(t.ProjectID), 10)
-	b = append(b, `,"created_at":`...)
-	b = v.stamps.append(b, stamp(t.CreatedAt))
-	b = append(b, `,"updated_at":`...)
-	b = v.stamps.append(b, stamp(t.UpdatedAt))
-	b = append(b, `,"drafts":[],"data":`...)
-	b = appendRaw(b, t.Data)
-	b = append(b, `,"meta":`...)
-	b = appendRaw(b, orNull(t.Meta))
-	if t.UpdatedBy != nil {
-		b = append(b, `,"updated_by":[{"user_id":`...)
-		b = strconv.AppendInt(b, int64(*t.UpdatedBy), 10)
-		b = append(b, `}],"is_labeled":`...)
-	} else {
-		b = append(b, `,"updated_by":[],"is_labeled":`...)
-	}
-	b = strconv.AppendBool(b, t.IsLabeled)
-	b = append(b, `,"overlap":`...)
-	b = strconv.AppendInt(b, int64(t.Overlap), 10)
-	b = append(b, `,"file_upload":`...)
-	b = appendStringPtr(b, st.uploadName(t))
-	b = append(b, `,"annotations_ids":"`...)
 	var total, cancelled int
 	var annotators [8]int
 	by := annotators[:0]
-	for i, aid := range t.annIDs {
+	for _, aid := range t.annIDs {
 		a := st.annotations[aid]
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = strconv.AppendInt(b, int64(a.ID), 10)
 		if a.WasCancelled {
 			cancelled++
 		} else {
@@ -602,25 +573,28 @@ func (v *taskOnly) appendJSON(b []byte) []byte {
 			by = append(by, *a.CompletedBy)
 		}
 	}
-	b = append(b, `","annotations_results":"`...)
-	for i, aid := range t.annIDs {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = appendEscaped(b, orEmptyList(st.annotations[aid].Result))
-	}
-	b = append(b, `","annotators":`...)
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, int64(t.ID), 10)
+	b = append(b, `,"drafts":[],"annotators":`...)
 	if len(by) == 0 {
 		b = append(b, "[]"...)
 	} else {
 		b = appendInts(b, by)
 	}
-	b = append(b, `,"predictions_model_versions":"`...)
-	for i, pid := range t.predIDs {
+	b = append(b, `,"inner_id":`...)
+	b = strconv.AppendInt(b, int64(t.InnerID), 10)
+	b = append(b, `,"cancelled_annotations":`...)
+	b = strconv.AppendInt(b, int64(cancelled), 10)
+	b = append(b, `,"total_annotations":`...)
+	b = strconv.AppendInt(b, int64(total), 10)
+	b = append(b, `,"total_predictions":`...)
+	b = strconv.AppendInt(b, int64(len(t.predIDs)), 10)
+	b = append(b, `,"annotations_results":"`...)
+	for i, aid := range t.annIDs {
 		if i > 0 {
 			b = append(b, ", "...)
 		}
-		b = appendEscaped(b, st.predictions[pid].ModelVersion)
+		b = appendEscaped(b, orEmptyList(st.annotations[aid].Result))
 	}
 	b = append(b, `","predictions_results":"`...)
 	for i, pid := range t.predIDs {
@@ -629,15 +603,43 @@ func (v *taskOnly) appendJSON(b []byte) []byte {
 		}
 		b = appendEscaped(b, orEmptyList(st.predictions[pid].Result))
 	}
-	b = append(b, `","total_annotations":`...)
-	b = strconv.AppendInt(b, int64(total), 10)
-	b = append(b, `,"total_predictions":`...)
-	b = strconv.AppendInt(b, int64(len(t.predIDs)), 10)
-	b = append(b, `,"cancelled_annotations":`...)
-	b = strconv.AppendInt(b, int64(cancelled), 10)
-	b = append(b, `,"inner_id":`...)
-	b = strconv.AppendInt(b, int64(t.InnerID), 10)
-	return append(b, `,"storage_filename":null,"comment_authors":[],"comment_count":0,"last_comment_updated_at":null,"unresolved_comment_count":0}`...)
+	b = append(b, `","file_upload":`...)
+	b = appendStringPtr(b, st.uploadName(t))
+	b = append(b, `,"storage_filename":null,"annotations_ids":"`...)
+	for i, aid := range t.annIDs {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = strconv.AppendInt(b, int64(aid), 10)
+	}
+	b = append(b, `","predictions_model_versions":"`...)
+	for i, pid := range t.predIDs {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = appendEscaped(b, st.predictions[pid].ModelVersion)
+	}
+	if t.UpdatedBy != nil {
+		b = append(b, `","updated_by":[{"user_id":`...)
+		b = strconv.AppendInt(b, int64(*t.UpdatedBy), 10)
+		b = append(b, `}],"data":`...)
+	} else {
+		b = append(b, `","updated_by":[],"data":`...)
+	}
+	b = appendRaw(b, t.Data)
+	b = append(b, `,"meta":`...)
+	b = appendRaw(b, orNull(t.Meta))
+	b = append(b, `,"created_at":`...)
+	b = v.stamps.append(b, stamp(t.CreatedAt))
+	b = append(b, `,"updated_at":`...)
+	b = v.stamps.append(b, stamp(t.UpdatedAt))
+	b = append(b, `,"is_labeled":`...)
+	b = strconv.AppendBool(b, t.IsLabeled)
+	b = append(b, `,"overlap":`...)
+	b = strconv.AppendInt(b, int64(t.Overlap), 10)
+	b = append(b, `,"comment_count":0,"unresolved_comment_count":0,"last_comment_updated_at":null,"project":`...)
+	b = strconv.AppendInt(b, int64(t.ProjectID), 10)
+	return append(b, `,"comment_authors":[]}`...)
 }
 
 // exportTask is a task of the plain JSON export: the bytes of

@@ -97,39 +97,42 @@ type taskUpdatedBy struct {
 	UserID int `json:"user_id"`
 }
 
-// fullTask is the Data Manager task shape (GET /api/tasks, /api/tasks/{id}).
+// fullTask is the Data Manager task shape (GET /api/tasks, /api/tasks/{id}),
+// its keys in the order 1.23.2 answers them (DataManagerTaskSerializer:
+// the primary key, the declared fields, the model's fields, its forward
+// relations).
 type fullTask struct {
 	ID                       int                     `json:"id"`
-	Project                  int                     `json:"project"`
-	CreatedAt                stamp                   `json:"created_at"`
-	UpdatedAt                stamp                   `json:"updated_at"`
-	Annotations              opt[[]annotationObject] `json:"annotations,omitzero"`
 	Predictions              opt[[]predictionObject] `json:"predictions,omitzero"`
+	Annotations              opt[[]annotationObject] `json:"annotations,omitzero"`
 	Drafts                   []any                   `json:"drafts"`
-	Data                     json.RawMessage         `json:"data"`
-	Meta                     json.RawMessage         `json:"meta"`
-	UpdatedBy                []taskUpdatedBy         `json:"updated_by"`
-	IsLabeled                bool                    `json:"is_labeled"`
-	Overlap                  int                     `json:"overlap"`
-	FileUpload               *string                 `json:"file_upload"` // the file's name, not the upload's id
-	AnnotationsIDs           string                  `json:"annotations_ids"`
-	AnnotationsResults       string                  `json:"annotations_results"`
 	Annotators               []int                   `json:"annotators"`
-	CompletedAt              opt[*stamp]             `json:"completed_at,omitzero"`
-	PredictionsModelVersions string                  `json:"predictions_model_versions"`
-	DraftExists              opt[bool]               `json:"draft_exists,omitzero"`
-	PredictionsResults       string                  `json:"predictions_results"`
-	PredictionsScore         opt[*pyFloat]           `json:"predictions_score,omitzero"`
+	InnerID                  int                     `json:"inner_id"`
+	CancelledAnnotations     int                     `json:"cancelled_annotations"`
 	TotalAnnotations         int                     `json:"total_annotations"`
 	TotalPredictions         int                     `json:"total_predictions"`
-	AvgLeadTime              opt[*pyFloat]           `json:"avg_lead_time,omitzero"`
-	CancelledAnnotations     int                     `json:"cancelled_annotations"`
-	InnerID                  int                     `json:"inner_id"`
+	CompletedAt              opt[*stamp]             `json:"completed_at,omitzero"`
+	AnnotationsResults       string                  `json:"annotations_results"`
+	PredictionsResults       string                  `json:"predictions_results"`
+	PredictionsScore         opt[*pyFloat]           `json:"predictions_score,omitzero"`
+	FileUpload               *string                 `json:"file_upload"` // the file's name, not the upload's id
 	StorageFilename          *string                 `json:"storage_filename"`
-	CommentAuthors           []int                   `json:"comment_authors"`
+	AnnotationsIDs           string                  `json:"annotations_ids"`
+	PredictionsModelVersions string                  `json:"predictions_model_versions"`
+	AvgLeadTime              opt[*pyFloat]           `json:"avg_lead_time,omitzero"`
+	DraftExists              opt[bool]               `json:"draft_exists,omitzero"`
+	UpdatedBy                []taskUpdatedBy         `json:"updated_by"`
+	Data                     json.RawMessage         `json:"data"`
+	Meta                     json.RawMessage         `json:"meta"`
+	CreatedAt                stamp                   `json:"created_at"`
+	UpdatedAt                stamp                   `json:"updated_at"`
+	IsLabeled                bool                    `json:"is_labeled"`
+	Overlap                  int                     `json:"overlap"`
 	CommentCount             int                     `json:"comment_count"`
-	LastCommentUpdatedAt     *stamp                  `json:"last_comment_updated_at"`
 	UnresolvedCommentCount   int                     `json:"unresolved_comment_count"`
+	LastCommentUpdatedAt     *stamp                  `json:"last_comment_updated_at"`
+	Project                  int                     `json:"project"`
+	CommentAuthors           []int                   `json:"comment_authors"`
 }
 
 // opt is a key that a view may leave out: omitzero drops it unless set.
@@ -227,29 +230,30 @@ func (s *Server) fullTaskOf(t *task, withRelated bool) fullTask {
 	return ft
 }
 
-// simpleTask is the shape of POST /api/tasks, PATCH /api/tasks/{id} and
-// GET /api/projects/{id}/tasks.
+// simpleTask is the shape of PATCH /api/tasks/{id} and GET
+// /api/projects/{id}/tasks, its keys in the order 1.23.2 answers them
+// (TaskSerializer's fields, then the annotations and predictions).
 type simpleTask struct {
 	ID                     int                `json:"id"`
-	Project                int                `json:"project"`
-	CreatedAt              stamp              `json:"created_at"`
-	UpdatedAt              stamp              `json:"updated_at"`
-	Annotations            []annotationObject `json:"annotations"`
-	Predictions            []predictionObject `json:"predictions"`
 	Data                   json.RawMessage    `json:"data"`
 	Meta                   json.RawMessage    `json:"meta"`
-	UpdatedBy              *int               `json:"updated_by"`
+	CreatedAt              stamp              `json:"created_at"`
+	UpdatedAt              stamp              `json:"updated_at"`
 	IsLabeled              bool               `json:"is_labeled"`
 	Overlap                int                `json:"overlap"`
-	FileUpload             *int               `json:"file_upload"`
-	TotalAnnotations       int                `json:"total_annotations"`
-	TotalPredictions       int                `json:"total_predictions"`
-	CancelledAnnotations   int                `json:"cancelled_annotations"`
 	InnerID                int                `json:"inner_id"`
-	CommentAuthors         []int              `json:"comment_authors"`
+	TotalAnnotations       int                `json:"total_annotations"`
+	CancelledAnnotations   int                `json:"cancelled_annotations"`
+	TotalPredictions       int                `json:"total_predictions"`
 	CommentCount           int                `json:"comment_count"`
-	LastCommentUpdatedAt   *stamp             `json:"last_comment_updated_at"`
 	UnresolvedCommentCount int                `json:"unresolved_comment_count"`
+	LastCommentUpdatedAt   *stamp             `json:"last_comment_updated_at"`
+	Project                int                `json:"project"`
+	UpdatedBy              *int               `json:"updated_by"`
+	FileUpload             *int               `json:"file_upload"`
+	CommentAuthors         []int              `json:"comment_authors"`
+	Annotations            []annotationObject `json:"annotations"`
+	Predictions            []predictionObject `json:"predictions"`
 }
 
 func (s *Server) simpleTaskOf(t *task) simpleTask {
