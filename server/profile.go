@@ -34,9 +34,12 @@ type Profile struct {
 	// list.count()).
 	LabelLinkCreatedFails bool
 	// Converter is the label-studio-converter version /api/version shows;
-	// Build the front-end build it shows (message, short commit, date).
+	// Build the front-end build it shows (message, short commit, date);
+	// Backend the back end's, as the release ships it in core/version_.py
+	// (full commit, date, version), when it was seen (else Build's).
 	Converter string
 	Build     [3]string
+	Backend   [3]string
 
 	// allowSkip: tasks in snapshots and exports have allow_skip (1.23,
 	// as the webhook's task has: taskHook's since mark), resolved once
@@ -54,7 +57,8 @@ func init() {
 // default.
 var profiles = []Profile{
 	{Version: "1.23.2", UserAgent: "python-requests/2.34.2", WebhookTimeout: time.Second, BatchSize: 5000, Chunked: true,
-		LabelLinkCreatedFails: true, Converter: "2.1.2", Build: [3]string{"fix: PLT-1331: Block SSRF in export media downloads", "df96d7", "2026-09-25T09:13:03.000Z"}},
+		LabelLinkCreatedFails: true, Converter: "2.1.2", Build: [3]string{"fix: PLT-1331: Block SSRF in export media downloads", "df96d7", "2026-09-25T09:13:03.000Z"},
+		Backend: [3]string{"df96d79183156e556d91825d15fa7721f1145e1a", "2026/09/25 23:22:13", "1.23.2+0.gdf96d79.dirty"}},
 	{Version: "1.20.0", UserAgent: "python-requests/2.32.5", WebhookTimeout: time.Second, BatchSize: 100, EmptyBulkEvent: true,
 		Converter: "1.0.18", Build: [3]string{"fix: FIT-306: Zooming out the page breaks audio rendering of the wavef ...", "fb9012", "2025-06-27T12:31:54.000Z"}},
 }
