@@ -80,7 +80,7 @@ func TestTaskListOfManyChunks(t *testing.T) {
 			v := e.srv.fullTaskOf(e.srv.st.tasks[id], all)
 			items = append(items, string(v.appendJSON(nil)))
 		}
-		return `{"tasks":[` + strings.Join(items, ",") + fmt.Sprintf(`],"total":%d,"total_annotations":3,"total_predictions":0}`, len(tids))
+		return fmt.Sprintf(`{"total_annotations":3,"total_predictions":0,"total":%d,"tasks":[`, len(tids)) + strings.Join(items, ",") + `]}`
 	}
 	for _, procs := range []int{1, 2} {
 		for _, all := range []bool{false, true} {

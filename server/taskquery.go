@@ -464,8 +464,9 @@ func (s *Server) handleTaskList(w http.ResponseWriter, r *http.Request) error {
 			tid  taskID
 		)
 		la := &listAnswer{
-			head: `{"tasks":[`,
-			tail: fmt.Sprintf(`],"total":%d,"total_annotations":%d,"total_predictions":%d}`, len(sel.ids), sel.annotations, sel.predictions),
+			// The keys in 1.23.2's order: the counts, then the page.
+			head: fmt.Sprintf(`{"total_annotations":%d,"total_predictions":%d,"total":%d,"tasks":[`, sel.annotations, sel.predictions, len(sel.ids)),
+			tail: `]}`,
 			ids:  sel.page(pg.lo, pg.hi),
 			item: func(id int) (any, bool) {
 				t := st.tasks[id]

@@ -6,12 +6,12 @@ import (
 )
 
 // viewObject is a saved Data Manager view.
-type viewObject struct {
+type viewObject struct { // the keys in 1.23.2's order
 	ID      int             `json:"id"`
-	Project int             `json:"project"`
-	User    int             `json:"user"`
 	Data    json.RawMessage `json:"data"`
 	Order   *int            `json:"order"`
+	User    int             `json:"user"`
+	Project int             `json:"project"`
 }
 
 func viewObjectOf(v *view) viewObject {
