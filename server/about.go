@@ -57,11 +57,8 @@ type (
 		CurrentVersionOutdated  bool    `json:"current_version_is_outdated"`
 	}
 	osBackendVersion struct {
-		Message string `json:"message"`
-		Commit  string `json:"commit"`
-		Date    string `json:"date"`
-		Branch  string `json:"branch"`
-		Version string `json:"version"`
+		frontendBuild        // its keys first, as in 1.23.2
+		Version       string `json:"version"`
 	}
 	frontendBuild struct {
 		Message string `json:"message"`
@@ -80,7 +77,7 @@ func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) error {
 	p := s.st.profile
 	short := p.Version[:strings.LastIndexByte(p.Version, '.')]
 	build := frontendBuild{Message: p.Build[0], Commit: p.Build[1], Date: p.Build[2], Branch: "develop"}
-	backend := osBackendVersion{Message: p.Build[0], Commit: p.Build[1], Date: p.Build[2], Version: p.Version}
+	backend := osBackendVersion{frontendBuild{Message: p.Build[0], Commit: p.Build[1], Date: p.Build[2]}, p.Version}
 	if p.Backend[0] != "" {
 		backend.Commit, backend.Date, backend.Version = p.Backend[0], p.Backend[1], p.Backend[2]
 	}
