@@ -318,6 +318,8 @@ func readImportItem(row json.RawMessage, i int, lc *labelConfig, preFields []str
 	return it, nil
 }
 
+// readList splits a list member of a checked import row or storage object
+// into its items; anything but a list is an error naming the member.
 func readList(raw json.RawMessage, name string) ([]json.RawMessage, error) {
 	if jsonKind(raw) != '[' {
 		return nil, fmt.Errorf("%q must be a list, got %s", name, pyTypeName(raw))
